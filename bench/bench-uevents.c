@@ -1,0 +1,177 @@
+/* uevent throughput through hotplugd on the real kernel, against a bare
+ * libudev monitor receiving the same events in the same run.
+ *
+ *   bench-uevents DAEMON_PID [EVENTS]
+ *
+ * Both receivers are kept from reading while the kernel generates EVENTS
+ * synthetic "change" uevents (written round-robin to the memory blocks'
+ * uevent files), so that both queues hold the same events; then each
+ * receiver's drain is timed on its own: first the bare monitor's, then the
+ * daemon's (SIGCONT, polling Manager.EventsReceived on the system bus).
+ * Prints both rates, their ratio, and the events the daemon lost.
+ *
+ * Needs root (writes /sys/.../uevent, a 128 MiB socket buffer).
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <libudev.h>
+
+static double
+now_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static guint64
+daemon_counter (GDBusConnection *bus, const char *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (bus, "org.hotplugd.Hotplug1", "/org/hotplugd/Hotplug1",
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", "org.hotplugd.Hotplug1.Manager", name),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  if (!reply)
+    {
+      fprintf (stderr, "bench-uevents: cannot read %s: %s\n", name, error->message);
+      exit (1);
+    }
+  g_variant_get (reply, "(v)", &v);
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_UINT64))
+    return g_variant_get_uint64 (v);
+  return g_variant_get_uint32 (v);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  struct udev *udev;
+  struct udev_monitor *mon;
+  pid_t daemon_pid;
+  long events = 100000;
+  long got = 0, generated = 0;
+  guint64 d0, d1, r0, r1;
+  double t0, t_bare, t_daemon;
+  DIR *dir;
+  struct dirent *de;
+
+  if (argc < 2)
+    {
+      fprintf (stderr, "usage: %s DAEMON_PID [EVENTS]\n", argv[0]);
+      return 2;
+    }
+  daemon_pid = atoi (argv[1]);
+  if (argc > 2)
+    events = atol (argv[2]);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+  if (!bus)
+    {
+      fprintf (stderr, "bench-uevents: %s\n", error->message);
+      return 1;
+    }
+
+  dir = opendir ("/sys/devices/system/memory");
+  while (dir && (de = readdir (dir)))
+    if (g_str_has_prefix (de->d_name, "memory"))
+      g_ptr_array_add (files, g_strdup_printf ("/sys/devices/system/memory/%s/uevent", de->d_name));
+  if (dir)
+    closedir (dir);
+  if (files->len == 0)
+    {
+      fprintf (stderr, "bench-uevents: no memory blocks to send uevents from\n");
+      return 1;
+    }
+
+  udev = udev_new ();
+  mon = udev_monitor_new_from_netlink (udev, "kernel");
+  udev_monitor_set_receive_buffer_size (mon, 128 * 1024 * 1024);
+  udev_monitor_filter_add_match_subsystem_devtype (mon, "memory", NULL);
+  udev_monitor_enable_receiving (mon);
+
+  d0 = daemon_counter (bus, "EventsReceived");
+  r0 = daemon_counter (bus, "Resyncs");
+  if (kill (daemon_pid, SIGSTOP) < 0)
+    {
+      perror ("bench-uevents: SIGSTOP");
+      return 1;
+    }
+
+  for (long i = 0; i < events; i++)
+    {
+      int fd = open (files->pdata[i % files->len], O_WRONLY | O_CLOEXEC);
+
+      if (fd >= 0)
+        {
+          if (write (fd, "change", 6) == 6)
+            generated++;
+          close (fd);
+        }
+    }
+
+  /* drain the bare monitor */
+  {
+    int fd = udev_monitor_get_fd (mon);
+    int flags = fcntl (fd, F_GETFL);
+
+    fcntl (fd, F_SETFL, flags & ~O_NONBLOCK);
+  }
+  t0 = now_s ();
+  while (got < generated)
+    {
+      struct udev_device *d = udev_monitor_receive_device (mon);
+
+      if (!d)
+        {
+          if (errno == ENOBUFS)
+            fprintf (stderr, "bench-uevents: the bare monitor overflowed\n");
+          break;
+        }
+      got++;
+      udev_device_unref (d);
+    }
+  t_bare = now_s () - t0;
+
+  /* then the daemon's */
+  t0 = now_s ();
+  kill (daemon_pid, SIGCONT);
+  for (;;)
+    {
+      d1 = daemon_counter (bus, "EventsReceived");
+      if (d1 - d0 >= (guint64) generated || now_s () - t0 > 60)
+        break;
+      g_usleep (1000);
+    }
+  t_daemon = now_s () - t0;
+  r1 = daemon_counter (bus, "Resyncs");
+
+  printf ("events generated:        %ld\n", generated);
+  printf ("bare libudev monitor:    %ld received in %.3f s = %.0f events/s\n", got, t_bare, got / t_bare);
+  printf ("through hotplugd:        %" G_GUINT64_FORMAT " received in %.3f s = %.0f events/s\n",
+          d1 - d0, t_daemon, (d1 - d0) / t_daemon);
+  printf ("ratio hotplugd / bare:   %.2f\n", ((d1 - d0) / t_daemon) / (got / t_bare));
+  printf ("events lost by hotplugd: %" G_GINT64_FORMAT "\n", (gint64) generated - (gint64) (d1 - d0) > 0 ? (gint64) generated - (gint64) (d1 - d0) : 0);
+  printf ("re-enumerations:         %" G_GUINT64_FORMAT "\n", r1 - r0);
+
+  udev_monitor_unref (mon);
+  udev_unref (udev);
+  return 0;
+}

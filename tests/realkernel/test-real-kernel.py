@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""hotplugd on the real kernel of this machine: real /sys, the kernel
+netlink group.  Offlines cpu1 by writing sysfs directly and checks that the
+unit's state changes on the bus within a second; then checks that a socket
+overflow (ENOBUFS) is answered by a re-enumeration that loses nothing.
+
+Runs only as root, outside the simulator, where cpu1 is hot-pluggable; it
+prints why it skips otherwise.  cpu1 is always put back online.
+"""
+import os
+import signal
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
+import hotplugtest as ht  # noqa: E402
+
+from gi.repository import Gio, GLib  # noqa: E402
+
+CPU1 = '/sys/devices/system/cpu/cpu1/online'
+
+
+def skip_reason():
+    if os.geteuid() != 0:
+        return 'needs root to write /sys/devices/system/cpu/cpu1/online'
+    if ht.in_simulator():
+        return 'runs on the real kernel, not under hotplug-sim'
+    if not os.path.exists(CPU1):
+        return 'cpu1 is not hot-pluggable here (no /sys/devices/system/cpu/cpu1/online)'
+    try:
+        with open(CPU1) as f:
+            if f.read().strip() != '1':
+                return 'cpu1 is offline before the test; not touching it'
+        with open(CPU1, 'w') as f:
+            f.write('1')
+    except OSError as e:
+        return f'cannot write {CPU1}: {e}'
+    return None
+
+
+def set_cpu1(value):
+    with open(CPU1, 'w') as f:
+        f.write(value)
+
+
+def restore_cpu1():
+    for _ in range(50):
+        try:
+            set_cpu1('1')
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+class PropertyWatcher:
+    """Collects PropertiesChanged of one object on the private system bus in
+    a thread with its own main context."""
+
+    def __init__(self, path):
+        self.events = []
+        self.cond = threading.Condition()
+        self.ctx = GLib.MainContext.new()
+        self.loop = GLib.MainLoop.new(self.ctx, False)
+        self.ready = threading.Event()
+        self.path = path
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        self.ready.wait(5)
+
+    def _run(self):
+        self.ctx.push_thread_default()
+        self.bus = Gio.DBusConnection.new_for_address_sync(
+            os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
+            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
+        self.bus.signal_subscribe(ht.BUS_NAME, 'org.freedesktop.DBus.Properties', 'PropertiesChanged',
+                                  self.path, None, Gio.DBusSignalFlags.NONE, self._on_signal)
+        # a round trip makes sure the match rule is in place
+        self.bus.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+                           'GetId', None, None, Gio.DBusCallFlags.NONE, -1, None)
+        self.ready.set()
+        self.loop.run()
+        self.ctx.pop_thread_default()
+
+    def _on_signal(self, conn, sender, path, iface, name, params):
+        changed = params.unpack()[1]
+        with self.cond:
+            self.events.append((time.monotonic(), changed))
+            self.cond.notify_all()
+
+    def wait_for(self, key, value, timeout):
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for t, changed in self.events:
+                    if changed.get(key) == value:
+                        return t
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+
+    def stop(self):
+        self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, lambda: self.loop.quit())
+        self.thread.join(5)
+
+
+def get_prop(path, iface, name):
+    r = ht.subprocess.run(['gdbus', 'call', '--system', '--dest', ht.BUS_NAME, '--object-path', path,
+                           '--method', 'org.freedesktop.DBus.Properties.Get', iface, name],
+                          capture_output=True, text=True, check=True)
+    return r.stdout.strip()
+
+
+UNIT = '/org/hotplugd/Hotplug1/unit/cpu1'
+
+
+@unittest.skipIf(skip_reason(), skip_reason())
+class RealKernel(unittest.TestCase):
+    def setUp(self):
+        self.env = ht.Environment(polkit='allow', daemon_args=['--verbose'])
+        self.env.__enter__()
+        self.addCleanup(self.env.close)
+        self.addCleanup(restore_cpu1)
+
+    def test_cpu1_offline_seen_within_a_second(self):
+        self.assertIn("'online'", get_prop(UNIT, 'org.hotplugd.Hotplug1.Unit', 'State'))
+        self.assertIn("'kernel'", get_prop('/org/hotplugd/Hotplug1', 'org.hotplugd.Hotplug1.Manager', 'EventSource'))
+        w = PropertyWatcher(UNIT)
+        self.addCleanup(w.stop)
+        t0 = time.monotonic()
+        set_cpu1('0')
+        t_off = w.wait_for('State', 'offline', 1.0)
+        restore_cpu1()
+        self.assertIsNotNone(t_off, 'cpu1 offline not seen on the bus within 1 s')
+        t1 = time.monotonic()
+        t_on = w.wait_for('State', 'online', 1.0)
+        self.assertIsNotNone(t_on, 'cpu1 online not seen on the bus within 1 s')
+        print(f'cpu1 offline seen after {(t_off - t0) * 1000:.1f} ms, online after {(t_on - t1) * 1000:.1f} ms')
+
+    def test_overflow_resyncs_without_loss(self):
+        # A small receive buffer and a stopped daemon: the kernel drops
+        # uevents (ENOBUFS) while cpu1 goes offline; once the daemon runs
+        # again it must re-enumerate and show the truth.
+        self.env.daemon.stop()
+        self.env.daemon = ht.Daemon(['--verbose', '--receive-buffer-size=65536'],
+                                    log_path=os.path.join(self.env.tmpdir, 'hotplugd2.log')).start()
+        resyncs0 = get_prop('/org/hotplugd/Hotplug1', 'org.hotplugd.Hotplug1.Manager', 'Resyncs')
+        pid = self.env.daemon.proc.pid
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            # fill the socket first, so that cpu1's own uevent is dropped
+            blocks = sorted(d for d in os.listdir('/sys/devices/system/memory') if d.startswith('memory'))
+            for i in range(4000):
+                with open(f'/sys/devices/system/memory/{blocks[i % len(blocks)]}/uevent', 'w') as f:
+                    f.write('change')
+            set_cpu1('0')
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        deadline = time.monotonic() + 10
+        state = ''
+        while time.monotonic() < deadline:
+            state = get_prop(UNIT, 'org.hotplugd.Hotplug1.Unit', 'State')
+            if "'offline'" in state:
+                break
+            time.sleep(0.05)
+        resyncs1 = get_prop('/org/hotplugd/Hotplug1', 'org.hotplugd.Hotplug1.Manager', 'Resyncs')
+        restore_cpu1()
+        self.assertIn("'offline'", state, 'cpu1 offline lost in the overflow')
+        self.assertNotEqual(resyncs0, resyncs1, 'no re-enumeration after ENOBUFS')
+        self.assertIn('ENOBUFS', self.env.daemon.read_log())
+
+
+if __name__ == '__main__':
+    r = skip_reason()
+    if r:
+        print(f'SKIP: {r}')
+    unittest.main(verbosity=2)
