@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The files hotplugd ships: the D-Bus interface is documented member by
+member, the systemd unit verifies, translations are complete, and
+`meson install` puts everything where the system looks for it."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+import xml.etree.ElementTree as ET
+
+SRC = os.environ['HOTPLUG_SOURCE_DIR']
+BUILD = os.environ['HOTPLUG_BUILD_DIR']
+DOC = 'org.gtk.GDBus.DocString'
+
+
+def has_doc(el):
+    return any(a.get('name') == DOC and a.get('value', '').strip() for a in el.findall('annotation'))
+
+
+class Interface(unittest.TestCase):
+    def test_every_member_documented(self):
+        tree = ET.parse(os.path.join(SRC, 'data', 'dbus', 'org.hotplugd.Hotplug1.xml'))
+        missing = []
+        count = 0
+        for iface in tree.getroot().findall('interface'):
+            if not has_doc(iface):
+                missing.append(iface.get('name'))
+            for kind in ('method', 'property', 'signal'):
+                for m in iface.findall(kind):
+                    count += 1
+                    where = f"{iface.get('name')}.{m.get('name')}"
+                    if not has_doc(m):
+                        missing.append(where)
+                    for arg in m.findall('arg'):
+                        count += 1
+                        if not has_doc(arg):
+                            missing.append(f"{where}({arg.get('name')})")
+        self.assertGreater(count, 40)
+        self.assertEqual(missing, [], 'members without a doc annotation')
+
+
+class SystemdUnit(unittest.TestCase):
+    def test_verify(self):
+        if not shutil.which('systemd-analyze'):
+            self.skipTest('systemd-analyze is not installed')
+        daemon = os.path.join(BUILD, 'src', 'daemon', 'hotplugd')
+        if not os.path.exists(daemon):
+            self.skipTest('the daemon is not built in this configuration')
+        with open(os.path.join(BUILD, 'data', 'hotplugd.service')) as f:
+            unit = f.read()
+        unit = re.sub(r'ExecStart=.*', f'ExecStart={daemon}', unit)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'hotplugd.service')
+            with open(path, 'w') as f:
+                f.write(unit)
+            r = subprocess.run(['systemd-analyze', 'verify', '--man=no', path], capture_output=True, text=True)
+            problems = [l for l in (r.stdout + r.stderr).splitlines() if 'hotplugd.service' in l]
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(problems, [])
+            r = subprocess.run(['systemd-analyze', 'security', '--offline=yes', path], capture_output=True, text=True)
+            score = [l for l in r.stdout.splitlines() if 'Overall exposure level' in l]
+            print('systemd-analyze security:', score[0].strip() if score else r.stdout[-200:])
+
+
+class Translations(unittest.TestCase):
+    def test_complete(self):
+        with tempfile.TemporaryDirectory() as d:
+            pot = os.path.join(d, 'hotplugd.pot')
+            with open(os.path.join(SRC, 'po', 'POTFILES.in')) as f:
+                files = [l.strip() for l in f if l.strip() and not l.startswith('#')]
+            subprocess.run(['xgettext', '--from-code=UTF-8', '--add-comments', '--keyword=_', '--keyword=N_',
+                            '--keyword=C_:1c,2', '--keyword=NC_:1c,2', '--keyword=g_dngettext:2,3',
+                            '--keyword=ngettext:1,2', '-D', SRC, '-o', pot] + files,
+                           check=True, capture_output=True)
+            with open(os.path.join(SRC, 'po', 'LINGUAS')) as f:
+                linguas = [l.strip() for l in f if l.strip()]
+            self.assertTrue(linguas, 'no translation')
+            for lang in linguas:
+                merged = os.path.join(d, lang + '.po')
+                subprocess.run(['msgmerge', '--quiet', '--no-fuzzy-matching', '-o', merged,
+                                os.path.join(SRC, 'po', lang + '.po'), pot], check=True)
+                r = subprocess.run(['msgfmt', '--check', '--statistics', '-o', '/dev/null', merged],
+                                   capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertNotIn('untranslated', r.stderr, f'{lang}: {r.stderr.strip()}')
+                self.assertNotIn('fuzzy', r.stderr, f'{lang}: {r.stderr.strip()}')
+
+
+class Install(unittest.TestCase):
+    def test_meson_install(self):
+        with tempfile.TemporaryDirectory() as dest:
+            r = subprocess.run(['meson', 'install', '-C', BUILD, '--no-rebuild', '--quiet', '--destdir', dest],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            found = set()
+            for root, dirs, files in os.walk(dest):
+                for f in files:
+                    found.add(os.path.relpath(os.path.join(root, f), dest))
+            expected = [
+                r'/share/dbus-1/system\.d/org\.hotplugd\.Hotplug1\.conf$',
+                r'/share/dbus-1/system-services/org\.hotplugd\.Hotplug1\.service$',
+                r'/share/dbus-1/interfaces/org\.hotplugd\.Hotplug1\.xml$',
+                r'/lib/systemd/system/hotplugd\.service$',
+                r'/share/polkit-1/actions/org\.hotplugd\.hotplug1\.policy$',
+                r'/share/locale/de/LC_MESSAGES/hotplugd\.mo$',
+            ]
+            optional = {
+                'daemon': r'/libexec/hotplugd$',
+                'ctl': r'/bin/hotplugctl$',
+                'sim': r'/bin/hotplug-sim$',
+                'machines': r'/share/hotplugd/machines/default\.machine$',
+            }
+            for key, pat in optional.items():
+                built = {
+                    'daemon': os.path.exists(os.path.join(BUILD, 'src', 'daemon', 'hotplugd')),
+                    'ctl': os.path.exists(os.path.join(BUILD, 'src', 'ctl', 'hotplugctl')),
+                    'sim': os.path.exists(os.path.join(BUILD, 'src', 'sim', 'hotplug-sim')),
+                    'machines': os.path.exists(os.path.join(SRC, 'data', 'machines', 'default.machine')),
+                }[key]
+                if built:
+                    expected.append(pat)
+            for pat in expected:
+                self.assertTrue(any(re.search(pat, f) for f in found), f'{pat} not installed; got {sorted(found)}')
+            svc = next(f for f in found if f.endswith('system-services/org.hotplugd.Hotplug1.service'))
+            with open(os.path.join(dest, svc)) as f:
+                text = f.read()
+            self.assertRegex(text, r'Exec=/\S+/hotplugd\n')
+            self.assertIn('SystemdService=hotplugd.service', text)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
