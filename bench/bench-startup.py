@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Start-up of hotplugd on a simulated machine (run under hotplug-sim, see
+bench/run): the time from exec until the bus name is owned with everything
+enumerated, beside a bare libudev enumeration and a direct readdir of the
+same tree, measured in the same run; then GetManagedObjects' time and reply
+size.  Prints medians and ratios."""
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
+import hotplugtest as ht  # noqa: E402
+
+from gi.repository import Gio, GLib  # noqa: E402
+
+ROUNDS = int(os.environ.get('BENCH_ROUNDS', '3'))
+
+
+def enumerate_ms(mode):
+    out = subprocess.run([ht.build_path('bench', 'bench-enumerate'), mode], capture_output=True, text=True, check=True)
+    _, n, ms = out.stdout.split()
+    return int(n), float(ms)
+
+
+def bus():
+    return Gio.DBusConnection.new_for_address_sync(
+        os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
+        Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
+
+
+def has_owner(conn):
+    r = conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'NameHasOwner',
+                       GLib.Variant('(s)', (ht.BUS_NAME,)), None, Gio.DBusCallFlags.NONE, -1, None)
+    return r.unpack()[0]
+
+
+def startup_ms(conn):
+    t0 = time.monotonic()
+    proc = subprocess.Popen([ht.daemon_exe()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    while not has_owner(conn):
+        if proc.poll() is not None:
+            raise RuntimeError(f'hotplugd exited with {proc.returncode}')
+        time.sleep(0.001)
+    return (time.monotonic() - t0) * 1000, proc
+
+
+def get_managed_objects(conn):
+    msg = Gio.DBusMessage.new_method_call(ht.BUS_NAME, '/org/hotplugd/Hotplug1',
+                                          'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects')
+    t0 = time.monotonic()
+    reply, _ = conn.send_message_with_reply_sync(msg, Gio.DBusSendMessageFlags.NONE, 60000, None)
+    ms = (time.monotonic() - t0) * 1000
+    if reply.get_message_type() == Gio.DBusMessageType.ERROR:
+        raise RuntimeError(reply.get_error_name())
+    objects = reply.get_body().unpack()[0]
+    return ms, len(reply.to_blob(Gio.DBusCapabilityFlags.NONE)), len(objects)
+
+
+def main():
+    if not ht.in_simulator():
+        print('bench-startup must run under hotplug-sim (use bench/run startup)', file=sys.stderr)
+        return 2
+    machine = os.environ.get('HOTPLUG_MACHINE', '?')
+    with ht.Environment(polkit='allow', start_daemon=False):
+        conn = bus()
+        udev, readdir, start, gmo = [], [], [], []
+        n_udev = n_readdir = size = nobj = 0
+        for _ in range(ROUNDS):
+            n_udev, ms = enumerate_ms('udev')
+            udev.append(ms)
+            n_readdir, ms = enumerate_ms('readdir')
+            readdir.append(ms)
+            ms, proc = startup_ms(conn)
+            start.append(ms)
+            for _ in range(3):
+                ms, size, nobj = get_managed_objects(conn)
+                gmo.append(ms)
+            proc.terminate()
+            proc.wait(30)
+        m = statistics.median
+        print(f'machine: {machine}; {ROUNDS} rounds, medians')
+        print(f'libudev enumeration ({n_udev} devices, 2 attributes each): {m(udev):9.1f} ms')
+        print(f'readdir + read      ({n_readdir} devices, same attributes): {m(readdir):9.1f} ms')
+        print(f'hotplugd exec -> name owned, all enumerated:       {m(start):9.1f} ms')
+        print(f'  ratio to libudev enumeration: {m(start) / m(udev):.2f}')
+        print(f'  ratio to readdir:             {m(start) / m(readdir):.2f}')
+        print(f'GetManagedObjects: {m(gmo):.1f} ms, {nobj} objects, reply {size / 1024:.0f} KiB')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
