@@ -230,6 +230,9 @@ main (int argc, char **argv)
   };
   guint owner;
 
+  /* stdout carries READY only; the log (debug and info included) goes to
+   * stderr, which the driver keeps */
+  g_log_writer_default_set_use_stderr (TRUE);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
