@@ -62,6 +62,10 @@
 #define HOTPLUG_LOG_EVENT             "HOTPLUG_EVENT"
 #define HOTPLUG_LOG_DEVPATH           "HOTPLUG_DEVPATH"
 #define HOTPLUG_LOG_ERROR             "HOTPLUG_ERROR"
+#define HOTPLUG_LOG_SENDER            "HOTPLUG_SENDER"     /* D-Bus unique name of a caller */
+#define HOTPLUG_LOG_METHOD            "HOTPLUG_METHOD"     /* interface.Method called */
+#define HOTPLUG_LOG_ACTION            "HOTPLUG_ACTION"     /* polkit action id */
+#define HOTPLUG_LOG_RESULT            "HOTPLUG_RESULT"     /* an authorization decision */
 
 /* MESSAGE_IDs of the events an administrator searches for */
 #define HOTPLUG_MSGID_STARTED         "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a60"
@@ -69,3 +73,4 @@
 #define HOTPLUG_MSGID_UNIT_STATE      "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a62"
 #define HOTPLUG_MSGID_JOB_END         "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a63"
 #define HOTPLUG_MSGID_HOOK            "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a64"
+#define HOTPLUG_MSGID_AUTH_REFUSED    "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a65"
