@@ -126,10 +126,10 @@ class Polkit:
             cmd = ['setpriv', '--reuid=polkitd', '--regid=polkitd', '--clear-groups',
                    '/usr/bin/python3', '-m', 'dbusmock', '--system', '--template', 'polkitd']
             self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                         stdout=subprocess.DEVNULL, stderr=self._log())
             _wait(lambda: name_has_owner(POLKIT_NAME) or self.proc.poll() is not None, 10, 'mock polkitd')
             if self.proc.poll() is not None:
-                raise RuntimeError('mock polkitd failed: ' + self.proc.stderr.read().decode())
+                raise RuntimeError('mock polkitd failed: ' + self.read_log())
             self.set_allowed(self.mode == 'allow')
         elif self.mode == 'real':
             actions = os.path.join(self.tmpdir, 'polkit-actions')
@@ -142,12 +142,23 @@ class Polkit:
                       'exec /usr/lib/polkit-1/polkitd --no-debug')
             self.proc = subprocess.Popen(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script],
                                          env=env, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                         stdout=subprocess.DEVNULL, stderr=self._log())
             _wait(lambda: name_has_owner(POLKIT_NAME) or self.proc.poll() is not None, 10, 'polkitd')
             if self.proc.poll() is not None:
-                raise RuntimeError('polkitd failed: ' + self.proc.stderr.read().decode())
+                raise RuntimeError('polkitd failed: ' + self.read_log())
         else:
             raise ValueError(f'HOTPLUG_POLKIT must be allow, deny or real, not {self.mode!r}')
+
+    def _log(self):
+        # a file, not a pipe nobody reads: a chatty polkit must never block
+        return open(os.path.join(self.tmpdir, 'polkit.log'), 'w')
+
+    def read_log(self):
+        try:
+            with open(os.path.join(self.tmpdir, 'polkit.log')) as f:
+                return f.read()
+        except OSError:
+            return ''
 
     def set_allowed(self, allowed):
         actions = ['org.hotplugd.hotplug1.' + v for v in
