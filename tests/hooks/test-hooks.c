@@ -1245,6 +1245,37 @@ test_example_busy_cpus (Fixture *f, gconstpointer data)
   kill (pid, SIGKILL);
   waitpid (pid, NULL, 0);
   g_spawn_close_pid (pid);
+
+  if (ncpu >= 2)
+    {
+      /* not pinned, but last ran on a CPU of the board (a sleeping process
+       * stays where it last ran): refused too */
+      const char *argv2[] = { link, "30", NULL };
+      g_autofree char *stat_path = NULL;
+      g_autofree char *stat = NULL;
+      g_autofree char *on_env = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *env[] = { conf_env, NULL, "HOTPLUG_UNIT=sb0", NULL };
+
+      g_spawn_async (NULL, (char **) argv2, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &error);
+      g_assert_no_error (error);
+      g_usleep (100000);
+      stat_path = g_strdup_printf ("/proc/%d/stat", pid);
+      g_assert_true (g_file_get_contents (stat_path, &stat, NULL, NULL));
+      fields = g_strsplit (strrchr (stat, ')') + 2, " ", -1);
+      g_assert_cmpuint (g_strv_length (fields), >, 37);
+      on_env = g_strdup_printf ("HOTPLUG_CPUS=%s", fields[36]);
+      env[1] = on_env;
+      g_assert_cmpint (run_example ("sb/pre-remove/20-refuse-busy-cpus", env, &out), ==, 1);
+      g_clear_pointer (&expect, g_free);
+      expect = g_strdup_printf ("reason=critical processes use the CPUs of sb0: %s (pid %d) running on CPU %s\n",
+                                name, pid, fields[36]);
+      g_assert_cmpstr (out, ==, expect);
+      g_clear_pointer (&out, g_free);
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      g_spawn_close_pid (pid);
+    }
 }
 
 static void
@@ -1315,6 +1346,41 @@ test_example_log_event (Fixture *f, gconstpointer data)
   }
 }
 
+static void
+test_example_layout (Fixture *f, gconstpointer data)
+{
+  g_autofree char *root = example_path ("");
+  g_autoptr(GPtrArray) hooks = NULL;
+  g_autoptr(GPtrArray) failed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *names = NULL;
+  g_autofree char *failed_names = NULL;
+  struct stat st;
+
+  hooks = hotplug_hooks_discover (root, NULL, "sb", "pre-remove", &error);
+  g_assert_no_error (error);
+  names = hook_names (hooks);
+  g_assert_cmpstr (names, ==, "00-log-event 20-refuse-busy-cpus 50-stop-services");
+  failed = hotplug_hooks_discover (root, NULL, "iou", "remove-failed", &error);
+  g_assert_no_error (error);
+  failed_names = hook_names (failed);
+  g_assert_cmpstr (failed_names, ==, "50-start-services 00-log-event");
+
+  /* in a checkout owned by root, the examples pass the trust checks too */
+  g_assert_cmpint (stat (root, &st), ==, 0);
+  if (geteuid () != 0 || st.st_uid != 0 || (st.st_mode & 022))
+    {
+      g_test_skip ("source tree not owned by root: trust of the examples not checked");
+      return;
+    }
+  for (guint i = 0; i < hooks->len; i++)
+    {
+      HotplugHook *h = g_ptr_array_index (hooks, i);
+      g_assert_cmpstr (h->reason, ==, NULL);
+      g_assert_cmpint (h->status, ==, HOTPLUG_HOOK_RUNNABLE);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1347,6 +1413,7 @@ main (int argc, char **argv)
   ADD ("/hooks/examples/refuse-busy-cpus", test_example_busy_cpus);
   ADD ("/hooks/examples/services", test_example_services);
   ADD ("/hooks/examples/log-event", test_example_log_event);
+  ADD ("/hooks/examples/layout", test_example_layout);
 #undef ADD
 
   return g_test_run ();
