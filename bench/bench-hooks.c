@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * bench-hooks: the per-hook cost of the hook runner against run-parts(8)
+ * on the same 50 trivial hooks ("#!/bin/sh\nexit 0"), measured in the same
+ * run, several rounds, medians.  A bare posix_spawn+waitpid loop over the
+ * same files is printed as the floor.  Prints; asserts nothing.
+ *
+ *   bench-hooks [ROUNDS] [HOOKS]
+ */
+#include "config.h"
+
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "hotplug-hooks.h"
+
+extern char **environ;
+
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (GArray *a)
+{
+  g_array_sort (a, cmp_double);
+  return g_array_index (a, double, a->len / 2);
+}
+
+static void
+on_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  HotplugHookResult **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = hotplug_hook_runner_run_finish (HOTPLUG_HOOK_RUNNER (source), res, &error);
+  g_assert_no_error (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  guint rounds = argc > 1 ? (guint) atoi (argv[1]) : 7;
+  guint nhooks = argc > 2 ? (guint) atoi (argv[2]) : 50;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("bench-hooks-XXXXXX", &error);
+  g_autofree char *vendor = NULL;
+  g_autofree char *admin = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(HotplugHookRunner) runner = NULL;
+  g_autoptr(HotplugHookRequest) req = hotplug_hook_request_new ("post-add", "sb", "sb0");
+  g_autoptr(GArray) t_runner = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) t_runparts = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) t_spawn = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  double r, p, s;
+
+  g_assert_no_error (error);
+  g_chmod (tmp, 0755);
+  vendor = g_build_filename (tmp, "vendor", NULL);
+  admin = g_build_filename (tmp, "admin", NULL);
+  dir = g_build_filename (vendor, "any", "post-add", NULL);
+  g_mkdir_with_parents (dir, 0755);
+  g_mkdir_with_parents (admin, 0755);
+  for (guint i = 0; i < nhooks; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%02u-trivial", i % 100);
+      char *path = g_build_filename (dir, name, NULL);
+
+      g_file_set_contents (path, "#!/bin/sh\nexit 0\n", -1, &error);
+      g_assert_no_error (error);
+      g_chmod (path, 0755);
+      g_ptr_array_add (paths, path);
+    }
+
+  runner = hotplug_hook_runner_new (NULL, vendor, admin);
+  g_print ("bench-hooks: %u trivial hooks, %u rounds (medians)\n", nhooks, rounds);
+
+  for (guint round = 0; round < rounds; round++)
+    {
+      HotplugHookResult *result = NULL;
+      const char *rp_argv[] = { "run-parts", dir, NULL };
+      gint64 t0;
+      double ms;
+      int status;
+
+      t0 = g_get_monotonic_time ();
+      hotplug_hook_runner_run_async (runner, req, NULL, NULL, NULL, NULL, on_done, &result);
+      while (result == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      ms = (g_get_monotonic_time () - t0) / 1000.0 / nhooks;
+      if (result->outcome != HOTPLUG_HOOK_OUTCOME_OK || result->records->len != nhooks)
+        g_error ("runner: %s, %u hooks ran (run as root: hooks must be owned by root)",
+                 hotplug_hook_outcome_to_string (result->outcome), result->records->len);
+      hotplug_hook_result_free (result);
+      g_array_append_val (t_runner, ms);
+
+      t0 = g_get_monotonic_time ();
+      g_spawn_sync (NULL, (char **) rp_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                    NULL, NULL, &status, &error);
+      g_assert_no_error (error);
+      ms = (g_get_monotonic_time () - t0) / 1000.0 / nhooks;
+      g_array_append_val (t_runparts, ms);
+
+      t0 = g_get_monotonic_time ();
+      for (guint i = 0; i < paths->len; i++)
+        {
+          char *hook_argv[] = { g_ptr_array_index (paths, i), NULL };
+          pid_t pid;
+
+          if (posix_spawn (&pid, hook_argv[0], NULL, NULL, hook_argv, environ) == 0)
+            waitpid (pid, NULL, 0);
+        }
+      ms = (g_get_monotonic_time () - t0) / 1000.0 / nhooks;
+      g_array_append_val (t_spawn, ms);
+    }
+
+  r = median (t_runner);
+  p = median (t_runparts);
+  s = median (t_spawn);
+  g_print ("  hotplugd runner     %.3f ms/hook\n", r);
+  g_print ("  run-parts           %.3f ms/hook\n", p);
+  g_print ("  bare posix_spawn    %.3f ms/hook (floor)\n", s);
+  g_print ("  runner / run-parts  %.2f\n", r / p);
+
+  for (guint i = 0; i < paths->len; i++)
+    g_unlink (g_ptr_array_index (paths, i));
+  g_rmdir (dir);
+  {
+    g_autofree char *any = g_build_filename (vendor, "any", NULL);
+    g_rmdir (any);
+  }
+  g_rmdir (vendor);
+  g_rmdir (admin);
+  g_rmdir (tmp);
+  return 0;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <gio/gio.h>
+
+#include "hotplug-config.h"
+#include "hotplug-error.h"
+
+/* Longest accepted limit: a day.  Anything above is more likely a typo
+ * (milliseconds written as seconds) than an intent. */
+#define MAX_SECONDS 86400.0
+
+struct _HotplugConfig
+{
+  gatomicrefcount refcount;
+  double          hook_timeout;
+  double          kill_grace;
+  GHashTable     *per_hook_timeout; /* name → double* */
+};
+
+HotplugConfig *
+hotplug_config_new (void)
+{
+  HotplugConfig *config = g_new0 (HotplugConfig, 1);
+
+  g_atomic_ref_count_init (&config->refcount);
+  config->hook_timeout = HOTPLUG_CONFIG_DEFAULT_HOOK_TIMEOUT;
+  config->kill_grace = HOTPLUG_CONFIG_DEFAULT_KILL_GRACE;
+  config->per_hook_timeout = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return config;
+}
+
+HotplugConfig *
+hotplug_config_ref (HotplugConfig *config)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+  g_atomic_ref_count_inc (&config->refcount);
+  return config;
+}
+
+void
+hotplug_config_unref (HotplugConfig *config)
+{
+  g_return_if_fail (config != NULL);
+  if (!g_atomic_ref_count_dec (&config->refcount))
+    return;
+  g_hash_table_unref (config->per_hook_timeout);
+  g_free (config);
+}
+
+const char *
+hotplug_config_default_path (void)
+{
+  return SYSCONFDIR "/hotplugd/hotplugd.conf";
+}
+
+static gboolean
+parse_seconds (GKeyFile   *kf,
+               const char *origin,
+               const char *group,
+               const char *key,
+               gboolean    allow_zero,
+               double     *out,
+               GError    **error)
+{
+  g_autofree char *raw = g_key_file_get_value (kf, group, key, NULL);
+  g_autofree char *text = NULL;
+  char *end = NULL;
+  double v;
+
+  if (raw == NULL)
+    return TRUE;
+  text = g_strstrip (g_strdup (raw));
+  errno = 0;
+  v = g_ascii_strtod (text, &end);
+  if (*text == '\0' || end == NULL || *end != '\0' || errno != 0 || !isfinite (v) ||
+      v < 0 || (v == 0 && !allow_zero) || v > MAX_SECONDS)
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "%s: [%s] %s: expected %s number of seconds up to %.0f, got “%s”",
+                   origin, group, key, allow_zero ? "a non-negative" : "a positive",
+                   MAX_SECONDS, raw);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+check_keys (GKeyFile           *kf,
+            const char         *origin,
+            const char         *group,
+            const char * const *known,
+            GError            **error)
+{
+  g_auto(GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
+
+  for (guint i = 0; keys && keys[i]; i++)
+    if (!g_strv_contains (known, keys[i]))
+      {
+        g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                     "%s: [%s] unknown key “%s”", origin, group, keys[i]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+HotplugConfig *
+hotplug_config_load_data (const char *data, const char *origin, GError **error)
+{
+  static const char * const hooks_keys[] = { "timeout", "kill-grace", NULL };
+  static const char * const hook_keys[] = { "timeout", NULL };
+  g_autoptr(HotplugConfig) config = hotplug_config_new ();
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  if (origin == NULL)
+    origin = "hotplugd.conf";
+
+  if (!g_key_file_load_from_data (kf, data, -1, G_KEY_FILE_NONE, &local))
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "%s: %s", origin, local->message);
+      return NULL;
+    }
+
+  if (g_key_file_has_group (kf, "hooks"))
+    {
+      if (!check_keys (kf, origin, "hooks", hooks_keys, error) ||
+          !parse_seconds (kf, origin, "hooks", "timeout", FALSE, &config->hook_timeout, error) ||
+          !parse_seconds (kf, origin, "hooks", "kill-grace", TRUE, &config->kill_grace, error))
+        return NULL;
+    }
+
+  groups = g_key_file_get_groups (kf, NULL);
+  for (guint i = 0; groups[i]; i++)
+    {
+      const char *name;
+      double t = -1;
+
+      if (!g_str_has_prefix (groups[i], "hook "))
+        continue;
+      name = groups[i] + strlen ("hook ");
+      if (*name == '\0' || strchr (name, '/') != NULL)
+        {
+          g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                       "%s: [%s]: expected a hook file name after “hook ”", origin, groups[i]);
+          return NULL;
+        }
+      if (!check_keys (kf, origin, groups[i], hook_keys, error) ||
+          !parse_seconds (kf, origin, groups[i], "timeout", FALSE, &t, error))
+        return NULL;
+      if (t > 0)
+        hotplug_config_set_hook_timeout (config, name, t);
+    }
+
+  return g_steal_pointer (&config);
+}
+
+HotplugConfig *
+hotplug_config_load_file (const char *path, GError **error)
+{
+  g_autofree char *data = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (path == NULL)
+    path = hotplug_config_default_path ();
+  if (!g_file_get_contents (path, &data, NULL, &local))
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return hotplug_config_new ();
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "%s", local->message);
+      return NULL;
+    }
+  return hotplug_config_load_data (data, path, error);
+}
+
+double
+hotplug_config_get_hook_timeout (HotplugConfig *config, const char *hook_name)
+{
+  double *v;
+
+  g_return_val_if_fail (config != NULL, HOTPLUG_CONFIG_DEFAULT_HOOK_TIMEOUT);
+  if (hook_name && (v = g_hash_table_lookup (config->per_hook_timeout, hook_name)))
+    return *v;
+  return config->hook_timeout;
+}
+
+double
+hotplug_config_get_kill_grace (HotplugConfig *config)
+{
+  g_return_val_if_fail (config != NULL, HOTPLUG_CONFIG_DEFAULT_KILL_GRACE);
+  return config->kill_grace;
+}
+
+void
+hotplug_config_set_hook_timeout (HotplugConfig *config, const char *hook_name, double seconds)
+{
+  g_return_if_fail (config != NULL);
+  g_return_if_fail (seconds > 0);
+  if (hook_name == NULL)
+    config->hook_timeout = seconds;
+  else
+    g_hash_table_replace (config->per_hook_timeout, g_strdup (hook_name),
+                          g_memdup2 (&seconds, sizeof seconds));
+}
+
+void
+hotplug_config_set_kill_grace (HotplugConfig *config, double seconds)
+{
+  g_return_if_fail (config != NULL);
+  g_return_if_fail (seconds >= 0);
+  config->kill_grace = seconds;
+}

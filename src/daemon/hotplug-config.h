@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* hotplugd.conf (GKeyFile).  The hook runner's keys:
+ *
+ *   [hooks]
+ *   timeout=SECONDS       every hook's time limit (default 300)
+ *   kill-grace=SECONDS    SIGTERM → SIGKILL delay on expiry (default 5)
+ *
+ *   [hook NAME]
+ *   timeout=SECONDS       the limit of one hook, by file name
+ *
+ * Seconds may have a fraction ("0.5").  Other groups belong to other parts
+ * of the daemon and are left alone; an unknown key in a group read here is
+ * an error, since a misspelt timeout would otherwise be silently ignored. */
+
+#define HOTPLUG_CONFIG_DEFAULT_HOOK_TIMEOUT 300.0
+#define HOTPLUG_CONFIG_DEFAULT_KILL_GRACE   5.0
+
+typedef struct _HotplugConfig HotplugConfig;
+
+HotplugConfig *hotplug_config_new (void);
+HotplugConfig *hotplug_config_ref (HotplugConfig *config);
+void           hotplug_config_unref (HotplugConfig *config);
+
+/* SYSCONFDIR/hotplugd/hotplugd.conf */
+const char    *hotplug_config_default_path (void);
+
+/* A missing file gives the defaults; a malformed one an error naming the
+ * file, the group and the key. */
+HotplugConfig *hotplug_config_load_file (const char *path, GError **error);
+HotplugConfig *hotplug_config_load_data (const char *data, const char *origin, GError **error);
+
+double         hotplug_config_get_hook_timeout (HotplugConfig *config, const char *hook_name);
+double         hotplug_config_get_kill_grace (HotplugConfig *config);
+void           hotplug_config_set_hook_timeout (HotplugConfig *config, const char *hook_name, double seconds);
+void           hotplug_config_set_kill_grace (HotplugConfig *config, double seconds);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugConfig, hotplug_config_unref)
+
+G_END_DECLS
