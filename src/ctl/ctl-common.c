@@ -51,7 +51,7 @@ hotplug_ctl_option_context (HotplugCtl *ctl,
                             gboolean    json)
 {
   GOptionContext *context;
-  g_autofree char *parameter_string = NULL;
+  g_autofree char *prgname = NULL;
 
   const GOptionEntry json_entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &ctl->json,
@@ -59,8 +59,10 @@ hotplug_ctl_option_context (HotplugCtl *ctl,
     { NULL }
   };
 
-  parameter_string = params ? g_strdup_printf ("%s %s", command, params) : g_strdup (command);
-  context = g_option_context_new (parameter_string);
+  /* "Usage: hotplugctl show [OPTION…] UNIT" */
+  prgname = g_strdup_printf ("hotplugctl %s", command);
+  g_set_prgname (prgname);
+  context = g_option_context_new (params);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, summary);
   if (json)
