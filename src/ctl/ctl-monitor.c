@@ -96,11 +96,12 @@ static char *
 hotplug_ctl_monitor_now (gboolean iso)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *seconds = NULL;
 
   if (iso)
     return g_date_time_format_iso8601 (now);
-  return g_strdup_printf ("%s.%03d", g_date_time_format (now, "%H:%M:%S") ?: "",
-                          g_date_time_get_microsecond (now) / 1000);
+  seconds = g_date_time_format (now, "%H:%M:%S");
+  return g_strdup_printf ("%s.%03d", seconds ?: "", g_date_time_get_microsecond (now) / 1000);
 }
 
 /* The printed name of an object: "sb1", "job 3", "domain 0000". */

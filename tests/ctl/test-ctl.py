@@ -431,8 +431,10 @@ class TestMonitor(CtlTestCase):
 
     def stop(self, proc):
         proc.send_signal(signal.SIGINT)
-        self.assertEqual(proc.wait(timeout=10), 0)
-        self.assertEqual(proc.stderr.read(), b'')
+        status = proc.wait(timeout=10)
+        err = getattr(proc.stderr, 'pending', b'') + proc.stderr.read()
+        self.assertEqual(status, 0, err.decode(errors='replace'))
+        self.assertEqual(err, b'')
 
     def set(self, path, interface, name, value):
         self.test.SetProperty(dbus.ObjectPath(PATH + path), interface, name, value)
