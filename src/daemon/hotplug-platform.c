@@ -224,9 +224,12 @@ warn_sysfs (const char *path, const char *unit, const GError *error)
 static void
 warn_garbage (const char *path, const char *unit, const char *text)
 {
+  g_autofree char *shown = g_strndup (text, 40);
+  g_autofree char *escaped = g_strescape (shown, NULL);
+
   hotplug_log_ratelimited (G_LOG_LEVEL_WARNING, path, TOPIC, unit, NULL,
                            hotplug_sysfs_unroot (path),
-                           "unexpected value '%.40s' in %s, ignored", text, hotplug_sysfs_unroot (path));
+                           "unexpected value '%s' in %s, ignored", escaped, hotplug_sysfs_unroot (path));
 }
 
 /* The NUMA node of a CPU or memory block: the nodeM link in its directory.
@@ -462,7 +465,7 @@ static void
 container_refresh (HotplugPlatform *self, const char *name, const char *devpath)
 {
   Container *c = g_hash_table_lookup (self->containers, name);
-  g_autofree char *dir = hotplug_sysfs_path (devpath);
+  g_autofree char *dir = g_strconcat (hotplug_sysfs_get_root (), "/sys", devpath, NULL);
   g_autofree char *fw_link = g_build_filename (dir, "firmware_node", NULL);
   g_autofree char *uid_path = NULL;
   g_autofree char *uid = NULL;
