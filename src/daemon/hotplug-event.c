@@ -23,7 +23,8 @@ hotplug_event_new (const char *action,
   event->devpath = g_strdup (devpath);
   slash = strrchr (devpath, '/');
   event->sysname = g_strdup (slash ? slash + 1 : devpath);
-  event->properties = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* properties are created on first use: enumeration makes tens of
+   * thousands of events that have none */
   return event;
 }
 
@@ -35,6 +36,8 @@ hotplug_event_copy (const HotplugEvent *event)
   gpointer k, v;
 
   copy->seqnum = event->seqnum;
+  if (event->properties == NULL)
+    return copy;
   g_hash_table_iter_init (&iter, event->properties);
   while (g_hash_table_iter_next (&iter, &k, &v))
     g_hash_table_insert (copy->properties, g_strdup (k), g_strdup (v));
@@ -50,7 +53,7 @@ hotplug_event_free (HotplugEvent *event)
   g_free (event->subsystem);
   g_free (event->devpath);
   g_free (event->sysname);
-  g_hash_table_unref (event->properties);
+  g_clear_pointer (&event->properties, g_hash_table_unref);
   g_free (event);
 }
 
@@ -60,6 +63,8 @@ hotplug_event_set_property (HotplugEvent *event,
                             const char   *value)
 {
   g_return_if_fail (event != NULL && key != NULL);
+  if (event->properties == NULL)
+    event->properties = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   if (value)
     g_hash_table_insert (event->properties, g_strdup (key), g_strdup (value));
   else
@@ -70,5 +75,5 @@ const char *
 hotplug_event_get_property (const HotplugEvent *event,
                             const char         *key)
 {
-  return g_hash_table_lookup (event->properties, key);
+  return event->properties ? g_hash_table_lookup (event->properties, key) : NULL;
 }

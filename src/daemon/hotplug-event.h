@@ -14,7 +14,7 @@ typedef struct
   char       *subsystem;  /* cpu, memory, container, pci, acpi, pci_slot */
   char       *devpath;    /* /devices/system/cpu/cpu3 (no /sys) */
   char       *sysname;    /* last element of devpath: cpu3 */
-  GHashTable *properties; /* KEY → value, from the uevent */
+  GHashTable *properties; /* KEY → value, from the uevent; NULL when none */
   guint64     seqnum;     /* 0 for enumerated devices */
 } HotplugEvent;
 
