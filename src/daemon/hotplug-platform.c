@@ -1400,9 +1400,10 @@ recompute (HotplugPlatform *self)
 
       if (p == NULL || p->kind != hotplug_unit_get_kind (value))
         {
-          g_ptr_array_add (removed, g_object_ref (value));
+          /* the table's reference moves to the removed list */
+          g_ptr_array_add (removed, value);
           g_hash_table_iter_steal (&iter);
-          g_object_unref (value);
+          g_free (key);
         }
     }
 
