@@ -37,6 +37,7 @@ typedef struct
   guint            signals_before_owner; /* from us, before NameOwnerChanged */
   gboolean         owner_seen;
   gboolean         acquired;
+  guint            units_at_acquire;
 } Test;
 
 static void
@@ -83,6 +84,10 @@ on_signal (GDBusConnection *conn, const char *sender, const char *path, const ch
 static void
 on_acquired (HotplugManager *m, Test *t)
 {
+  g_autoptr(GPtrArray) units = hotplug_platform_get_units (t->platform);
+
+  /* the whole platform is known before the name is ours */
+  t->units_at_acquire = units->len;
   t->acquired = TRUE;
 }
 
@@ -214,6 +219,7 @@ test_startup (Test *t, gconstpointer data)
   guint units = 0, domains = 0;
   Signal *first;
 
+  g_assert_cmpuint (t->units_at_acquire, ==, 12);
   /* the very first thing anyone hears from us is the name change */
   g_assert_cmpuint (t->signals_before_owner, ==, 0);
   first = g_ptr_array_index (t->signals, 0);
