@@ -242,7 +242,8 @@ hotplug_manager_start (HotplugManager  *self,
                        gboolean         replace,
                        GError         **error)
 {
-  GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT;
+  /* no queueing: a second instance fails at once instead of waiting */
+  GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
 
   g_return_val_if_fail (HOTPLUG_IS_MANAGER (self), FALSE);
   g_return_val_if_fail (self->owner_id == 0, FALSE);
