@@ -331,6 +331,9 @@ update_unit_state (HotplugPlatform *self, HotplugUnit *unit, const char *event, 
   if (state == old)
     return;
   hotplug_unit_set_state (unit, state);
+  /* a unit's first state is told with its creation */
+  if (g_object_get_data (G_OBJECT (unit), "hotplug-new"))
+    return;
   hotplug_log_full (G_LOG_LEVEL_INFO, TOPIC, hotplug_unit_get_id (unit), event, devpath,
                     HOTPLUG_MSGID_UNIT_STATE, "%s → %s",
                     hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_STATE, old),
@@ -1415,6 +1418,7 @@ recompute (HotplugPlatform *self)
       if (unit == NULL)
         {
           unit = hotplug_unit_new (p->kind, p->id);
+          g_object_set_data (G_OBJECT (unit), "hotplug-new", GINT_TO_POINTER (TRUE));
           g_hash_table_insert (self->units, g_strdup (p->id), unit);
           g_ptr_array_add (added, g_object_ref (unit));
         }
@@ -1476,6 +1480,7 @@ recompute (HotplugPlatform *self)
     {
       HotplugUnit *unit = g_ptr_array_index (added, i);
 
+      g_object_set_data (G_OBJECT (unit), "hotplug-new", NULL);
       hotplug_log_full (G_LOG_LEVEL_INFO, TOPIC, hotplug_unit_get_id (unit), NULL, NULL,
                         HOTPLUG_MSGID_UNIT_STATE, "new %s unit, %s",
                         hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (unit)),
