@@ -556,12 +556,17 @@ test_garbage (Test *t, gconstpointer data)
   fx_write_bytes (t->fx, "/sys" NIC0 "/config", junk, sizeof junk);
   fx_write (t->fx, "/sys" NIC0 "/vendor", "");
   inject (t, "change", "pci", NIC0);
+  /* libpci's own error path (a mandatory attribute missing): it must come
+   * back to us as a warning, not exit() the process */
+  fx_rm (t->fx, "/sys" NIC1 "/vendor");
+  inject (t, "change", "pci", NIC1);
   inject (t, "add", "pci", "/devices/pci0000:40/not-a-bdf");
   inject (t, "add", "cpu", "/devices/system/cpu/cpufreq");
   hotplug_platform_flush (t->platform);
 
   g_assert_cmpuint (count_warnings (t, "memory3/state"), ==, 1);
   g_assert_cmpuint (count_warnings (t, "0000:43:00.0"), ==, 1);
+  g_assert_cmpuint (count_warnings (t, "libpci on 0000:43:00.1"), ==, 1);
   g_assert_cmpuint (count_warnings (t, "ACPI0004:01/uid"), ==, 1);
   /* the units keep going: sb1 falls back to the instance number */
   g_assert_cmpuint (hotplug_dbus_unit_get_memory_blocks_online (unit (t, "memory-node0")), ==, 8);
