@@ -493,6 +493,15 @@ test_pci_slot (Test *t, gconstpointer data)
   hotplug_platform_flush (t->platform);
   g_assert_cmpstr (hotplug_dbus_unit_get_state (unit (t, "slot-2")), ==, "online");
   assert_strv (hotplug_dbus_unit_get_pci_devices (unit (t, "slot-2")), "0000:44:00.0");
+
+  /* a bridge goes and the event of the device below it was lost: the
+   * device must not stay behind, hanging below nothing */
+  fx_rm (t->fx, "/sys/bus/pci/devices/0000:c1:00.0");
+  remove_pci (t, "/devices/pci0000:c0/0000:c0:01.0");
+  hotplug_platform_flush (t->platform);
+  assert_strv (hotplug_dbus_unit_get_pci_devices (unit (t, "iou2")), "");
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (unit (t, "iou2")), ==, "offline");
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (unit (t, "slot-io-3.a")), ==, "offline");
 }
 
 static void
