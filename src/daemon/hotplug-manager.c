@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "hotplug-error.h"
+#include "hotplug-log.h"
+#include "hotplug-manager.h"
+#include "hotplug-names.h"
+
+#define TOPIC "dbus"
+#define MAX_ID_LENGTH 256
+
+struct _HotplugManager
+{
+  GObject                   parent_instance;
+
+  HotplugPlatform          *platform;
+  HotplugUdev              *udev;
+  HotplugDbusManager       *iface;
+  GDBusObjectManagerServer *server;
+  GDBusConnection          *connection;
+  GHashTable               *objects; /* unit or domain (not ref'd) → GDBusObjectSkeleton */
+  guint                     owner_id;
+  gboolean                  owns_name;
+};
+
+enum { SIGNAL_NAME_ACQUIRED, SIGNAL_NAME_LOST, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (HotplugManager, hotplug_manager, G_TYPE_OBJECT)
+
+/* --- objects ---------------------------------------------------------- */
+
+static void
+export_interface (HotplugManager *self, gpointer key, const char *path, GDBusInterfaceSkeleton *iface)
+{
+  g_autoptr(GDBusObjectSkeleton) object = g_dbus_object_skeleton_new (path);
+
+  g_dbus_object_skeleton_add_interface (object, iface);
+  g_hash_table_insert (self->objects, key, g_object_ref (object));
+  /* InterfacesAdded is sent only when the server has a connection */
+  g_dbus_object_manager_server_export (self->server, object);
+}
+
+static void
+on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  g_autofree char *path = hotplug_unit_object_path (hotplug_unit_get_id (unit));
+
+  export_interface (self, unit, path, G_DBUS_INTERFACE_SKELETON (unit));
+}
+
+static void
+on_unit_removed (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  GDBusObjectSkeleton *object = g_hash_table_lookup (self->objects, unit);
+
+  if (object == NULL)
+    return;
+  g_dbus_object_manager_server_unexport (self->server,
+                                         g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
+  g_hash_table_remove (self->objects, unit);
+}
+
+static void
+on_domain_added (HotplugPlatform *platform, HotplugDomain *domain, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  g_autofree char *path = hotplug_domain_object_path (hotplug_domain_get_id (domain));
+
+  export_interface (self, domain, path, G_DBUS_INTERFACE_SKELETON (domain));
+}
+
+static void
+on_eject_request (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
+{
+  /* The job engine will start a remove flow here.  Until it exists the
+   * request is only logged (by the platform): nothing is ejected. */
+}
+
+/* --- events ----------------------------------------------------------- */
+
+static void
+on_udev_event (HotplugUdev *udev, HotplugEvent *event, gpointer user_data)
+{
+  hotplug_platform_handle_event (HOTPLUG_MANAGER (user_data)->platform, event);
+}
+
+static void
+on_udev_resync (HotplugUdev *udev, GPtrArray *events, gpointer user_data)
+{
+  hotplug_platform_reconcile (HOTPLUG_MANAGER (user_data)->platform, events);
+}
+
+static void
+on_resyncs_changed (GObject *udev, GParamSpec *pspec, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+
+  hotplug_dbus_manager_set_resyncs (self->iface, hotplug_udev_get_resyncs (self->udev));
+}
+
+/* --- methods ---------------------------------------------------------- */
+
+static gboolean
+check_id (GDBusMethodInvocation *invocation, const char *what, const char *id)
+{
+  gboolean ok = id && *id && strlen (id) <= MAX_ID_LENGTH;
+
+  for (const char *p = id; ok && *p; p++)
+    ok = g_ascii_isgraph (*p);
+  if (!ok)
+    g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                                           "'%.64s' is not a valid %s id", id ? id : "", what);
+  return ok;
+}
+
+static HotplugUnit *
+find_unit (HotplugManager *self, GDBusMethodInvocation *invocation, const char *id)
+{
+  HotplugUnit *unit;
+
+  if (!check_id (invocation, "unit", id))
+    return NULL;
+  hotplug_platform_flush (self->platform);
+  unit = hotplug_platform_lookup_unit (self->platform, id);
+  if (unit == NULL)
+    g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_NO_SUCH_UNIT,
+                                           "no unit '%s'", id);
+  return unit;
+}
+
+static gboolean
+handle_get_unit (HotplugDbusManager *iface, GDBusMethodInvocation *invocation, const char *id, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  HotplugUnit *unit = find_unit (self, invocation, id);
+  g_autofree char *path = NULL;
+
+  if (unit)
+    {
+      path = hotplug_unit_object_path (hotplug_unit_get_id (unit));
+      hotplug_dbus_manager_complete_get_unit (iface, invocation, path);
+    }
+  return TRUE;
+}
+
+static gboolean
+handle_get_domain (HotplugDbusManager *iface, GDBusMethodInvocation *invocation, const char *id, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  HotplugDomain *domain;
+  g_autofree char *path = NULL;
+
+  if (!check_id (invocation, "domain", id))
+    return TRUE;
+  hotplug_platform_flush (self->platform);
+  domain = hotplug_platform_lookup_domain (self->platform, id);
+  if (domain == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_NO_SUCH_UNIT,
+                                             "no PCI domain '%s'", id);
+      return TRUE;
+    }
+  path = hotplug_domain_object_path (hotplug_domain_get_id (domain));
+  hotplug_dbus_manager_complete_get_domain (iface, invocation, path);
+  return TRUE;
+}
+
+static gboolean
+handle_list_devices (HotplugDbusManager *iface, GDBusMethodInvocation *invocation, const char *id, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  HotplugUnit *unit = find_unit (self, invocation, id);
+
+  if (unit)
+    hotplug_dbus_manager_complete_list_devices (iface, invocation,
+                                                hotplug_platform_list_devices (self->platform, unit));
+  return TRUE;
+}
+
+/* --- the name --------------------------------------------------------- */
+
+static gboolean
+register_objects (HotplugManager *self, GDBusConnection *connection, GError **error)
+{
+  if (self->connection)
+    return TRUE;
+  self->connection = g_object_ref (connection);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->iface), connection,
+                                         HOTPLUG_DBUS_PATH, error))
+    return FALSE;
+  /* registers every object that exists now, without a signal */
+  g_dbus_object_manager_server_set_connection (self->server, connection);
+  return TRUE;
+}
+
+static void
+on_bus_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  g_autoptr(GError) error = NULL;
+
+  if (!register_objects (self, connection, &error))
+    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, NULL,
+                      "cannot register the manager object: %s", error->message);
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+
+  self->owns_name = TRUE;
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, NULL, NULL, NULL, HOTPLUG_MSGID_STARTED,
+                    "hotplugd %s owns %s (events: %s)", PACKAGE_VERSION, name,
+                    hotplug_udev_get_group (self->udev));
+  /* only now may anything change: start dispatching device events */
+  hotplug_udev_listen (self->udev);
+  g_signal_emit (self, signals[SIGNAL_NAME_ACQUIRED], 0);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+
+  hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, NULL,
+                    connection == NULL ? "cannot connect to the system bus"
+                    : self->owns_name ? "lost the bus name %s (replaced?)"
+                    : "cannot own the bus name %s (another instance runs? see --replace)", name);
+  self->owns_name = FALSE;
+  g_signal_emit (self, signals[SIGNAL_NAME_LOST], 0);
+}
+
+gboolean
+hotplug_manager_start (HotplugManager  *self,
+                       GDBusConnection *connection,
+                       gboolean         replace,
+                       GError         **error)
+{
+  /* no queueing: a second instance fails at once instead of waiting */
+  GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
+
+  g_return_val_if_fail (HOTPLUG_IS_MANAGER (self), FALSE);
+  g_return_val_if_fail (self->owner_id == 0, FALSE);
+
+  /* the whole platform first, so that the first thing clients see is
+   * complete */
+  if (!hotplug_udev_start (self->udev, error))
+    return FALSE;
+  hotplug_platform_flush (self->platform);
+  hotplug_dbus_manager_set_event_source (self->iface, hotplug_udev_get_group (self->udev));
+
+  if (replace)
+    flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
+  if (connection)
+    {
+      if (!register_objects (self, connection, error))
+        return FALSE;
+      self->owner_id = g_bus_own_name_on_connection (connection, HOTPLUG_DBUS_NAME, flags,
+                                                     on_name_acquired, on_name_lost,
+                                                     self, NULL);
+    }
+  else
+    self->owner_id = g_bus_own_name (G_BUS_TYPE_SYSTEM, HOTPLUG_DBUS_NAME, flags,
+                                     on_bus_acquired, on_name_acquired, on_name_lost,
+                                     self, NULL);
+  return TRUE;
+}
+
+gboolean
+hotplug_manager_owns_name (HotplugManager *self)
+{
+  return self->owns_name;
+}
+
+HotplugPlatform *
+hotplug_manager_get_platform (HotplugManager *self)
+{
+  return self->platform;
+}
+
+/* --- object ----------------------------------------------------------- */
+
+static void
+hotplug_manager_dispose (GObject *object)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (object);
+
+  g_clear_handle_id (&self->owner_id, g_bus_unown_name);
+  if (self->udev)
+    g_signal_handlers_disconnect_by_data (self->udev, self);
+  if (self->platform)
+    g_signal_handlers_disconnect_by_data (self->platform, self);
+  if (self->connection)
+    {
+      g_dbus_object_manager_server_set_connection (self->server, NULL);
+      g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));
+      g_clear_object (&self->connection);
+    }
+  if (self->objects)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->objects);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_dbus_object_manager_server_unexport (self->server,
+                                               g_dbus_object_get_object_path (G_DBUS_OBJECT (value)));
+      g_clear_pointer (&self->objects, g_hash_table_unref);
+    }
+  g_clear_object (&self->server);
+  g_clear_object (&self->iface);
+  g_clear_object (&self->platform);
+  g_clear_object (&self->udev);
+  G_OBJECT_CLASS (hotplug_manager_parent_class)->dispose (object);
+}
+
+static void
+hotplug_manager_class_init (HotplugManagerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = hotplug_manager_dispose;
+
+  signals[SIGNAL_NAME_ACQUIRED] = g_signal_new ("name-acquired", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_NAME_LOST] = g_signal_new ("name-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+hotplug_manager_init (HotplugManager *self)
+{
+  self->objects = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  self->server = g_dbus_object_manager_server_new (HOTPLUG_DBUS_PATH);
+  self->iface = hotplug_dbus_manager_skeleton_new ();
+  hotplug_dbus_manager_set_version (self->iface, PACKAGE_VERSION);
+  hotplug_dbus_manager_set_event_source (self->iface, "none");
+  hotplug_dbus_manager_set_simulated (self->iface, g_getenv (HOTPLUG_ENV_SIM_ROOT) != NULL);
+  hotplug_dbus_manager_set_resyncs (self->iface, 0);
+}
+
+HotplugManager *
+hotplug_manager_new (HotplugPlatform *platform, HotplugUdev *udev)
+{
+  HotplugManager *self = g_object_new (HOTPLUG_TYPE_MANAGER, NULL);
+  g_autoptr(GPtrArray) units = NULL;
+  g_autoptr(GPtrArray) domains = NULL;
+
+  self->platform = g_object_ref (platform);
+  self->udev = g_object_ref (udev);
+
+  g_signal_connect (self->iface, "handle-get-unit", G_CALLBACK (handle_get_unit), self);
+  g_signal_connect (self->iface, "handle-get-domain", G_CALLBACK (handle_get_domain), self);
+  g_signal_connect (self->iface, "handle-list-devices", G_CALLBACK (handle_list_devices), self);
+
+  g_signal_connect (udev, "event", G_CALLBACK (on_udev_event), self);
+  g_signal_connect (udev, "resync", G_CALLBACK (on_udev_resync), self);
+  g_signal_connect (udev, "notify::resyncs", G_CALLBACK (on_resyncs_changed), self);
+  g_signal_connect (platform, "unit-added", G_CALLBACK (on_unit_added), self);
+  g_signal_connect (platform, "unit-removed", G_CALLBACK (on_unit_removed), self);
+  g_signal_connect (platform, "domain-added", G_CALLBACK (on_domain_added), self);
+  g_signal_connect (platform, "eject-request", G_CALLBACK (on_eject_request), self);
+
+  /* units the platform already has (a platform fed before the manager) */
+  units = hotplug_platform_get_units (platform);
+  for (guint i = 0; i < units->len; i++)
+    on_unit_added (platform, g_ptr_array_index (units, i), self);
+  domains = hotplug_platform_get_domains (platform);
+  for (guint i = 0; i < domains->len; i++)
+    on_domain_added (platform, g_ptr_array_index (domains, i), self);
+  return self;
+}

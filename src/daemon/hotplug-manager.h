@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hotplug-platform.h"
+#include "hotplug-udev.h"
+
+G_BEGIN_DECLS
+
+/* Publishes the platform model on the bus as org.hotplugd.Hotplug1.
+ *
+ * Order of start-up (hotplug_manager_start): connect the event monitor,
+ * enumerate the whole platform, resolve ownership, then ask for the name.
+ * The objects are registered on the connection before the name request so
+ * that a client reacting to NameOwnerChanged finds them at once; nothing is
+ * emitted before the name is ours, because device events are only
+ * dispatched from then on.
+ *
+ * Signals: "name-acquired", "name-lost" (the daemon exits on the latter). */
+#define HOTPLUG_TYPE_MANAGER (hotplug_manager_get_type ())
+G_DECLARE_FINAL_TYPE (HotplugManager, hotplug_manager, HOTPLUG, MANAGER, GObject)
+
+HotplugManager  *hotplug_manager_new (HotplugPlatform *platform,
+                                      HotplugUdev     *udev);
+
+/* connection: NULL for the system bus (g_bus_own_name), else a message bus
+ * connection to own the name on (tests).  replace: take the name from a
+ * running instance. */
+gboolean         hotplug_manager_start (HotplugManager  *self,
+                                        GDBusConnection *connection,
+                                        gboolean         replace,
+                                        GError         **error);
+gboolean         hotplug_manager_owns_name (HotplugManager *self);
+
+HotplugPlatform *hotplug_manager_get_platform (HotplugManager *self);
+
+G_END_DECLS

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <libudev.h>
+
+#include "hotplug-log.h"
+#include "hotplug-names.h"
+#include "hotplug-udev.h"
+#include "hotplug-util.h"
+
+typedef struct udev HotplugUdevContext;
+typedef struct udev_monitor HotplugUdevMonitor;
+typedef struct udev_device HotplugUdevDevice;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugUdevContext, udev_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugUdevMonitor, udev_monitor_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugUdevDevice, udev_device_unref)
+
+#define RECEIVE_BUFFER_SIZE (128 * 1024 * 1024)
+#define TOPIC "udev"
+
+/* the subsystems the platform model cares about */
+static const char *const subsystems[] = { "container", "cpu", "memory", "pci", "acpi" };
+
+struct _HotplugUdev
+{
+  GObject              parent_instance;
+
+  gboolean             with_monitor;
+  struct udev         *udev;
+  struct udev_monitor *monitor;
+  const char          *group;
+  guint                watch_id;
+
+  guint                resync_idle_id;
+  guint                resyncs;
+};
+
+enum { PROP_0, PROP_GROUP, PROP_RESYNCS, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+enum { SIGNAL_EVENT, SIGNAL_RESYNC, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (HotplugUdev, hotplug_udev, G_TYPE_OBJECT)
+
+static void
+hotplug_udev_finalize (GObject *object)
+{
+  HotplugUdev *self = HOTPLUG_UDEV (object);
+
+  g_clear_handle_id (&self->watch_id, g_source_remove);
+  g_clear_handle_id (&self->resync_idle_id, g_source_remove);
+  g_clear_pointer (&self->monitor, udev_monitor_unref);
+  g_clear_pointer (&self->udev, udev_unref);
+  G_OBJECT_CLASS (hotplug_udev_parent_class)->finalize (object);
+}
+
+static void
+hotplug_udev_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HotplugUdev *self = HOTPLUG_UDEV (object);
+
+  switch (prop_id)
+    {
+    case PROP_GROUP:
+      g_value_set_string (value, self->group);
+      break;
+    case PROP_RESYNCS:
+      g_value_set_uint (value, self->resyncs);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hotplug_udev_class_init (HotplugUdevClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = hotplug_udev_finalize;
+  object_class->get_property = hotplug_udev_get_property;
+
+  props[PROP_GROUP] = g_param_spec_string ("group", NULL, NULL, "none",
+                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_RESYNCS] = g_param_spec_uint ("resyncs", NULL, NULL, 0, G_MAXUINT, 0,
+                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                        HOTPLUG_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_RESYNC] = g_signal_new ("resync", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                         G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+hotplug_udev_init (HotplugUdev *self)
+{
+  self->group = "none";
+}
+
+HotplugUdev *
+hotplug_udev_new (void)
+{
+  HotplugUdev *self = g_object_new (HOTPLUG_TYPE_UDEV, NULL);
+
+  self->with_monitor = TRUE;
+  return self;
+}
+
+HotplugUdev *
+hotplug_udev_new_without_monitor (void)
+{
+  return g_object_new (HOTPLUG_TYPE_UDEV, NULL);
+}
+
+const char *
+hotplug_udev_get_group (HotplugUdev *self)
+{
+  g_return_val_if_fail (HOTPLUG_IS_UDEV (self), NULL);
+  return self->group;
+}
+
+guint
+hotplug_udev_get_resyncs (HotplugUdev *self)
+{
+  g_return_val_if_fail (HOTPLUG_IS_UDEV (self), 0);
+  return self->resyncs;
+}
+
+/* --- enumeration ------------------------------------------------------ */
+
+/* "../../../devices/system/cpu/cpu0" → "/devices/system/cpu/cpu0" */
+static char *
+link_to_devpath (const char *target)
+{
+  const char *p = target;
+
+  while (g_str_has_prefix (p, "../"))
+    p += 3;
+  if (*p == '/')
+    {
+      /* an absolute link: strip the root prefix and /sys */
+      p = hotplug_sysfs_unroot (p);
+      if (g_str_has_prefix (p, "/sys/"))
+        p += 4;
+      return g_strdup (p);
+    }
+  return g_strconcat ("/", p, NULL);
+}
+
+static void
+enumerate_bus (GPtrArray *events, const char *subsystem)
+{
+  g_autofree char *dirpath = hotplug_sysfs_build ("/sys/bus", subsystem, "devices", NULL);
+  DIR *dir = opendir (dirpath);
+  struct dirent *de;
+
+  if (dir == NULL)
+    {
+      if (errno != ENOENT)
+        hotplug_log_ratelimited (G_LOG_LEVEL_WARNING, dirpath, TOPIC, NULL, NULL, NULL,
+                                 "cannot list %s: %s", dirpath, g_strerror (errno));
+      return;
+    }
+  while ((de = readdir (dir)) != NULL)
+    {
+      char target[PATH_MAX];
+      g_autofree char *devpath = NULL;
+      ssize_t n;
+
+      if (de->d_name[0] == '.')
+        continue;
+      n = readlinkat (dirfd (dir), de->d_name, target, sizeof target - 1);
+      if (n <= 0)
+        {
+          hotplug_log_ratelimited (G_LOG_LEVEL_WARNING, dirpath, TOPIC, NULL, NULL, NULL,
+                                   "%s/%s is not a link to a device", dirpath, de->d_name);
+          continue;
+        }
+      target[n] = '\0';
+      devpath = link_to_devpath (target);
+      g_ptr_array_add (events, hotplug_event_new ("add", subsystem, devpath));
+    }
+  closedir (dir);
+}
+
+static void
+enumerate_slots (GPtrArray *events)
+{
+  g_autofree char *dirpath = hotplug_sysfs_path ("/sys/bus/pci/slots");
+  g_autoptr(GDir) dir = g_dir_open (dirpath, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *devpath = g_strconcat ("/bus/pci/slots/", name, NULL);
+      g_ptr_array_add (events, hotplug_event_new ("add", "pci_slot", devpath));
+    }
+}
+
+GPtrArray *
+hotplug_udev_enumerate (void)
+{
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_event_free);
+
+  /* containers first: the real kernel announces them before their CPUs
+   * and memory too, so the model sees the same order either way */
+  enumerate_bus (events, "container");
+  enumerate_bus (events, "cpu");
+  enumerate_bus (events, "memory");
+  enumerate_bus (events, "pci");
+  enumerate_slots (events);
+  return events;
+}
+
+/* --- events ----------------------------------------------------------- */
+
+void
+hotplug_udev_inject (HotplugUdev  *self,
+                     HotplugEvent *event)
+{
+  g_return_if_fail (HOTPLUG_IS_UDEV (self));
+  g_return_if_fail (event != NULL);
+
+  hotplug_log_full (G_LOG_LEVEL_DEBUG, TOPIC, NULL, event->action, event->devpath, NULL,
+                    "event seqnum %" G_GUINT64_FORMAT " subsystem %s", event->seqnum, event->subsystem);
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, event);
+}
+
+static HotplugEvent *
+event_from_udev_device (struct udev_device *device)
+{
+  const char *action = udev_device_get_action (device);
+  const char *devpath = udev_device_get_devpath (device);
+  struct udev_list_entry *entry;
+  HotplugEvent *event;
+
+  if (action == NULL || devpath == NULL)
+    return NULL;
+  event = hotplug_event_new (action, udev_device_get_subsystem (device), devpath);
+  event->seqnum = udev_device_get_seqnum (device);
+  udev_list_entry_foreach (entry, udev_device_get_properties_list_entry (device))
+    hotplug_event_set_property (event, udev_list_entry_get_name (entry),
+                                udev_list_entry_get_value (entry));
+  return event;
+}
+
+static gboolean
+resync_idle (gpointer user_data)
+{
+  HotplugUdev *self = HOTPLUG_UDEV (user_data);
+  g_autoptr(GPtrArray) events = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  self->resync_idle_id = 0;
+  self->resyncs++;
+  events = hotplug_udev_enumerate ();
+  hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, HOTPLUG_MSGID_RESYNC,
+                    "device events were lost (event socket overflow): re-enumerated %u devices "
+                    "in %.1f ms (resync %u)", events->len,
+                    (double) (g_get_monotonic_time () - start) / 1000.0, self->resyncs);
+  g_signal_emit (self, signals[SIGNAL_RESYNC], 0, events);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RESYNCS]);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hotplug_udev_inject_overflow (HotplugUdev *self)
+{
+  g_return_if_fail (HOTPLUG_IS_UDEV (self));
+
+  /* Many ENOBUFS in a row are one loss: one re-enumeration covers them
+   * all, and it runs from an idle, after the socket has been drained. */
+  if (self->resync_idle_id != 0)
+    return;
+  hotplug_debug (TOPIC, "event socket overflow: resync scheduled");
+  self->resync_idle_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, resync_idle, self, NULL);
+}
+
+static gboolean
+monitor_ready (int fd, GIOCondition condition, gpointer user_data)
+{
+  HotplugUdev *self = HOTPLUG_UDEV (user_data);
+
+  for (guint i = 0; i < HOTPLUG_UDEV_BATCH; i++)
+    {
+      g_autoptr(HotplugUdevDevice) device = NULL;
+      g_autoptr(HotplugEvent) event = NULL;
+
+      errno = 0;
+      device = udev_monitor_receive_device (self->monitor);
+      if (device == NULL)
+        {
+          int e = errno;
+
+          if (e == ENOBUFS)
+            {
+              hotplug_udev_inject_overflow (self);
+              continue; /* the socket still holds what came after the loss */
+            }
+          if (e != 0 && e != EAGAIN && e != EWOULDBLOCK && e != EINTR)
+            hotplug_log_ratelimited (G_LOG_LEVEL_WARNING, "udev-receive", TOPIC, NULL, NULL, NULL,
+                                     "receiving a device event failed: %s", g_strerror (e));
+          break;
+        }
+      event = event_from_udev_device (device);
+      if (event)
+        hotplug_udev_inject (self, event);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+connect_monitor (HotplugUdev *self, GError **error)
+{
+  int r;
+
+  self->udev = udev_new ();
+  if (self->udev == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "udev_new failed: %s", g_strerror (errno));
+      return FALSE;
+    }
+  /* Without udevd the "udev" group is silent; the raw kernel events are
+   * all there is then.  /run/udev/control is a real path, not sysfs: no
+   * root prefix. */
+  self->group = g_file_test ("/run/udev/control", G_FILE_TEST_EXISTS) ? "udev" : "kernel";
+  self->monitor = udev_monitor_new_from_netlink (self->udev, self->group);
+  if (self->monitor == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "cannot create a netlink monitor for group %s: %s", self->group, g_strerror (errno));
+      return FALSE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (subsystems); i++)
+    udev_monitor_filter_add_match_subsystem_devtype (self->monitor, subsystems[i], NULL);
+  r = udev_monitor_set_receive_buffer_size (self->monitor, RECEIVE_BUFFER_SIZE);
+  if (r < 0)
+    hotplug_warning (TOPIC, "cannot set a %d MiB event receive buffer: %s",
+                     RECEIVE_BUFFER_SIZE >> 20, g_strerror (-r));
+  r = udev_monitor_enable_receiving (self->monitor);
+  if (r < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-r),
+                   "cannot listen for device events: %s", g_strerror (-r));
+      return FALSE;
+    }
+  hotplug_message (TOPIC, "listening for device events on the '%s' netlink group%s",
+                   self->group, g_str_equal (self->group, "kernel") ? " (udevd is not running)" : "");
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_GROUP]);
+  return TRUE;
+}
+
+gboolean
+hotplug_udev_start (HotplugUdev *self, GError **error)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  gint64 start;
+
+  g_return_val_if_fail (HOTPLUG_IS_UDEV (self), FALSE);
+
+  /* monitor first, enumeration second: a device that changes in between
+   * is seen by both, never by neither */
+  if (self->with_monitor && self->monitor == NULL && !connect_monitor (self, error))
+    return FALSE;
+
+  start = g_get_monotonic_time ();
+  events = hotplug_udev_enumerate ();
+  for (guint i = 0; i < events->len; i++)
+    hotplug_udev_inject (self, g_ptr_array_index (events, i));
+  hotplug_debug (TOPIC, "enumerated %u devices in %.1f ms", events->len,
+                 (double) (g_get_monotonic_time () - start) / 1000.0);
+  return TRUE;
+}
+
+void
+hotplug_udev_listen (HotplugUdev *self)
+{
+  g_return_if_fail (HOTPLUG_IS_UDEV (self));
+
+  if (self->monitor == NULL || self->watch_id != 0)
+    return;
+  self->watch_id = g_unix_fd_add (udev_monitor_get_fd (self->monitor), G_IO_IN, monitor_ready, self);
+}

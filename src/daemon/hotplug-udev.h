@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "hotplug-event.h"
+
+G_BEGIN_DECLS
+
+/* The device event source.
+ *
+ * "event" (HotplugEvent *): one device event, live or enumerated (as "add").
+ * "resync" (GPtrArray of HotplugEvent *): events were lost (the netlink
+ *   socket overflowed); the array is a fresh enumeration of everything
+ *   present, and the receiver reconciles its model with it. */
+
+#define HOTPLUG_TYPE_UDEV (hotplug_udev_get_type ())
+G_DECLARE_FINAL_TYPE (HotplugUdev, hotplug_udev, HOTPLUG, UDEV, GObject)
+
+/* At most this many events are read per main loop dispatch, so that a
+ * flood does not starve D-Bus and timers. */
+#define HOTPLUG_UDEV_BATCH 512
+
+/* With a netlink monitor (the daemon). */
+HotplugUdev *hotplug_udev_new (void);
+/* Without one: events come only from hotplug_udev_inject() (tests). */
+HotplugUdev *hotplug_udev_new_without_monitor (void);
+
+/* Connect the monitor, then enumerate: every present device is emitted as
+ * an "add" event.  Events arriving meanwhile wait in the socket until
+ * hotplug_udev_listen(). */
+gboolean     hotplug_udev_start (HotplugUdev *self,
+                                 GError     **error);
+/* Start dispatching the monitor's events from the main loop. */
+void         hotplug_udev_listen (HotplugUdev *self);
+
+/* "udev" or "kernel" (the netlink group), "none" without a monitor. */
+const char  *hotplug_udev_get_group (HotplugUdev *self);
+guint        hotplug_udev_get_resyncs (HotplugUdev *self);
+
+/* Feed an event through the same path as a received one. */
+void         hotplug_udev_inject (HotplugUdev  *self,
+                                  HotplugEvent *event);
+/* Behave as if the socket had returned ENOBUFS. */
+void         hotplug_udev_inject_overflow (HotplugUdev *self);
+
+/* Enumerate the devices hotplugd models by reading the sysfs bus
+ * directories (through the root prefix): container, cpu, memory and pci
+ * devices and PCI slots (subsystem "pci_slot", devpath
+ * /bus/pci/slots/NAME).  Much cheaper than libudev enumeration on a
+ * machine with tens of thousands of memory blocks. */
+GPtrArray   *hotplug_udev_enumerate (void);
+
+G_END_DECLS

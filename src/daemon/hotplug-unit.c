@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "hotplug-enum-types.h"
+#include "hotplug-error.h"
+#include "hotplug-names.h"
+#include "hotplug-unit.h"
+#include "hotplug-util.h"
+
+struct _HotplugUnit
+{
+  HotplugDbusUnitSkeleton parent_instance;
+
+  HotplugUnitKind  kind;
+  char            *id;
+  HotplugUnitState state;
+  GArray          *cpus;
+};
+
+G_DEFINE_TYPE (HotplugUnit, hotplug_unit, HOTPLUG_DBUS_TYPE_UNIT_SKELETON)
+
+static void
+hotplug_unit_finalize (GObject *object)
+{
+  HotplugUnit *self = HOTPLUG_UNIT (object);
+
+  g_free (self->id);
+  g_clear_pointer (&self->cpus, g_array_unref);
+  G_OBJECT_CLASS (hotplug_unit_parent_class)->finalize (object);
+}
+
+/* Operations belong to the job engine, which is not part of this daemon
+ * yet: say so plainly instead of pretending. */
+static gboolean
+handle_operation (HotplugDbusUnit       *iface,
+                  GDBusMethodInvocation *invocation,
+                  GVariant              *options,
+                  gpointer               user_data)
+{
+  HotplugUnit *self = HOTPLUG_UNIT (iface);
+
+  g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_SUPPORTED,
+                                         "%s of unit %s is not supported by this version of hotplugd "
+                                         "(it has no job engine yet)",
+                                         (const char *) user_data, self->id);
+  return TRUE;
+}
+
+static void
+hotplug_unit_class_init (HotplugUnitClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = hotplug_unit_finalize;
+}
+
+static void
+hotplug_unit_init (HotplugUnit *self)
+{
+  self->cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_signal_connect (self, "handle-add", G_CALLBACK (handle_operation), (gpointer) "Add");
+  g_signal_connect (self, "handle-remove", G_CALLBACK (handle_operation), (gpointer) "Remove");
+  g_signal_connect (self, "handle-replace", G_CALLBACK (handle_operation), (gpointer) "Replace");
+}
+
+HotplugUnit *
+hotplug_unit_new (HotplugUnitKind kind, const char *id)
+{
+  HotplugUnit *self;
+  HotplugDbusUnit *iface;
+
+  g_return_val_if_fail (id != NULL && *id, NULL);
+
+  self = g_object_new (HOTPLUG_TYPE_UNIT, NULL);
+  iface = HOTPLUG_DBUS_UNIT (self);
+  self->kind = kind;
+  self->id = g_strdup (id);
+  self->state = HOTPLUG_UNIT_STATE_OFFLINE;
+  hotplug_dbus_unit_set_id (iface, id);
+  hotplug_dbus_unit_set_kind (iface, hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_KIND, kind));
+  hotplug_dbus_unit_set_state (iface, hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_STATE, self->state));
+  hotplug_dbus_unit_set_job (iface, "/");
+  hotplug_dbus_unit_set_blockers (iface, g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));
+  return self;
+}
+
+HotplugUnitKind
+hotplug_unit_get_kind (HotplugUnit *self)
+{
+  return self->kind;
+}
+
+const char *
+hotplug_unit_get_id (HotplugUnit *self)
+{
+  return self->id;
+}
+
+HotplugUnitState
+hotplug_unit_get_state (HotplugUnit *self)
+{
+  return self->state;
+}
+
+void
+hotplug_unit_set_state (HotplugUnit *self, HotplugUnitState state)
+{
+  g_return_if_fail (HOTPLUG_IS_UNIT (self));
+  if (self->state == state)
+    return;
+  self->state = state;
+  hotplug_dbus_unit_set_state (HOTPLUG_DBUS_UNIT (self),
+                               hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_STATE, state));
+}
+
+void
+hotplug_unit_set_cpu_list (HotplugUnit *self, GArray *cpus)
+{
+  g_autofree char *text = NULL;
+
+  g_array_set_size (self->cpus, 0);
+  if (cpus)
+    g_array_append_vals (self->cpus, cpus->data, cpus->len);
+  text = hotplug_list_format_array (self->cpus);
+  hotplug_unit_update_string (self, "cpus", text);
+}
+
+GArray *
+hotplug_unit_get_cpu_list (HotplugUnit *self)
+{
+  return self->cpus;
+}
+
+guint
+hotplug_unit_get_blocks_online (HotplugUnit *self)
+{
+  return hotplug_dbus_unit_get_memory_blocks_online (HOTPLUG_DBUS_UNIT (self));
+}
+
+void
+hotplug_unit_update_string (HotplugUnit *self, const char *property, const char *value)
+{
+  g_autofree char *old = NULL;
+
+  g_object_get (self, property, &old, NULL);
+  if (g_strcmp0 (old, value ? value : "") != 0)
+    g_object_set (self, property, value ? value : "", NULL);
+}
+
+void
+hotplug_unit_update_strv (HotplugUnit *self, const char *property, const char *const *value)
+{
+  g_auto(GStrv) old = NULL;
+  const char *const empty[] = { NULL };
+
+  if (value == NULL)
+    value = empty;
+  g_object_get (self, property, &old, NULL);
+  if (old == NULL || !g_strv_equal ((const char *const *) old, value))
+    g_object_set (self, property, value, NULL);
+}
+
+void
+hotplug_unit_update_uint (HotplugUnit *self, const char *property, guint value)
+{
+  guint old = 0;
+
+  g_object_get (self, property, &old, NULL);
+  if (old != value)
+    g_object_set (self, property, value, NULL);
+}
+
+void
+hotplug_unit_update_uint64 (HotplugUnit *self, const char *property, guint64 value)
+{
+  guint64 old = 0;
+
+  g_object_get (self, property, &old, NULL);
+  if (old != value)
+    g_object_set (self, property, value, NULL);
+}
+
+char *
+hotplug_unit_object_path (const char *id)
+{
+  g_autofree char *escaped = g_dbus_escape_object_path (id);
+
+  return g_strconcat (HOTPLUG_DBUS_UNIT_PATH "/", escaped, NULL);
+}

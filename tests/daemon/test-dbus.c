@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <gio/gio.h>
+
+#include "hotplug-error.h"
+#include "hotplug-fixture.h"
+#include "hotplug-log.h"
+#include "hotplug-manager.h"
+#include "hotplug-names.h"
+#include "hotplug-util.h"
+
+static GTestDBus *test_bus;
+
+typedef struct
+{
+  char     *sender;
+  char     *path;
+  char     *iface;
+  char     *member;
+  GVariant *params;
+} Signal;
+
+typedef struct
+{
+  HotplugFixture  *fx;
+  HotplugUdev     *udev;
+  HotplugPlatform *platform;
+  HotplugManager  *manager;
+  GDBusConnection *client;
+  guint            sub_id;
+  GPtrArray       *signals;       /* Signal */
+  guint            signals_before_owner; /* from us, before NameOwnerChanged */
+  gboolean         owner_seen;
+  gboolean         acquired;
+  guint            units_at_acquire;
+} Test;
+
+static void
+signal_free (Signal *s)
+{
+  g_free (s->sender);
+  g_free (s->path);
+  g_free (s->iface);
+  g_free (s->member);
+  g_variant_unref (s->params);
+  g_free (s);
+}
+
+static void
+on_signal (GDBusConnection *conn, const char *sender, const char *path, const char *iface,
+           const char *member, GVariant *params, gpointer user_data)
+{
+  Test *t = user_data;
+  Signal *s;
+
+  if (g_strcmp0 (sender, "org.freedesktop.DBus") == 0)
+    {
+      const char *name = NULL, *new_owner = NULL;
+
+      if (!g_str_equal (member, "NameOwnerChanged"))
+        return;
+      g_variant_get (params, "(&s&s&s)", &name, NULL, &new_owner);
+      if (!g_str_equal (name, HOTPLUG_DBUS_NAME) || !*new_owner)
+        return;
+      t->owner_seen = TRUE;
+    }
+  else if (!t->owner_seen)
+    t->signals_before_owner++;
+
+  s = g_new0 (Signal, 1);
+  s->sender = g_strdup (sender);
+  s->path = g_strdup (path);
+  s->iface = g_strdup (iface);
+  s->member = g_strdup (member);
+  s->params = g_variant_ref (params);
+  g_ptr_array_add (t->signals, s);
+}
+
+static void
+on_acquired (HotplugManager *m, Test *t)
+{
+  g_autoptr(GPtrArray) units = hotplug_platform_get_units (t->platform);
+
+  /* the whole platform is known before the name is ours */
+  t->units_at_acquire = units->len;
+  t->acquired = TRUE;
+}
+
+/* let every queued message reach its receiver: the bus is another
+ * process, so give it a moment while the main loop runs */
+static gboolean
+settle_done (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+settle (void)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (150, settle_done, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+setup (Test *t, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  t->signals = g_ptr_array_new_with_free_func ((GDestroyNotify) signal_free);
+  t->fx = hotplug_fixture_new ();
+  fx_small_machine (t->fx);
+  t->client = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
+                                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                      G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                      NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* everything, from anyone: a signal sent too early must be seen */
+  t->sub_id = g_dbus_connection_signal_subscribe (t->client, NULL, NULL, NULL, NULL, NULL,
+                                                  G_DBUS_SIGNAL_FLAGS_NONE, on_signal, t, NULL);
+  t->udev = hotplug_udev_new_without_monitor ();
+  t->platform = hotplug_platform_new ();
+  t->manager = hotplug_manager_new (t->platform, t->udev);
+  g_signal_connect (t->manager, "name-acquired", G_CALLBACK (on_acquired), t);
+  g_assert_true (hotplug_manager_start (t->manager, NULL, FALSE, &error));
+  g_assert_no_error (error);
+  while (!t->acquired || !t->owner_seen)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+teardown (Test *t, gconstpointer data)
+{
+  g_clear_object (&t->manager);
+  g_clear_object (&t->platform);
+  g_clear_object (&t->udev);
+  settle ();
+  g_dbus_connection_signal_unsubscribe (t->client, t->sub_id);
+  g_dbus_connection_close_sync (t->client, NULL, NULL);
+  g_clear_object (&t->client);
+  hotplug_fixture_free (t->fx);
+  g_ptr_array_unref (t->signals);
+}
+
+static void
+call_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (res);
+}
+
+/* async + main loop: the daemon runs in this very main context */
+static GVariant *
+call (Test *t, const char *path, const char *iface, const char *method, GVariant *params, GError **error)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+
+  g_dbus_connection_call (t->client, HOTPLUG_DBUS_NAME, path, iface, method, params, NULL,
+                          G_DBUS_CALL_FLAGS_NONE, 5000, NULL, call_done, &res);
+  while (res == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_dbus_connection_call_finish (t->client, res, error);
+}
+
+static guint
+count_signals (Test *t, const char *member, const char *path)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < t->signals->len; i++)
+    {
+      Signal *s = g_ptr_array_index (t->signals, i);
+      if (g_str_equal (s->member, member) && (path == NULL || g_str_equal (s->path, path)))
+        n++;
+    }
+  return n;
+}
+
+static Signal *
+find_signal (Test *t, const char *member, const char *path)
+{
+  for (guint i = 0; i < t->signals->len; i++)
+    {
+      Signal *s = g_ptr_array_index (t->signals, i);
+      if (g_str_equal (s->member, member) && (path == NULL || g_str_equal (s->path, path)))
+        return s;
+    }
+  return NULL;
+}
+
+static void
+inject (Test *t, const char *action, const char *subsystem, const char *devpath)
+{
+  g_autoptr(HotplugEvent) ev = hotplug_event_new (action, subsystem, devpath);
+
+  hotplug_udev_inject (t->udev, ev);
+}
+
+static void
+test_startup (Test *t, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) objects = NULL;
+  g_autoptr(GVariant) props = NULL;
+  g_autoptr(GVariant) v = NULL;
+  GVariantIter iter;
+  const char *path;
+  GVariant *ifaces;
+  guint units = 0, domains = 0;
+  Signal *first;
+
+  g_assert_cmpuint (t->units_at_acquire, ==, 12);
+  /* the very first thing anyone hears from us is the name change */
+  g_assert_cmpuint (t->signals_before_owner, ==, 0);
+  first = g_ptr_array_index (t->signals, 0);
+  g_assert_cmpstr (first->member, ==, "NameOwnerChanged");
+
+  /* asked right away, the model is complete */
+  reply = call (t, HOTPLUG_DBUS_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                NULL, &error);
+  g_assert_no_error (error);
+  objects = g_variant_get_child_value (reply, 0);
+  g_variant_iter_init (&iter, objects);
+  while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", &path, &ifaces))
+    {
+      g_autoptr(GVariant) unit = g_variant_lookup_value (ifaces, HOTPLUG_DBUS_IFACE_UNIT, NULL);
+      g_autoptr(GVariant) dom = g_variant_lookup_value (ifaces, HOTPLUG_DBUS_IFACE_DOMAIN, NULL);
+
+      if (unit)
+        {
+          const char *id = NULL, *state = NULL;
+          g_autofree char *expected = NULL;
+
+          units++;
+          g_assert_true (g_variant_lookup (unit, "Id", "&s", &id));
+          g_assert_true (g_variant_lookup (unit, "State", "&s", &state));
+          expected = hotplug_unit_object_path (id);
+          g_assert_cmpstr (path, ==, expected);
+          if (g_str_equal (id, "sb0"))
+            {
+              const char *cpus = NULL;
+              guint64 bytes = 0;
+
+              g_assert_cmpstr (state, ==, "online");
+              g_assert_true (g_variant_lookup (unit, "Cpus", "&s", &cpus));
+              g_assert_cmpstr (cpus, ==, "4-7");
+              g_assert_true (g_variant_lookup (unit, "MemoryBytes", "t", &bytes));
+              g_assert_cmpuint (bytes, ==, 8 * G_GUINT64_CONSTANT (0x8000000));
+            }
+          if (g_str_equal (id, "slot-2"))
+            g_assert_cmpstr (state, ==, "absent");
+        }
+      if (dom)
+        domains++;
+      g_variant_unref (ifaces);
+    }
+  g_assert_cmpuint (units, ==, 12);
+  g_assert_cmpuint (domains, ==, 2);
+
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call (t, HOTPLUG_DBUS_PATH, "org.freedesktop.DBus.Properties", "GetAll",
+                g_variant_new ("(s)", HOTPLUG_DBUS_IFACE_MANAGER), &error);
+  g_assert_no_error (error);
+  props = g_variant_get_child_value (reply, 0);
+  v = g_variant_lookup_value (props, "Version", G_VARIANT_TYPE_STRING);
+  g_assert_cmpstr (g_variant_get_string (v, NULL), ==, PACKAGE_VERSION);
+  g_clear_pointer (&v, g_variant_unref);
+  v = g_variant_lookup_value (props, "EventSource", G_VARIANT_TYPE_STRING);
+  g_assert_cmpstr (g_variant_get_string (v, NULL), ==, "none");
+  g_clear_pointer (&v, g_variant_unref);
+  v = g_variant_lookup_value (props, "Simulated", G_VARIANT_TYPE_BOOLEAN);
+  g_assert_false (g_variant_get_boolean (v));
+  g_clear_pointer (&v, g_variant_unref);
+  v = g_variant_lookup_value (props, "Resyncs", G_VARIANT_TYPE_UINT32);
+  g_assert_cmpuint (g_variant_get_uint32 (v), ==, 0);
+
+  /* start-up announced nothing object by object */
+  settle ();
+  g_assert_cmpuint (count_signals (t, "InterfacesAdded", NULL), ==, 0);
+  g_assert_cmpuint (count_signals (t, "PropertiesChanged", NULL), ==, 0);
+}
+
+static void
+set_cpu (Test *t, guint n, gboolean online)
+{
+  g_autofree char *file = g_strdup_printf ("/sys/devices/system/cpu/cpu%u/online", n);
+  g_autofree char *devpath = g_strdup_printf ("/devices/system/cpu/cpu%u", n);
+
+  fx_write (t->fx, file, online ? "1" : "0");
+  inject (t, online ? "online" : "offline", "cpu", devpath);
+}
+
+static void
+test_properties_changed (Test *t, gconstpointer data)
+{
+  g_autofree char *sb0 = hotplug_unit_object_path ("sb0");
+  g_autofree char *cpu1 = hotplug_unit_object_path ("cpu1");
+  Signal *s;
+  const char *iface;
+  g_autoptr(GVariant) changed = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  settle ();
+  g_ptr_array_set_size (t->signals, 0);
+  set_cpu (t, 5, FALSE);
+  settle ();
+  g_assert_cmpuint (count_signals (t, "PropertiesChanged", NULL), ==, 1);
+  s = find_signal (t, "PropertiesChanged", sb0);
+  g_assert_nonnull (s);
+  g_variant_get (s->params, "(&s@a{sv}@as)", &iface, &changed, NULL);
+  g_assert_cmpstr (iface, ==, HOTPLUG_DBUS_IFACE_UNIT);
+  g_assert_cmpuint (g_variant_n_children (changed), ==, 1);
+  value = g_variant_lookup_value (changed, "CpusOnline", G_VARIANT_TYPE_STRING);
+  g_assert_cmpstr (g_variant_get_string (value, NULL), ==, "4,6-7");
+
+  /* the same event again: nothing changed, nothing sent */
+  g_ptr_array_set_size (t->signals, 0);
+  set_cpu (t, 5, FALSE);
+  settle ();
+  g_assert_cmpuint (count_signals (t, "PropertiesChanged", NULL), ==, 0);
+
+  /* two properties changing together: still one signal */
+  set_cpu (t, 1, FALSE);
+  settle ();
+  g_assert_cmpuint (count_signals (t, "PropertiesChanged", NULL), ==, 1);
+  s = find_signal (t, "PropertiesChanged", cpu1);
+  g_assert_nonnull (s);
+  g_clear_pointer (&changed, g_variant_unref);
+  g_variant_get (s->params, "(&s@a{sv}@as)", &iface, &changed, NULL);
+  g_assert_cmpuint (g_variant_n_children (changed), ==, 2);
+  g_clear_pointer (&value, g_variant_unref);
+  value = g_variant_lookup_value (changed, "State", G_VARIANT_TYPE_STRING);
+  g_assert_cmpstr (g_variant_get_string (value, NULL), ==, "offline");
+}
+
+static void
+board_events (Test *t, const char *action)
+{
+  for (guint n = 12; n < 16; n++)
+    {
+      g_autofree char *devpath = g_strdup_printf ("/devices/system/cpu/cpu%u", n);
+      inject (t, action, "cpu", devpath);
+    }
+  for (guint b = 32; b < 40; b++)
+    {
+      g_autofree char *devpath = g_strdup_printf ("/devices/system/memory/memory%u", b);
+      inject (t, action, "memory", devpath);
+    }
+  inject (t, action, "container", "/devices/system/container/ACPI0004:03");
+}
+
+static void
+test_board_add_remove (Test *t, gconstpointer data)
+{
+  g_autofree char *sb3 = hotplug_unit_object_path ("sb3");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  const char *path = NULL;
+  Signal *s;
+
+  settle ();
+  g_ptr_array_set_size (t->signals, 0);
+  fx_board (t->fx, 3, "3", 12, 32, FALSE);
+  inject (t, "add", "container", "/devices/system/container/ACPI0004:03");
+  board_events (t, "add");
+  settle ();
+  g_assert_cmpuint (count_signals (t, "InterfacesAdded", NULL), ==, 1);
+  s = find_signal (t, "InterfacesAdded", HOTPLUG_DBUS_PATH);
+  g_variant_get (s->params, "(&o@a{sa{sv}})", &path, NULL);
+  g_assert_cmpstr (path, ==, sb3);
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", "sb3"), &error);
+  g_assert_no_error (error);
+
+  g_ptr_array_set_size (t->signals, 0);
+  fx_rm (t->fx, "/sys/devices/system/container/ACPI0004:03");
+  fx_rm (t->fx, "/sys/bus/container/devices/ACPI0004:03");
+  for (guint n = 12; n < 16; n++)
+    {
+      g_autofree char *p = g_strdup_printf ("/sys/devices/system/cpu/cpu%u", n);
+      g_autofree char *l = g_strdup_printf ("/sys/bus/cpu/devices/cpu%u", n);
+      fx_rm (t->fx, p);
+      fx_rm (t->fx, l);
+    }
+  for (guint b = 32; b < 40; b++)
+    {
+      g_autofree char *p = g_strdup_printf ("/sys/devices/system/memory/memory%u", b);
+      g_autofree char *l = g_strdup_printf ("/sys/bus/memory/devices/memory%u", b);
+      fx_rm (t->fx, p);
+      fx_rm (t->fx, l);
+    }
+  board_events (t, "remove");
+  settle ();
+  g_assert_cmpuint (count_signals (t, "InterfacesRemoved", NULL), ==, 1);
+  g_assert_cmpuint (count_signals (t, "InterfacesAdded", NULL), ==, 0);
+  s = find_signal (t, "InterfacesRemoved", HOTPLUG_DBUS_PATH);
+  g_variant_get (s->params, "(&o@as)", &path, NULL);
+  g_assert_cmpstr (path, ==, sb3);
+}
+
+static void
+assert_dbus_error (GError *error, const char *name)
+{
+  g_autofree char *remote = NULL;
+
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, name);
+}
+
+static void
+test_errors (Test *t, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *sb0 = hotplug_unit_object_path ("sb0");
+  g_autofree char *dom = hotplug_domain_object_path ("0000");
+  g_autofree char *text = NULL;
+  const char *path;
+
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", "sb9"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NoSuchUnit");
+  /* and the client gets the code back through the registered domain */
+  g_assert_true (g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NO_SUCH_UNIT));
+  g_clear_error (&error);
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", ""), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_clear_error (&error);
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", "sb 0\n"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_clear_error (&error);
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetDomain", g_variant_new ("(s)", "0007"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NoSuchUnit");
+  g_clear_error (&error);
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "ListDevices", g_variant_new ("(s)", "nope"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NoSuchUnit");
+  g_clear_error (&error);
+
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new ("(a{sv})", NULL), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");
+  g_assert_nonnull (strstr (error->message, "sb0"));
+  g_clear_error (&error);
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new ("(a{sv})", NULL), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");
+  g_clear_error (&error);
+  reply = call (t, dom, HOTPLUG_DBUS_IFACE_DOMAIN, "PrepareForSwitchover", g_variant_new ("(a{sv})", NULL), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");
+  g_clear_error (&error);
+
+  /* and what works */
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", "slot-io-3.a"), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(&o)", &path);
+  g_assert_cmpstr (path, ==, HOTPLUG_DBUS_UNIT_PATH "/slot_2dio_2d3_2ea");
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetDomain", g_variant_new ("(s)", "0001"), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "ListDevices", g_variant_new ("(s)", "slot-1"), &error);
+  g_assert_no_error (error);
+  text = g_variant_print (reply, FALSE);
+  g_assert_cmpstr (text, ==, "([('0000:41:00.0', 0, '', '10b5:8724 0x060400'), "
+                   "('0000:42:08.0', 1, '0000:41:00.0', '10b5:8724 0x060400'), "
+                   "('0000:43:00.0', 2, '0000:42:08.0', '8086:1572 0x020000'), "
+                   "('0000:43:00.1', 2, '0000:42:08.0', '8086:1572 0x020000')],)");
+}
+
+static void
+test_resync_property (Test *t, gconstpointer data)
+{
+  Signal *s;
+  g_autoptr(GVariant) changed = NULL;
+  guint resyncs = 0;
+
+  settle ();
+  g_ptr_array_set_size (t->signals, 0);
+  hotplug_udev_inject_overflow (t->udev);
+  hotplug_udev_inject_overflow (t->udev);
+  settle ();
+  g_assert_cmpuint (count_signals (t, "PropertiesChanged", HOTPLUG_DBUS_PATH), ==, 1);
+  s = find_signal (t, "PropertiesChanged", HOTPLUG_DBUS_PATH);
+  g_variant_get (s->params, "(&s@a{sv}@as)", NULL, &changed, NULL);
+  g_assert_true (g_variant_lookup (changed, "Resyncs", "u", &resyncs));
+  g_assert_cmpuint (resyncs, ==, 1);
+  /* nothing changed behind our back: the units say nothing */
+  g_assert_cmpuint (count_signals (t, "PropertiesChanged", NULL), ==, 1);
+  g_assert_cmpuint (count_signals (t, "InterfacesAdded", NULL), ==, 0);
+  g_assert_cmpuint (count_signals (t, "InterfacesRemoved", NULL), ==, 0);
+}
+
+/* --- the daemon binary ------------------------------------------------ */
+
+typedef struct
+{
+  gboolean owned;
+  char    *owner;
+} NameState;
+
+static void
+name_appeared (GDBusConnection *c, const char *name, const char *owner, gpointer user_data)
+{
+  NameState *ns = user_data;
+
+  ns->owned = TRUE;
+  g_free (ns->owner);
+  ns->owner = g_strdup (owner);
+}
+
+static void
+name_vanished (GDBusConnection *c, const char *name, gpointer user_data)
+{
+  NameState *ns = user_data;
+
+  ns->owned = FALSE;
+  g_clear_pointer (&ns->owner, g_free);
+}
+
+static GSubprocess *
+spawn_daemon (HotplugFixture *fx, gboolean replace)
+{
+  g_autofree char *exe = g_build_filename (g_getenv ("HOTPLUG_BUILD_DIR"), "src", "daemon", "hotplugd", NULL);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, exe, "--sysfs-root", fx->root,
+                           replace ? "--replace" : "--verbose", NULL);
+  g_assert_no_error (error);
+  return proc;
+}
+
+static void
+wait_flag (gboolean *flag)
+{
+  while (!*flag)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+on_wait (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_daemon_binary (void)
+{
+  g_autoptr(HotplugFixture) fx = NULL;
+  g_autoptr(GSubprocess) first = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+  g_autoptr(GSubprocess) third = NULL;
+  g_autoptr(GDBusConnection) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) src = NULL;
+  g_autofree char *first_owner = NULL;
+  NameState ns = { FALSE, NULL };
+  gboolean first_done = FALSE, second_done = FALSE, third_done = FALSE;
+  guint watch;
+
+  if (g_getenv ("HOTPLUG_BUILD_DIR") == NULL)
+    {
+      g_test_skip ("HOTPLUG_BUILD_DIR is not set (run through meson test)");
+      return;
+    }
+  fx = hotplug_fixture_new ();
+  fx_small_machine (fx);
+  client = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (test_bus),
+                                                   G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                   NULL, NULL, &error);
+  g_assert_no_error (error);
+  watch = g_bus_watch_name_on_connection (client, HOTPLUG_DBUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                          name_appeared, name_vanished, &ns, NULL);
+
+  first = spawn_daemon (fx, FALSE);
+  g_subprocess_wait_async (first, NULL, on_wait, &first_done);
+  while (!ns.owned && !first_done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (first_done);
+  first_owner = g_strdup (ns.owner);
+
+  reply = g_dbus_connection_call_sync (client, HOTPLUG_DBUS_NAME, HOTPLUG_DBUS_PATH,
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", HOTPLUG_DBUS_IFACE_MANAGER, "EventSource"),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &src);
+  /* no udevd on a test machine: raw kernel events */
+  g_assert_true (g_str_equal (g_variant_get_string (src, NULL), "kernel") ||
+                 g_str_equal (g_variant_get_string (src, NULL), "udev"));
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = g_dbus_connection_call_sync (client, HOTPLUG_DBUS_NAME, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER,
+                                       "GetUnit", g_variant_new ("(s)", "slot-io-3.a"), G_VARIANT_TYPE ("(o)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  g_assert_no_error (error);
+
+  /* a second instance does not take the name */
+  second = spawn_daemon (fx, FALSE);
+  g_subprocess_wait_async (second, NULL, on_wait, &second_done);
+  wait_flag (&second_done);
+  g_assert_true (g_subprocess_get_if_exited (second));
+  g_assert_cmpint (g_subprocess_get_exit_status (second), ==, 1);
+  g_assert_cmpstr (ns.owner, ==, first_owner);
+
+  /* --replace does, and the replaced one exits with an error */
+  third = spawn_daemon (fx, TRUE);
+  g_subprocess_wait_async (third, NULL, on_wait, &third_done);
+  wait_flag (&first_done);
+  g_assert_true (g_subprocess_get_if_exited (first));
+  g_assert_cmpint (g_subprocess_get_exit_status (first), ==, 1);
+  while (!ns.owned || g_strcmp0 (ns.owner, first_owner) == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* SIGTERM: a clean exit */
+  g_subprocess_send_signal (third, SIGTERM);
+  wait_flag (&third_done);
+  g_assert_true (g_subprocess_get_if_exited (third));
+  g_assert_cmpint (g_subprocess_get_exit_status (third), ==, 0);
+
+  g_bus_unwatch_name (watch);
+  g_free (ns.owner);
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  hotplug_log_setup (FALSE);
+
+  test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (test_bus);
+  /* GTestDBus stands in for the system bus: before the first g_bus_get */
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", g_test_dbus_get_bus_address (test_bus), TRUE);
+
+#define ADD(path, fn) g_test_add ("/dbus/" path, Test, NULL, setup, fn, teardown)
+  ADD ("startup", test_startup);
+  ADD ("properties-changed", test_properties_changed);
+  ADD ("board-add-remove", test_board_add_remove);
+  ADD ("errors", test_errors);
+  ADD ("resync-property", test_resync_property);
+  g_test_add_func ("/dbus/daemon-binary", test_daemon_binary);
+  ret = g_test_run ();
+
+  g_test_dbus_down (test_bus);
+  g_object_unref (test_bus);
+  return ret;
+}
