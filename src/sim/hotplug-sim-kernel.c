@@ -62,6 +62,22 @@ sys_path (HotplugSimKernel *self, char *buf, const char *rel, const char *name)
     snprintf (buf, PATH_MAX, "%s/%s", self->sys, rel);
 }
 
+/* The device being created: its directory fd makes every attribute a
+ * short relative lookup (a large machine creates ~400,000 files). */
+static int   cur_dfd = -1;
+static const char *cur_dir;
+
+static int
+open_attr (HotplugSimKernel *self, const char *dir, const char *name, int flags, mode_t mode)
+{
+  char p[PATH_MAX];
+
+  if (cur_dfd >= 0 && dir == cur_dir)
+    return openat (cur_dfd, name, flags, mode);
+  sys_path (self, p, dir, name);
+  return open (p, flags, mode);
+}
+
 static void
 put (HotplugSimKernel *self, const char *dir, const char *name, const char *value, mode_t mode)
 {
@@ -70,7 +86,7 @@ put (HotplugSimKernel *self, const char *dir, const char *name, const char *valu
   int fd;
 
   sys_path (self, p, dir, name);
-  fd = open (p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  fd = open_attr (self, dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     {
       g_warning ("cannot write %s: %s", p, g_strerror (errno));
@@ -100,10 +116,20 @@ put_rw (HotplugSimKernel *self, const char *dir, const char *name, const char *v
 {
   char p[PATH_MAX];
 
-  put (self, dir, name, value, mode);
+  gsize len = strlen (value);
+  int fd;
+
   sys_path (self, p, dir, name);
-  if (setxattr (p, HOTPLUG_SIM_XATTR_RULES, rules, strlen (rules), 0) < 0)
-    g_warning ("cannot set the write rules of %s: %s", p, g_strerror (errno));
+  fd = open_attr (self, dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    {
+      g_warning ("cannot write %s: %s", p, g_strerror (errno));
+      return;
+    }
+  if ((len && write (fd, value, len) != (ssize_t) len) ||
+      fsetxattr (fd, HOTPLUG_SIM_XATTR_RULES, rules, strlen (rules), 0) < 0)
+    g_warning ("cannot write %s: %s", p, g_strerror (errno));
+  close (fd);
 }
 
 static void
@@ -159,7 +185,17 @@ link_rel (HotplugSimKernel *self, const char *dir, const char *name, const char 
     if (*c == '/')
       o += snprintf (t + o, sizeof t - o, "../");
   snprintf (t + o, sizeof t - o, "../%s", target);
+  if (cur_dfd >= 0 && dir == cur_dir)
+    {
+      if (symlinkat (t, cur_dfd, name) == 0)
+        return;
+      unlinkat (cur_dfd, name, 0);
+      if (symlinkat (t, cur_dfd, name) == 0)
+        return;
+    }
   sys_path (self, p, dir, name);
+  if (symlink (t, p) == 0)
+    return;
   unlink (p);
   if (symlink (t, p) < 0)
     g_warning ("cannot link %s: %s", p, g_strerror (errno));
@@ -437,6 +473,12 @@ dev_create (HotplugSimKernel *self, HotplugSimDev *d)
   gboolean watch = FALSE;
 
   mkdir_rel (self, p);
+  {
+    char full[PATH_MAX];
+    sys_path (self, full, p, NULL);
+    cur_dfd = open (full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cur_dir = p;
+  }
   if (d->subsystem)
     {
       g_autofree char *bus = g_strdup_printf ("bus/%s", d->subsystem);
@@ -482,7 +524,6 @@ dev_create (HotplugSimKernel *self, HotplugSimDev *d)
         sprintf (n, "node%u", d->node);
         link_rel (self, p, n, node);
         link_rel (self, node, d->name, p);
-        put (self, p, "crash_notes", "0\n", 0444);
       }
       break;
     case HOTPLUG_SIM_DEV_MEMORY:
@@ -529,6 +570,10 @@ dev_create (HotplugSimKernel *self, HotplugSimDev *d)
     default:
       break;
     }
+  if (cur_dfd >= 0)
+    close (cur_dfd);
+  cur_dfd = -1;
+  cur_dir = NULL;
   d->present = TRUE;
   if (watch)
     watch_dir (self, p, d, NULL);
