@@ -76,7 +76,6 @@ untrack (int fd)
 static int
 after_open (int fd, int flags, int (*reopen) (void *), void *data)
 {
-  char r[8];
   Tracked *t;
   struct stat st;
   int e = errno;
@@ -84,7 +83,7 @@ after_open (int fd, int flags, int (*reopen) (void *), void *data)
   if (fd < 0)
     return fd;
   untrack (fd);
-  if (fgetxattr (fd, RULES, r, sizeof r) < 0 || fd >= MAX_FDS || fstat (fd, &st) < 0)
+  if (fgetxattr (fd, RULES, NULL, 0) < 0 || fd >= MAX_FDS || fstat (fd, &st) < 0)
     {
       /* not a simulated attribute: O_TRUNC as asked */
       if (flags & O_TRUNC)

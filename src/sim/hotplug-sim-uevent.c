@@ -10,18 +10,29 @@
 #include <unistd.h>
 
 #include <glib.h>
+#include <glib-unix.h>
 
 #include "hotplug-sim-uevent.h"
 
-/* Blocking sends: a slow reader makes the simulator wait (as the kernel's
- * buffer would hold the events) instead of losing or aborting; a reader that
- * does not read for this long is dropped for that event. */
-#define SEND_TIMEOUT_SEC 5
+/* A reader's socket queue holds only net.unix.max_dgram_qlen datagrams (10
+ * here).  Blocking sends would deadlock a reader that asks the simulator
+ * for something (`hotplug-sim ctl insert`) and reads the events only after
+ * the answer; so what does not fit waits in a queue of our own, flushed when
+ * the socket is writable again, in order, as the kernel's socket buffer
+ * would hold it.  A reader that lets this many pile up is dropped. */
+#define MAX_QUEUED 1000000
+
+typedef struct {
+  char   *path;
+  int     fd;
+  GQueue *queue;    /* GBytes: whole messages */
+  guint   watch;
+} Listener;
 
 struct _HotplugSimUevent {
   GObject     parent_instance;
   char       *dir;
-  GHashTable *listeners;   /* path -> GINT fd */
+  GHashTable *listeners;   /* path -> Listener* */
   guint64     seqnum;
 };
 
@@ -77,9 +88,57 @@ murmur2 (const char *s)
 }
 
 static void
-close_fd (gpointer p)
+listener_free (Listener *l)
 {
-  close (GPOINTER_TO_INT (p));
+  if (l->watch)
+    g_source_remove (l->watch);
+  g_queue_free_full (l->queue, (GDestroyNotify) g_bytes_unref);
+  close (l->fd);
+  g_free (l->path);
+  g_free (l);
+}
+
+/* 1 sent, 0 would block, -1 the reader is gone */
+static int
+send_one (Listener *l, GBytes *msg)
+{
+  gsize n;
+  const void *data = g_bytes_get_data (msg, &n);
+  ssize_t r;
+
+  do
+    r = send (l->fd, data, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r >= 0)
+    return 1;
+  if (errno == EAGAIN || errno == EWOULDBLOCK)
+    return 0;
+  if (errno != ECONNREFUSED && errno != ENOTCONN && errno != EPIPE)
+    g_warning ("sending uevent to %s: %s", l->path, g_strerror (errno));
+  return -1;
+}
+
+static gboolean
+on_writable (int fd, GIOCondition cond, gpointer data)
+{
+  Listener *l = data;
+  GBytes *msg;
+
+  while ((msg = g_queue_peek_head (l->queue)))
+    {
+      int r = send_one (l, msg);
+      if (r == 0)
+        return G_SOURCE_CONTINUE;
+      g_bytes_unref (g_queue_pop_head (l->queue));
+      if (r < 0)
+        {
+          /* gone: drop what it would have read */
+          g_queue_clear_full (l->queue, (GDestroyNotify) g_bytes_unref);
+          break;
+        }
+    }
+  l->watch = 0;
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -101,7 +160,7 @@ hotplug_sim_uevent_class_init (HotplugSimUeventClass *klass)
 static void
 hotplug_sim_uevent_init (HotplugSimUevent *self)
 {
-  self->listeners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, close_fd);
+  self->listeners = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) listener_free);
 }
 
 HotplugSimUevent *
@@ -123,7 +182,6 @@ static int
 connect_listener (const char *path)
 {
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  struct timeval tv = { .tv_sec = SEND_TIMEOUT_SEC };
   int fd;
 
   if (strlen (path) >= sizeof sa.sun_path)
@@ -141,7 +199,6 @@ connect_listener (const char *path)
         unlink (path);
       return -1;
     }
-  setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   return fd;
 }
 
@@ -165,7 +222,13 @@ hotplug_sim_uevent_refresh (HotplugSimUevent *self)
         continue;
       fd = connect_listener (path);
       if (fd >= 0)
-        g_hash_table_insert (self->listeners, g_steal_pointer (&path), GINT_TO_POINTER (fd));
+        {
+          Listener *l = g_new0 (Listener, 1);
+          l->path = g_steal_pointer (&path);
+          l->fd = fd;
+          l->queue = g_queue_new ();
+          g_hash_table_insert (self->listeners, l->path, l);
+        }
     }
   closedir (d);
 }
@@ -178,8 +241,8 @@ hotplug_sim_uevent_send (HotplugSimUevent *self, const char *action, const char 
   MonitorHeader h = { "libudev", 0 };
   GHashTableIter it;
   gpointer key, value;
-  struct iovec iov[2];
-  struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+  GByteArray *msg;
+  g_autoptr(GBytes) bytes = NULL;
 
   g_string_append_printf (buf, "ACTION=%s%cDEVPATH=%s%cSUBSYSTEM=%s%cSEQNUM=%" G_GUINT64_FORMAT "%c",
                           action, 0, devpath, 0, subsystem, 0, ++self->seqnum, 0);
@@ -201,29 +264,35 @@ hotplug_sim_uevent_send (HotplugSimUevent *self, const char *action, const char 
   h.filter_subsystem_hash = htonl (murmur2 (subsystem));
   if (devtype)
     h.filter_devtype_hash = htonl (murmur2 (devtype));
-  iov[0].iov_base = &h;
-  iov[0].iov_len = sizeof h;
-  iov[1].iov_base = buf->str;
-  iov[1].iov_len = buf->len;
+  msg = g_byte_array_sized_new (sizeof h + buf->len);
+  g_byte_array_append (msg, (guint8 *) &h, sizeof h);
+  g_byte_array_append (msg, (guint8 *) buf->str, buf->len);
+  bytes = g_byte_array_free_to_bytes (msg);
 
   g_hash_table_iter_init (&it, self->listeners);
   while (g_hash_table_iter_next (&it, &key, &value))
     {
-      ssize_t r;
-      do
-        r = sendmsg (GPOINTER_TO_INT (value), &msg, MSG_NOSIGNAL);
-      while (r < 0 && errno == EINTR);
-      if (r >= 0)
-        continue;
-      if (errno == ECONNREFUSED || errno == ENOTCONN || errno == EPIPE)
+      Listener *l = value;
+      int r = 0;
+
+      if (g_queue_is_empty (l->queue))
+        r = send_one (l, bytes);
+      if (r < 0)
         {
-          unlink (key);
+          unlink (l->path);
           g_hash_table_iter_remove (&it);
+          continue;
         }
-      else if (errno == EAGAIN || errno == EWOULDBLOCK)
-        g_warning ("uevent reader %s has not read for %d s: event %s %s lost for it",
-                   (char *) key, SEND_TIMEOUT_SEC, action, devpath);
-      else
-        g_warning ("sending uevent to %s: %s", (char *) key, g_strerror (errno));
+      if (r == 1)
+        continue;
+      if (g_queue_get_length (l->queue) >= MAX_QUEUED)
+        {
+          g_warning ("uevent reader %s does not read: dropping it", l->path);
+          g_hash_table_iter_remove (&it);
+          continue;
+        }
+      g_queue_push_tail (l->queue, g_bytes_ref (bytes));
+      if (l->watch == 0)
+        l->watch = g_unix_fd_add (l->fd, G_IO_OUT, on_writable, l);
     }
 }
