@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The simulated server: what the description says is physically there and
+ * what the simulated kernel currently shows in sysfs.  Plain structures: the
+ * kernel object (hotplug-sim-kernel.c) owns one machine and mutates it. */
+
+typedef enum {
+  HOTPLUG_SIM_DEV_ACPI,
+  HOTPLUG_SIM_DEV_CONTAINER,
+  HOTPLUG_SIM_DEV_CPU,
+  HOTPLUG_SIM_DEV_MEMORY,
+  HOTPLUG_SIM_DEV_ROOTBUS,
+  HOTPLUG_SIM_DEV_PCI,
+} HotplugSimDevKind;
+
+typedef enum {
+  HOTPLUG_SIM_UNIT_BASE,
+  HOTPLUG_SIM_UNIT_SB,
+  HOTPLUG_SIM_UNIT_IOU,
+  HOTPLUG_SIM_UNIT_SLOT,
+} HotplugSimUnitKind;
+
+typedef struct _HotplugSimDev HotplugSimDev;
+typedef struct _HotplugSimUnit HotplugSimUnit;
+
+struct _HotplugSimDev {
+  HotplugSimDevKind kind;
+  char           *name;       /* cpu4, memory12, ACPI0004:00, 0000:41:00.0 */
+  char           *path;       /* relative to the sysfs root: devices/system/cpu/cpu4 */
+  const char     *subsystem;  /* NULL for a PCI root bus */
+  HotplugSimDev  *parent;     /* directory parent (ACPI, PCI) */
+  HotplugSimUnit *unit;       /* base, sb or iou */
+  HotplugSimUnit *slot;       /* PCI device below a slot */
+  gboolean        present;    /* in sysfs now */
+  gboolean        physical;   /* the hardware is there */
+  gboolean        online;     /* cpu, memory block, container */
+  gboolean        fixed;      /* CPU without an online file */
+  guint           index;      /* CPU number, memory block number */
+  guint           node;
+  const char     *zone;       /* memory valid_zones */
+  /* ACPI */
+  char           *hid;
+  char           *acpi_path;
+  guint           uid;
+  GPtrArray      *phys;       /* HotplugSimDev*: physical_node links */
+  HotplugSimDev  *fw;         /* firmware_node */
+  /* PCI */
+  guint           domain, bus, devfn;
+  guint           vendor, device, svendor, sdevice, klass;
+  int             secondary, subordinate;   /* -1 unless a bridge */
+  int             wd;         /* inotify watch, -1 when none */
+};
+
+struct _HotplugSimUnit {
+  HotplugSimUnitKind kind;
+  char           *id;         /* sb0, iou1, slot-3, base */
+  guint           uid;
+  char           *hid;
+  gboolean        present;
+  HotplugSimDev  *acpi;       /* ACPI container node */
+  HotplugSimDev  *container;
+  GPtrArray      *devs;       /* HotplugSimDev*, parents first */
+  guint64         mem_bytes;
+  /* slot */
+  char           *name;
+  char           *path;       /* bus/pci/slots/<name> */
+  guint           domain, bus;
+  gboolean        power, adapter;
+  guint           attention, latch;
+  HotplugSimDev  *upstream;   /* bridge or root bus whose secondary bus is the slot's */
+  int             wd;
+};
+
+typedef struct {
+  char           *file;
+  char           *name;
+  guint64         block_size;
+  guint           delay_ms;
+  char           *auto_online;
+  GPtrArray      *units;      /* HotplugSimUnit*, owned */
+  GPtrArray      *devs;       /* HotplugSimDev*, owned, parents first */
+  GArray         *nodes;      /* guint, sorted */
+  guint           ncpus;      /* highest CPU number + 1 */
+  guint           nblocks;
+} HotplugSimMachine;
+
+/* Exit status for a malformed description. */
+#define HOTPLUG_SIM_EXIT_BAD_MACHINE 2
+
+HotplugSimMachine *hotplug_sim_machine_load (const char *file, GError **error);
+void               hotplug_sim_machine_free (HotplugSimMachine *m);
+HotplugSimUnit    *hotplug_sim_machine_find_unit (HotplugSimMachine *m, const char *id);
+HotplugSimDev     *hotplug_sim_machine_find_cpu (HotplugSimMachine *m, guint n);
+char              *hotplug_sim_machine_resolve (const char *name_or_file, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugSimMachine, hotplug_sim_machine_free)
+
+G_END_DECLS

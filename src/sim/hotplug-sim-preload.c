@@ -1,0 +1,376 @@
+/* libhotplug-sim-preload: makes writes to simulated sysfs attributes fail
+ * synchronously, as the kernel's EBUSY and EINVAL do.
+ *
+ * A write into the simulated sysfs lands in a plain file and returns before
+ * the simulator sees it, so the refusals are armed in advance: every
+ * writable attribute carries the xattr user.hotplug-sim.rules, e.g.
+ *
+ *   accept=0 1          anything else fails with EINVAL
+ *   refuse=16 0         writing "0" fails with errno 16 (EBUSY)
+ *
+ * and user.hotplug-sim.fail ("COUNT ERRNO", set by `hotplug-sim ctl fail`)
+ * makes the next COUNT writes fail.  A refused write leaves the attribute
+ * reading its old value.  Only calls through the PLT are seen: static
+ * binaries and libc-internal writes (stdio, e.g. bash's echo builtin) are
+ * not refused.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+/* we define open and open64 ourselves */
+#undef _FILE_OFFSET_BITS
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define RULES "user.hotplug-sim.rules"
+#define FAIL  "user.hotplug-sim.fail"
+#define MAX_FDS 4096
+
+typedef struct {
+  dev_t  dev;
+  ino_t  ino;
+  char  *old;      /* content before the open truncated it */
+  size_t oldlen;
+  int    wrote;
+} Tracked;
+
+static Tracked *tracked[MAX_FDS];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define REAL(name, ret, ...) \
+  static ret (*real_##name) (__VA_ARGS__); \
+  if (real_##name == NULL) \
+    real_##name = (ret (*) (__VA_ARGS__)) dlsym (RTLD_NEXT, #name)
+
+static void
+untrack (int fd)
+{
+  Tracked *t;
+
+  if (fd < 0 || fd >= MAX_FDS)
+    return;
+  pthread_mutex_lock (&lock);
+  t = tracked[fd];
+  tracked[fd] = NULL;
+  pthread_mutex_unlock (&lock);
+  if (t)
+    {
+      free (t->old);
+      free (t);
+    }
+}
+
+/* Called with the fd the real open returned (opened without O_TRUNC). */
+static int
+after_open (int fd, int flags, int (*reopen) (void *), void *data)
+{
+  Tracked *t;
+  struct stat st;
+  int e = errno;
+
+  if (fd < 0)
+    return fd;
+  untrack (fd);
+  if (fgetxattr (fd, RULES, NULL, 0) < 0 || fd >= MAX_FDS || fstat (fd, &st) < 0)
+    {
+      /* not a simulated attribute: O_TRUNC as asked */
+      if (flags & O_TRUNC)
+        (void) ftruncate (fd, 0);
+      errno = e;
+      return fd;
+    }
+  t = calloc (1, sizeof *t);
+  if (t == NULL)
+    return fd;
+  t->dev = st.st_dev;
+  t->ino = st.st_ino;
+  {
+    int rfd = reopen (data);
+    if (rfd >= 0)
+      {
+        char buf[4096];
+        ssize_t n = read (rfd, buf, sizeof buf);
+        if (n > 0 && (t->old = malloc (n)))
+          {
+            memcpy (t->old, buf, n);
+            t->oldlen = n;
+          }
+        close (rfd);
+      }
+  }
+  if (flags & O_TRUNC)
+    (void) ftruncate (fd, 0);
+  pthread_mutex_lock (&lock);
+  tracked[fd] = t;
+  pthread_mutex_unlock (&lock);
+  errno = e;
+  return fd;
+}
+
+static int
+writing (int flags)
+{
+  return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+typedef struct {
+  int         dirfd;
+  const char *path;
+} Reopen;
+
+static int
+reopen_at (void *data)
+{
+  Reopen *r = data;
+  REAL (openat, int, int, const char *, int, ...);
+
+  return real_openat (r->dirfd, r->path, O_RDONLY | O_CLOEXEC);
+}
+
+static int
+do_openat (int dirfd, const char *path, int flags, mode_t mode)
+{
+  REAL (openat, int, int, const char *, int, ...);
+  Reopen r = { dirfd, path };
+
+  if (!writing (flags))
+    return real_openat (dirfd, path, flags, mode);
+  return after_open (real_openat (dirfd, path, flags & ~O_TRUNC, mode), flags, reopen_at, &r);
+}
+
+static int
+do_open (const char *path, int flags, mode_t mode)
+{
+  REAL (open, int, const char *, int, ...);
+  Reopen r = { AT_FDCWD, path };
+
+  /* through open() itself, so that the umockdev preload (next in line)
+   * redirects the path as it would */
+  if (!writing (flags))
+    return real_open (path, flags, mode);
+  return after_open (real_open (path, flags & ~O_TRUNC, mode), flags, reopen_at, &r);
+}
+
+static mode_t
+get_mode (int flags, va_list ap)
+{
+  return ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? va_arg (ap, mode_t) : 0;
+}
+
+int open (const char *path, int flags, ...);
+int open64 (const char *path, int flags, ...);
+int openat (int dirfd, const char *path, int flags, ...);
+int openat64 (int dirfd, const char *path, int flags, ...);
+int __open_2 (const char *path, int flags);
+int __open64_2 (const char *path, int flags);
+int __openat_2 (int dirfd, const char *path, int flags);
+int __openat64_2 (int dirfd, const char *path, int flags);
+ssize_t write (int fd, const void *buf, size_t n);
+int close (int fd);
+
+int
+open (const char *path, int flags, ...)
+{
+  va_list ap;
+  mode_t mode;
+
+  va_start (ap, flags);
+  mode = get_mode (flags, ap);
+  va_end (ap);
+  return do_open (path, flags, mode);
+}
+
+int
+open64 (const char *path, int flags, ...)
+{
+  va_list ap;
+  mode_t mode;
+
+  va_start (ap, flags);
+  mode = get_mode (flags, ap);
+  va_end (ap);
+  return do_open (path, flags | O_LARGEFILE, mode);
+}
+
+int
+openat (int dirfd, const char *path, int flags, ...)
+{
+  va_list ap;
+  mode_t mode;
+
+  va_start (ap, flags);
+  mode = get_mode (flags, ap);
+  va_end (ap);
+  return do_openat (dirfd, path, flags, mode);
+}
+
+int
+openat64 (int dirfd, const char *path, int flags, ...)
+{
+  va_list ap;
+  mode_t mode;
+
+  va_start (ap, flags);
+  mode = get_mode (flags, ap);
+  va_end (ap);
+  return do_openat (dirfd, path, flags | O_LARGEFILE, mode);
+}
+
+int __open_2 (const char *path, int flags) { return do_open (path, flags, 0); }
+int __open64_2 (const char *path, int flags) { return do_open (path, flags | O_LARGEFILE, 0); }
+int __openat_2 (int dirfd, const char *path, int flags) { return do_openat (dirfd, path, flags, 0); }
+int __openat64_2 (int dirfd, const char *path, int flags) { return do_openat (dirfd, path, flags | O_LARGEFILE, 0); }
+
+static void
+restore_old (int fd, Tracked *t)
+{
+  if (t->oldlen)
+    (void) pwrite (fd, t->old, t->oldlen, 0);
+  (void) ftruncate (fd, t->oldlen);
+}
+
+static int
+in_list (const char *list, const char *value)
+{
+  size_t vl = strlen (value);
+
+  while (*list)
+    {
+      size_t l = strcspn (list, " \n");
+      if (l == vl && strncmp (list, value, l) == 0)
+        return 1;
+      list += l;
+      while (*list == ' ')
+        list++;
+      if (*list == '\n')
+        break;
+    }
+  return 0;
+}
+
+/* 0 when the write may go ahead, else the errno. */
+static int
+check (int fd, const void *buf, size_t n)
+{
+  char rules[1024], fail[64], value[256];
+  ssize_t rl, fl;
+  size_t vl = n < sizeof value - 1 ? n : sizeof value - 1;
+  int accepted = 1;
+
+  fl = fgetxattr (fd, FAIL, fail, sizeof fail - 1);
+  if (fl > 0)
+    {
+      unsigned count = 0;
+      int err = EIO;
+      fail[fl] = '\0';
+      if (sscanf (fail, "%u %d", &count, &err) >= 1 && count > 0)
+        {
+          if (--count == 0)
+            fremovexattr (fd, FAIL);
+          else
+            {
+              snprintf (fail, sizeof fail, "%u %d", count, err);
+              fsetxattr (fd, FAIL, fail, strlen (fail), 0);
+            }
+          return err > 0 ? err : EIO;
+        }
+    }
+
+  rl = fgetxattr (fd, RULES, rules, sizeof rules - 1);
+  if (rl < 0)
+    return 0;
+  rules[rl] = '\0';
+  memcpy (value, buf, vl);
+  while (vl > 0 && (value[vl - 1] == '\n' || value[vl - 1] == ' ' || value[vl - 1] == '\t'))
+    vl--;
+  value[vl] = '\0';
+
+  for (char *line = rules; *line;)
+    {
+      char *end = strchr (line, '\n');
+      if (strncmp (line, "accept=", 7) == 0)
+        accepted = in_list (line + 7, value);
+      else if (strncmp (line, "refuse=", 7) == 0)
+        {
+          char *sp;
+          int err = (int) strtol (line + 7, &sp, 10);
+          if (*sp == ' ' && in_list (sp + 1, value))
+            return err > 0 ? err : EBUSY;
+        }
+      if (end == NULL)
+        break;
+      line = end + 1;
+    }
+  return accepted ? 0 : EINVAL;
+}
+
+ssize_t
+write (int fd, const void *buf, size_t n)
+{
+  REAL (write, ssize_t, int, const void *, size_t);
+  Tracked *t = NULL;
+
+  if (fd >= 0 && fd < MAX_FDS && tracked[fd])
+    {
+      struct stat st;
+      pthread_mutex_lock (&lock);
+      t = tracked[fd];
+      pthread_mutex_unlock (&lock);
+      if (t && (fstat (fd, &st) < 0 || st.st_ino != t->ino || st.st_dev != t->dev))
+        {
+          /* the fd was closed behind our back (fclose) and reused */
+          untrack (fd);
+          t = NULL;
+        }
+    }
+  if (t)
+    {
+      int err = check (fd, buf, n);
+      if (err)
+        {
+          restore_old (fd, t);
+          errno = err;
+          return -1;
+        }
+      t->wrote = 1;
+    }
+  return real_write (fd, buf, n);
+}
+
+int
+close (int fd)
+{
+  REAL (close, int, int);
+  Tracked *t = NULL;
+
+  if (fd >= 0 && fd < MAX_FDS && tracked[fd])
+    {
+      struct stat st;
+      pthread_mutex_lock (&lock);
+      t = tracked[fd];
+      tracked[fd] = NULL;
+      pthread_mutex_unlock (&lock);
+      /* opened (and truncated) but nothing written: the attribute keeps
+       * its value, as on sysfs */
+      if (t && !t->wrote && fstat (fd, &st) == 0 && st.st_ino == t->ino && st.st_size == 0)
+        restore_old (fd, t);
+      if (t)
+        {
+          free (t->old);
+          free (t);
+        }
+    }
+  return real_close (fd);
+}

@@ -1,0 +1,139 @@
+/* Malformed machine descriptions: hotplug-sim names file, line and key and
+ * exits with status 2, never crashes.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/wait.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+static const char *good =
+  "[machine]\n"            /* 1 */
+  "block-size=1G\n"        /* 2 */
+  "[sb 0]\n"               /* 3 */
+  "cpus=0-3\n"             /* 4 */
+  "memory=4G\n"            /* 5 */
+  "host-bridges=0000:10\n" /* 6 */
+  "[pci 0000:10:00.0]\n"   /* 7 */
+  "class=0x020000\n";      /* 8 */
+
+static void
+run (const char *text, int want_status, const char *want1, const char *want2)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hotplug-sim-test.XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "bad.machine", NULL);
+  g_autofree char *exe = g_build_filename (g_getenv ("HOTPLUG_BUILD_DIR"), "src", "sim", "hotplug-sim", NULL);
+  g_autofree char *err = NULL;
+  g_autofree char *prefix = NULL;
+  const char *argv[] = { exe, "--machine", file, "--no-isolate", "--", "true", NULL };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_true (g_file_set_contents (file, text, -1, NULL));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  g_unlink (file);
+  g_rmdir (dir);
+  g_test_message ("stderr: %s", err);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, want_status);
+  if (want1)
+    {
+      prefix = g_strdup_printf ("%s:%s", file, want1);
+      g_assert_nonnull (strstr (err, prefix));
+    }
+  if (want2)
+    g_assert_nonnull (strstr (err, want2));
+}
+
+static void test_good (void) { run (good, 0, NULL, NULL); }
+static void
+test_bad_number (void)
+{
+  g_autofree char *t = g_strconcat (good, "[sb 1]\ncpus=4\nmemory=12X\n", NULL);
+  run (t, 2, "11: [sb 1] key 'memory'", "12X");
+}
+static void
+test_unknown_key (void)
+{
+  g_autofree char *t = g_strconcat (good, "vendr=0x8086\n", NULL);
+  run (t, 2, "9: [pci 0000:10:00.0] key 'vendr'", "unknown key");
+}
+static void
+test_unknown_group (void)
+{
+  g_autofree char *t = g_strconcat (good, "[board 1]\ncpus=4\n", NULL);
+  run (t, 2, "9: [board 1]", "unknown group");
+}
+static void
+test_duplicate_id (void)
+{
+  g_autofree char *t = g_strconcat (good, "[sb 0]\ncpus=9\n", NULL);
+  run (t, 2, "9: [sb 0]", "duplicate");
+}
+static void
+test_cpu_twice (void)
+{
+  g_autofree char *t = g_strconcat (good, "[sb 1]\ncpus=3-5\n", NULL);
+  run (t, 2, "10: [sb 1] key 'cpus'", "CPU 3 is already in [sb 0]");
+}
+static void
+test_syntax (void)
+{
+  g_autofree char *t = g_strconcat (good, "this is not a key\n", NULL);
+  run (t, 2, "9:", "neither a group header nor a key=value");
+}
+static void
+test_bad_bool (void)
+{
+  g_autofree char *t = g_strconcat (good, "[slot 1]\nbus=0000:10\npower=maybe\n", NULL);
+  run (t, 2, "11: [slot 1] key 'power'", "maybe");
+}
+static void
+test_orphan_device (void)
+{
+  g_autofree char *t = g_strconcat (good, "[pci 0000:42:00.0]\nclass=0x020000\n", NULL);
+  run (t, 2, "9: [pci 0000:42:00.0]", "no host bridge or bridge leads to bus 0000:42");
+}
+static void
+test_slot_bus (void)
+{
+  g_autofree char *t = g_strconcat (good, "[slot 1]\nbus=0000:55\n", NULL);
+  run (t, 2, "10: [slot 1] key 'bus'", "no bridge");
+}
+static void
+test_missing (void)
+{
+  g_autofree char *exe = g_build_filename (g_getenv ("HOTPLUG_BUILD_DIR"), "src", "sim", "hotplug-sim", NULL);
+  const char *argv[] = { exe, "--machine", "/nonexistent/x.machine", "--", "true", NULL };
+  g_autofree char *err = NULL;
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err, &status, NULL));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 2);
+  g_assert_nonnull (strstr (err, "/nonexistent/x.machine"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sim/machine/good", test_good);
+  g_test_add_func ("/sim/machine/bad-number", test_bad_number);
+  g_test_add_func ("/sim/machine/unknown-key", test_unknown_key);
+  g_test_add_func ("/sim/machine/unknown-group", test_unknown_group);
+  g_test_add_func ("/sim/machine/duplicate-id", test_duplicate_id);
+  g_test_add_func ("/sim/machine/cpu-in-two-boards", test_cpu_twice);
+  g_test_add_func ("/sim/machine/syntax", test_syntax);
+  g_test_add_func ("/sim/machine/bad-bool", test_bad_bool);
+  g_test_add_func ("/sim/machine/orphan-device", test_orphan_device);
+  g_test_add_func ("/sim/machine/slot-bus", test_slot_bus);
+  g_test_add_func ("/sim/machine/missing", test_missing);
+  return g_test_run ();
+}

@@ -1,0 +1,590 @@
+/* Runs under `hotplug-sim --machine default`: checks the simulated kernel
+ * and firmware through libudev, as the daemon sees them.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <libudev.h>
+
+static struct udev *udev;
+static struct udev_monitor *mon;
+
+typedef struct udev_enumerate UdevEnum;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UdevEnum, udev_enumerate_unref)
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static int
+sysw (const char *path, const char *value)
+{
+  int fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  ssize_t r;
+  int e;
+
+  if (fd < 0)
+    return errno;
+  r = write (fd, value, strlen (value));
+  e = r < 0 ? errno : 0;
+  close (fd);
+  return e;
+}
+
+static char *
+sysr (const char *path)
+{
+  g_autofree char *s = NULL;
+
+  if (!g_file_get_contents (path, &s, NULL, NULL))
+    return NULL;
+  return g_strstrip (g_steal_pointer (&s));
+}
+
+static int
+ctl (const char *args, char **err_out)
+{
+  g_autofree char *cmd = g_strdup_printf ("%s/src/sim/hotplug-sim ctl %s", g_getenv ("HOTPLUG_BUILD_DIR"), args);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_assert_true (g_spawn_command_line_sync (cmd, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (err_out)
+    *err_out = g_steal_pointer (&err);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+typedef struct {
+  char *action;
+  char *devpath;
+  char *subsystem;
+  char *event;     /* EVENT property or NULL */
+  gint64 when;
+} Ev;
+
+static void
+ev_free (Ev *e)
+{
+  g_free (e->action);
+  g_free (e->devpath);
+  g_free (e->subsystem);
+  g_free (e->event);
+  g_free (e);
+}
+
+/* Collects events until none arrives for QUIET ms (or MAX events). */
+static GPtrArray *
+collect (int quiet_ms, guint max)
+{
+  GPtrArray *evs = g_ptr_array_new_with_free_func ((GDestroyNotify) ev_free);
+  struct pollfd pfd = { udev_monitor_get_fd (mon), POLLIN, 0 };
+
+  while (evs->len < max && poll (&pfd, 1, quiet_ms) > 0)
+    {
+      struct udev_device *d = udev_monitor_receive_device (mon);
+      Ev *e;
+      if (d == NULL)
+        continue;
+      e = g_new0 (Ev, 1);
+      e->action = g_strdup (udev_device_get_action (d));
+      e->devpath = g_strdup (udev_device_get_devpath (d));
+      e->subsystem = g_strdup (udev_device_get_subsystem (d));
+      e->event = g_strdup (udev_device_get_property_value (d, "EVENT"));
+      e->when = g_get_monotonic_time ();
+      g_ptr_array_add (evs, e);
+      udev_device_unref (d);
+    }
+  return evs;
+}
+
+static Ev *
+ev (GPtrArray *evs, guint i)
+{
+  g_assert_cmpuint (i, <, evs->len);
+  return g_ptr_array_index (evs, i);
+}
+
+static int
+find (GPtrArray *evs, const char *action, const char *devpath)
+{
+  for (guint i = 0; i < evs->len; i++)
+    if (g_str_equal (ev (evs, i)->action, action) && g_str_equal (ev (evs, i)->devpath, devpath))
+      return i;
+  return -1;
+}
+
+static guint
+count_subsystem (const char *subsystem)
+{
+  g_autoptr(UdevEnum) en = udev_enumerate_new (udev);
+  guint n = 0;
+
+  udev_enumerate_add_match_subsystem (en, subsystem);
+  udev_enumerate_scan_devices (en);
+  for (struct udev_list_entry *l = udev_enumerate_get_list_entry (en); l; l = udev_list_entry_get_next (l))
+    n++;
+  return n;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void
+test_enumerate (void)
+{
+  g_autofree char *link = NULL;
+  g_autofree char *online = sysr ("/sys/devices/system/cpu/online");
+
+  g_assert_cmpuint (count_subsystem ("cpu"), ==, 68);
+  g_assert_cmpuint (count_subsystem ("memory"), ==, 8 + 4 * 64);
+  g_assert_cmpuint (count_subsystem ("container"), ==, 6);
+  g_assert_cmpuint (count_subsystem ("pci"), ==, 20);
+  g_assert_cmpuint (count_subsystem ("node"), ==, 5);
+  g_assert_cmpuint (count_subsystem ("acpi"), >=, 2 + 6 + 68 + 5 + 7);
+  g_assert_cmpstr (online, ==, "0-67");
+
+  link = g_file_read_link ("/sys/bus/container/devices/ACPI0004:00", NULL);
+  g_assert_cmpstr (link, ==, "../../../devices/system/container/ACPI0004:00");
+  g_assert_true (g_file_test ("/sys/bus/cpu/devices/cpu4/online", G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test ("/sys/devices/system/cpu/cpu0/online", G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test ("/sys/devices/system/memory/memory10/node1", G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test ("/sys/devices/system/node/node1/cpu4", G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test ("/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/physical_node/online",
+                              G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test ("/sys/bus/pci/devices/0000:83:00.0/remove", G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test ("/sys/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0/0000:83:00.0/vendor",
+                              G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *sub = sysr ("/sys/bus/pci/devices/0000:81:00.0/subordinate_bus_number");
+    g_autofree char *adapter = sysr ("/sys/bus/pci/slots/2/adapter");
+    g_autofree char *addr = sysr ("/sys/bus/pci/slots/5/address");
+    g_autofree char *uid = sysr ("/sys/bus/acpi/devices/ACPI0004:05/uid");
+    g_assert_cmpstr (sub, ==, "132");
+    g_assert_cmpstr (adapter, ==, "0");
+    g_assert_cmpstr (addr, ==, "0001:01");
+    g_assert_cmpstr (uid, ==, "1");
+  }
+  {
+    struct udev_device *d = udev_device_new_from_syspath (udev, "/sys/bus/pci/devices/0000:01:00.1");
+    g_assert_nonnull (d);
+    g_assert_cmpstr (udev_device_get_property_value (d, "PCI_ID"), ==, "8086:1572");
+    g_assert_cmpstr (udev_device_get_property_value (d, "PCI_SLOT_NAME"), ==, "0000:01:00.1");
+    udev_device_unref (d);
+  }
+}
+
+static void
+test_cpu_online (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *v = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *nodelist = NULL;
+
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu5/online", "0"), ==, 0);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "offline");
+  g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/system/cpu/cpu5");
+  g_assert_cmpstr (ev (evs, 0)->subsystem, ==, "cpu");
+  v = sysr ("/sys/devices/system/cpu/cpu5/online");
+  list = sysr ("/sys/devices/system/cpu/online");
+  nodelist = sysr ("/sys/devices/system/node/node1/cpulist");
+  g_assert_cmpstr (v, ==, "0");
+  g_assert_cmpstr (list, ==, "0-4,6-67");
+  g_assert_cmpstr (nodelist, ==, "4,6-19");
+
+  /* the same value again: no uevent */
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu5/online", "0"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 0);
+
+  /* a value the kernel does not take */
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu5/online", "2"), ==, EINVAL);
+
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu5/online", "1\n"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "online");
+}
+
+static void
+test_memory_state (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *online = NULL;
+
+  g_assert_cmpint (sysw ("/sys/devices/system/memory/memory20/state", "offline"), ==, 0);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "offline");
+  g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/system/memory/memory20");
+  state = sysr ("/sys/devices/system/memory/memory20/state");
+  online = sysr ("/sys/devices/system/memory/memory20/online");
+  g_assert_cmpstr (state, ==, "offline");
+  g_assert_cmpstr (online, ==, "0");
+
+  g_assert_cmpint (sysw ("/sys/devices/system/memory/memory20/state", "online_movable"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "online");
+  g_free (state);
+  state = sysr ("/sys/devices/system/memory/memory20/state");
+  g_assert_cmpstr (state, ==, "online");
+
+  /* boot memory that cannot be offlined, and nonsense */
+  g_assert_cmpint (sysw ("/sys/devices/system/memory/memory0/state", "offline"), ==, EBUSY);
+  g_assert_cmpint (sysw ("/sys/devices/system/memory/memory20/state", "sideways"), ==, EINVAL);
+  g_free (state);
+  state = sysr ("/sys/devices/system/memory/memory0/state");
+  g_assert_cmpstr (state, ==, "online");
+}
+
+static void
+offline_board (guint first_cpu, guint first_block)
+{
+  for (guint i = 0; i < 16; i++)
+    {
+      g_autofree char *p = g_strdup_printf ("/sys/devices/system/cpu/cpu%u/online", first_cpu + i);
+      g_assert_cmpint (sysw (p, "0"), ==, 0);
+    }
+  for (guint i = 64; i > 0; i--)
+    {
+      g_autofree char *p = g_strdup_printf ("/sys/devices/system/memory/memory%u/state", first_block + i - 1);
+      g_assert_cmpint (sysw (p, "offline"), ==, 0);
+    }
+  g_ptr_array_unref (collect (300, 1000));
+}
+
+static void
+test_container_eject (void)
+{
+  const char *cont = "/sys/devices/system/container/ACPI0004:03/online";
+  const char *eject = "/sys/bus/acpi/devices/ACPI0004:03/eject";
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *v = NULL;
+  int i_pci, i_cpu, i_mem, i_cont, i_acpi;
+
+  /* sb3: CPUs 52-67, blocks 200-263 */
+  g_assert_cmpint (sysw (cont, "0"), ==, EBUSY);
+  g_assert_cmpint (sysw (eject, "1"), ==, EBUSY);
+  v = sysr (cont);
+  g_assert_cmpstr (v, ==, "1");
+  offline_board (52, 200);
+  g_assert_cmpint (sysw (eject, "1"), ==, EBUSY);     /* the container is still online */
+  g_assert_cmpint (sysw (cont, "0"), ==, 0);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "offline");
+  g_assert_cmpstr (ev (evs, 0)->subsystem, ==, "container");
+
+  g_assert_cmpint (sysw (eject, "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (500, 1000);
+  g_assert_cmpuint (evs->len, ==, 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
+  for (guint i = 0; i < evs->len; i++)
+    g_assert_cmpstr (ev (evs, i)->action, ==, "remove");
+  i_pci = find (evs, "remove", "/devices/pci0000:40/0000:40:00.0");
+  i_cpu = find (evs, "remove", "/devices/system/cpu/cpu60");
+  i_mem = find (evs, "remove", "/devices/system/memory/memory230");
+  i_cont = find (evs, "remove", "/devices/system/container/ACPI0004:03");
+  i_acpi = find (evs, "remove", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:03");
+  g_assert_cmpint (i_pci, ==, 0);
+  g_assert_cmpint (i_cpu, >, i_pci);
+  g_assert_cmpint (i_mem, >, i_cpu);
+  g_assert_cmpint (i_cont, >, i_mem);
+  g_assert_cmpint (i_acpi, ==, (int) evs->len - 1);
+  g_assert_false (g_file_test ("/sys/devices/system/cpu/cpu60", G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test ("/sys/bus/container/devices/ACPI0004:03", G_FILE_TEST_EXISTS));
+  g_free (v);
+  v = sysr ("/sys/devices/system/cpu/present");
+  g_assert_cmpstr (v, ==, "0-51");
+
+  /* the firmware puts it back */
+  g_assert_cmpint (ctl ("insert sb3", NULL), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (500, 1000);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "add");
+  g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:03");
+  g_assert_cmpint (find (evs, "add", "/devices/system/cpu/cpu52"), >,
+                   find (evs, "add", "/devices/system/container/ACPI0004:03"));
+  g_assert_cmpstr (ev (evs, evs->len - 1)->action, ==, "online");
+  g_assert_cmpstr (ev (evs, evs->len - 1)->devpath, ==, "/devices/system/container/ACPI0004:03");
+  g_free (v);
+  v = sysr ("/sys/devices/system/cpu/cpu52/online");
+  g_assert_cmpstr (v, ==, "0");        /* CPUs arrive offline */
+  g_free (v);
+  v = sysr ("/sys/devices/system/memory/memory200/state");
+  g_assert_cmpstr (v, ==, "offline");  /* auto_online_blocks=offline */
+  g_assert_cmpint (ctl ("insert sb3", NULL), ==, 1);
+}
+
+static void
+test_slot_power (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *v = NULL;
+
+  g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/power", "0"), ==, 0);
+  evs = collect (300, 100);
+  g_assert_cmpuint (evs->len, ==, 5);
+  g_assert_cmpint (find (evs, "remove", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0"), ==, 4);
+  g_assert_cmpint (find (evs, "remove", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0/0000:83:00.0"), <,
+                   find (evs, "remove", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0"));
+  g_assert_false (g_file_test ("/sys/bus/pci/devices/0000:83:00.0", G_FILE_TEST_EXISTS));
+  v = sysr ("/sys/bus/pci/slots/3/power");
+  g_assert_cmpstr (v, ==, "0");
+
+  g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/power", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 100);
+  g_assert_cmpuint (evs->len, ==, 5);
+  g_assert_cmpint (find (evs, "add", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0"), ==, 0);
+  g_assert_true (g_file_test ("/sys/bus/pci/devices/0000:84:00.0", G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/attention", "2"), ==, 0);
+  g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/attention", "7"), ==, EINVAL);
+  g_free (v);
+  v = sysr ("/sys/bus/pci/slots/3/attention");
+  g_assert_cmpstr (v, ==, "2");
+}
+
+static void
+test_remove_rescan (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:80:01.0/remove", "1"), ==, 0);
+  evs = collect (300, 100);
+  g_assert_cmpuint (evs->len, ==, 6);
+  g_assert_cmpstr (ev (evs, 5)->devpath, ==, "/devices/pci0000:80/0000:80:01.0");
+  g_assert_false (g_file_test ("/sys/bus/pci/slots/3", G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (sysw ("/sys/bus/pci/rescan", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 100);
+  g_assert_cmpuint (evs->len, ==, 6);
+  g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/pci0000:80/0000:80:01.0");
+  g_assert_true (g_file_test ("/sys/bus/pci/slots/3/power", G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:01:00.1/remove", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 100);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:00:01.0/rescan", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 100);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "add");
+  g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/pci0000:00/0000:00:01.0/0000:01:00.1");
+}
+
+static void
+test_delay (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+  gint64 t0;
+
+  g_assert_cmpint (ctl ("delay 300", NULL), ==, 0);
+  t0 = g_get_monotonic_time ();
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu6/online", "0"), ==, 0);
+  evs = collect (1000, 1);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpint (ev (evs, 0)->when - t0, >=, 280 * 1000);
+  g_assert_cmpint (ctl ("delay 0", NULL), ==, 0);
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu6/online", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpint (ctl ("delay x", NULL), ==, 1);
+}
+
+static void
+test_fail (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *v = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (ctl ("fail /sys/devices/system/cpu/cpu7/online", NULL), ==, 0);
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu7/online", "0"), ==, EIO);
+  v = sysr ("/sys/devices/system/cpu/cpu7/online");
+  g_assert_cmpstr (v, ==, "1");
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 0);
+  /* exactly one write failed: the next one goes through */
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu7/online", "0"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "offline");
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu7/online", "1"), ==, 0);
+  g_ptr_array_unref (collect (300, 10));
+
+  /* every "state" attribute, twice, EBUSY */
+  g_assert_cmpint (ctl ("fail state 2 --errno EBUSY", NULL), ==, 0);
+  g_assert_cmpint (sysw ("/sys/devices/system/memory/memory30/state", "offline"), ==, EBUSY);
+  g_assert_cmpint (sysw ("/sys/devices/system/memory/memory30/state", "offline"), ==, EBUSY);
+  g_assert_cmpint (sysw ("/sys/devices/system/memory/memory31/state", "offline"), ==, EBUSY);
+  g_assert_cmpint (ctl ("fail state 0", NULL), ==, 0);   /* disarm the rest */
+  g_assert_cmpint (sysw ("/sys/devices/system/memory/memory31/state", "online"), ==, 0);
+
+  g_assert_cmpint (ctl ("fail nosuchattr", &err), ==, 1);
+  g_assert_nonnull (strstr (err, "nosuchattr"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ctl ("fail online --errno EWHATEVER", &err), ==, 1);
+  g_assert_nonnull (strstr (err, "EWHATEVER"));
+}
+
+static void
+test_firmware (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *v = NULL;
+  g_autofree char *err = NULL;
+
+  /* eject request */
+  g_assert_cmpint (ctl ("eject sb1", NULL), ==, 0);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "change");
+  g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/system/container/ACPI0004:01");
+  g_assert_cmpstr (ev (evs, 0)->event, ==, "offline");
+  v = sysr ("/sys/devices/system/container/ACPI0004:01/uevent");
+  g_assert_null (strstr (v, "EVENT"));
+
+  /* swap of a board: change without EVENT */
+  g_assert_cmpint (ctl ("swap sb1", NULL), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "change");
+  g_assert_null (ev (evs, 0)->event);
+
+  /* a card pulled, put back, swapped */
+  g_assert_cmpint (ctl ("pull slot-4", NULL), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "remove");
+  g_clear_pointer (&v, g_free);
+  v = sysr ("/sys/bus/pci/slots/4/adapter");
+  g_assert_cmpstr (v, ==, "0");
+  g_assert_cmpint (ctl ("pull slot-4", &err), ==, 1);
+  g_assert_nonnull (strstr (err, "slot-4"));
+  g_assert_cmpint (ctl ("insert slot-4", NULL), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "add");
+  g_assert_cmpint (ctl ("swap slot-4", NULL), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 2);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "remove");
+  g_assert_cmpstr (ev (evs, 1)->action, ==, "add");
+
+  /* the empty slot gets a card: nothing to enumerate, adapter=1 */
+  g_assert_cmpint (ctl ("insert slot-2", NULL), ==, 0);
+  g_clear_pointer (&v, g_free);
+  v = sysr ("/sys/bus/pci/slots/2/adapter");
+  g_assert_cmpstr (v, ==, "1");
+
+  /* surprise removal of a board: remove events, no offlining */
+  g_assert_cmpint (ctl ("pull sb2", NULL), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (500, 1000);
+  g_assert_cmpuint (evs->len, ==, 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
+  g_assert_cmpint (find (evs, "offline", "/devices/system/cpu/cpu40"), ==, -1);
+  g_assert_cmpint (ctl ("insert sb2", NULL), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (500, 1000);
+  g_assert_cmpint (find (evs, "add", "/devices/system/cpu/cpu40"), >=, 0);
+
+  /* the I/O unit of domain 0001 swapped: its PCI devices come again */
+  g_assert_cmpint (ctl ("swap iou1", NULL), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 100);
+  g_assert_cmpuint (evs->len, ==, 8);
+
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ctl ("eject sb9", &err), ==, 1);
+  g_assert_nonnull (strstr (err, "no such unit: sb9"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ctl ("frobnicate", &err), ==, 1);
+  g_assert_nonnull (strstr (err, "unknown verb"));
+  g_clear_pointer (&v, g_free);
+  {
+    g_autofree char *cmd = g_strdup_printf ("%s/src/sim/hotplug-sim ctl status", g_getenv ("HOTPLUG_BUILD_DIR"));
+    g_assert_true (g_spawn_command_line_sync (cmd, &v, NULL, NULL, NULL));
+    g_assert_nonnull (strstr (v, "slot-2 0000:02 power=1 adapter=1"));
+  }
+}
+
+static void
+test_udev_group (void)
+{
+  struct udev_monitor *m2 = udev_monitor_new_from_netlink (udev, "udev");
+  struct pollfd pfd;
+  struct udev_device *d;
+
+  g_assert_nonnull (m2);
+  g_assert_cmpint (udev_monitor_enable_receiving (m2), ==, 0);
+  pfd.fd = udev_monitor_get_fd (m2);
+  pfd.events = POLLIN;
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu8/online", "0"), ==, 0);
+  g_assert_cmpint (poll (&pfd, 1, 2000), ==, 1);
+  d = udev_monitor_receive_device (m2);
+  g_assert_nonnull (d);
+  g_assert_cmpstr (udev_device_get_action (d), ==, "offline");
+  g_assert_cmpstr (udev_device_get_property_value (d, "DRIVER"), ==, "processor");
+  g_assert_cmpstr (udev_device_get_property_value (d, "SEQNUM") ? "set" : NULL, ==, "set");
+  udev_device_unref (d);
+  udev_monitor_unref (m2);
+  g_assert_cmpint (sysw ("/sys/devices/system/cpu/cpu8/online", "1"), ==, 0);
+  g_ptr_array_unref (collect (300, 10));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("HOTPLUG_SIM_SOCKET") == NULL)
+    {
+      g_printerr ("run me under hotplug-sim --machine default\n");
+      return 77;
+    }
+  udev = udev_new ();
+  mon = udev_monitor_new_from_netlink (udev, "kernel");
+  g_assert_cmpint (udev_monitor_enable_receiving (mon), ==, 0);
+
+  g_test_add_func ("/sim/enumerate", test_enumerate);
+  g_test_add_func ("/sim/cpu-online", test_cpu_online);
+  g_test_add_func ("/sim/memory-state", test_memory_state);
+  g_test_add_func ("/sim/container-eject", test_container_eject);
+  g_test_add_func ("/sim/slot-power", test_slot_power);
+  g_test_add_func ("/sim/remove-rescan", test_remove_rescan);
+  g_test_add_func ("/sim/delay", test_delay);
+  g_test_add_func ("/sim/fail", test_fail);
+  g_test_add_func ("/sim/firmware", test_firmware);
+  g_test_add_func ("/sim/udev-group", test_udev_group);
+  {
+    int r = g_test_run ();
+    udev_monitor_unref (mon);
+    udev_unref (udev);
+    return r;
+  }
+}
