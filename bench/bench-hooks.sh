@@ -6,6 +6,6 @@
 set -e
 build=${1:-build}
 shift || true
-exe="$build/tests/hooks/bench-hooks"
-[ -x "$exe" ] || { echo "bench-hooks: build it first: ninja -C $build tests/hooks/bench-hooks" >&2; exit 1; }
+exe="$build/bench/bench-hooks"
+[ -x "$exe" ] || { echo "bench-hooks: build it first: ninja -C $build bench/bench-hooks" >&2; exit 1; }
 exec "$exe" "$@"

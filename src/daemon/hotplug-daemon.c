@@ -47,6 +47,7 @@ int
 main (int argc, char **argv)
 {
   gboolean verbose = FALSE, replace = FALSE, version = FALSE;
+  int receive_buffer = 0;
   g_autofree char *sysfs_root = NULL;
   GOptionEntry entries[] = {
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
@@ -54,6 +55,8 @@ main (int argc, char **argv)
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { "sysfs-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &sysfs_root,
       "Read sysfs below DIR (tests)", "DIR" },
+    { "receive-buffer-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &receive_buffer,
+      "Event socket receive buffer in bytes (tests; default 128 MiB)", "BYTES" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -96,6 +99,8 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_signal, &d);
 
   udev = hotplug_udev_new ();
+  if (receive_buffer > 0)
+    hotplug_udev_set_receive_buffer_size (udev, receive_buffer);
   platform = hotplug_platform_new ();
   manager = hotplug_manager_new (platform, udev);
   g_signal_connect (manager, "name-lost", G_CALLBACK (on_name_lost), &d);

@@ -40,9 +40,11 @@ struct _HotplugUdev
 
   guint                resync_idle_id;
   guint                resyncs;
+  guint64              events_received;
+  int                  receive_buffer_size;
 };
 
-enum { PROP_0, PROP_GROUP, PROP_RESYNCS, N_PROPS };
+enum { PROP_0, PROP_GROUP, PROP_RESYNCS, PROP_EVENTS_RECEIVED, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 enum { SIGNAL_EVENT, SIGNAL_RESYNC, N_SIGNALS };
@@ -75,6 +77,9 @@ hotplug_udev_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_RESYNCS:
       g_value_set_uint (value, self->resyncs);
       break;
+    case PROP_EVENTS_RECEIVED:
+      g_value_set_uint64 (value, self->events_received);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -90,6 +95,8 @@ hotplug_udev_class_init (HotplugUdevClass *klass)
 
   props[PROP_GROUP] = g_param_spec_string ("group", NULL, NULL, "none",
                                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_EVENTS_RECEIVED] = g_param_spec_uint64 ("events-received", NULL, NULL, 0, G_MAXUINT64, 0,
+                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_RESYNCS] = g_param_spec_uint ("resyncs", NULL, NULL, 0, G_MAXUINT, 0,
                                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, props);
@@ -105,6 +112,7 @@ hotplug_udev_class_init (HotplugUdevClass *klass)
 static void
 hotplug_udev_init (HotplugUdev *self)
 {
+  self->receive_buffer_size = RECEIVE_BUFFER_SIZE;
   self->group = "none";
 }
 
@@ -128,6 +136,22 @@ hotplug_udev_get_group (HotplugUdev *self)
 {
   g_return_val_if_fail (HOTPLUG_IS_UDEV (self), NULL);
   return self->group;
+}
+
+guint64
+hotplug_udev_get_events_received (HotplugUdev *self)
+{
+  g_return_val_if_fail (HOTPLUG_IS_UDEV (self), 0);
+
+  return self->events_received;
+}
+
+void
+hotplug_udev_set_receive_buffer_size (HotplugUdev *self, int bytes)
+{
+  g_return_if_fail (HOTPLUG_IS_UDEV (self));
+
+  self->receive_buffer_size = bytes;
 }
 
 guint
@@ -293,6 +317,7 @@ static gboolean
 monitor_ready (int fd, GIOCondition condition, gpointer user_data)
 {
   HotplugUdev *self = HOTPLUG_UDEV (user_data);
+  guint64 received = self->events_received;
 
   for (guint i = 0; i < HOTPLUG_UDEV_BATCH; i++)
     {
@@ -315,10 +340,14 @@ monitor_ready (int fd, GIOCondition condition, gpointer user_data)
                                      "receiving a device event failed: %s", g_strerror (e));
           break;
         }
+      self->events_received++;
       event = event_from_udev_device (device);
       if (event)
         hotplug_udev_inject (self, event);
     }
+  /* one notification per batch, not per event */
+  if (self->events_received != received)
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_EVENTS_RECEIVED]);
   return G_SOURCE_CONTINUE;
 }
 
@@ -347,10 +376,10 @@ connect_monitor (HotplugUdev *self, GError **error)
     }
   for (guint i = 0; i < G_N_ELEMENTS (subsystems); i++)
     udev_monitor_filter_add_match_subsystem_devtype (self->monitor, subsystems[i], NULL);
-  r = udev_monitor_set_receive_buffer_size (self->monitor, RECEIVE_BUFFER_SIZE);
+  r = udev_monitor_set_receive_buffer_size (self->monitor, self->receive_buffer_size);
   if (r < 0)
-    hotplug_warning (TOPIC, "cannot set a %d MiB event receive buffer: %s",
-                     RECEIVE_BUFFER_SIZE >> 20, g_strerror (-r));
+    hotplug_warning (TOPIC, "cannot set a %d KiB event receive buffer: %s",
+                     self->receive_buffer_size >> 10, g_strerror (-r));
   r = udev_monitor_enable_receiving (self->monitor);
   if (r < 0)
     {

@@ -37,6 +37,12 @@ void         hotplug_udev_listen (HotplugUdev *self);
 /* "udev" or "kernel" (the netlink group), "none" without a monitor. */
 const char  *hotplug_udev_get_group (HotplugUdev *self);
 guint        hotplug_udev_get_resyncs (HotplugUdev *self);
+/* Events received from the monitor (enumeration not counted). */
+guint64      hotplug_udev_get_events_received (HotplugUdev *self);
+/* Before hotplug_udev_start(): the socket receive buffer (default 128 MiB;
+ * tests use a small one to provoke ENOBUFS on the real kernel). */
+void         hotplug_udev_set_receive_buffer_size (HotplugUdev *self,
+                                                   int          bytes);
 
 /* Feed an event through the same path as a received one. */
 void         hotplug_udev_inject (HotplugUdev  *self,

@@ -75,12 +75,13 @@ class PrivateSystemBus:
 
     def start(self):
         path = os.path.join(self.tmpdir, 'system.conf')
+        self._logfile = open(os.path.join(self.tmpdir, 'dbus-daemon.log'), 'w')
         with open(path, 'w') as f:
             f.write(self.config())
         r, w = os.pipe()
         self.proc = subprocess.Popen(['dbus-daemon', '--nofork', f'--config-file={path}', f'--print-address={w}'],
                                      pass_fds=(w,), stdin=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.tmpdir, 'dbus-daemon.log'), 'w'),
+                                     stderr=self._logfile,
                                      env={k: v for k, v in os.environ.items()} | {'DBUS_VERBOSE': '0'})
         os.close(w)
         addr = b''
@@ -97,6 +98,9 @@ class PrivateSystemBus:
             self.proc.terminate()
             self.proc.wait(5)
             self.proc = None
+        if getattr(self, '_logfile', None):
+            self._logfile.close()
+            self._logfile = None
 
 
 def name_has_owner(name, address=None):
@@ -151,7 +155,8 @@ class Polkit:
 
     def _log(self):
         # a file, not a pipe nobody reads: a chatty polkit must never block
-        return open(os.path.join(self.tmpdir, 'polkit.log'), 'w')
+        self._logfile = open(os.path.join(self.tmpdir, 'polkit.log'), 'w')
+        return self._logfile
 
     def read_log(self):
         try:
@@ -178,6 +183,9 @@ class Polkit:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+        if getattr(self, '_logfile', None):
+            self._logfile.close()
+            self._logfile = None
 
 
 class Daemon:

@@ -145,7 +145,7 @@ class RealKernel(unittest.TestCase):
         # uevents (ENOBUFS) while cpu1 goes offline; once the daemon runs
         # again it must re-enumerate and show the truth.
         self.env.daemon.stop()
-        self.env.daemon = ht.Daemon(['--verbose', '--receive-buffer-size=65536'],
+        self.env.daemon = ht.Daemon(['--receive-buffer-size=65536'],
                                     log_path=os.path.join(self.env.tmpdir, 'hotplugd2.log')).start()
         resyncs0 = get_prop('/org/hotplugd/Hotplug1', 'org.hotplugd.Hotplug1.Manager', 'Resyncs')
         pid = self.env.daemon.proc.pid
@@ -170,7 +170,7 @@ class RealKernel(unittest.TestCase):
         restore_cpu1()
         self.assertIn("'offline'", state, 'cpu1 offline lost in the overflow')
         self.assertNotEqual(resyncs0, resyncs1, 'no re-enumeration after ENOBUFS')
-        self.assertIn('ENOBUFS', self.env.daemon.read_log())
+        self.assertIn('events were lost', self.env.daemon.read_log())
 
 
 if __name__ == '__main__':
