@@ -30,6 +30,7 @@ static const HotplugAuthRule hotplug_auth_table[] = {
   { HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", NULL },
   { HOTPLUG_DBUS_IFACE_MANAGER, "GetDomain", NULL },
   { HOTPLUG_DBUS_IFACE_MANAGER, "ListDevices", NULL },
+  { HOTPLUG_DBUS_IFACE_MANAGER, "ListHooks", NULL },
   { "org.freedesktop.DBus.Properties", "Get", NULL },
   { "org.freedesktop.DBus.Properties", "GetAll", NULL },
   { "org.freedesktop.DBus.Introspectable", "Introspect", NULL },

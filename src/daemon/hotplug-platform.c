@@ -37,6 +37,10 @@ typedef struct
   char      *acpi_dir;   /* rooted path of the ACPI node */
   char      *uid;
   gboolean   holds_cpu_or_memory;
+  /* Once a board, always a board: while a board is removed its processors
+   * and memory devices go before the container, and it must not turn into
+   * an I/O unit for that moment. */
+  gboolean   was_board;
   GArray    *cpus;       /* guint */
   GArray    *blocks;     /* guint */
   GPtrArray *root_buses; /* pci0000:40 */
@@ -1230,6 +1234,26 @@ plan_free_memory_devices (HotplugPlatform *self, GHashTable *plans, GPtrArray *o
     }
 }
 
+/* A CPU or memory block that a board owned in the last pass and that no
+ * board claims now: either the board let it go (it stays, on no board), or
+ * the board is being removed and sysfs is already ahead of the events we
+ * have read — the kernel sends each remove uevent before it deletes the
+ * directory, and a surprise removal deletes the whole tree at once.  Only
+ * the second must not flash up as a free unit until its own remove event
+ * arrives: tell them apart by whether the device is still in sysfs. */
+static gboolean
+leaving_board (HotplugUnit *was, const char *prefix, guint n)
+{
+  g_autofree char *rel = NULL;
+  g_autofree char *path = NULL;
+
+  if (was == NULL || hotplug_unit_get_kind (was) != HOTPLUG_UNIT_KIND_SB)
+    return FALSE;
+  rel = g_strdup_printf ("%s%u", prefix, n);
+  path = hotplug_sysfs_path (rel);
+  return !g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
 static void
 recompute (HotplugPlatform *self)
 {
@@ -1266,7 +1290,9 @@ recompute (HotplugPlatform *self)
   for (GList *l = container_list; l; l = l->next)
     {
       Container *c = l->data;
-      HotplugUnitKind kind = c->holds_cpu_or_memory ? HOTPLUG_UNIT_KIND_SB : HOTPLUG_UNIT_KIND_IOU;
+      HotplugUnitKind kind;
+      c->was_board |= c->holds_cpu_or_memory;
+      kind = c->was_board ? HOTPLUG_UNIT_KIND_SB : HOTPLUG_UNIT_KIND_IOU;
       g_autofree char *id = g_strconcat (kind == HOTPLUG_UNIT_KIND_SB ? "sb" : "iou", c->uid, NULL);
       UnitPlan *p;
 
@@ -1300,12 +1326,18 @@ recompute (HotplugPlatform *self)
   for (guint n = 0; n < self->cpus->len; n++)
     {
       CpuEntry *e = &g_array_index (self->cpus, CpuEntry, n);
+      HotplugUnit *was = e->owner;
       char id[32];
       UnitPlan *p;
 
       e->owner = NULL;
       if (!e->present || g_array_index (cpu_claimed, guint8, n))
         continue;
+      if (leaving_board (was, "/sys/devices/system/cpu/cpu", n))
+        {
+          e->present = FALSE;
+          continue;
+        }
       g_snprintf (id, sizeof id, "cpu%u", n);
       p = plan_add (plans, order, HOTPLUG_UNIT_KIND_CPU, id);
       p->sysfs_path = g_strdup_printf ("/sys/devices/system/cpu/cpu%u", n);
@@ -1316,6 +1348,7 @@ recompute (HotplugPlatform *self)
   for (guint n = 0; n < self->blocks->len; n++)
     {
       BlockEntry *e = &g_array_index (self->blocks, BlockEntry, n);
+      HotplugUnit *was = e->owner;
       char id[32];
       guint node;
       UnitPlan *p;
@@ -1323,6 +1356,11 @@ recompute (HotplugPlatform *self)
       e->owner = NULL;
       if (!e->present || g_array_index (block_claimed, guint8, n))
         continue;
+      if (leaving_board (was, "/sys/devices/system/memory/memory", n))
+        {
+          e->present = FALSE;
+          continue;
+        }
       node = e->node >= 0 ? (guint) e->node : 0;
       g_snprintf (id, sizeof id, "memory-node%u", node);
       p = plan_add (plans, order, HOTPLUG_UNIT_KIND_MEMORY, id);
