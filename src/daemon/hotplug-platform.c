@@ -24,6 +24,7 @@ typedef struct
 {
   guint8       present;
   guint8       online;
+  guint8       recheck; /* queued in HotplugPlatform.recheck */
   gint32       node;   /* -1: unknown */
   HotplugUnit *owner;  /* not a reference: units outlive the pass that sets it */
 } CpuEntry;
@@ -104,6 +105,8 @@ struct _HotplugPlatform
   GHashTable *domains;    /* id → HotplugDomain */
 
   guint       gen;
+  GArray     *recheck;    /* block numbers whose state file must be re-read */
+  guint       recheck_id;
   guint       dirty_id;
   gboolean    dirty;
   int         cpu_node_hint;
@@ -391,7 +394,7 @@ cpu_refresh (HotplugPlatform *self, guint n)
 }
 
 static void
-block_refresh (HotplugPlatform *self, guint n)
+block_refresh_full (HotplugPlatform *self, guint n, gboolean with_node)
 {
   g_autofree char *dir = NULL;
   g_autofree char *state_path = NULL;
@@ -413,7 +416,15 @@ block_refresh (HotplugPlatform *self, guint n)
     e->online = FALSE;
   else
     warn_garbage (state_path, NULL, text);
-  e->node = read_node (dir, &self->block_node_hint);
+  /* a block never changes node while it exists: read it when it appears */
+  if (with_node || e->node < 0)
+    e->node = read_node (dir, &self->block_node_hint);
+}
+
+static void
+block_refresh (HotplugPlatform *self, guint n)
+{
+  block_refresh_full (self, n, TRUE);
 }
 
 static void
@@ -805,6 +816,43 @@ block_set_online (HotplugPlatform *self, BlockEntry *e, gboolean online, const H
 }
 
 static void
+recheck_blocks (HotplugPlatform *self)
+{
+  g_clear_handle_id (&self->recheck_id, g_source_remove);
+  for (guint i = 0; i < self->recheck->len; i++)
+    {
+      guint n = g_array_index (self->recheck, guint, i);
+      BlockEntry *e = &g_array_index (self->blocks, BlockEntry, n);
+      gboolean was_online = e->online;
+
+      e->recheck = FALSE;
+      if (!e->present)
+        continue;
+      block_refresh_full (self, n, FALSE);
+      if (e->online != was_online)
+        {
+          g_autofree char *devpath = g_strdup_printf ("/devices/system/memory/memory%u", n);
+          g_autoptr(HotplugEvent) ev = hotplug_event_new ("change", "memory", devpath);
+          gboolean now = e->online;
+
+          e->online = was_online;
+          block_set_online (self, e, now, ev);
+        }
+    }
+  g_array_set_size (self->recheck, 0);
+}
+
+static gboolean
+recheck_idle (gpointer user_data)
+{
+  HotplugPlatform *self = HOTPLUG_PLATFORM (user_data);
+
+  self->recheck_id = 0;
+  recheck_blocks (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 handle_memory (HotplugPlatform *self, const HotplugEvent *ev)
 {
   guint n;
@@ -828,20 +876,16 @@ handle_memory (HotplugPlatform *self, const HotplugEvent *ev)
     }
   if (g_str_equal (ev->action, "online") || g_str_equal (ev->action, "offline"))
     block_set_online (self, e, g_str_equal (ev->action, "online"), ev);
-  else
+  else if (!e->recheck)
     {
-      /* change: the file says what the state is now */
-      gboolean was_online = e->online;
-
-      block_refresh (self, n);
-      e = &g_array_index (self->blocks, BlockEntry, n);
-      if (e->online != was_online)
-        {
-          gboolean now = e->online;
-
-          e->online = was_online;
-          block_set_online (self, e, now, ev);
-        }
+      /* change: only the state file says what the state is now.  A storm
+       * of change events (a trigger, a synthetic flood) names the same
+       * blocks over and over: read each block once per batch of events,
+       * from an idle that runs after the batch, not once per event. */
+      e->recheck = TRUE;
+      g_array_append_val (self->recheck, n);
+      if (self->recheck_id == 0)
+        self->recheck_id = g_idle_add_full (G_PRIORITY_DEFAULT, recheck_idle, self, NULL);
     }
 }
 
@@ -946,6 +990,7 @@ void
 hotplug_platform_flush (HotplugPlatform *self)
 {
   g_return_if_fail (HOTPLUG_IS_PLATFORM (self));
+  recheck_blocks (self);
   if (self->dirty)
     recompute (self);
 }
@@ -1681,6 +1726,8 @@ hotplug_platform_finalize (GObject *object)
   HotplugPlatform *self = HOTPLUG_PLATFORM (object);
 
   g_clear_handle_id (&self->dirty_id, g_source_remove);
+  g_clear_handle_id (&self->recheck_id, g_source_remove);
+  g_array_unref (self->recheck);
   g_clear_object (&self->pci);
   g_array_unref (self->cpus);
   g_array_unref (self->blocks);
@@ -1712,6 +1759,7 @@ hotplug_platform_init (HotplugPlatform *self)
 {
   self->cpus = g_array_new (FALSE, TRUE, sizeof (CpuEntry));
   self->blocks = g_array_new (FALSE, TRUE, sizeof (BlockEntry));
+  self->recheck = g_array_new (FALSE, FALSE, sizeof (guint));
   self->containers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) container_free);
   self->pci_devs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pci_dev_free);
   self->slots = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) slot_free);

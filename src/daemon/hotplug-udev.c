@@ -275,6 +275,11 @@ event_from_udev_device (struct udev_device *device)
     return NULL;
   event = hotplug_event_new (action, udev_device_get_subsystem (device), devpath);
   event->seqnum = udev_device_get_seqnum (device);
+  /* CPU and memory events are the ones that come by the hundred thousand
+   * (a board's blocks, a trigger, a storm), and their action and path say
+   * all the model needs: copy the properties of the others only. */
+  if (g_strcmp0 (event->subsystem, "memory") == 0 || g_strcmp0 (event->subsystem, "cpu") == 0)
+    return event;
   udev_list_entry_foreach (entry, udev_device_get_properties_list_entry (device))
     hotplug_event_set_property (event, udev_list_entry_get_name (entry),
                                 udev_list_entry_get_value (entry));
