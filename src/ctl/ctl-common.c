@@ -465,6 +465,59 @@ hotplug_ctl_arrow (HotplugCtl *ctl)
   return ctl->utf8 ? "→" : "->";
 }
 
+const char *
+hotplug_ctl_ellipsis (HotplugCtl *ctl)
+{
+  return ctl->utf8 ? "…" : "...";
+}
+
+char *
+hotplug_ctl_format_time (guint64 usec)
+{
+  g_autoptr(GDateTime) time = NULL;
+  g_autoptr(GDateTime) now = NULL;
+
+  if (usec == 0)
+    return NULL;
+  time = g_date_time_new_from_unix_local ((gint64) (usec / G_USEC_PER_SEC));
+  now = g_date_time_new_now_local ();
+  if (time == NULL || now == NULL)
+    return NULL;
+  if (g_date_time_get_year (time) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (time) == g_date_time_get_day_of_year (now))
+    return g_date_time_format (time, "%H:%M:%S");
+  return g_date_time_format (time, "%Y-%m-%d %H:%M");
+}
+
+char *
+hotplug_ctl_format_duration (guint64 usec)
+{
+  guint64 ms = usec / 1000;
+
+  if (ms < 1000)
+    /* TRANSLATORS: a duration in milliseconds */
+    return g_strdup_printf (_("%u ms"), (guint) ms);
+  if (ms < 60 * 1000)
+    /* TRANSLATORS: a duration in seconds, one decimal */
+    return g_strdup_printf (_("%.1f s"), (double) ms / 1000.0);
+  /* TRANSLATORS: a duration in minutes and seconds */
+  return g_strdup_printf (_("%u min %u s"), (guint) (ms / 60000), (guint) (ms / 1000 % 60));
+}
+
+char *
+hotplug_ctl_job_path (const char *job)
+{
+  guint64 number;
+
+  if (job == NULL || *job == '\0')
+    return NULL;
+  if (job[0] == '/')
+    return g_variant_is_object_path (job) ? g_strdup (job) : NULL;
+  if (!g_ascii_string_to_unsigned (job, 10, 0, G_MAXUINT32, &number, NULL))
+    return NULL;
+  return g_strdup_printf ("%s/%" G_GUINT64_FORMAT, HOTPLUG_DBUS_JOB_PATH, number);
+}
+
 char *
 hotplug_ctl_job_number (const char *path)
 {

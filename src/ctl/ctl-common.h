@@ -15,6 +15,12 @@ G_BEGIN_DECLS
 #define HOTPLUG_CTL_EXIT_OK    0
 #define HOTPLUG_CTL_EXIT_ERROR 1
 #define HOTPLUG_CTL_EXIT_USAGE 2
+/* How a followed job (add, remove) ended, when not in success. */
+#define HOTPLUG_CTL_EXIT_VETOED    3
+#define HOTPLUG_CTL_EXIT_CANCELLED 4
+#define HOTPLUG_CTL_EXIT_TIMEOUT   5
+/* The user detached with a second Ctrl-C: 128 + SIGINT, as a shell says. */
+#define HOTPLUG_CTL_EXIT_DETACHED  130
 
 typedef struct _HotplugCtl HotplugCtl;
 
@@ -24,6 +30,7 @@ struct _HotplugCtl
   gboolean            json;    /* --json */
   gboolean            color;   /* stdout is a terminal and NO_COLOR is unset */
   gboolean            utf8;    /* the locale's charset is UTF-8 */
+  gboolean            tty;     /* stdout is a terminal that can redraw a line */
   GDBusConnection    *bus;
   GDBusObjectManager *objects; /* units, jobs and domains */
   HotplugDbusManager *manager;
@@ -48,6 +55,11 @@ int hotplug_ctl_show    (HotplugCtl *ctl, int argc, char **argv);
 int hotplug_ctl_slots   (HotplugCtl *ctl, int argc, char **argv);
 int hotplug_ctl_domains (HotplugCtl *ctl, int argc, char **argv);
 int hotplug_ctl_monitor (HotplugCtl *ctl, int argc, char **argv);
+int hotplug_ctl_add     (HotplugCtl *ctl, int argc, char **argv);
+int hotplug_ctl_remove  (HotplugCtl *ctl, int argc, char **argv);
+int hotplug_ctl_jobs    (HotplugCtl *ctl, int argc, char **argv);
+int hotplug_ctl_cancel  (HotplugCtl *ctl, int argc, char **argv);
+int hotplug_ctl_hooks   (HotplugCtl *ctl, int argc, char **argv);
 
 /* Messages.  Both go to stderr prefixed with "hotplugctl: ". */
 void hotplug_ctl_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
@@ -95,6 +107,16 @@ char       *hotplug_ctl_format_memory (guint64 bytes, guint blocks, guint online
 guint       hotplug_ctl_list_count (const char *list);
 const char *hotplug_ctl_or_dash (const char *text);
 const char *hotplug_ctl_arrow (HotplugCtl *ctl);
+/* "…" in a UTF-8 locale, "..." otherwise */
+const char *hotplug_ctl_ellipsis (HotplugCtl *ctl);
+/* A time in µs since the epoch for people: "14:03:07" today, else
+ * "2024-03-01 14:03"; NULL for 0. */
+char       *hotplug_ctl_format_time (guint64 usec);
+/* A duration in µs: "120 ms", "3.4 s", "2 min 5 s". */
+char       *hotplug_ctl_format_duration (guint64 usec);
+/* The object path of a job given as a number (7) or a path; NULL if it is
+ * neither. */
+char       *hotplug_ctl_job_path (const char *job);
 /* The job number of a job path, or NULL for "/" */
 char       *hotplug_ctl_job_number (const char *path);
 /* A slot's address (0000:41:00) from the first of its devices. */

@@ -133,6 +133,7 @@ hotplug_ctl_show_text (HotplugCtl      *ctl,
   g_autofree char *slots_text = slots ? g_strjoinv (" ", (char **) slots) : NULL;
   g_autofree char *blockers = hotplug_ctl_show_blockers (hotplug_dbus_unit_get_blockers (unit));
   const char *job_path = hotplug_dbus_unit_get_job (unit);
+  const char *last_state = hotplug_dbus_unit_get_last_job_state (unit);
 
   if (hotplug_dbus_unit_get_memory_blocks (unit) > 0)
     /* TRANSLATORS: memory blocks of a unit: "64 (64 online)" */
@@ -157,6 +158,17 @@ hotplug_ctl_show_text (HotplugCtl      *ctl,
   hotplug_ctl_show_add (&lines, _("PCI devices"), pci_text);
   hotplug_ctl_show_add (&lines, _("Blockers"), blockers);
   hotplug_ctl_show_add (&lines, _("Job"), g_strcmp0 (job_path, "/") ? job_path : NULL);
+  /* Only once a job has ended on the unit: a dash in each would say
+   * nothing. */
+  if (last_state != NULL && *last_state != '\0')
+    {
+      g_autofree char *ended = hotplug_ctl_show_time (hotplug_dbus_unit_get_last_job_end_time (unit));
+
+      hotplug_ctl_show_add (&lines, _("Last job"), hotplug_dbus_unit_get_last_job_operation (unit));
+      hotplug_ctl_show_add (&lines, _("Last job state"), last_state);
+      hotplug_ctl_show_add (&lines, _("Last job reason"), hotplug_dbus_unit_get_last_job_reason (unit));
+      hotplug_ctl_show_add (&lines, _("Last job ended"), ended);
+    }
   hotplug_ctl_show_print (&lines, "");
 
   if (devices != NULL && g_variant_n_children (devices) > 0)

@@ -19,6 +19,11 @@ static const HotplugCtlCommand hotplug_ctl_commands[] = {
   { "show",    hotplug_ctl_show,    N_("Show every property of one unit") },
   { "slots",   hotplug_ctl_slots,   N_("List PCI slots and their devices") },
   { "domains", hotplug_ctl_domains, N_("List PCI domains") },
+  { "add",     hotplug_ctl_add,     N_("Bring a unit into service and follow the job") },
+  { "remove",  hotplug_ctl_remove,  N_("Take a unit out of service and follow the job") },
+  { "jobs",    hotplug_ctl_jobs,    N_("List running and recently ended jobs") },
+  { "cancel",  hotplug_ctl_cancel,  N_("Cancel a running job") },
+  { "hooks",   hotplug_ctl_hooks,   N_("List the hooks that would run for each event") },
   { "monitor", hotplug_ctl_monitor, N_("Print changes as they happen") },
 };
 
@@ -104,6 +109,9 @@ main (int argc, char **argv)
   ctl.color = isatty (STDOUT_FILENO) && (no_color == NULL || *no_color == '\0') &&
               g_strcmp0 (term, "dumb") != 0;
   ctl.utf8 = g_get_charset (NULL);
+  /* Redrawing a line needs a terminal that knows "erase to end of line". */
+  ctl.tty = isatty (STDOUT_FILENO) && term != NULL && *term != '\0' &&
+            g_strcmp0 (term, "dumb") != 0;
 
   if (argc < 2)
     {

@@ -1,16 +1,34 @@
 #!/usr/bin/python3
 # A stand-in for hotplugd on a private bus, for testing hotplugctl: it owns
 # org.hotplugd.Hotplug1 on the bus in DBUS_SYSTEM_BUS_ADDRESS, publishes a
-# fixed platform (units of every kind, a job, two domains) through
-# org.freedesktop.DBus.ObjectManager, answers GetUnit, GetDomain and
-# ListDevices as the API says, and takes orders from the test on the
-# test-only interface org.hotplugd.Test (change a property, add or remove a
-# unit). Prints READY on stdout once the name is owned.
+# fixed platform (units of every kind, two jobs, two domains) through
+# org.freedesktop.DBus.ObjectManager, answers GetUnit, GetDomain,
+# ListDevices and ListHooks as the API says, and takes orders from the test
+# on the test-only interface org.hotplugd.Test (change a property, add or
+# remove a unit, script the next job). Prints READY on stdout once the name
+# is owned.
+#
+# Unit.Add, Remove and Replace record the call and its options (with their
+# D-Bus types) and either fail with the scripted error or create a job that
+# plays the scripted actions, with the signals and property changes the API
+# describes; Job.Cancel switches a job to its scripted rollback. A script is
+# JSON: {"error": [NAME, MESSAGE]} or {"steps": [ACTION...], "cancel":
+# [ACTION...] or null (Cancel is accepted and ignored), "sync": N (actions
+# played before the reply, default 1), "interval_ms": N (between actions,
+# default 5), "linger_ms": N (how long an ended job stays, default forever)}.
+# Actions: ["start", PHASE, INDEX, DESCRIPTION, PROGRESS], ["finish", INDEX,
+# OK, MESSAGE], ["hook", EVENT, PATH, EXIT_STATUS, RESULT, DURATION_US],
+# ["progress", N], ["sleep", MS], ["end", STATE, REASON], ["vanish", STATE,
+# REASON] (the job goes away without saying how it ended; the unit's
+# LastJob* properties say it).
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
+import collections
+import json
 import os
 import sys
+import time
 
 import dbus
 import dbus.service
@@ -48,6 +66,51 @@ DEVICES = {
 }
 
 
+# What ListHooks knows, in run order within each event and kind.
+HOOKS = [
+    ('pre-remove', 'sb', '10-stop-batch-jobs', '/etc/hotplugd/hooks.d/sb/pre-remove/10-stop-batch-jobs',
+     'admin', 'runnable', ''),
+    ('pre-remove', 'sb', '50-drain-nfs', '/usr/lib/hotplugd/hooks.d/any/pre-remove/50-drain-nfs',
+     'vendor', 'runnable', ''),
+    ('pre-remove', 'sb', '60-old', '/etc/hotplugd/hooks.d/any/pre-remove/60-old',
+     'admin', 'masked', ''),
+    ('pre-remove', 'sb', '70-unsafe', '/etc/hotplugd/hooks.d/sb/pre-remove/70-unsafe',
+     'admin', 'refused', 'writable by group or others'),
+    ('pre-remove', 'cpu', '50-drain-nfs', '/usr/lib/hotplugd/hooks.d/any/pre-remove/50-drain-nfs',
+     'vendor', 'runnable', ''),
+    ('post-add', 'sb', '90-notify', '/usr/lib/hotplugd/hooks.d/any/post-add/90-notify',
+     'vendor', 'runnable', ''),
+    ('remove-failed', 'sb', '90-notify', '/usr/lib/hotplugd/hooks.d/any/remove-failed/90-notify',
+     'vendor', 'runnable', ''),
+    ('remove-failed', 'sb', '10-restart-batch-jobs',
+     '/etc/hotplugd/hooks.d/sb/remove-failed/10-restart-batch-jobs', 'admin', 'runnable', ''),
+]
+EVENTS = ['pre-add', 'post-add', 'add-failed', 'pre-remove', 'post-remove', 'remove-failed',
+          'pre-replace', 'post-replace', 'replace-failed', 'pre-switchover', 'post-switchover',
+          'switchover-failed', 'post-connect']
+KINDS = ['sb', 'iou', 'slot', 'cpu', 'memory', 'domain']
+
+# D-Bus type of an option value, as dbus-python hands it over.
+SIGNATURES = [(dbus.Boolean, 'b'), (dbus.Byte, 'y'), (dbus.Int16, 'n'), (dbus.UInt16, 'q'),
+              (dbus.Int32, 'i'), (dbus.UInt32, 'u'), (dbus.Int64, 'x'), (dbus.UInt64, 't'),
+              (dbus.Double, 'd'), (dbus.ObjectPath, 'o'), (dbus.String, 's')]
+
+
+def signature(value):
+    for t, sig in SIGNATURES:
+        if isinstance(value, t):
+            return sig
+    return '?'
+
+
+def plain(value):
+    if isinstance(value, dbus.Boolean):
+        return bool(value)
+    if isinstance(value, (int, float)):
+        return value
+    return str(value)
+
+
 class Error(dbus.DBusException):
     def __init__(self, name, message):
         super().__init__(message, name=ERROR + name)
@@ -55,7 +118,7 @@ class Error(dbus.DBusException):
 
 def unit_props(uid, kind, state, parent='', cpus='', cpus_online='', nodes='',
                mem=0, blocks=0, blocks_online=0, ranges='', slots=(),
-               domain='', phase='', job='/', blockers=()):
+               domain='', phase='', job='/', blockers=(), last=('', '', '', 0)):
     pci = []
     for s in ([uid] if kind == 'slot' else slots):
         pci += [d[0] for d in DEVICES.get(s, [])]
@@ -77,15 +140,42 @@ def unit_props(uid, kind, state, parent='', cpus='', cpus_online='', nodes='',
         'Slots': dbus.Array(list(slots), signature='s'),
         'Domain': dbus.String(domain),
         'Job': dbus.ObjectPath(job),
+        'LastJobOperation': dbus.String(last[0]),
+        'LastJobState': dbus.String(last[1]),
+        'LastJobReason': dbus.String(last[2]),
+        'LastJobEndTime': dbus.UInt64(last[3]),
         'Blockers': dbus.Array([dbus.Struct(b, signature='ssss') for b in blockers],
                                signature='(ssss)'),
     }
 
 
+def job_props(jid, operation, uid, dry_run=False, force=False, props=None):
+    job = {
+        'Id': dbus.UInt32(jid),
+        'Operation': dbus.String(operation),
+        'Unit': dbus.String(uid),
+        'State': dbus.String('running'),
+        'Phase': dbus.String(''),
+        'Step': dbus.String(''),
+        'Progress': dbus.UInt32(0),
+        'Hook': dbus.String(''),
+        'Reason': dbus.String(''),
+        'StartTime': dbus.UInt64(int(time.time() * 1e6)),
+        'EndTime': dbus.UInt64(0),
+        'DryRun': dbus.Boolean(dry_run),
+        'Force': dbus.Boolean(force),
+        'Initiator': dbus.String(':1.1'),
+    }
+    for name, value in (props or {}).items():
+        job[name] = type(job[name])(value)
+    return job
+
+
 def platform():
     units = [
         unit_props('sb10', 'sb', 'offline', cpus='48-63', nodes='3', mem=64 * GiB,
-                   blocks=64, ranges='192-255'),
+                   blocks=64, ranges='192-255',
+                   last=('add', 'vetoed', 'board sb10 is reserved', 1700000100000000)),
         unit_props('sb0', 'sb', 'online', cpus='0-15', cpus_online='0-15', nodes='0',
                    mem=64 * GiB, blocks=64, blocks_online=64, ranges='0-63',
                    slots=('slot-1', 'slot-2', 'slot-3'), domain='0000',
@@ -108,6 +198,10 @@ def platform():
     objects = {}
     for u in units:
         objects[PATH + '/unit/' + u['Id'].replace('-', '_')] = {UNIT: u}
+    objects[PATH + '/job/2'] = {JOB: job_props(2, 'add', 'sb10', dry_run=True, props={
+        'State': 'vetoed', 'Phase': 'pre-add', 'Progress': 10,
+        'Reason': 'board sb10 is reserved', 'StartTime': 1700000000000000,
+        'EndTime': 1700000100000000})}
     objects[PATH + '/job/3'] = {JOB: {
         'Id': dbus.UInt32(3),
         'Operation': dbus.String('remove'),
@@ -120,6 +214,9 @@ def platform():
         'Reason': dbus.String(''),
         'StartTime': dbus.UInt64(1700000000123456),
         'EndTime': dbus.UInt64(0),
+        'DryRun': dbus.Boolean(False),
+        'Force': dbus.Boolean(False),
+        'Initiator': dbus.String('platform'),
     }}
     for did, state, slots in (('0000', 'connected', ['slot-1', 'slot-2', 'slot-3']),
                               ('0001', 'inactive', ['slot-10'])):
@@ -157,6 +254,132 @@ class Object(dbus.service.Object):
     def PropertiesChanged(self, interface, changed, invalidated):
         pass
 
+    def set(self, interface, **changes):
+        props = self.interfaces[interface]
+        changed = {}
+        for name, value in changes.items():
+            props[name] = changed[name] = type(props[name])(value)
+        self.PropertiesChanged(interface, changed, [])
+
+
+class Unit(Object):
+    def __init__(self, bus, path, interfaces, manager):
+        super().__init__(bus, path, interfaces)
+        self.manager = manager
+
+    @dbus.service.method(UNIT, in_signature='a{sv}', out_signature='o')
+    def Add(self, options):
+        return self.manager.start_job(self, 'add', options)
+
+    @dbus.service.method(UNIT, in_signature='a{sv}', out_signature='o')
+    def Remove(self, options):
+        return self.manager.start_job(self, 'remove', options)
+
+    @dbus.service.method(UNIT, in_signature='a{sv}', out_signature='o')
+    def Replace(self, options):
+        return self.manager.start_job(self, 'replace', options)
+
+
+class Job(Object):
+    '''A job playing a script: one action at a time, interval_ms apart.'''
+
+    def __init__(self, bus, path, interfaces, manager, unit=None, script=None):
+        super().__init__(bus, path, interfaces)
+        self.manager = manager
+        self.unit = unit
+        self.script = script or {}
+        self.actions = collections.deque(self.script.get('steps', []))
+        self.timer = 0
+        self.gone = False
+
+    @property
+    def props(self):
+        return self.interfaces[JOB]
+
+    @dbus.service.method(JOB)
+    def Cancel(self):
+        self.manager.calls.append({'method': 'Cancel', 'job': int(self.props['Id'])})
+        if self.props['State'] != 'running':
+            raise Error('Failed', 'job %d already ended' % self.props['Id'])
+        if self.script.get('cancel') is None:
+            return
+        self.actions = collections.deque(self.script['cancel'])
+        self.schedule(0)
+
+    @dbus.service.signal(JOB, signature='sus')
+    def StepStarted(self, phase, index, description):
+        pass
+
+    @dbus.service.signal(JOB, signature='ubs')
+    def StepFinished(self, index, ok, message):
+        pass
+
+    @dbus.service.signal(JOB, signature='ssist')
+    def HookFinished(self, event, hook, exit_status, result, duration):
+        pass
+
+    def stop(self):
+        self.gone = True
+        if self.timer:
+            GLib.source_remove(self.timer)
+            self.timer = 0
+
+    def schedule(self, ms):
+        if self.timer:
+            GLib.source_remove(self.timer)
+        self.timer = GLib.timeout_add(ms, self.next)
+
+    def play(self, count):
+        '''Plays count actions at once (before the reply to Add).'''
+        for _ in range(count):
+            if not self.actions or self.actions[0][0] == 'sleep':
+                break
+            self.act(self.actions.popleft())
+
+    def next(self):
+        self.timer = 0
+        if self.gone or not self.actions:
+            return False
+        action = self.actions.popleft()
+        if action[0] == 'sleep':
+            self.schedule(action[1])
+            return False
+        self.act(action)
+        if self.actions and not self.gone:
+            self.schedule(self.script.get('interval_ms', 5))
+        return False
+
+    def act(self, action):
+        kind, args = action[0], action[1:]
+        if kind == 'start':
+            phase, index, description, progress = args
+            self.StepStarted(phase, dbus.UInt32(index), description)
+            self.set(JOB, Phase=phase, Step=description, Progress=progress)
+            self.unit.set(UNIT, Phase=phase)
+        elif kind == 'finish':
+            index, ok, message = args
+            self.StepFinished(dbus.UInt32(index), dbus.Boolean(ok), message)
+        elif kind == 'hook':
+            event, path, status, result, duration = args
+            self.set(JOB, Hook=path)
+            self.HookFinished(event, path, dbus.Int32(status), result, dbus.UInt64(duration))
+            self.set(JOB, Hook='')
+        elif kind == 'progress':
+            self.set(JOB, Progress=args[0])
+        elif kind in ('end', 'vanish'):
+            state, reason = args
+            now = int(time.time() * 1e6)
+            self.actions.clear()
+            if kind == 'end':
+                self.set(JOB, State=state, Reason=reason, EndTime=now, Hook='')
+            self.unit.set(UNIT, Job=dbus.ObjectPath('/'), Phase='',
+                          LastJobOperation=self.props['Operation'], LastJobState=state,
+                          LastJobReason=reason, LastJobEndTime=now)
+            if kind == 'vanish':
+                self.manager.remove_job(self)
+            elif 'linger_ms' in self.script:
+                GLib.timeout_add(self.script['linger_ms'], self.manager.remove_job, self)
+
 
 class Manager(Object):
     def __init__(self, bus):
@@ -169,7 +392,41 @@ class Manager(Object):
         self.bus = bus
         self.children = {}
         self.fail_list_devices = ''
+        self.calls = []
+        self.script = {}
+        self.next_job = 7
         self.Reset()
+
+    def start_job(self, unit, operation, options):
+        uid = str(unit.interfaces[UNIT]['Id'])
+        self.calls.append({'method': operation, 'unit': uid,
+                           'options': {str(k): [signature(v), plain(v)]
+                                       for k, v in options.items()}})
+        if 'error' in self.script:
+            raise Error(*self.script['error'])
+        jid = self.next_job
+        self.next_job += 1
+        path = PATH + '/job/%d' % jid
+        interfaces = {JOB: job_props(jid, operation, uid, bool(options.get('dry-run', False)),
+                                     bool(options.get('force', False)))}
+        job = Job(self.bus, path, interfaces, self, unit, self.script)
+        self.children[path] = job
+        self.InterfacesAdded(path, interfaces)
+        unit.set(UNIT, Job=dbus.ObjectPath(path))
+        # The first steps go out before the reply, as a daemon may send them.
+        job.play(self.script.get('sync', 1))
+        if job.actions:
+            job.schedule(self.script.get('interval_ms', 5))
+        return dbus.ObjectPath(path)
+
+    def remove_job(self, job):
+        job.stop()
+        path = job.__dbus_object_path__
+        if self.children.get(path) is job:
+            del self.children[path]
+            job.remove_from_connection()
+            self.InterfacesRemoved(path, [JOB])
+        return False
 
     def unit_path(self, uid):
         for path, ifaces in self.children.items():
@@ -214,15 +471,50 @@ class Manager(Object):
         return dbus.Array([dbus.Struct(d, signature='suss')
                            for s in slots for d in DEVICES.get(s, [])], signature='(suss)')
 
+    @dbus.service.method(MANAGER, in_signature='ss', out_signature='a(sssssss)')
+    def ListHooks(self, event, kind):
+        if event and event not in EVENTS:
+            raise Error('InvalidArgument', 'unknown event: ' + event)
+        if kind and kind not in KINDS:
+            raise Error('InvalidArgument', 'unknown unit kind: ' + kind)
+        return dbus.Array([dbus.Struct(h, signature='sssssss') for h in HOOKS
+                           if (not event or h[0] == event) and (not kind or h[1] == kind)],
+                          signature='(sssssss)')
+
     # org.hotplugd.Test: what the test asks of the "daemon"
 
     @dbus.service.method(TEST)
     def Reset(self):
         for path in list(self.children):
-            self.children.pop(path).remove_from_connection()
+            child = self.children.pop(path)
+            if isinstance(child, Job):
+                child.stop()
+            child.remove_from_connection()
         for path, interfaces in platform().items():
-            self.children[path] = Object(self.bus, path, interfaces)
+            if UNIT in interfaces:
+                self.children[path] = Unit(self.bus, path, interfaces, self)
+            elif JOB in interfaces:
+                self.children[path] = Job(self.bus, path, interfaces, self)
+            else:
+                self.children[path] = Object(self.bus, path, interfaces)
         self.fail_list_devices = ''
+        self.calls = []
+        self.script = {}
+        self.next_job = 7
+
+    @dbus.service.method(TEST, in_signature='s')
+    def SetJobScript(self, script):
+        self.script = json.loads(script)
+
+    @dbus.service.method(TEST)
+    def RemoveJobs(self):
+        for child in list(self.children.values()):
+            if isinstance(child, Job):
+                self.remove_job(child)
+
+    @dbus.service.method(TEST, out_signature='s')
+    def GetCalls(self):
+        return json.dumps(self.calls)
 
     @dbus.service.method(TEST, in_signature='ossv')
     def SetProperty(self, path, interface, name, value):
@@ -240,7 +532,7 @@ class Manager(Object):
     def AddUnit(self, uid, kind, state):
         path = PATH + '/unit/' + uid.replace('-', '_')
         interfaces = {UNIT: unit_props(uid, kind, state)}
-        self.children[path] = Object(self.bus, path, interfaces)
+        self.children[path] = Unit(self.bus, path, interfaces, self)
         self.InterfacesAdded(path, interfaces)
 
     @dbus.service.method(TEST, in_signature='s')

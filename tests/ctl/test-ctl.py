@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # hotplugctl against fake-hotplugd.py on a private bus: every listing in text
-# and JSON, the device trees, monitor, and the errors a user meets.
+# and JSON, the device trees, monitor, add and remove followed to their end,
+# jobs, cancel, hooks, and the errors a user meets.
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
@@ -220,6 +221,8 @@ class TestListings(CtlTestCase):
         self.assertEqual(lines['CPUs'], '16-31')
         self.assertEqual(lines['CPUs online'], '16-23')
         self.assertEqual(lines['Job'], PATH + '/job/3')
+        # no job ended on sb1 yet: no last job lines
+        self.assertNotIn('Last job', out)
         self.assertIn('Running job:\n', out)
         self.assertRegex(out, r'\n  Operation: +remove\n')
         self.assertRegex(out, r'\n  Progress: +20%\n')
@@ -227,6 +230,16 @@ class TestListings(CtlTestCase):
         starts = {l.index(':') + 1 + len(l[l.index(':') + 1:]) - len(l[l.index(':') + 1:].lstrip())
                   for l in out.split('\n') if l and not l.startswith(' ') and not l.endswith(':')}
         self.assertEqual(len(starts), 1, out)
+
+    def test_show_last_job(self):
+        out = self.ok('show', 'sb10')
+        self.assertRegex(out, r'\nLast job: +add\n')
+        self.assertRegex(out, r'\nLast job state: +vetoed\n')
+        self.assertRegex(out, r'\nLast job reason: +board sb10 is reserved\n')
+        self.assertRegex(out, r'\nLast job ended: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n')
+        data = self.json('show', 'sb10', '--json')
+        self.assertEqual((data['LastJobOperation'], data['LastJobState'], data['LastJobEndTime']),
+                         ('add', 'vetoed', 1700000100000000))
 
     def test_show_slot_tree(self):
         out = self.ok('show', 'slot-1')
@@ -344,7 +357,12 @@ class TestErrors(CtlTestCase):
 
     def test_bad_usage(self):
         for args in (['frobnicate'], ['show'], ['show', 'sb0', 'sb1'], ['status', 'extra'],
-                     ['--bogus'], ['slots', '--bogus'], ['monitor', 'x'], ['domains', 'x']):
+                     ['--bogus'], ['slots', '--bogus'], ['monitor', 'x'], ['domains', 'x'],
+                     ['add'], ['remove', 'sb0', 'sb1'], ['remove', 'sb0', '--timeout', 'soon'],
+                     ['remove', 'sb0', '--timeout', '0'], ['remove', 'sb0', '--timeout', '-5'],
+                     ['add', 'sb0', '--timeout', '4294967296'], ['remove', 'sb0', '--json'],
+                     ['jobs', 'x'], ['cancel'], ['cancel', 'seven'], ['cancel', '3', '4'],
+                     ['hooks', 'pre-add', 'post-add'], ['hooks', '--kind']):
             r = self.run_ctl(*args)
             self.assertEqual(r.returncode, 2, args)
             self.assertEqual(r.stdout, '', args)
@@ -353,16 +371,21 @@ class TestErrors(CtlTestCase):
 
     def test_help(self):
         out = self.ok('--help')
-        for command in ('status', 'show', 'slots', 'domains', 'monitor'):
+        for command in ('status', 'show', 'slots', 'domains', 'monitor', 'add', 'remove',
+                        'jobs', 'cancel', 'hooks'):
             self.assertRegex(out, r'\n  %s +\S' % command)
         self.assertIn('hotplugctl show [OPTION…] UNIT', self.ok('show', '--help'))
         self.assertIn('--tree', self.ok('slots', '--help'))
         self.assertIn('--json', self.ok('monitor', '--help'))
+        for option in ('--no-wait', '--force', '--dry-run', '--timeout=SECONDS'):
+            self.assertIn(option, self.ok('remove', '--help'))
+        self.assertIn('--kind=KIND', self.ok('hooks', '--help'))
 
 
 class TestNoDaemon(unittest.TestCase):
     def check_not_running(self, env):
-        for args in (['status'], ['show', 'sb0'], ['slots'], ['domains', '--json'], ['monitor']):
+        for args in (['status'], ['show', 'sb0'], ['slots'], ['domains', '--json'], ['monitor'],
+                     ['remove', 'sb0'], ['jobs'], ['cancel', '3'], ['hooks']):
             r = subprocess.run([HOTPLUGCTL] + args, capture_output=True, env=env,
                                universal_newlines=True, timeout=30)
             self.assertEqual(r.returncode, 1, args)
@@ -499,6 +522,434 @@ class TestMonitor(CtlTestCase):
                          ('added', 'cpu7', 'cpu'))
         self.assertEqual((removed['event'], removed['id']), ('removed', 'cpu7'))
         self.stop(proc)
+
+
+JOB = 'org.hotplugd.Hotplug1.Job'
+HOOK1 = '/etc/hotplugd/hooks.d/sb/pre-remove/10-stop-batch-jobs'
+HOOK2 = '/usr/lib/hotplugd/hooks.d/any/post-remove/90-notify'
+FAILED_HOOK = '/usr/lib/hotplugd/hooks.d/any/remove-failed/90-notify'
+
+# A remove that succeeds: three phases, a hook in two of them.
+SUCCESS = [
+    ['start', 'pre-remove', 0, 'run the pre-remove hooks', 5],
+    ['hook', 'pre-remove', HOOK1, 0, 'ok', 12000],
+    ['finish', 0, True, ''],
+    ['start', 'disable', 1, 'offline cpu16', 30],
+    ['finish', 1, True, ''],
+    ['start', 'disable', 2, 'offline memory block 1023', 60],
+    ['finish', 2, True, ''],
+    ['start', 'post-remove', 3, 'run the post-remove hooks', 90],
+    ['hook', 'post-remove', HOOK2, 0, 'ok', 2500000],
+    ['finish', 3, True, ''],
+    ['progress', 100],
+    ['end', 'succeeded', ''],
+]
+SUCCESS_LINES = [
+    'remove sb1: job 7',
+    'phase pre-remove',
+    '  → run the pre-remove hooks',
+    '    hook %s: ok (12 ms)' % HOOK1,
+    '  ✓ run the pre-remove hooks',
+    'phase disable',
+    '  → offline cpu16',
+    '  ✓ offline cpu16',
+    '  → offline memory block 1023',
+    '  ✓ offline memory block 1023',
+    'phase post-remove',
+    '  → run the post-remove hooks',
+    '    hook %s: ok (2.5 s)' % HOOK2,
+    '  ✓ run the post-remove hooks',
+    'remove sb1 succeeded',
+]
+
+VETO = [
+    ['start', 'pre-remove', 0, 'run the pre-remove hooks', 5],
+    ['hook', 'pre-remove', HOOK1, 1, 'vetoed: batch job 42 still running', 3000],
+    ['finish', 0, False, 'batch job 42 still running'],
+    ['end', 'vetoed', 'batch job 42 still running'],
+]
+
+# The kernel refuses a memory block: what was done is undone.
+FAILURE = SUCCESS[:5] + [
+    ['start', 'disable', 2, 'offline memory block 1023', 60],
+    ['finish', 2, False, 'device busy'],
+    ['start', 'rollback', 3, 'online cpu16', 70],
+    ['finish', 3, True, ''],
+    ['start', 'remove-failed', 4, 'run the remove-failed hooks', 90],
+    ['hook', 'remove-failed', FAILED_HOOK, 3, 'failed', 40000],
+    ['finish', 4, True, ''],
+    ['end', 'failed', 'offline memory block 1023: device busy'],
+]
+
+# Slow: the job waits in its disable phase until cancelled.
+SLOW = SUCCESS[:4] + [['sleep', 20000]] + SUCCESS[4:]
+ROLLBACK = [
+    ['finish', 1, False, 'cancelled'],
+    ['start', 'rollback', 2, 'online cpu16', 70],
+    ['finish', 2, True, ''],
+    ['end', 'cancelled', 'cancelled by the administrator'],
+]
+
+
+def read_line(stream, timeout):
+    '''One line from a binary stream, or None after timeout seconds.'''
+    buf = getattr(stream, 'pending', b'')
+    deadline = time.monotonic() + timeout
+    while b'\n' not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([stream], [], [], left)[0]:
+            stream.pending = buf
+            return None
+        chunk = os.read(stream.fileno(), 4096)
+        if not chunk:
+            stream.pending = buf
+            return None
+        buf += chunk
+    line, _, rest = buf.partition(b'\n')
+    stream.pending = rest
+    return line.decode()
+
+
+def run_on_pty(argv, env, timeout=20):
+    '''Runs argv on a pseudo-terminal; returns its exit code and output.'''
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(argv[0], argv, env)
+    out = b''
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not select.select([fd], [], [], deadline - time.monotonic())[0]:
+            break
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode()
+
+
+class OperationTestCase(CtlTestCase):
+    def script(self, steps=None, **extra):
+        if steps is not None:
+            extra['steps'] = steps
+        self.test.SetJobScript(json.dumps(extra))
+
+    def calls(self):
+        return json.loads(self.test.GetCalls())
+
+    def job_state(self, jid):
+        job = self.conn.get_object('org.hotplugd.Hotplug1', PATH + '/job/%d' % jid)
+        return str(job.Get(JOB, 'State', dbus_interface=dbus.PROPERTIES_IFACE))
+
+    def follow(self, *args):
+        '''Starts hotplugctl in the background, its output piped.'''
+        proc = subprocess.Popen([HOTPLUGCTL] + list(args), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=ctl_env(self.bus.address))
+        self.addCleanup(self.cleanup, proc)
+        return proc
+
+    def cleanup(self, proc):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+    def wait_for(self, stream, text, timeout=10):
+        '''Lines up to and including the first that is text.'''
+        lines = []
+        while True:
+            line = read_line(stream, timeout)
+            self.assertIsNotNone(line, 'no %r after %r' % (text, lines))
+            lines.append(line)
+            if line == text:
+                return lines
+
+    def rest(self, proc, stream):
+        return (getattr(stream, 'pending', b'') + stream.read()).decode()
+
+
+class TestOperations(OperationTestCase):
+    def test_remove_success(self):
+        self.script(SUCCESS)
+        r = self.run_ctl('remove', 'sb1')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, '')
+        # piped: plain lines, in order, no progress line or colour
+        self.assertEqual(r.stdout.split('\n'), SUCCESS_LINES + [''])
+        self.assertNotIn('\r', r.stdout)
+        self.assertEqual(self.calls(), [{'method': 'remove', 'unit': 'sb1', 'options': {}}])
+
+    def test_add_success_ascii(self):
+        self.script([['start', 'pre-add', 0, 'run the pre-add hooks', 10],
+                     ['finish', 0, True, ''],
+                     ['start', 'enable', 1, 'online cpu48', 50],
+                     ['finish', 1, False, 'already online'],
+                     ['end', 'succeeded', 'already online']])
+        r = self.run_ctl('add', 'sb10', LC_ALL='C')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, 'add sb10: job 7\nphase pre-add\n  -> run the pre-add hooks\n'
+                         '  ok run the pre-add hooks\nphase enable\n  -> online cpu48\n'
+                         '  FAILED online cpu48: already online\n'
+                         'add sb10 succeeded: already online\n')
+        self.assertEqual(self.calls()[0]['method'], 'add')
+
+    def test_first_step_before_the_reply(self):
+        # Several steps go out before the reply that names the job: the
+        # subscription made before the call sees them all.
+        self.script(SUCCESS, sync=7, interval_ms=1)
+        r = self.run_ctl('remove', 'sb1')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split('\n'), SUCCESS_LINES + [''])
+
+    def test_ended_before_reply(self):
+        # A no-op: the job ends before the reply.
+        self.script([['end', 'succeeded', 'already offline']], sync=1)
+        r = self.run_ctl('remove', 'sb10')
+        self.assertEqual((r.returncode, r.stdout), (0, 'remove sb10: job 7\nremove sb10 succeeded: already offline\n'))
+
+    def test_veto(self):
+        self.script(VETO)
+        r = self.run_ctl('remove', 'sb1')
+        self.assertEqual(r.returncode, 3)
+        self.assertEqual(r.stderr, 'hotplugctl: remove sb1 vetoed: batch job 42 still running\n')
+        self.assertIn('    hook %s: vetoed: batch job 42 still running, exit status 1 (3 ms)\n'
+                      '  ✗ run the pre-remove hooks: batch job 42 still running\n' % HOOK1, r.stdout)
+        self.assertNotIn('succeeded', r.stdout)
+
+    def test_failure_with_rollback(self):
+        self.script(FAILURE)
+        r = self.run_ctl('remove', 'sb1')
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, 'hotplugctl: remove sb1 failed: offline memory block 1023: device busy\n')
+        self.assertEqual(r.stdout.split('\n')[9:], [
+            '  ✗ offline memory block 1023: device busy',
+            'phase rollback',
+            '  → online cpu16',
+            '  ✓ online cpu16',
+            'phase remove-failed',
+            '  → run the remove-failed hooks',
+            '    hook %s: failed, exit status 3 (40 ms)' % FAILED_HOOK,
+            '  ✓ run the remove-failed hooks',
+            ''])
+
+    def test_timeout_state(self):
+        self.script([['start', 'pre-remove', 0, 'run the pre-remove hooks', 5],
+                     ['end', 'timeout', 'gave up after 30 s']])
+        r = self.run_ctl('remove', 'sb1', '--timeout', '30')
+        self.assertEqual(r.returncode, 5)
+        self.assertEqual(r.stderr, 'hotplugctl: remove sb1 timed out: gave up after 30 s\n')
+
+    def test_cancelled_without_reason(self):
+        self.script([['end', 'cancelled', '']])
+        r = self.run_ctl('add', 'sb10')
+        self.assertEqual((r.returncode, r.stderr), (4, 'hotplugctl: add sb10 cancelled\n'))
+
+    def test_options_and_types(self):
+        self.script([['end', 'succeeded', '']])
+        self.ok('remove', 'sb1', '--force', '--dry-run', '--timeout', '45')
+        self.ok('add', 'sb10', '--timeout=4294967295')
+        self.assertEqual([c['options'] for c in self.calls()], [
+            {'force': ['b', True], 'dry-run': ['b', True], 'timeout': ['u', 45]},
+            {'timeout': ['u', 4294967295]},
+        ])
+
+    def test_dry_run(self):
+        self.script(VETO[:1] + [['hook', 'pre-remove', HOOK1, 0, 'ok', 1000],
+                                ['finish', 0, True, ''], ['end', 'succeeded', '']])
+        out = self.ok('remove', 'sb1', '--dry-run')
+        self.assertEqual(out.split('\n')[0], 'remove sb1: job 7 (dry run)')
+        self.assertTrue(out.endswith('remove sb1 succeeded\nDry run: nothing was changed.\n'), out)
+        self.assertEqual(self.calls()[0]['options'], {'dry-run': ['b', True]})
+
+    def test_no_wait(self):
+        self.script(SLOW)
+        start = time.monotonic()
+        out = self.ok('remove', 'sb1', '--no-wait')
+        self.assertLess(time.monotonic() - start, 10)
+        self.assertEqual(out, 'job 7 %s/job/7\n' % PATH)
+        self.assertEqual(self.job_state(7), 'running')
+
+    def test_call_errors(self):
+        for name, message in (('NoSuchUnit', None),
+                              ('NotPresent', 'sb1 is not present'),
+                              ('Busy', 'sb1 has a job running (job 3)'),
+                              ('NotAuthorized', 'not authorized to remove units'),
+                              ('InvalidArgument', 'unknown option: frob')):
+            self.script(error=[name, message or 'no such unit: sb1'])
+            for extra in ([], ['--no-wait']):
+                r = self.run_ctl('remove', 'sb1', *extra)
+                self.assertEqual(r.returncode, 1, name)
+                self.assertEqual(r.stdout, '', name)
+                if message:
+                    self.assertEqual(r.stderr, 'hotplugctl: cannot remove sb1: %s\n' % message)
+                else:
+                    self.assertEqual(r.stderr, 'hotplugctl: no such unit: sb1\n')
+        r = self.run_ctl('add', 'sb99')
+        self.assertEqual((r.returncode, r.stderr), (1, 'hotplugctl: no such unit: sb99\n'))
+
+    def test_job_vanishes(self):
+        # Gone without a word on how it ended: the unit tells.
+        self.script(VETO[:1] + [['vanish', 'vetoed', 'board busy']])
+        r = self.run_ctl('remove', 'sb1')
+        self.assertEqual((r.returncode, r.stderr), (3, 'hotplugctl: remove sb1 vetoed: board busy\n'))
+
+    def test_ctrl_c_cancels(self):
+        self.script(SLOW, cancel=ROLLBACK)
+        proc = self.follow('remove', 'sb1')
+        self.wait_for(proc.stdout, '  → offline cpu16')
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(read_line(proc.stderr, 10),
+                         'cancelling job 7… (Ctrl-C again to detach)')
+        self.assertEqual(proc.wait(timeout=10), 4)
+        self.assertEqual(self.rest(proc, proc.stdout).split('\n'), [
+            '  ✗ offline cpu16: cancelled',
+            'phase rollback',
+            '  → online cpu16',
+            '  ✓ online cpu16',
+            ''])
+        self.assertEqual(self.rest(proc, proc.stderr),
+                         'hotplugctl: remove sb1 cancelled: cancelled by the administrator\n')
+        self.assertEqual(self.calls()[1], {'method': 'Cancel', 'job': 7})
+
+    def test_ctrl_c_twice_detaches(self):
+        # This job does not stop when asked.
+        self.script(SLOW, cancel=None)
+        proc = self.follow('remove', 'sb1')
+        self.wait_for(proc.stdout, '  → offline cpu16')
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(read_line(proc.stderr, 10),
+                         'cancelling job 7… (Ctrl-C again to detach)')
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(timeout=10), 130)
+        self.assertEqual(self.rest(proc, proc.stderr),
+                         'hotplugctl: detached; job 7 keeps running\n')
+        self.assertEqual(self.job_state(7), 'running')
+        self.assertEqual([c['method'] for c in self.calls()], ['remove', 'Cancel'])
+
+    def test_progress_line_on_terminal(self):
+        self.script(SLOW[:4] + [['sleep', 300]] + SLOW[5:], interval_ms=20)
+        env = ctl_env(self.bus.address, TERM='xterm', COLUMNS='80')
+        code, out = run_on_pty([HOTPLUGCTL, 'remove', 'sb1'], env)
+        self.assertEqual(code, 0, out)
+        self.assertIn('\r\033[K[ 30%] remove sb1: offline cpu16', out)
+        # every story line starts on a cleared line and the end leaves none
+        self.assertIn('\r\033[K  ✓ offline cpu16\r\n', out)
+        self.assertTrue(out.endswith('\r\033[Kremove sb1 succeeded\r\n'), repr(out[-200:]))
+        # the same lines as when piped once the redraws are taken out
+        plain = re.sub(r'\r\033\[K(\[[ \d]{3}%\][^\r]*)?', '', out).replace('\r\n', '\n')
+        self.assertEqual(plain.split('\n'), SUCCESS_LINES + [''])
+
+
+class TestJobsHooks(OperationTestCase):
+    def test_jobs(self):
+        rows = table(self.ok('jobs'))
+        self.assertEqual(rows[0], ['ID', 'OPERATION', 'UNIT', 'STATE', 'PHASE', 'PROGRESS',
+                                   'STARTED', 'STEP/REASON'])
+        self.assertEqual(rows[1][:6] + rows[1][7:], ['2', 'add (dry run)', 'sb10', 'vetoed',
+                                                     'pre-add', '10%', 'board sb10 is reserved'])
+        self.assertEqual(rows[2][:6], ['3', 'remove', 'sb1', 'running', 'pre-remove', '20%'])
+        self.assertRegex(rows[2][6], r'^\d{4}-\d\d-\d\d \d\d:\d\d$')
+        self.assertTrue(rows[2][7].startswith('running hook "10-stop-batch-jobs"'))
+        # a new job started today shows the time only
+        self.script(SLOW)
+        self.ok('remove', 'sb0', '--no-wait')
+        deadline = time.monotonic() + 10
+        while self.job_state(7) == 'running' and time.monotonic() < deadline:
+            rows = table(self.ok('jobs'))
+            if rows[3][4] == 'disable':
+                break
+            time.sleep(0.02)
+        self.assertEqual(rows[3][:6], ['7', 'remove', 'sb0', 'running', 'disable', '30%'])
+        self.assertRegex(rows[3][6], r'^\d\d:\d\d:\d\d$')
+        self.assertEqual(rows[3][7], 'offline cpu16')
+
+    def test_jobs_json(self):
+        data = self.json('jobs', '--json')
+        self.assertEqual([(j['Id'], j['Path'], j['State']) for j in data],
+                         [(2, PATH + '/job/2', 'vetoed'), (3, PATH + '/job/3', 'running')])
+        self.assertEqual(data[0]['DryRun'], True)
+        self.assertEqual(data[1]['StartTime'], 1700000000123456)
+        self.assertEqual(data[1]['Initiator'], 'platform')
+
+    def test_no_jobs(self):
+        self.test.RemoveJobs()
+        self.assertEqual(self.ok('jobs'), 'No jobs.\n')
+        self.assertEqual(self.json('jobs', '--json'), [])
+        # an ended job lingers, then goes
+        self.script([['end', 'succeeded', '']], linger_ms=300)
+        self.ok('add', 'sb10')
+        self.assertEqual([r[:4] for r in table(self.ok('jobs'))[1:]],
+                         [['7', 'add', 'sb10', 'succeeded']])
+        time.sleep(0.6)
+        self.assertEqual(self.ok('jobs'), 'No jobs.\n')
+
+    def test_cancel(self):
+        self.assertEqual(self.ok('cancel', '3'), 'job 3 (remove sb1): cancel requested\n')
+        self.assertEqual(self.ok('cancel', PATH + '/job/3'), 'job 3 (remove sb1): cancel requested\n')
+        self.assertEqual(self.calls(), [{'method': 'Cancel', 'job': 3}] * 2)
+
+    def test_cancel_unknown_or_ended(self):
+        for job in ('99', PATH + '/job/99', PATH + '/unit/sb0'):
+            r = self.run_ctl('cancel', job)
+            self.assertEqual((r.returncode, r.stderr), (1, 'hotplugctl: no such job: %s\n' % job))
+        r = self.run_ctl('cancel', '2')
+        self.assertEqual((r.returncode, r.stderr),
+                         (1, 'hotplugctl: cannot cancel job 2: job 2 already ended\n'))
+        self.assertEqual(self.calls(), [{'method': 'Cancel', 'job': 2}])
+
+    def test_hooks(self):
+        out = self.ok('hooks')
+        groups = out.split('\n\n')
+        self.assertEqual([g.split('\n')[0] for g in groups],
+                         ['pre-remove (sb):', 'pre-remove (cpu):', 'post-add (sb):',
+                          'remove-failed (sb):'])
+        lines = groups[0].split('\n')
+        self.assertEqual([l.split()[:3] for l in lines[1:]], [
+            ['10-stop-batch-jobs', 'admin', HOOK1],
+            ['50-drain-nfs', 'vendor', '/usr/lib/hotplugd/hooks.d/any/pre-remove/50-drain-nfs'],
+            ['60-old', 'admin', '/etc/hotplugd/hooks.d/any/pre-remove/60-old'],
+            ['70-unsafe', 'admin', '/etc/hotplugd/hooks.d/sb/pre-remove/70-unsafe']])
+        self.assertTrue(lines[1].endswith(HOOK1))
+        self.assertTrue(lines[3].endswith('  masked'))
+        self.assertTrue(lines[4].endswith('  refused: writable by group or others'))
+        # origins and paths line up
+        self.assertEqual(len({l.index('/') for l in lines[1:]}), 1)
+        # run order of a -failed event is the daemon's, not sorted
+        self.assertEqual([l.split()[0] for l in groups[3].split('\n')[1:3]],
+                         ['90-notify', '10-restart-batch-jobs'])
+
+    def test_hooks_filters(self):
+        out = self.ok('hooks', 'pre-remove', '--kind', 'cpu')
+        self.assertEqual(out, 'pre-remove (cpu):\n  50-drain-nfs  vendor  '
+                         '/usr/lib/hotplugd/hooks.d/any/pre-remove/50-drain-nfs\n')
+        self.assertEqual(self.ok('hooks', 'post-remove'), 'No hooks.\n')
+        r = self.run_ctl('hooks', 'pre-frobnicate')
+        self.assertEqual((r.returncode, r.stderr), (1, 'hotplugctl: unknown event: pre-frobnicate\n'))
+        r = self.run_ctl('hooks', '--kind', 'toaster')
+        self.assertEqual((r.returncode, r.stderr), (1, 'hotplugctl: unknown unit kind: toaster\n'))
+
+    def test_hooks_json(self):
+        data = self.json('hooks', 'pre-remove', '--json')
+        self.assertEqual(len(data), 5)
+        self.assertEqual(data[3], {'Event': 'pre-remove', 'Kind': 'sb', 'Name': '70-unsafe',
+                                   'Path': '/etc/hotplugd/hooks.d/sb/pre-remove/70-unsafe',
+                                   'Origin': 'admin', 'Status': 'refused',
+                                   'Reason': 'writable by group or others'})
+        self.assertEqual(self.json('--json', 'hooks', 'post-remove'), [])
+
+    def test_hooks_refused_in_red(self):
+        code, out = run_on_pty([HOTPLUGCTL, 'hooks', 'pre-remove', '--kind', 'sb'],
+                               ctl_env(self.bus.address, TERM='xterm'))
+        self.assertEqual(code, 0, out)
+        self.assertRegex(out, '\033\\[1;31m70-unsafe +admin +/etc/hotplugd/hooks.d/sb/pre-remove/'
+                         '70-unsafe +refused: writable by group or others\033\\[0m')
+        self.assertRegex(out, '\033\\[2m60-old .*masked\033\\[0m')
+        self.assertIn('  10-stop-batch-jobs ', out)
 
 
 if __name__ == '__main__':
