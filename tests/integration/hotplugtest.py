@@ -15,6 +15,10 @@ import signal
 import subprocess
 import tempfile
 import time
+import warnings
+
+# gi's importer warns on first use (python 3.11): noise in verbose test output
+warnings.simplefilter('ignore', ImportWarning)
 
 SRC = os.environ.get('HOTPLUG_SOURCE_DIR') or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get('HOTPLUG_BUILD_DIR') or os.path.join(SRC, 'build', 'demo')
