@@ -741,11 +741,11 @@ slot_refresh (HotplugPlatform *self, const char *name)
 static HotplugUnit *
 unit_of_container (HotplugPlatform *self, Container *c)
 {
-  g_autofree char *sb = g_strconcat ("sb", c->uid, NULL);
-  g_autofree char *iou = g_strconcat ("iou", c->uid, NULL);
-  HotplugUnit *unit = g_hash_table_lookup (self->units, sb);
+  /* boards and I/O units number their uids independently (sb0 and iou0
+   * both have uid 0): the container's kind picks the table entry */
+  g_autofree char *id = g_strconcat (c->was_board || c->holds_cpu_or_memory ? "sb" : "iou", c->uid, NULL);
 
-  return unit ? unit : g_hash_table_lookup (self->units, iou);
+  return g_hash_table_lookup (self->units, id);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -30,6 +31,10 @@ struct _HotplugSimKernel {
   GHashTable        *watches;    /* wd -> Watch* */
   guint              delay_ms;
   GPtrArray         *pending;    /* Action* waiting for their delay */
+  /* the write being answered (see settle()) */
+  const char        *acting_dir;
+  const char        *acting_attr;
+  const char        *acting_value;
 };
 
 G_DEFINE_TYPE (HotplugSimKernel, hotplug_sim_kernel, G_TYPE_OBJECT)
@@ -781,6 +786,46 @@ truthy (const char *v)
   return g_str_equal (v, "1") ? "1" : g_str_equal (v, "0") ? "0" : NULL;
 }
 
+/* Write the kernel's form of an attribute back after acting on a write to
+ * it — unless the file no longer holds the value we acted on: then a newer
+ * write landed meanwhile (its own inotify event is on the way) and
+ * overwriting it would lose it.  A real sysfs write is answered before the
+ * writer goes on; here the writer may already have written again. */
+static void
+settle (HotplugSimKernel *self, const char *dir, const char *name, const char *value)
+{
+  char buf[256];
+  char p[PATH_MAX];
+  g_autofree char *want = NULL;
+  ssize_t n;
+  int fd;
+
+  if (!self->acting_attr || !g_str_equal (self->acting_dir, dir) || !g_str_equal (self->acting_attr, name))
+    {
+      put (self, dir, name, value, 0644);
+      return;
+    }
+  sys_path (self, p, dir, name);
+  fd = open (p, O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  /* a writer holds the file (the preload shim locks it from open to close):
+   * its write is newer than the one answered here, and its own event comes */
+  if (flock (fd, LOCK_EX | LOCK_NB) < 0)
+    {
+      close (fd);
+      return;
+    }
+  n = pread (fd, buf, sizeof buf - 1, 0);
+  buf[n > 0 ? n : 0] = '\0';
+  g_strstrip (buf);
+  want = g_strstrip (g_strdup (value));
+  if (g_str_equal (buf, self->acting_value) && !g_str_equal (buf, want) &&
+      ftruncate (fd, 0) == 0 && pwrite (fd, value, strlen (value), 0) != (ssize_t) strlen (value))
+    g_warning ("cannot write %s: %s", p, g_strerror (errno));
+  close (fd);
+}
+
 static void
 set_online (HotplugSimKernel *self, HotplugSimDev *d, gboolean on)
 {
@@ -790,15 +835,15 @@ set_online (HotplugSimKernel *self, HotplugSimDev *d, gboolean on)
   switch (d->kind)
     {
     case HOTPLUG_SIM_DEV_CPU:
-      put (self, d->path, "online", on ? "1\n" : "0\n", 0644);
+      settle (self, d->path, "online", on ? "1\n" : "0\n");
       update_cpu_lists (self);
       break;
     case HOTPLUG_SIM_DEV_MEMORY:
-      put (self, d->path, "state", on ? "online\n" : "offline\n", 0644);
-      put (self, d->path, "online", on ? "1\n" : "0\n", 0644);
+      settle (self, d->path, "state", on ? "online\n" : "offline\n");
+      settle (self, d->path, "online", on ? "1\n" : "0\n");
       break;
     case HOTPLUG_SIM_DEV_CONTAINER:
-      put (self, d->path, "online", on ? "1\n" : "0\n", 0644);
+      settle (self, d->path, "online", on ? "1\n" : "0\n");
       break;
     default:
       break;
@@ -807,11 +852,22 @@ set_online (HotplugSimKernel *self, HotplugSimDev *d, gboolean on)
   update_rules (self, d->unit);
 }
 
+static void act_on (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr, const char *value);
+
 static void
 act (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr, const char *value)
 {
   hotplug_sim_uevent_refresh (self->uevent);
+  self->acting_dir = d ? d->path : NULL;
+  self->acting_attr = d ? attr : NULL;
+  self->acting_value = value;
+  act_on (self, d, slot, attr, value);
+  self->acting_dir = self->acting_attr = self->acting_value = NULL;
+}
 
+static void
+act_on (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr, const char *value)
+{
   if (slot)
     {
       if (slot->wd < 0)

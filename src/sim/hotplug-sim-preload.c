@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
@@ -91,6 +92,11 @@ after_open (int fd, int flags, int (*reopen) (void *), void *data)
       errno = e;
       return fd;
     }
+  /* Hold the attribute from open to close, as a sysfs write is one step:
+   * the simulator never writes its answer back over a write in progress
+   * (it skips the file while the lock is held).  It holds the lock itself
+   * only for a read and a write, never waiting, so this never waits long. */
+  (void) flock (fd, LOCK_EX);
   t = calloc (1, sizeof *t);
   if (t == NULL)
     return fd;

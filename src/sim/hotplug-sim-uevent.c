@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@
 
 typedef struct {
   char   *path;
+  dev_t   dev;      /* the socket file we connected to: a reader that */
+  ino_t   ino;      /* comes after it may bind the same path again */
   int     fd;
   GQueue *queue;    /* GBytes: whole messages */
   guint   watch;
@@ -178,12 +181,33 @@ hotplug_sim_uevent_get_seqnum (HotplugSimUevent *self)
   return self->seqnum;
 }
 
+/* The socket file at PATH is still the one this listener connected to. */
+static gboolean
+listener_owns_path (Listener *l)
+{
+  struct stat st;
+
+  return stat (l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino;
+}
+
+/* Forget a reader that is gone.  Its socket file goes too, unless a new
+ * reader has bound the same path since (the preload names the file after
+ * the reader's fd number, which the next process gets again). */
+static void
+listener_gone (Listener *l)
+{
+  if (listener_owns_path (l))
+    unlink (l->path);
+}
+
 static int
-connect_listener (const char *path)
+connect_listener (const char *path, struct stat *st)
 {
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
   int fd;
 
+  if (stat (path, st) < 0)
+    return -1;
   if (strlen (path) >= sizeof sa.sun_path)
     return -1;
   strcpy (sa.sun_path, path);
@@ -217,14 +241,22 @@ hotplug_sim_uevent_refresh (HotplugSimUevent *self)
 
       if (!g_str_has_prefix (de->d_name, "event") || !g_ascii_isdigit (de->d_name[5]))
         continue;
+      Listener *known;
+      struct stat st;
+
       path = g_build_filename (self->dir, de->d_name, NULL);
-      if (g_hash_table_contains (self->listeners, path))
+      known = g_hash_table_lookup (self->listeners, path);
+      if (known && listener_owns_path (known))
         continue;
-      fd = connect_listener (path);
+      if (known)
+        g_hash_table_remove (self->listeners, path); /* a new reader on an old path */
+      fd = connect_listener (path, &st);
       if (fd >= 0)
         {
           Listener *l = g_new0 (Listener, 1);
           l->path = g_steal_pointer (&path);
+          l->dev = st.st_dev;
+          l->ino = st.st_ino;
           l->fd = fd;
           l->queue = g_queue_new ();
           g_hash_table_insert (self->listeners, l->path, l);
@@ -279,7 +311,7 @@ hotplug_sim_uevent_send (HotplugSimUevent *self, const char *action, const char 
         r = send_one (l, bytes);
       if (r < 0)
         {
-          unlink (l->path);
+          listener_gone (l);
           g_hash_table_iter_remove (&it);
           continue;
         }

@@ -192,14 +192,6 @@ class Polkit:
 
 
 class Daemon:
-    # hotplug-sim keys its uevent readers by socket path, and umockdev gives
-    # the next daemon the same path: the simulator keeps writing to the dead
-    # reader, and on the first failure unlinks the path, which is by then the
-    # new daemon's socket (that daemon then gets no events at all).  Until
-    # that is fixed in src/sim, a uevent sent while no daemon runs makes the
-    # simulator drop the dead reader.  Tests of that bug turn this off.
-    flush_sim_readers = True
-
     def __init__(self, args=(), env=None, log_path=None):
         self.args = list(args)
         self.env = env
@@ -238,8 +230,6 @@ class Daemon:
                     self.proc.wait()
             rc = self.proc.returncode
             self.proc = None
-            if self.flush_sim_readers and in_simulator():
-                flush_sim_readers()
         if self.log:
             self.log.close()
             self.log = None
@@ -299,14 +289,6 @@ def sim_ctl(*args, check=True):
 
 def in_simulator():
     return bool(os.environ.get('HOTPLUG_SIM_ROOT'))
-
-
-def flush_sim_readers():
-    """Make hotplug-sim send one harmless uevent (a change on a present
-    board, as `ctl swap` does) so that it forgets readers that are gone."""
-    for unit in ('sb0', 'sb1', 'sb2', 'sb3', 'iou0'):
-        if sim_ctl('swap', unit, check=False).returncode == 0:
-            return
 
 
 # --- helpers for the integration tests (need gi: /usr/bin/python3) ---------
