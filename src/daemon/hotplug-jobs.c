@@ -231,8 +231,10 @@ on_unit_state (HotplugUnit *unit, GParamSpec *pspec, HotplugJobs *self)
   if (!self->platform_jobs || was != HOTPLUG_UNIT_STATE_ONLINE || now == HOTPLUG_UNIT_STATE_ONLINE)
     return;
   /* devices vanished from a slot while no job of ours ran on it or on
-   * what it sits in: the card was pulled */
-  if (hotplug_jobs_find_conflict (self, unit))
+   * what it sits in: the card was pulled.  (A job that ends releases the
+   * unit's state while Unit.Job still names it: that is no surprise.) */
+  if (g_strcmp0 (hotplug_dbus_unit_get_job (HOTPLUG_DBUS_UNIT (unit)), "/") != 0 ||
+      hotplug_jobs_find_conflict (self, unit))
     return;
   platform_job (self, unit, HOTPLUG_OPERATION_REMOVE, "surprise removal", 0, "surprise removal");
 }

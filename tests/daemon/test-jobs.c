@@ -100,6 +100,20 @@ answer (gpointer user_data)
       fx_rm (t->fx, dev);
       inject (t, "remove", "container", devpath);
     }
+  else if (g_str_has_suffix (a->path, "/remove") && sscanf (a->path, "/sys/bus/pci/devices/%12s", name) == 1)
+    {
+      g_autofree char *link = g_strdup_printf ("/sys/bus/pci/devices/%s", name);
+      g_autofree char *devpath = NULL;
+      char target[4096];
+      g_autofree char *abs = fx_path (t->fx, link);
+      ssize_t len = readlink (abs, target, sizeof target - 1);
+
+      g_assert_cmpint (len, >, 0);
+      target[len] = '\0';
+      devpath = g_strdup (strstr (target, "/devices/"));
+      fx_rm (t->fx, link);
+      inject (t, "remove", "pci", devpath);
+    }
   /* container online, slot power: the file written is the answer */
   g_free (a->path);
   g_free (a->value);
@@ -627,6 +641,23 @@ test_eject_request (Test *t, gconstpointer data)
   g_assert_cmpstr (g_ptr_array_index (t->writes, t->writes->len - 1), ==, "/sys/bus/acpi/devices/ACPI0004:00/eject=1");
 }
 
+static void
+test_slot (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+
+  /* a slot removed by a job is no surprise removal */
+  hotplug_jobs_set_platform_jobs (t->jobs, TRUE);
+  t->mute = g_strdup ("none");
+  job = run (t, "slot-io-3.a", HOTPLUG_OPERATION_REMOVE, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  g_assert_cmpstr (g_ptr_array_index (t->writes, 0), ==, "/sys/bus/pci/devices/0000:c1:00.0/remove=1");
+  g_assert_cmpstr (g_ptr_array_index (t->writes, 1), ==, "/sys/bus/pci/slots/io-3.a/power=0");
+  all = hotplug_jobs_get_all (t->jobs);
+  g_assert_cmpuint (all->len, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -646,5 +677,6 @@ main (int argc, char **argv)
   ADD ("undo-failure", test_undo_failure);
   ADD ("dry-run", test_dry_run);
   ADD ("eject-request", test_eject_request);
+  ADD ("slot", test_slot);
   return g_test_run ();
 }
