@@ -174,6 +174,10 @@ finish (HotplugJob *self)
 
   self->mode = MODE_DONE;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  /* the model's pending ownership pass first: the unit's state must be
+   * the kernel's now, not after the job let go of it (a slot whose devices
+   * this job removed would otherwise look like a surprise removal) */
+  hotplug_platform_flush (self->platform);
   hotplug_dbus_job_set_hook (iface (self), "");
   hotplug_dbus_job_set_step (iface (self), "");
   hotplug_dbus_job_set_reason (iface (self), reason);
