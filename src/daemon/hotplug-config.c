@@ -20,6 +20,11 @@ struct _HotplugConfig
   double          hook_timeout;
   double          kill_grace;
   GHashTable     *per_hook_timeout; /* name → double* */
+  char           *online_type;
+  double          step_timeout;
+  double          job_linger;
+  gboolean        auto_add;
+  gboolean        auto_remove_on_eject;
 };
 
 HotplugConfig *
@@ -31,6 +36,11 @@ hotplug_config_new (void)
   config->hook_timeout = HOTPLUG_CONFIG_DEFAULT_HOOK_TIMEOUT;
   config->kill_grace = HOTPLUG_CONFIG_DEFAULT_KILL_GRACE;
   config->per_hook_timeout = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  config->online_type = g_strdup (HOTPLUG_CONFIG_DEFAULT_ONLINE_TYPE);
+  config->step_timeout = HOTPLUG_CONFIG_DEFAULT_STEP_TIMEOUT;
+  config->job_linger = HOTPLUG_CONFIG_DEFAULT_JOB_LINGER;
+  config->auto_add = TRUE;
+  config->auto_remove_on_eject = TRUE;
   return config;
 }
 
@@ -49,6 +59,7 @@ hotplug_config_unref (HotplugConfig *config)
   if (!g_atomic_ref_count_dec (&config->refcount))
     return;
   g_hash_table_unref (config->per_hook_timeout);
+  g_free (config->online_type);
   g_free (config);
 }
 
@@ -84,6 +95,26 @@ parse_seconds (GKeyFile   *kf,
                    "%s: [%s] %s: expected %s number of seconds up to %.0f, got “%s”",
                    origin, group, key, allow_zero ? "a non-negative" : "a positive",
                    MAX_SECONDS, raw);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_bool (GKeyFile *kf, const char *origin, const char *group, const char *key,
+            gboolean *out, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  gboolean v;
+
+  if (!g_key_file_has_key (kf, group, key, NULL))
+    return TRUE;
+  v = g_key_file_get_boolean (kf, group, key, &local);
+  if (local)
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "%s: [%s] %s: expected true or false", origin, group, key);
       return FALSE;
     }
   *out = v;
@@ -136,6 +167,36 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
           !parse_seconds (kf, origin, "hooks", "timeout", FALSE, &config->hook_timeout, error) ||
           !parse_seconds (kf, origin, "hooks", "kill-grace", TRUE, &config->kill_grace, error))
         return NULL;
+    }
+
+  if (g_key_file_has_group (kf, "daemon"))
+    {
+      static const char * const daemon_keys[] = { "memory-online-type", "step-timeout", "job-linger",
+                                                  "auto-add", "auto-remove-on-eject", NULL };
+      static const char * const types[] = { "online", "online_kernel", "online_movable", NULL };
+      g_autofree char *type = g_key_file_get_value (kf, "daemon", "memory-online-type", NULL);
+
+      /* [daemon] is shared by several parts of the daemon: keys of the
+       * others are not ours to refuse */
+      (void) daemon_keys;
+      if (!parse_seconds (kf, origin, "daemon", "step-timeout", FALSE, &config->step_timeout, error) ||
+          !parse_seconds (kf, origin, "daemon", "job-linger", TRUE, &config->job_linger, error) ||
+          !parse_bool (kf, origin, "daemon", "auto-add", &config->auto_add, error) ||
+          !parse_bool (kf, origin, "daemon", "auto-remove-on-eject", &config->auto_remove_on_eject, error))
+        return NULL;
+      if (type)
+        {
+          g_strstrip (type);
+          if (!g_strv_contains (types, type))
+            {
+              g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                           "%s: [daemon] memory-online-type: expected online, online_kernel or "
+                           "online_movable, got “%s”", origin, type);
+              return NULL;
+            }
+          g_free (config->online_type);
+          config->online_type = g_steal_pointer (&type);
+        }
     }
 
   groups = g_key_file_get_groups (kf, NULL);
@@ -218,4 +279,54 @@ hotplug_config_set_kill_grace (HotplugConfig *config, double seconds)
   g_return_if_fail (config != NULL);
   g_return_if_fail (seconds >= 0);
   config->kill_grace = seconds;
+}
+
+const char *
+hotplug_config_get_memory_online_type (HotplugConfig *config)
+{
+  return config->online_type;
+}
+
+double
+hotplug_config_get_step_timeout (HotplugConfig *config)
+{
+  return config->step_timeout;
+}
+
+double
+hotplug_config_get_job_linger (HotplugConfig *config)
+{
+  return config->job_linger;
+}
+
+gboolean
+hotplug_config_get_auto_add (HotplugConfig *config)
+{
+  return config->auto_add;
+}
+
+gboolean
+hotplug_config_get_auto_remove_on_eject (HotplugConfig *config)
+{
+  return config->auto_remove_on_eject;
+}
+
+void
+hotplug_config_set_step_timeout (HotplugConfig *config, double seconds)
+{
+  g_return_if_fail (seconds > 0);
+  config->step_timeout = seconds;
+}
+
+void
+hotplug_config_set_job_linger (HotplugConfig *config, double seconds)
+{
+  g_return_if_fail (seconds >= 0);
+  config->job_linger = seconds;
+}
+
+void
+hotplug_config_set_auto_add (HotplugConfig *config, gboolean value)
+{
+  config->auto_add = value;
 }

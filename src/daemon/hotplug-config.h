@@ -14,12 +14,25 @@ G_BEGIN_DECLS
  *   [hook NAME]
  *   timeout=SECONDS       the limit of one hook, by file name
  *
+ *   [daemon]
+ *   memory-online-type=online_movable   how hot-added memory is onlined
+ *                         (online, online_kernel, online_movable)
+ *   step-timeout=SECONDS  how long one kernel step may take (default 30)
+ *   job-linger=SECONDS    how long an ended job stays on the bus (default 60)
+ *   auto-add=BOOL         add a board or CPU that appears (default true)
+ *   auto-remove-on-eject=BOOL  remove a board whose eject the firmware
+ *                         requests (default true)
+ *
  * Seconds may have a fraction ("0.5").  Other groups belong to other parts
  * of the daemon and are left alone; an unknown key in a group read here is
  * an error, since a misspelt timeout would otherwise be silently ignored. */
 
 #define HOTPLUG_CONFIG_DEFAULT_HOOK_TIMEOUT 300.0
 #define HOTPLUG_CONFIG_DEFAULT_KILL_GRACE   5.0
+
+#define HOTPLUG_CONFIG_DEFAULT_STEP_TIMEOUT 30.0
+#define HOTPLUG_CONFIG_DEFAULT_JOB_LINGER   60.0
+#define HOTPLUG_CONFIG_DEFAULT_ONLINE_TYPE  "online_movable"
 
 typedef struct _HotplugConfig HotplugConfig;
 
@@ -39,6 +52,15 @@ double         hotplug_config_get_hook_timeout (HotplugConfig *config, const cha
 double         hotplug_config_get_kill_grace (HotplugConfig *config);
 void           hotplug_config_set_hook_timeout (HotplugConfig *config, const char *hook_name, double seconds);
 void           hotplug_config_set_kill_grace (HotplugConfig *config, double seconds);
+
+const char    *hotplug_config_get_memory_online_type (HotplugConfig *config);
+double         hotplug_config_get_step_timeout (HotplugConfig *config);
+double         hotplug_config_get_job_linger (HotplugConfig *config);
+gboolean       hotplug_config_get_auto_add (HotplugConfig *config);
+gboolean       hotplug_config_get_auto_remove_on_eject (HotplugConfig *config);
+void           hotplug_config_set_step_timeout (HotplugConfig *config, double seconds);
+void           hotplug_config_set_job_linger (HotplugConfig *config, double seconds);
+void           hotplug_config_set_auto_add (HotplugConfig *config, gboolean value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugConfig, hotplug_config_unref)
 

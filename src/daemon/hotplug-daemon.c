@@ -49,10 +49,13 @@ main (int argc, char **argv)
   gboolean verbose = FALSE, replace = FALSE, version = FALSE;
   int receive_buffer = 0;
   g_autofree char *sysfs_root = NULL;
+  g_autofree char *config_path = NULL;
   GOptionEntry entries[] = {
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, N_("Replace a running instance"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      N_("Read the configuration from FILE"), N_("FILE") },
     { "sysfs-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &sysfs_root,
       "Read sysfs below DIR (tests)", "DIR" },
     { "receive-buffer-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &receive_buffer,
@@ -104,6 +107,13 @@ main (int argc, char **argv)
   platform = hotplug_platform_new ();
   manager = hotplug_manager_new (platform, udev);
   g_signal_connect (manager, "name-lost", G_CALLBACK (on_name_lost), &d);
+  if (!hotplug_manager_load_config (manager, config_path, &error))
+    {
+      /* a daemon that manages hardware keeps running on its defaults */
+      hotplug_log_full (G_LOG_LEVEL_WARNING, "daemon", NULL, NULL, NULL, NULL,
+                        "%s: using the defaults", error->message);
+      g_clear_error (&error);
+    }
   if (!hotplug_manager_start (manager, NULL, replace, &error))
     {
       hotplug_log_full (G_LOG_LEVEL_CRITICAL, "daemon", NULL, NULL, NULL, NULL,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hotplug-error.h"
+#include "hotplug-hooks.h"
 #include "hotplug-log.h"
 #include "hotplug-manager.h"
 #include "hotplug-names.h"
@@ -20,7 +21,10 @@ struct _HotplugManager
   HotplugDbusManager       *iface;
   GDBusObjectManagerServer *server;
   GDBusConnection          *connection;
-  GHashTable               *objects; /* unit or domain (not ref'd) → GDBusObjectSkeleton */
+  GHashTable               *objects; /* unit, domain or job (not ref'd) → GDBusObjectSkeleton */
+  HotplugAuth              *auth;
+  HotplugJobs              *jobs;
+  char                     *config_path;
   guint                     owner_id;
   gboolean                  owns_name;
 };
@@ -43,26 +47,56 @@ export_interface (HotplugManager *self, gpointer key, const char *path, GDBusInt
   g_dbus_object_manager_server_export (self->server, object);
 }
 
+static gboolean handle_unit_add (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation,
+                                 GVariant *options, gpointer user_data);
+static gboolean handle_unit_remove (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation,
+                                    GVariant *options, gpointer user_data);
+static gboolean handle_job_cancel (HotplugDbusJob *iface, GDBusMethodInvocation *invocation,
+                                   gpointer user_data);
+
+static void
+unexport (HotplugManager *self, gpointer key)
+{
+  GDBusObjectSkeleton *object = g_hash_table_lookup (self->objects, key);
+
+  if (object == NULL)
+    return;
+  g_dbus_object_manager_server_unexport (self->server,
+                                         g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
+  g_hash_table_remove (self->objects, key);
+}
+
 static void
 on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
 {
   HotplugManager *self = HOTPLUG_MANAGER (user_data);
   g_autofree char *path = hotplug_unit_object_path (hotplug_unit_get_id (unit));
 
+  /* disconnected with the manager: units belong to the platform */
+  g_signal_connect_object (unit, "handle-add", G_CALLBACK (handle_unit_add), self, 0);
+  g_signal_connect_object (unit, "handle-remove", G_CALLBACK (handle_unit_remove), self, 0);
   export_interface (self, unit, path, G_DBUS_INTERFACE_SKELETON (unit));
 }
 
 static void
 on_unit_removed (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
 {
-  HotplugManager *self = HOTPLUG_MANAGER (user_data);
-  GDBusObjectSkeleton *object = g_hash_table_lookup (self->objects, unit);
+  unexport (HOTPLUG_MANAGER (user_data), unit);
+}
 
-  if (object == NULL)
-    return;
-  g_dbus_object_manager_server_unexport (self->server,
-                                         g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
-  g_hash_table_remove (self->objects, unit);
+static void
+on_job_added (HotplugJobs *jobs, HotplugJob *job, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+
+  g_signal_connect_object (job, "handle-cancel", G_CALLBACK (handle_job_cancel), self, 0);
+  export_interface (self, job, hotplug_job_get_object_path (job), G_DBUS_INTERFACE_SKELETON (job));
+}
+
+static void
+on_job_removed (HotplugJobs *jobs, HotplugJob *job, gpointer user_data)
+{
+  unexport (HOTPLUG_MANAGER (user_data), job);
 }
 
 static void
@@ -72,13 +106,6 @@ on_domain_added (HotplugPlatform *platform, HotplugDomain *domain, gpointer user
   g_autofree char *path = hotplug_domain_object_path (hotplug_domain_get_id (domain));
 
   export_interface (self, domain, path, G_DBUS_INTERFACE_SKELETON (domain));
-}
-
-static void
-on_eject_request (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
-{
-  /* The job engine will start a remove flow here.  Until it exists the
-   * request is only logged (by the platform): nothing is ejected. */
 }
 
 /* --- events ----------------------------------------------------------- */
@@ -190,6 +217,222 @@ handle_list_devices (HotplugDbusManager *iface, GDBusMethodInvocation *invocatio
   return TRUE;
 }
 
+/* --- operations ------------------------------------------------------ */
+
+typedef struct
+{
+  HotplugManager   *manager;
+  HotplugUnit      *unit;
+  HotplugOperation  op;
+  HotplugJobOptions options;
+} OperationCall;
+
+static void
+operation_call_free (OperationCall *call)
+{
+  g_object_unref (call->manager);
+  g_object_unref (call->unit);
+  g_free (call);
+}
+
+static void
+operation_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  OperationCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  HotplugJob *job;
+
+  /* checked again: the unit may have changed while polkit was asked */
+  job = hotplug_jobs_create (call->manager->jobs, call->unit, call->op, &call->options,
+                             g_dbus_method_invocation_get_sender (invocation), &error);
+  if (job == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  g_dbus_method_invocation_return_value (invocation,
+                                         g_variant_new ("(o)", hotplug_job_get_object_path (job)));
+}
+
+static gboolean
+handle_operation (HotplugManager *self, HotplugUnit *unit, GDBusMethodInvocation *invocation,
+                  GVariant *options, HotplugOperation op)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) details = NULL;
+  OperationCall *call;
+  HotplugJobOptions parsed;
+
+  /* what is asked decides the answer before anyone is asked for a
+   * password: options, presence, Busy, then polkit */
+  hotplug_platform_flush (self->platform);
+  if (!hotplug_job_options_parse (options, &parsed, &error) ||
+      !hotplug_jobs_check (self->jobs, unit, op, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  call = g_new0 (OperationCall, 1);
+  call->manager = g_object_ref (self);
+  call->unit = g_object_ref (unit);
+  call->op = op;
+  call->options = parsed;
+  details = hotplug_auth_details_new ("unit", hotplug_unit_get_id (unit),
+                                      "kind", hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (unit)), NULL);
+  return hotplug_auth_call (self->auth, invocation, details, operation_authorized, call,
+                            (GDestroyNotify) operation_call_free);
+}
+
+static gboolean
+handle_unit_add (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation, GVariant *options, gpointer user_data)
+{
+  return handle_operation (HOTPLUG_MANAGER (user_data), HOTPLUG_UNIT (iface), invocation, options,
+                           HOTPLUG_OPERATION_ADD);
+}
+
+static gboolean
+handle_unit_remove (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation, GVariant *options, gpointer user_data)
+{
+  return handle_operation (HOTPLUG_MANAGER (user_data), HOTPLUG_UNIT (iface), invocation, options,
+                           HOTPLUG_OPERATION_REMOVE);
+}
+
+static void
+cancel_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  HotplugJob *job = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hotplug_job_cancel (job, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    hotplug_dbus_job_complete_cancel (HOTPLUG_DBUS_JOB (job), invocation);
+}
+
+static gboolean
+handle_job_cancel (HotplugDbusJob *iface, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  HotplugJob *job = HOTPLUG_JOB (iface);
+  g_autoptr(GHashTable) details = NULL;
+
+  if (!hotplug_job_is_running (job))
+    {
+      g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED,
+                                             "job %u has already ended (%s)", hotplug_job_get_id (job),
+                                             hotplug_dbus_job_get_state (iface));
+      return TRUE;
+    }
+  details = hotplug_auth_details_new ("unit", hotplug_unit_get_id (hotplug_job_get_unit (job)), NULL);
+  return hotplug_auth_call (self->auth, invocation, details, cancel_authorized, g_object_ref (job),
+                            g_object_unref);
+}
+
+/* --- hooks and configuration ------------------------------------------ */
+
+static const char *const hook_kinds[] = { "sb", "iou", "slot", "cpu", "memory", "domain", NULL };
+
+static gboolean
+handle_list_hooks (HotplugDbusManager *iface, GDBusMethodInvocation *invocation, const char *event,
+                   const char *kind, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  HotplugHookRunner *runner = hotplug_jobs_get_runner (self->jobs);
+  const char *const *events = hotplug_hook_events ();
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder b;
+
+  if (*event && !hotplug_hook_event_is_valid (event))
+    {
+      g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                                             "unknown hook event “%.64s”", event);
+      return TRUE;
+    }
+  if (*kind && !g_strv_contains (hook_kinds, kind))
+    {
+      g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                                             "unknown unit kind “%.64s”", kind);
+      return TRUE;
+    }
+  if (*event && *kind && !hotplug_hook_check_event (event, kind, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(sssssss)"));
+  for (guint e = 0; events[e]; e++)
+    {
+      if (*event && !g_str_equal (event, events[e]))
+        continue;
+      for (guint k = 0; hook_kinds[k]; k++)
+        {
+          g_autoptr(GPtrArray) hooks = NULL;
+
+          if ((*kind && !g_str_equal (kind, hook_kinds[k])) ||
+              !hotplug_hook_check_event (events[e], hook_kinds[k], NULL))
+            continue;
+          hooks = hotplug_hooks_discover (hotplug_hook_runner_get_vendor_root (runner),
+                                          hotplug_hook_runner_get_admin_root (runner),
+                                          hook_kinds[k], events[e], NULL);
+          for (guint i = 0; hooks && i < hooks->len; i++)
+            {
+              HotplugHook *h = g_ptr_array_index (hooks, i);
+
+              g_variant_builder_add (&b, "(sssssss)", events[e], hook_kinds[k], h->name, h->path,
+                                     hotplug_hook_origin_to_string (h->origin),
+                                     hotplug_hook_status_to_string (h->status), h->reason ? h->reason : "");
+            }
+        }
+    }
+  hotplug_dbus_manager_complete_list_hooks (iface, invocation, g_variant_builder_end (&b));
+  return TRUE;
+}
+
+gboolean
+hotplug_manager_load_config (HotplugManager *self, const char *path, GError **error)
+{
+  g_autoptr(HotplugConfig) config = NULL;
+
+  if (path)
+    {
+      g_free (self->config_path);
+      self->config_path = g_strdup (path);
+    }
+  config = hotplug_config_load_file (self->config_path, error);
+  if (config == NULL)
+    return FALSE;
+  hotplug_jobs_set_config (self->jobs, config);
+  return TRUE;
+}
+
+static void
+reload_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  g_autoptr(GError) error = NULL;
+
+  if (!hotplug_manager_load_config (self, NULL, &error))
+    {
+      hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, NULL,
+                        "reload: %s (the old configuration stays)", error->message);
+      g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED,
+                                             "%s (the old configuration stays)", error->message);
+      return;
+    }
+  hotplug_message (TOPIC, "configuration reloaded from %s", self->config_path);
+  hotplug_dbus_manager_complete_reload (self->iface, invocation);
+}
+
+static gboolean
+handle_reload (HotplugDbusManager *iface, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+
+  return hotplug_auth_call (self->auth, invocation, NULL, reload_authorized, g_object_ref (self),
+                            g_object_unref);
+}
+
 /* --- the name --------------------------------------------------------- */
 
 static gboolean
@@ -228,6 +471,9 @@ on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_d
                     hotplug_udev_get_group (self->udev));
   /* only now may anything change: start dispatching device events */
   hotplug_udev_listen (self->udev);
+  /* what is offline at start-up stays so; what appears from now on is
+   * the platform's to add */
+  hotplug_jobs_set_platform_jobs (self->jobs, TRUE);
   g_signal_emit (self, signals[SIGNAL_NAME_ACQUIRED], 0);
 }
 
@@ -292,6 +538,12 @@ hotplug_manager_get_platform (HotplugManager *self)
   return self->platform;
 }
 
+HotplugJobs *
+hotplug_manager_get_jobs (HotplugManager *self)
+{
+  return self->jobs;
+}
+
 /* --- object ----------------------------------------------------------- */
 
 static void
@@ -304,6 +556,8 @@ hotplug_manager_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->udev, self);
   if (self->platform)
     g_signal_handlers_disconnect_by_data (self->platform, self);
+  if (self->jobs)
+    g_signal_handlers_disconnect_by_data (self->jobs, self);
   if (self->connection)
     {
       g_dbus_object_manager_server_set_connection (self->server, NULL);
@@ -323,6 +577,9 @@ hotplug_manager_dispose (GObject *object)
     }
   g_clear_object (&self->server);
   g_clear_object (&self->iface);
+  g_clear_object (&self->jobs);
+  g_clear_object (&self->auth);
+  g_clear_pointer (&self->config_path, g_free);
   g_clear_object (&self->platform);
   g_clear_object (&self->udev);
   G_OBJECT_CLASS (hotplug_manager_parent_class)->dispose (object);
@@ -357,9 +614,18 @@ hotplug_manager_new (HotplugPlatform *platform, HotplugUdev *udev)
   HotplugManager *self = g_object_new (HOTPLUG_TYPE_MANAGER, NULL);
   g_autoptr(GPtrArray) units = NULL;
   g_autoptr(GPtrArray) domains = NULL;
+  g_autoptr(HotplugConfig) config = hotplug_config_new ();
+  g_autoptr(HotplugHookRunner) runner = hotplug_hook_runner_new (config, NULL, NULL);
 
   self->platform = g_object_ref (platform);
   self->udev = g_object_ref (udev);
+  self->auth = hotplug_auth_new ();
+  self->config_path = g_strdup (hotplug_config_default_path ());
+  self->jobs = hotplug_jobs_new (platform, runner, config);
+  g_signal_connect (self->jobs, "job-added", G_CALLBACK (on_job_added), self);
+  g_signal_connect (self->jobs, "job-removed", G_CALLBACK (on_job_removed), self);
+  g_signal_connect (self->iface, "handle-list-hooks", G_CALLBACK (handle_list_hooks), self);
+  g_signal_connect (self->iface, "handle-reload", G_CALLBACK (handle_reload), self);
 
   g_signal_connect (self->iface, "handle-get-unit", G_CALLBACK (handle_get_unit), self);
   g_signal_connect (self->iface, "handle-get-domain", G_CALLBACK (handle_get_domain), self);
@@ -372,7 +638,6 @@ hotplug_manager_new (HotplugPlatform *platform, HotplugUdev *udev)
   g_signal_connect (platform, "unit-added", G_CALLBACK (on_unit_added), self);
   g_signal_connect (platform, "unit-removed", G_CALLBACK (on_unit_removed), self);
   g_signal_connect (platform, "domain-added", G_CALLBACK (on_domain_added), self);
-  g_signal_connect (platform, "eject-request", G_CALLBACK (on_eject_request), self);
 
   /* units the platform already has (a platform fed before the manager) */
   units = hotplug_platform_get_units (platform);

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "hotplug-auth.h"
+#include "hotplug-jobs.h"
 #include "hotplug-platform.h"
 #include "hotplug-udev.h"
 
@@ -34,5 +36,13 @@ gboolean         hotplug_manager_start (HotplugManager  *self,
 gboolean         hotplug_manager_owns_name (HotplugManager *self);
 
 HotplugPlatform *hotplug_manager_get_platform (HotplugManager *self);
+HotplugJobs     *hotplug_manager_get_jobs (HotplugManager *self);
+
+/* Before start: the configuration file (default: SYSCONFDIR/hotplugd/
+ * hotplugd.conf), read now and again on Manager.Reload.  A malformed file
+ * keeps what was there (the defaults at first) and is an error. */
+gboolean         hotplug_manager_load_config (HotplugManager *self,
+                                              const char     *path,
+                                              GError        **error);
 
 G_END_DECLS

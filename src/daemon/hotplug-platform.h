@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 #include "hotplug-domain.h"
 #include "hotplug-event.h"
@@ -54,5 +54,31 @@ GVariant        *hotplug_platform_list_devices (HotplugPlatform *self,
                                                 HotplugUnit     *unit);
 
 guint64          hotplug_platform_get_block_size (HotplugPlatform *self);
+
+/* The model's view of single devices (what the last events said). */
+gboolean         hotplug_platform_cpu_is_online (HotplugPlatform *self, guint cpu);
+gboolean         hotplug_platform_block_is_online (HotplugPlatform *self, guint block);
+gboolean         hotplug_platform_has_pci_device (HotplugPlatform *self, const char *bdf);
+gboolean         hotplug_platform_has_container (HotplugPlatform *self, const char *name);
+
+/* Waiting for the kernel: the predicate is checked at once, then after
+ * every event the model handles and after every ownership pass, until it
+ * holds (TRUE), the timeout expires (HOTPLUG_ERROR_TIMEOUT) or
+ * @cancellable fires (G_IO_ERROR_CANCELLED).  It runs on the main thread
+ * and must only look. */
+typedef gboolean (*HotplugPlatformPredicate) (HotplugPlatform *platform,
+                                              gpointer         user_data);
+
+void             hotplug_platform_wait_async (HotplugPlatform         *self,
+                                              HotplugPlatformPredicate predicate,
+                                              gpointer                 predicate_data,
+                                              GDestroyNotify           predicate_destroy,
+                                              guint                    timeout_ms,
+                                              GCancellable            *cancellable,
+                                              GAsyncReadyCallback      callback,
+                                              gpointer                 user_data);
+gboolean         hotplug_platform_wait_finish (HotplugPlatform *self,
+                                               GAsyncResult    *result,
+                                               GError         **error);
 
 G_END_DECLS

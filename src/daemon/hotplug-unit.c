@@ -16,6 +16,8 @@ struct _HotplugUnit
   HotplugUnitKind  kind;
   char            *id;
   HotplugUnitState state;
+  gboolean         held;
+  HotplugUnitState held_state;
   GArray          *cpus;
 };
 
@@ -31,8 +33,8 @@ hotplug_unit_finalize (GObject *object)
   G_OBJECT_CLASS (hotplug_unit_parent_class)->finalize (object);
 }
 
-/* Operations belong to the job engine, which is not part of this daemon
- * yet: say so plainly instead of pretending. */
+/* Add and Remove are handled by the manager (hotplug-manager.c); Replace
+ * has no job engine yet: say so plainly instead of pretending. */
 static gboolean
 handle_operation (HotplugDbusUnit       *iface,
                   GDBusMethodInvocation *invocation,
@@ -58,8 +60,6 @@ static void
 hotplug_unit_init (HotplugUnit *self)
 {
   self->cpus = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_signal_connect (self, "handle-add", G_CALLBACK (handle_operation), (gpointer) "Add");
-  g_signal_connect (self, "handle-remove", G_CALLBACK (handle_operation), (gpointer) "Remove");
   g_signal_connect (self, "handle-replace", G_CALLBACK (handle_operation), (gpointer) "Replace");
 }
 
@@ -109,8 +109,32 @@ hotplug_unit_set_state (HotplugUnit *self, HotplugUnitState state)
   if (self->state == state)
     return;
   self->state = state;
-  hotplug_dbus_unit_set_state (HOTPLUG_DBUS_UNIT (self),
-                               hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_STATE, state));
+  if (!self->held)
+    hotplug_dbus_unit_set_state (HOTPLUG_DBUS_UNIT (self),
+                                 hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_STATE, state));
+}
+
+void
+hotplug_unit_hold_state (HotplugUnit *self, HotplugUnitState state)
+{
+  g_return_if_fail (HOTPLUG_IS_UNIT (self));
+  self->held = TRUE;
+  self->held_state = state;
+  hotplug_unit_update_string (self, "state", hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_STATE, state));
+}
+
+void
+hotplug_unit_release_state (HotplugUnit *self)
+{
+  g_return_if_fail (HOTPLUG_IS_UNIT (self));
+  self->held = FALSE;
+  hotplug_unit_update_string (self, "state", hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_STATE, self->state));
+}
+
+HotplugUnitState
+hotplug_unit_get_public_state (HotplugUnit *self)
+{
+  return self->held ? self->held_state : self->state;
 }
 
 void

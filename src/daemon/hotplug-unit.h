@@ -17,9 +17,18 @@ HotplugUnit     *hotplug_unit_new (HotplugUnitKind kind,
 
 HotplugUnitKind  hotplug_unit_get_kind (HotplugUnit *self);
 const char      *hotplug_unit_get_id (HotplugUnit *self);
+/* The state the kernel shows (set by the platform). */
 HotplugUnitState hotplug_unit_get_state (HotplugUnit *self);
 void             hotplug_unit_set_state (HotplugUnit     *self,
                                          HotplugUnitState state);
+/* While a job runs the bus shows the job's state (adding, removing) instead
+ * of the kernel's, and after a failed rollback it shows failed until the
+ * next job: hold publishes @state, release the kernel's state again. */
+void             hotplug_unit_hold_state (HotplugUnit     *self,
+                                          HotplugUnitState state);
+void             hotplug_unit_release_state (HotplugUnit *self);
+/* The state clients see (held or the kernel's). */
+HotplugUnitState hotplug_unit_get_public_state (HotplugUnit *self);
 
 /* The CPUs of the unit (sorted); CpusOnline is derived from them and the
  * platform's per-CPU state with hotplug_unit_set_cpus_online(). */

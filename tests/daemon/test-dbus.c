@@ -129,6 +129,9 @@ setup (Test *t, gconstpointer data)
   t->udev = hotplug_udev_new_without_monitor ();
   t->platform = hotplug_platform_new ();
   t->manager = hotplug_manager_new (t->platform, t->udev);
+  /* the model's signals only: no board added by the platform's own jobs
+   * (test-jobs covers those) */
+  hotplug_config_set_auto_add (hotplug_jobs_get_config (hotplug_manager_get_jobs (t->manager)), FALSE);
   g_signal_connect (t->manager, "name-acquired", G_CALLBACK (on_acquired), t);
   g_assert_true (hotplug_manager_start (t->manager, NULL, FALSE, &error));
   g_assert_no_error (error);
@@ -445,13 +448,27 @@ test_errors (Test *t, gconstpointer data)
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NoSuchUnit");
   g_clear_error (&error);
 
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new ("(a{sv})", NULL), &error);
+  /* options are checked before anything else, and named */
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new_parsed ("({'bogus': <true>},)"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_assert_nonnull (strstr (error->message, "bogus"));
+  g_clear_error (&error);
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new_parsed ("({'force': <'yes'>},)"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_assert_nonnull (strstr (error->message, "force"));
+  g_clear_error (&error);
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Replace", g_variant_new ("(a{sv})", NULL), &error);
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");
   g_assert_nonnull (strstr (error->message, "sb0"));
   g_clear_error (&error);
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new ("(a{sv})", NULL), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");
-  g_clear_error (&error);
+  /* an empty slot has nothing to add, before polkit is asked */
+  {
+    g_autofree char *slot2 = hotplug_unit_object_path ("slot-2");
+
+    reply = call (t, slot2, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new ("(a{sv})", NULL), &error);
+    assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotPresent");
+    g_clear_error (&error);
+  }
   reply = call (t, dom, HOTPLUG_DBUS_IFACE_DOMAIN, "PrepareForSwitchover", g_variant_new ("(a{sv})", NULL), &error);
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");
   g_clear_error (&error);

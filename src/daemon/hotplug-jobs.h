@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include "hotplug-job.h"
+
+G_BEGIN_DECLS
+
+/* The jobs of the daemon: creates them (after the checks every operation
+ * gets before a job exists), keeps them while they run and for a while
+ * after (config job-linger), and starts the platform's own jobs (eject
+ * requests, new boards and CPUs, surprise removals) once enabled.
+ *
+ * Signals: "job-added" (HotplugJob *): export it; "job-removed"
+ * (HotplugJob *): unexport it; "kernel-write" (HotplugJob *, path, value):
+ * a job's sysfs write succeeded. */
+#define HOTPLUG_TYPE_JOBS (hotplug_jobs_get_type ())
+G_DECLARE_FINAL_TYPE (HotplugJobs, hotplug_jobs, HOTPLUG, JOBS, GObject)
+
+HotplugJobs       *hotplug_jobs_new (HotplugPlatform   *platform,
+                                     HotplugHookRunner *runner,
+                                     HotplugConfig     *config);
+
+void               hotplug_jobs_set_config (HotplugJobs *self, HotplugConfig *config);
+HotplugConfig     *hotplug_jobs_get_config (HotplugJobs *self);
+HotplugHookRunner *hotplug_jobs_get_runner (HotplugJobs *self);
+
+/* The running job that keeps @unit from getting one: a job on the unit
+ * itself, on its parent, or on one of its child slots.  NULL if none. */
+HotplugJob        *hotplug_jobs_find_conflict (HotplugJobs *self, HotplugUnit *unit);
+
+/* NotPresent, then Busy (errors as on the bus); the no-op answers
+ * ("already online") become a job that succeeds at once. */
+gboolean           hotplug_jobs_check (HotplugJobs      *self,
+                                       HotplugUnit      *unit,
+                                       HotplugOperation  op,
+                                       GError          **error);
+
+/* Check again, create the job, announce it ("job-added": the manager
+ * exports it), point Unit.Job at it, and start it from an idle (after the
+ * caller's reply).  @initiator: the caller's unique name or "platform". */
+HotplugJob        *hotplug_jobs_create (HotplugJobs             *self,
+                                        HotplugUnit             *unit,
+                                        HotplugOperation         op,
+                                        const HotplugJobOptions *options,
+                                        const char              *initiator,
+                                        GError                 **error);
+
+HotplugJob        *hotplug_jobs_lookup (HotplugJobs *self, guint id);
+/* Every job held (running or lingering), by id. */
+GPtrArray         *hotplug_jobs_get_all (HotplugJobs *self);
+
+/* Platform-initiated jobs start only after start-up (a board that is
+ * offline when the daemon starts is left as it is). */
+void               hotplug_jobs_set_platform_jobs (HotplugJobs *self, gboolean enabled);
+
+G_END_DECLS

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "hotplug-error.h"
+#include "hotplug-operation.h"
+#include "hotplug-util.h"
+
+const char *
+hotplug_operation_to_string (HotplugOperation op)
+{
+  return op == HOTPLUG_OPERATION_ADD ? "add" : "remove";
+}
+
+gboolean
+hotplug_operation_check (HotplugUnit *unit, HotplugOperation op, char **noop_reason, GError **error)
+{
+  HotplugUnitState state = hotplug_unit_get_state (unit);
+
+  *noop_reason = NULL;
+  if (state == HOTPLUG_UNIT_STATE_ABSENT)
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT,
+                   op == HOTPLUG_OPERATION_ADD ? "%s is empty: there is nothing to add"
+                                               : "%s is absent: there is nothing to remove",
+                   hotplug_unit_get_id (unit));
+      return FALSE;
+    }
+  if (op == HOTPLUG_OPERATION_ADD && state == HOTPLUG_UNIT_STATE_ONLINE)
+    *noop_reason = g_strdup ("already online");
+  else if (op == HOTPLUG_OPERATION_REMOVE && state == HOTPLUG_UNIT_STATE_OFFLINE)
+    *noop_reason = g_strdup ("already offline");
+  return TRUE;
+}
+
+static void
+add_step (GPtrArray *steps, HotplugStepKind kind, guint index, const char *name, const char *value)
+{
+  g_ptr_array_add (steps, hotplug_step_new (kind, index, name, value));
+}
+
+static void
+add_hooks (GPtrArray *steps, const char *event)
+{
+  add_step (steps, HOTPLUG_STEP_RUN_HOOKS, 0, event, NULL);
+}
+
+static GArray *
+unit_blocks (HotplugUnit *unit)
+{
+  const char *ranges = hotplug_dbus_unit_get_memory_ranges (HOTPLUG_DBUS_UNIT (unit));
+  GArray *blocks = ranges && *ranges ? hotplug_list_parse (ranges, NULL) : NULL;
+
+  return blocks ? blocks : g_array_new (FALSE, FALSE, sizeof (guint));
+}
+
+static char *
+container_name (HotplugUnit *unit)
+{
+  return g_path_get_basename (hotplug_dbus_unit_get_sysfs_path (HOTPLUG_DBUS_UNIT (unit)));
+}
+
+/* the container's online attribute: 1, 0, or -1 when unreadable */
+static int
+container_online (const char *name)
+{
+  g_autofree char *rel = g_strdup_printf ("/sys/devices/system/container/%s/online", name);
+  g_autofree char *path = hotplug_sysfs_path (rel);
+  g_autofree char *text = hotplug_sysfs_read (path, NULL);
+
+  if (text == NULL)
+    return -1;
+  return g_str_equal (text, "1") ? 1 : g_str_equal (text, "0") ? 0 : -1;
+}
+
+static void
+plan_cpus (HotplugPlatform *platform, HotplugUnit *unit, HotplugOperation op, GPtrArray *steps)
+{
+  GArray *cpus = hotplug_unit_get_cpu_list (unit);
+
+  for (guint i = 0; i < cpus->len; i++)
+    {
+      guint n = g_array_index (cpus, guint, i);
+      gboolean online = hotplug_platform_cpu_is_online (platform, n);
+      g_autofree char *rel = g_strdup_printf ("/sys/devices/system/cpu/cpu%u/online", n);
+      g_autofree char *path = hotplug_sysfs_path (rel);
+
+      /* a CPU without an online file cannot be switched (cpu0) */
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        continue;
+      if (op == HOTPLUG_OPERATION_REMOVE && online)
+        add_step (steps, HOTPLUG_STEP_CPU_OFFLINE, n, NULL, NULL);
+      else if (op == HOTPLUG_OPERATION_ADD && !online)
+        add_step (steps, HOTPLUG_STEP_CPU_ONLINE, n, NULL, NULL);
+    }
+}
+
+static void
+plan_memory (HotplugPlatform *platform, HotplugUnit *unit, HotplugOperation op,
+             const char *online_type, GPtrArray *steps)
+{
+  g_autoptr(GArray) blocks = unit_blocks (unit);
+
+  /* onlining from the lowest block up, offlining from the highest down:
+   * the kernel's memory hotplug guide; blocks the kernel onlined by itself
+   * (auto_online_blocks) are simply not offline any more */
+  if (op == HOTPLUG_OPERATION_REMOVE)
+    {
+      for (guint i = blocks->len; i > 0; i--)
+        {
+          guint n = g_array_index (blocks, guint, i - 1);
+
+          if (hotplug_platform_block_is_online (platform, n))
+            add_step (steps, HOTPLUG_STEP_MEMORY_OFFLINE, n, NULL, NULL);
+        }
+    }
+  else
+    {
+      for (guint i = 0; i < blocks->len; i++)
+        {
+          guint n = g_array_index (blocks, guint, i);
+
+          if (!hotplug_platform_block_is_online (platform, n))
+            add_step (steps, HOTPLUG_STEP_MEMORY_ONLINE, n, NULL, online_type);
+        }
+    }
+}
+
+typedef struct
+{
+  const char *bdf;
+  const char *parent;
+  guint       depth;
+  guint       order;
+} Dev;
+
+static int
+cmp_deepest_first (gconstpointer a, gconstpointer b)
+{
+  const Dev *x = a, *y = b;
+
+  if (x->depth != y->depth)
+    return x->depth > y->depth ? -1 : 1;
+  /* among equals, the reverse of depth-first order */
+  return x->order > y->order ? -1 : 1;
+}
+
+static void
+plan_pci_remove (HotplugPlatform *platform, HotplugUnit *unit, GPtrArray *steps)
+{
+  g_autoptr(GVariant) list = g_variant_ref_sink (hotplug_platform_list_devices (platform, unit));
+  g_autoptr(GArray) devs = g_array_new (FALSE, FALSE, sizeof (Dev));
+  GVariantIter iter;
+  const char *bdf, *parent, *desc;
+  guint depth;
+
+  g_variant_iter_init (&iter, list);
+  while (g_variant_iter_next (&iter, "(&su&s&s)", &bdf, &depth, &parent, &desc))
+    {
+      Dev d = { bdf, parent, depth, devs->len };
+
+      g_array_append_val (devs, d);
+    }
+  g_array_sort (devs, cmp_deepest_first);
+  for (guint i = 0; i < devs->len; i++)
+    {
+      Dev *d = &g_array_index (devs, Dev, i);
+
+      add_step (steps, HOTPLUG_STEP_PCI_REMOVE, 0, d->bdf, d->parent);
+    }
+}
+
+GPtrArray *
+hotplug_operation_plan (HotplugPlatform *platform, HotplugUnit *unit, HotplugOperation op,
+                        const char *online_type)
+{
+  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
+  gboolean add = op == HOTPLUG_OPERATION_ADD;
+  const char *id = hotplug_unit_get_id (unit);
+  g_autofree char *container = NULL;
+  const char *slot = g_str_has_prefix (id, "slot-") ? id + strlen ("slot-") : id;
+
+  if (online_type == NULL || *online_type == '\0')
+    online_type = "online";
+  add_hooks (steps, add ? "pre-add" : "pre-remove");
+
+  switch (hotplug_unit_get_kind (unit))
+    {
+    case HOTPLUG_UNIT_KIND_SB:
+      container = container_name (unit);
+      if (add)
+        {
+          if (container_online (container) == 0)
+            add_step (steps, HOTPLUG_STEP_CONTAINER_ONLINE, 0, container, NULL);
+          plan_memory (platform, unit, op, online_type, steps);
+          plan_cpus (platform, unit, op, steps);
+        }
+      else
+        {
+          plan_cpus (platform, unit, op, steps);
+          plan_memory (platform, unit, op, online_type, steps);
+          if (container_online (container) != 0)
+            add_step (steps, HOTPLUG_STEP_CONTAINER_OFFLINE, 0, container, NULL);
+          add_step (steps, HOTPLUG_STEP_EJECT, 0, container, NULL);
+        }
+      break;
+    case HOTPLUG_UNIT_KIND_CPU:
+      plan_cpus (platform, unit, op, steps);
+      break;
+    case HOTPLUG_UNIT_KIND_MEMORY:
+      plan_memory (platform, unit, op, online_type, steps);
+      break;
+    case HOTPLUG_UNIT_KIND_SLOT:
+      if (add)
+        {
+          add_step (steps, HOTPLUG_STEP_SLOT_POWER_ON, 0, slot, NULL);
+          add_step (steps, HOTPLUG_STEP_PCI_RESCAN, 0, NULL, NULL);
+          add_step (steps, HOTPLUG_STEP_WAIT_DEVICES, 0, id, NULL);
+        }
+      else
+        {
+          plan_pci_remove (platform, unit, steps);
+          add_step (steps, HOTPLUG_STEP_SLOT_POWER_OFF, 0, slot, NULL);
+        }
+      break;
+    case HOTPLUG_UNIT_KIND_IOU:
+      container = container_name (unit);
+      if (add)
+        {
+          if (container_online (container) == 0)
+            add_step (steps, HOTPLUG_STEP_CONTAINER_ONLINE, 0, container, NULL);
+          add_step (steps, HOTPLUG_STEP_PCI_RESCAN, 0, NULL, NULL);
+          add_step (steps, HOTPLUG_STEP_WAIT_DEVICES, 0, id, NULL);
+        }
+      else
+        {
+          plan_pci_remove (platform, unit, steps);
+          if (container_online (container) != 0)
+            add_step (steps, HOTPLUG_STEP_CONTAINER_OFFLINE, 0, container, NULL);
+          add_step (steps, HOTPLUG_STEP_EJECT, 0, container, NULL);
+        }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  add_hooks (steps, add ? "post-add" : "post-remove");
+  return steps;
+}
+
+const char *
+hotplug_operation_step_phase (HotplugOperation op, const HotplugStep *step)
+{
+  if (step->kind == HOTPLUG_STEP_RUN_HOOKS)
+    return step->name;
+  return op == HOTPLUG_OPERATION_ADD ? "enable" : "disable";
+}
+
+static gboolean
+attribute_is (const char *rel, const char *value)
+{
+  g_autofree char *path = hotplug_sysfs_path (rel);
+  g_autofree char *text = hotplug_sysfs_read (path, NULL);
+
+  return g_strcmp0 (text, value) == 0;
+}
+
+gboolean
+hotplug_operation_step_done (HotplugPlatform *platform, const HotplugStep *step)
+{
+  g_autofree char *rel = NULL;
+  HotplugUnit *unit;
+  const char *const *pci;
+
+  switch (step->kind)
+    {
+    case HOTPLUG_STEP_CPU_OFFLINE:
+      return !hotplug_platform_cpu_is_online (platform, step->index);
+    case HOTPLUG_STEP_CPU_ONLINE:
+      return hotplug_platform_cpu_is_online (platform, step->index);
+    case HOTPLUG_STEP_MEMORY_OFFLINE:
+      return !hotplug_platform_block_is_online (platform, step->index);
+    case HOTPLUG_STEP_MEMORY_ONLINE:
+      return hotplug_platform_block_is_online (platform, step->index);
+    case HOTPLUG_STEP_CONTAINER_OFFLINE:
+    case HOTPLUG_STEP_CONTAINER_ONLINE:
+      rel = g_strdup_printf ("/sys/devices/system/container/%s/online", step->name);
+      return attribute_is (rel, step->kind == HOTPLUG_STEP_CONTAINER_ONLINE ? "1" : "0");
+    case HOTPLUG_STEP_EJECT:
+      return !hotplug_platform_has_container (platform, step->name);
+    case HOTPLUG_STEP_PCI_REMOVE:
+      return !hotplug_platform_has_pci_device (platform, step->name);
+    case HOTPLUG_STEP_PCI_RESCAN:
+      return *step->value == '\0' || hotplug_platform_has_pci_device (platform, step->value);
+    case HOTPLUG_STEP_SLOT_POWER_OFF:
+    case HOTPLUG_STEP_SLOT_POWER_ON:
+      rel = g_strdup_printf ("/sys/bus/pci/slots/%s/power", step->name);
+      return attribute_is (rel, step->kind == HOTPLUG_STEP_SLOT_POWER_ON ? "1" : "0");
+    case HOTPLUG_STEP_WAIT_DEVICES:
+      unit = hotplug_platform_lookup_unit (platform, step->name);
+      pci = unit ? hotplug_dbus_unit_get_pci_devices (HOTPLUG_DBUS_UNIT (unit)) : NULL;
+      return pci && pci[0];
+    case HOTPLUG_STEP_RUN_HOOKS:
+    default:
+      return TRUE;
+    }
+}

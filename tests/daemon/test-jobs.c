@@ -1,0 +1,682 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "hotplug-error.h"
+#include "hotplug-fixture.h"
+#include "hotplug-jobs.h"
+#include "hotplug-udev.h"
+#include "hotplug-util.h"
+
+/* The job engine on the fixture machine (hotplug-fixture.h), with the test
+ * playing the kernel: every sysfs write a job makes is answered, from the
+ * main loop, with the file change and the uevent a kernel sends.  Hooks
+ * and the fake kernel write to one log, so its order is the order of
+ * events. */
+
+typedef struct
+{
+  HotplugFixture    *fx;
+  HotplugUdev       *udev;
+  HotplugPlatform   *platform;
+  HotplugConfig     *config;
+  HotplugHookRunner *runner;
+  HotplugJobs       *jobs;
+  char              *hooks;   /* admin hook root */
+  char              *log;     /* the ordered log */
+  char              *mute;    /* a write ("path=value") the kernel does not answer */
+  GPtrArray         *writes;  /* "path=value" */
+} Test;
+
+static void
+log_line (Test *t, const char *line)
+{
+  g_autofree char *old = NULL;
+  g_autofree char *text = NULL;
+
+  g_file_get_contents (t->log, &old, NULL, NULL);
+  text = g_strconcat (old ? old : "", line, "\n", NULL);
+  g_assert_true (g_file_set_contents (t->log, text, -1, NULL));
+}
+
+static char **
+read_log (Test *t)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (t->log, &text, NULL, NULL))
+    return g_new0 (char *, 1);
+  g_strchomp (text);
+  return *text ? g_strsplit (text, "\n", -1) : g_new0 (char *, 1);
+}
+
+static void
+inject (Test *t, const char *action, const char *subsystem, const char *devpath)
+{
+  g_autoptr(HotplugEvent) ev = hotplug_event_new (action, subsystem, devpath);
+
+  hotplug_udev_inject (t->udev, ev);
+}
+
+typedef struct
+{
+  Test *t;
+  char *path;
+  char *value;
+} Answer;
+
+/* the kernel's side of one write */
+static gboolean
+answer (gpointer user_data)
+{
+  Answer *a = user_data;
+  Test *t = a->t;
+  guint n;
+  char name[64];
+
+  if (sscanf (a->path, "/sys/devices/system/cpu/cpu%u/online", &n) == 1)
+    {
+      g_snprintf (name, sizeof name, "/devices/system/cpu/cpu%u", n);
+      inject (t, g_str_equal (a->value, "1") ? "online" : "offline", "cpu", name);
+    }
+  else if (sscanf (a->path, "/sys/devices/system/memory/memory%u/state", &n) == 1)
+    {
+      g_autofree char *online = g_strdup_printf ("/sys/devices/system/memory/memory%u/online", n);
+
+      g_snprintf (name, sizeof name, "/devices/system/memory/memory%u", n);
+      fx_write (t->fx, a->path, g_str_equal (a->value, "offline") ? "offline" : "online");
+      fx_write (t->fx, online, g_str_equal (a->value, "offline") ? "0" : "1");
+      inject (t, g_str_equal (a->value, "offline") ? "offline" : "online", "memory", name);
+    }
+  else if (g_str_has_suffix (a->path, "/eject") && sscanf (a->path, "/sys/bus/acpi/devices/ACPI0004:%2s", name) == 1)
+    {
+      g_autofree char *dev = g_strdup_printf ("/sys/devices/system/container/ACPI0004:%s", name);
+      g_autofree char *devpath = g_strdup_printf ("/devices/system/container/ACPI0004:%s", name);
+
+      fx_rm (t->fx, dev);
+      inject (t, "remove", "container", devpath);
+    }
+  else if (g_str_has_suffix (a->path, "/remove") && sscanf (a->path, "/sys/bus/pci/devices/%12s", name) == 1)
+    {
+      g_autofree char *link = g_strdup_printf ("/sys/bus/pci/devices/%s", name);
+      g_autofree char *devpath = NULL;
+      char target[4096];
+      g_autofree char *abs = fx_path (t->fx, link);
+      ssize_t len = readlink (abs, target, sizeof target - 1);
+
+      g_assert_cmpint (len, >, 0);
+      target[len] = '\0';
+      devpath = g_strdup (strstr (target, "/devices/"));
+      fx_rm (t->fx, link);
+      inject (t, "remove", "pci", devpath);
+    }
+  /* container online, slot power: the file written is the answer */
+  g_free (a->path);
+  g_free (a->value);
+  g_free (a);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_kernel_write (HotplugJobs *jobs, HotplugJob *job, const char *path, const char *value, Test *t)
+{
+  g_autofree char *line = g_strdup_printf ("write %s=%s", path, value);
+  Answer *a;
+
+  g_ptr_array_add (t->writes, g_strdup_printf ("%s=%s", path, value));
+  log_line (t, line);
+  if (g_strcmp0 (g_ptr_array_index (t->writes, t->writes->len - 1), t->mute) == 0)
+    return;
+  a = g_new0 (Answer, 1);
+  a->t = t;
+  a->path = g_strdup (path);
+  a->value = g_strdup (value);
+  g_idle_add (answer, a);
+}
+
+static void
+on_event (HotplugUdev *udev, HotplugEvent *ev, Test *t)
+{
+  hotplug_platform_handle_event (t->platform, ev);
+}
+
+static void
+add_hook (Test *t, const char *kind, const char *event, const char *name, const char *body)
+{
+  g_autofree char *dir = g_build_filename (t->hooks, kind, event, NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *script = g_strdup_printf ("#!/bin/sh\n"
+                                             "echo \"hook $HOTPLUG_EVENT %s dry=$HOTPLUG_DRY_RUN "
+                                             "failed=$HOTPLUG_FAILED_HOOK\" >> %s\n%s\n",
+                                             name, t->log, body ? body : "exit 0");
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, script, -1, NULL));
+  g_assert_cmpint (g_chmod (path, 0755), ==, 0);
+}
+
+static void
+setup (Test *t, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *vendor = NULL;
+
+  t->fx = hotplug_fixture_new ();
+  fx_small_machine (t->fx);
+  t->hooks = g_build_filename (t->fx->root, "hooks.d", NULL);
+  vendor = g_build_filename (t->fx->root, "vendor-hooks.d", NULL);
+  t->log = g_build_filename (t->fx->root, "log", NULL);
+  t->writes = g_ptr_array_new_with_free_func (g_free);
+  t->udev = hotplug_udev_new_without_monitor ();
+  t->platform = hotplug_platform_new ();
+  g_signal_connect (t->udev, "event", G_CALLBACK (on_event), t);
+  g_assert_true (hotplug_udev_start (t->udev, &error));
+  g_assert_no_error (error);
+  hotplug_platform_flush (t->platform);
+  t->config = hotplug_config_new ();
+  hotplug_config_set_step_timeout (t->config, 2.0);
+  hotplug_config_set_job_linger (t->config, 0);
+  t->runner = hotplug_hook_runner_new (t->config, vendor, t->hooks);
+  t->jobs = hotplug_jobs_new (t->platform, t->runner, t->config);
+  g_signal_connect (t->jobs, "kernel-write", G_CALLBACK (on_kernel_write), t);
+}
+
+static void
+teardown (Test *t, gconstpointer data)
+{
+  g_clear_object (&t->jobs);
+  g_clear_object (&t->runner);
+  hotplug_config_unref (t->config);
+  /* let pending answers and idles run out */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_object (&t->platform);
+  g_clear_object (&t->udev);
+  hotplug_fixture_free (t->fx);
+  g_free (t->hooks);
+  g_free (t->log);
+  g_free (t->mute);
+  g_ptr_array_unref (t->writes);
+}
+
+static HotplugUnit *
+unit (Test *t, const char *id)
+{
+  HotplugUnit *u = hotplug_platform_lookup_unit (t->platform, id);
+
+  g_assert_nonnull (u);
+  return u;
+}
+
+static HotplugJob *
+run (Test *t, const char *id, HotplugOperation op, const HotplugJobOptions *options, HotplugJob **out_job)
+{
+  g_autoptr(GError) error = NULL;
+  HotplugJob *job = hotplug_jobs_create (t->jobs, unit (t, id), op, options, ":1.42", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (job);
+  g_object_ref (job);
+  if (out_job)
+    *out_job = job;
+  while (hotplug_job_is_running (job))
+    g_main_context_iteration (NULL, TRUE);
+  return job;
+}
+
+static void
+assert_log (Test *t, const char *const *expected)
+{
+  g_auto(GStrv) lines = read_log (t);
+
+  if (!g_strv_equal ((const char *const *) lines, expected))
+    {
+      g_autofree char *got = g_strjoinv ("\n", lines);
+      g_autofree char *want = g_strjoinv ("\n", (char **) expected);
+
+      g_error ("log:\n%s\nexpected:\n%s", got, want);
+    }
+}
+
+/* --- steps and plans -------------------------------------------------- */
+
+static char *
+describe_plan (GPtrArray *steps)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      g_autofree char *d = hotplug_step_describe (g_ptr_array_index (steps, i));
+
+      g_string_append_printf (s, "%s%s", i ? "; " : "", d);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_step_variant (void)
+{
+  for (int k = HOTPLUG_STEP_RUN_HOOKS; k <= HOTPLUG_STEP_WAIT_DEVICES; k++)
+    {
+      g_autoptr(HotplugStep) step = hotplug_step_new (k, 17, "ACPI0004:01", "online_movable");
+      g_autoptr(GVariant) v = g_variant_ref_sink (hotplug_step_to_variant (step));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(HotplugStep) back = hotplug_step_from_variant (v, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (hotplug_step_equal (step, back));
+    }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) bad = g_variant_ref_sink (g_variant_new ("(suss)", "fly", 0, "", ""));
+    g_autoptr(GVariant) slash = g_variant_ref_sink (g_variant_new ("(suss)", "pci-remove", 0, "../../x", ""));
+    g_autoptr(GVariant) type = g_variant_ref_sink (g_variant_new ("(ss)", "eject", "x"));
+
+    g_assert_null (hotplug_step_from_variant (bad, &error));
+    g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+    g_assert_null (hotplug_step_from_variant (slash, &error));
+    g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+    g_assert_null (hotplug_step_from_variant (type, &error));
+    g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT);
+  }
+}
+
+static void
+test_step_undo (void)
+{
+  struct { HotplugStep step; const char *undo; } cases[] = {
+    { { HOTPLUG_STEP_CPU_OFFLINE, 17, (char *) "", (char *) "" }, "online cpu17" },
+    { { HOTPLUG_STEP_MEMORY_ONLINE, 5, (char *) "", (char *) "online_movable" }, "offline memory5" },
+    { { HOTPLUG_STEP_MEMORY_OFFLINE, 5, (char *) "", (char *) "" }, "online memory5 (online)" },
+    { { HOTPLUG_STEP_CONTAINER_OFFLINE, 0, (char *) "ACPI0004:00", (char *) "" }, "online container ACPI0004:00" },
+    { { HOTPLUG_STEP_PCI_REMOVE, 0, (char *) "0000:43:00.0", (char *) "0000:42:08.0" }, "rescan PCI below 0000:42:08.0" },
+    { { HOTPLUG_STEP_SLOT_POWER_OFF, 0, (char *) "1", (char *) "" },
+      "power on slot 1; rescan the PCI buses; wait for the devices of slot-1" },
+    { { HOTPLUG_STEP_RUN_HOOKS, 0, (char *) "pre-remove", (char *) "" }, "" },
+    { { HOTPLUG_STEP_EJECT, 0, (char *) "ACPI0004:00", (char *) "" }, "" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GPtrArray) undo = hotplug_step_undo (&cases[i].step);
+      g_autofree char *text = describe_plan (undo);
+
+      g_assert_cmpstr (text, ==, cases[i].undo);
+    }
+}
+
+static void
+test_options (void)
+{
+  HotplugJobOptions o;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) good = g_variant_ref_sink (g_variant_new_parsed ("{'force': <true>, 'dry-run': <true>, 'timeout': <uint32 9>}"));
+  g_autoptr(GVariant) unknown = g_variant_ref_sink (g_variant_new_parsed ("{'forse': <true>}"));
+  g_autoptr(GVariant) wrong = g_variant_ref_sink (g_variant_new_parsed ("{'timeout': <'9'>}"));
+  g_autoptr(GVariant) zero = g_variant_ref_sink (g_variant_new_parsed ("{'timeout': <uint32 0>}"));
+
+  g_assert_true (hotplug_job_options_parse (good, &o, &error));
+  g_assert_true (o.force && o.dry_run && o.timeout_s == 9);
+  g_assert_false (hotplug_job_options_parse (unknown, &o, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "forse"));
+  g_clear_error (&error);
+  g_assert_false (hotplug_job_options_parse (wrong, &o, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "timeout"));
+  g_clear_error (&error);
+  g_assert_false (hotplug_job_options_parse (zero, &o, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+assert_plan (Test *t, const char *id, HotplugOperation op, const char *expected)
+{
+  g_autoptr(GPtrArray) steps = hotplug_operation_plan (t->platform, unit (t, id), op, "online_movable");
+  g_autofree char *text = describe_plan (steps);
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+static void
+test_plans (Test *t, gconstpointer data)
+{
+  assert_plan (t, "sb0", HOTPLUG_OPERATION_REMOVE,
+               "run the pre-remove hooks; offline cpu4; offline cpu5; offline cpu6; offline cpu7; "
+               "offline memory23; offline memory22; offline memory21; offline memory20; offline memory19; "
+               "offline memory18; offline memory17; offline memory16; offline container ACPI0004:00; "
+               "eject ACPI0004:00; run the post-remove hooks");
+  assert_plan (t, "sb1", HOTPLUG_OPERATION_ADD,
+               "run the pre-add hooks; online memory24 (online_movable); online memory25 (online_movable); "
+               "online memory26 (online_movable); online memory27 (online_movable); online memory28 (online_movable); "
+               "online memory29 (online_movable); online memory30 (online_movable); online memory31 (online_movable); "
+               "online cpu8; online cpu9; online cpu10; online cpu11; run the post-add hooks");
+  /* a container that is offline comes online first */
+  fx_write (t->fx, "/sys/devices/system/container/ACPI0004:01/online", "0");
+  {
+    g_autoptr(GPtrArray) steps = hotplug_operation_plan (t->platform, unit (t, "sb1"), HOTPLUG_OPERATION_ADD, "online");
+    g_autofree char *d = hotplug_step_describe (g_ptr_array_index (steps, 1));
+
+    g_assert_cmpstr (d, ==, "online container ACPI0004:01");
+  }
+  assert_plan (t, "slot-1", HOTPLUG_OPERATION_REMOVE,
+               "run the pre-remove hooks; remove PCI device 0000:43:00.1; remove PCI device 0000:43:00.0; "
+               "remove PCI device 0000:42:08.0; remove PCI device 0000:41:00.0; power off slot 1; "
+               "run the post-remove hooks");
+  assert_plan (t, "slot-1", HOTPLUG_OPERATION_ADD,
+               "run the pre-add hooks; power on slot 1; rescan the PCI buses; wait for the devices of slot-1; "
+               "run the post-add hooks");
+  assert_plan (t, "iou2", HOTPLUG_OPERATION_REMOVE,
+               "run the pre-remove hooks; remove PCI device 0000:c1:00.0; remove PCI device 0000:c0:01.0; "
+               "offline container ACPI0004:02; eject ACPI0004:02; run the post-remove hooks");
+  assert_plan (t, "cpu1", HOTPLUG_OPERATION_REMOVE, "run the pre-remove hooks; offline cpu1; run the post-remove hooks");
+  assert_plan (t, "memory5", HOTPLUG_OPERATION_ADD,
+               "run the pre-add hooks; online memory8 (online_movable); online memory9 (online_movable); "
+               "online memory10 (online_movable); online memory11 (online_movable); run the post-add hooks");
+  assert_plan (t, "memory-node0", HOTPLUG_OPERATION_REMOVE,
+               "run the pre-remove hooks; offline memory7; offline memory6; offline memory5; offline memory4; "
+               "offline memory3; offline memory2; offline memory1; offline memory0; run the post-remove hooks");
+}
+
+static void
+test_checks (Test *t, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  HotplugJobOptions o = { 0 };
+  g_autoptr(HotplugJob) job = NULL;
+
+  /* an empty slot has nothing to add or remove */
+  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "slot-2"), HOTPLUG_OPERATION_ADD, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT);
+  g_clear_error (&error);
+
+  /* a job on a board keeps its slots and itself busy, not the others */
+  add_hook (t, "sb", "pre-remove", "10-slow", "sleep 1");
+  job = g_object_ref (hotplug_jobs_create (t->jobs, unit (t, "sb0"), HOTPLUG_OPERATION_REMOVE, &o, "test", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (hotplug_dbus_unit_get_job (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "/org/hotplugd/Hotplug1/job/1");
+  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "sb0"), HOTPLUG_OPERATION_REMOVE, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY);
+  g_clear_error (&error);
+  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "slot-1"), HOTPLUG_OPERATION_REMOVE, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY);
+  g_clear_error (&error);
+  g_assert_true (hotplug_jobs_check (t->jobs, unit (t, "sb1"), HOTPLUG_OPERATION_ADD, &error));
+  g_assert_true (hotplug_jobs_check (t->jobs, unit (t, "cpu1"), HOTPLUG_OPERATION_REMOVE, &error));
+  g_assert_true (hotplug_jobs_check (t->jobs, unit (t, "slot-io-3.a"), HOTPLUG_OPERATION_REMOVE, &error));
+  g_assert_no_error (error);
+  /* and the other way round: a job on a slot keeps its board busy */
+  g_assert_true (hotplug_job_cancel (job, &error));
+  while (hotplug_job_is_running (job))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_CANCELLED);
+  g_assert_false (hotplug_job_cancel (job, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED);
+  g_clear_error (&error);
+  g_clear_object (&job);
+  job = g_object_ref (hotplug_jobs_create (t->jobs, unit (t, "slot-1"), HOTPLUG_OPERATION_REMOVE, &o, "test", &error));
+  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "sb0"), HOTPLUG_OPERATION_REMOVE, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY);
+  g_clear_error (&error);
+  g_assert_true (hotplug_job_cancel (job, &error));
+  while (hotplug_job_is_running (job))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* --- the engine ------------------------------------------------------- */
+
+static void
+test_success (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  g_autoptr(HotplugUnit) sb0 = g_object_ref (unit (t, "sb0"));
+  g_auto(GStrv) lines = NULL;
+
+  add_hook (t, "sb", "pre-remove", "10-a", NULL);
+  add_hook (t, "any", "post-remove", "20-b", NULL);
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  lines = read_log (t);
+  g_assert_cmpuint (g_strv_length (lines), ==, 16);
+  g_assert_cmpstr (lines[0], ==, "hook pre-remove 10-a dry=0 failed=");
+  g_assert_cmpstr (lines[1], ==, "write /sys/devices/system/cpu/cpu4/online=0");
+  g_assert_cmpstr (lines[5], ==, "write /sys/devices/system/memory/memory23/state=offline");
+  g_assert_cmpstr (lines[12], ==, "write /sys/devices/system/memory/memory16/state=offline");
+  g_assert_cmpstr (lines[14], ==, "write /sys/bus/acpi/devices/ACPI0004:00/eject=1");
+  g_assert_cmpstr (lines[15], ==, "hook post-remove 20-b dry=0 failed=");
+  /* the board is gone from the model; its last job is on it */
+  hotplug_platform_flush (t->platform);
+  g_assert_null (hotplug_platform_lookup_unit (t->platform, "sb0"));
+  g_assert_cmpstr (hotplug_dbus_unit_get_job (HOTPLUG_DBUS_UNIT (sb0)), ==, "/");
+  g_assert_cmpstr (hotplug_dbus_unit_get_last_job_state (HOTPLUG_DBUS_UNIT (sb0)), ==, "succeeded");
+  g_assert_cmpstr (hotplug_dbus_unit_get_last_job_operation (HOTPLUG_DBUS_UNIT (sb0)), ==, "remove");
+  g_assert_cmpuint (hotplug_dbus_job_get_progress (HOTPLUG_DBUS_JOB (job)), ==, 100);
+  g_assert_cmpstr (hotplug_dbus_job_get_initiator (HOTPLUG_DBUS_JOB (job)), ==, ":1.42");
+  g_assert_cmpuint (hotplug_dbus_job_get_end_time (HOTPLUG_DBUS_JOB (job)), >=,
+                    hotplug_dbus_job_get_start_time (HOTPLUG_DBUS_JOB (job)));
+
+  /* and the other board comes online, memory first, lowest block first */
+  g_ptr_array_set_size (t->writes, 0);
+  g_clear_object (&job);
+  job = run (t, "sb1", HOTPLUG_OPERATION_ADD, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  g_assert_cmpuint (t->writes->len, ==, 12);
+  g_assert_cmpstr (g_ptr_array_index (t->writes, 0), ==, "/sys/devices/system/memory/memory24/state=online_movable");
+  g_assert_cmpstr (g_ptr_array_index (t->writes, 11), ==, "/sys/devices/system/cpu/cpu11/online=1");
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (HOTPLUG_DBUS_UNIT (unit (t, "sb1"))), ==, "online");
+
+  /* Add on what is online: nothing to do, and it says so */
+  g_clear_object (&job);
+  job = run (t, "sb1", HOTPLUG_OPERATION_ADD, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  g_assert_cmpstr (hotplug_dbus_job_get_reason (HOTPLUG_DBUS_JOB (job)), ==, "already online");
+  g_assert_cmpuint (t->writes->len, ==, 12);
+}
+
+static void
+test_veto (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  const char *const expected[] = {
+    "hook pre-remove 10-ok dry=0 failed=",
+    "hook pre-remove 20-veto dry=0 failed=",
+    "hook remove-failed 90-last dry=0 failed=20-veto",
+    "hook remove-failed 10-first dry=0 failed=20-veto",
+    NULL
+  };
+
+  add_hook (t, "sb", "pre-remove", "10-ok", NULL);
+  add_hook (t, "sb", "pre-remove", "20-veto", "echo reason=database still running; exit 1");
+  add_hook (t, "sb", "pre-remove", "30-never", NULL);
+  add_hook (t, "any", "remove-failed", "10-first", NULL);
+  add_hook (t, "sb", "remove-failed", "90-last", NULL);
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_VETOED);
+  g_assert_cmpstr (hotplug_dbus_job_get_reason (HOTPLUG_DBUS_JOB (job)), ==, "database still running");
+  assert_log (t, expected);
+  g_assert_cmpuint (t->writes->len, ==, 0);
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "online");
+  g_assert_cmpstr (hotplug_dbus_unit_get_last_job_state (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "vetoed");
+}
+
+static void
+test_write_failure (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *reason;
+
+  add_hook (t, "any", "remove-failed", "10-first", NULL);
+  add_hook (t, "sb", "remove-failed", "90-last", NULL);
+  /* the write to memory20 fails */
+  fx_rm (t->fx, "/sys/devices/system/memory/memory20/state");
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_FAILED);
+  reason = hotplug_dbus_job_get_reason (HOTPLUG_DBUS_JOB (job));
+  g_assert_nonnull (strstr (reason, "offline memory20"));
+  lines = read_log (t);
+  /* forward: cpu4-7, memory23-21; then back in reverse; then the hooks */
+  {
+    const char *const expected[] = {
+      "write /sys/devices/system/cpu/cpu4/online=0",
+      "write /sys/devices/system/cpu/cpu5/online=0",
+      "write /sys/devices/system/cpu/cpu6/online=0",
+      "write /sys/devices/system/cpu/cpu7/online=0",
+      "write /sys/devices/system/memory/memory23/state=offline",
+      "write /sys/devices/system/memory/memory22/state=offline",
+      "write /sys/devices/system/memory/memory21/state=offline",
+      "write /sys/devices/system/memory/memory21/state=online",
+      "write /sys/devices/system/memory/memory22/state=online",
+      "write /sys/devices/system/memory/memory23/state=online",
+      "write /sys/devices/system/cpu/cpu7/online=1",
+      "write /sys/devices/system/cpu/cpu6/online=1",
+      "write /sys/devices/system/cpu/cpu5/online=1",
+      "write /sys/devices/system/cpu/cpu4/online=1",
+      "hook remove-failed 90-last dry=0 failed=offline memory20",
+      "hook remove-failed 10-first dry=0 failed=offline memory20",
+      NULL
+    };
+    assert_log (t, expected);
+  }
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "online");
+  g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "4-7");
+}
+
+static void
+on_first_write_cancel (HotplugJobs *jobs, HotplugJob *job, const char *path, const char *value, Test *t)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hotplug_job_cancel (job, &error));
+  g_assert_no_error (error);
+  g_signal_handlers_disconnect_by_func (jobs, on_first_write_cancel, t);
+}
+
+static void
+test_cancel (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  const char *const expected[] = {
+    "write /sys/devices/system/cpu/cpu4/online=0",
+    "write /sys/devices/system/cpu/cpu4/online=1",
+    "hook remove-failed 10-f dry=0 failed=",
+    NULL
+  };
+
+  add_hook (t, "sb", "remove-failed", "10-f", NULL);
+  add_hook (t, "sb", "post-remove", "10-never", NULL);
+  g_signal_connect (t->jobs, "kernel-write", G_CALLBACK (on_first_write_cancel), t);
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_CANCELLED);
+  assert_log (t, expected);
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "online");
+}
+
+static void
+test_undo_failure (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  HotplugDbusUnit *sb0;
+
+  hotplug_config_set_step_timeout (t->config, 0.3);
+  fx_rm (t->fx, "/sys/devices/system/memory/memory22/state");
+  /* the kernel never confirms cpu5 coming back */
+  t->mute = g_strdup ("/sys/devices/system/cpu/cpu5/online=1");
+  add_hook (t, "sb", "remove-failed", "10-f", NULL);
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_FAILED);
+  g_assert_nonnull (strstr (hotplug_dbus_job_get_reason (HOTPLUG_DBUS_JOB (job)), "undo failed: online cpu5"));
+  sb0 = HOTPLUG_DBUS_UNIT (unit (t, "sb0"));
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb0), ==, "failed");
+  /* the rest was still undone, and the failed hooks ran */
+  g_assert_cmpstr (g_ptr_array_index (t->writes, t->writes->len - 1), ==, "/sys/devices/system/cpu/cpu4/online=1");
+  {
+    g_auto(GStrv) lines = read_log (t);
+
+    g_assert_cmpstr (lines[g_strv_length (lines) - 1], ==, "hook remove-failed 10-f dry=0 failed=offline memory22");
+  }
+}
+
+static void
+test_dry_run (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  HotplugJobOptions o = { .dry_run = TRUE };
+  const char *const expected[] = { "hook pre-remove 10-a dry=1 failed=", NULL };
+
+  add_hook (t, "sb", "pre-remove", "10-a", NULL);
+  add_hook (t, "sb", "post-remove", "10-never", NULL);
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, &o, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  g_assert_true (g_str_has_prefix (hotplug_dbus_job_get_reason (HOTPLUG_DBUS_JOB (job)),
+                                   "dry run: would offline cpu4, offline cpu5"));
+  assert_log (t, expected);
+  g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "4-7");
+}
+
+static void
+test_eject_request (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugEvent) ev = hotplug_event_new ("change", "container", "/devices/system/container/ACPI0004:00");
+  g_autoptr(GPtrArray) all = NULL;
+  HotplugJob *job;
+
+  hotplug_jobs_set_platform_jobs (t->jobs, TRUE);
+  hotplug_event_set_property (ev, "EVENT", "offline");
+  hotplug_udev_inject (t->udev, ev);
+  all = hotplug_jobs_get_all (t->jobs);
+  g_assert_cmpuint (all->len, ==, 1);
+  job = g_ptr_array_index (all, 0);
+  g_assert_cmpstr (hotplug_dbus_job_get_initiator (HOTPLUG_DBUS_JOB (job)), ==, "platform");
+  while (hotplug_job_is_running (job))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  g_assert_cmpstr (g_ptr_array_index (t->writes, t->writes->len - 1), ==, "/sys/bus/acpi/devices/ACPI0004:00/eject=1");
+}
+
+static void
+test_slot (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+
+  /* a slot removed by a job is no surprise removal */
+  hotplug_jobs_set_platform_jobs (t->jobs, TRUE);
+  t->mute = g_strdup ("none");
+  job = run (t, "slot-io-3.a", HOTPLUG_OPERATION_REMOVE, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  g_assert_cmpstr (g_ptr_array_index (t->writes, 0), ==, "/sys/bus/pci/devices/0000:c1:00.0/remove=1");
+  g_assert_cmpstr (g_ptr_array_index (t->writes, 1), ==, "/sys/bus/pci/slots/io-3.a/power=0");
+  all = hotplug_jobs_get_all (t->jobs);
+  g_assert_cmpuint (all->len, ==, 1);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  /* a job that fails logs a warning: that is what these tests provoke */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_test_add_func ("/jobs/step-variant", test_step_variant);
+  g_test_add_func ("/jobs/step-undo", test_step_undo);
+  g_test_add_func ("/jobs/options", test_options);
+#define ADD(path, fn) g_test_add ("/jobs/" path, Test, NULL, setup, fn, teardown)
+  ADD ("plans", test_plans);
+  ADD ("checks", test_checks);
+  ADD ("success", test_success);
+  ADD ("veto", test_veto);
+  ADD ("write-failure", test_write_failure);
+  ADD ("cancel", test_cancel);
+  ADD ("undo-failure", test_undo_failure);
+  ADD ("dry-run", test_dry_run);
+  ADD ("eject-request", test_eject_request);
+  ADD ("slot", test_slot);
+  return g_test_run ();
+}
