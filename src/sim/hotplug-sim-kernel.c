@@ -848,8 +848,10 @@ set_online (HotplugSimKernel *self, HotplugSimDev *d, gboolean on)
     default:
       break;
     }
-  send (self, d, on ? "online" : "offline", NULL);
+  /* the refusals follow the new state before anyone hears of it: a reader
+   * that acts on the uevent at once must meet the kernel's new answer */
   update_rules (self, d->unit);
+  send (self, d, on ? "online" : "offline", NULL);
 }
 
 static void act_on (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr, const char *value);

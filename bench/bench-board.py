@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Orchestration overhead of removing and adding one system board of the
+simulated 'large' machine (kernel delay 0, no hooks): hotplugd's Remove and
+Add jobs (Job.StartTime to EndTime) against bench-board, a bare program that
+takes the same kernel actions for the board's CPUs and memory blocks and
+waits for each uevent, in the same run.  Run under hotplug-sim (bench/run
+board)."""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
+import hotplugtest as ht  # noqa: E402
+
+from gi.repository import Gio, GLib  # noqa: E402
+
+ROUNDS = int(os.environ.get('BENCH_ROUNDS', '3'))
+BOARD = os.environ.get('BENCH_BOARD', 'sb1')
+UNIT_IFACE = 'org.hotplugd.Hotplug1.Unit'
+JOB_IFACE = 'org.hotplugd.Hotplug1.Job'
+
+
+def bus():
+    return Gio.DBusConnection.new_for_address_sync(
+        os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
+        Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
+
+
+def call(conn, path, iface, method, args=None, reply=None):
+    return conn.call_sync(ht.BUS_NAME, path, iface, method, args, reply, Gio.DBusCallFlags.NONE, 120000, None).unpack()
+
+
+def prop(conn, path, iface, name):
+    return call(conn, path, 'org.freedesktop.DBus.Properties', 'Get', GLib.Variant('(ss)', (iface, name)))[0]
+
+
+def unit_path(conn, uid):
+    try:
+        return call(conn, '/org/hotplugd/Hotplug1', 'org.hotplugd.Hotplug1.Manager', 'GetUnit',
+                    GLib.Variant('(s)', (uid,)))[0]
+    except GLib.Error:
+        return None
+
+
+def run_job(conn, path, method):
+    job = call(conn, path, UNIT_IFACE, method, GLib.Variant('(a{sv})', ({},)))[0]
+    while prop(conn, job, JOB_IFACE, 'State') == 'running':
+        time.sleep(0.02)
+    state = prop(conn, job, JOB_IFACE, 'State')
+    if state != 'succeeded':
+        raise RuntimeError(f'{method} {BOARD}: {state}: {prop(conn, job, JOB_IFACE, "Reason")}')
+    return (prop(conn, job, JOB_IFACE, 'EndTime') - prop(conn, job, JOB_IFACE, 'StartTime')) / 1000.0
+
+
+def main():
+    if not ht.in_simulator():
+        print('bench-board must run under hotplug-sim (use bench/run board)', file=sys.stderr)
+        return 2
+    conf = tempfile.NamedTemporaryFile('w', suffix='.conf', delete=False)
+    conf.write('[daemon]\nauto-add=false\njob-linger=600\n')
+    conf.close()
+    hooks = tempfile.mkdtemp()      # an empty admin hook root: no hooks
+    try:
+        with ht.Environment(polkit='allow', daemon_args=['--config', conf.name],
+                            daemon_env={'HOTPLUG_HOOKS_DIR': hooks}):
+            conn = bus()
+            path = unit_path(conn, BOARD)
+            cpus = prop(conn, path, UNIT_IFACE, 'Cpus')
+            ranges = prop(conn, path, UNIT_IFACE, 'MemoryRanges')
+            container = os.path.basename(prop(conn, path, UNIT_IFACE, 'SysfsPath'))
+            first, _, last = ranges.partition('-')
+            ncpus = sum(int(b) - int(a) + 1 if b else 1 for a, _, b in (p.partition('-') for p in cpus.split(',')))
+            nblocks = int(last) - int(first) + 1
+            steps = ncpus + nblocks
+            base_off, base_on, rem, add = [], [], [], []
+            for _ in range(ROUNDS):
+                r = subprocess.run([ht.build_path('bench', 'bench-board'), cpus, first, last, container],
+                                   capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise RuntimeError(f'bench-board failed: {r.stderr.strip()}')
+                out = r.stdout.split()
+                base_off.append(float(out[1]))
+                base_on.append(float(out[3]))
+                rem.append(run_job(conn, path, 'Remove'))
+                ht.sim_ctl('insert', BOARD)
+                deadline = time.monotonic() + 60
+                while (path := unit_path(conn, BOARD)) is None and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                time.sleep(0.5)     # let the board's devices arrive
+                add.append(run_job(conn, path, 'Add'))
+            m = statistics.median
+            print(f'board {BOARD}: {ncpus} CPUs, {nblocks} memory blocks ({steps} kernel steps each way); '
+                  f'{ROUNDS} rounds, medians')
+            print(f'bare program, offline CPUs and memory:       {m(base_off):8.1f} ms '
+                  f'({m(base_off) * 1000 / steps:6.1f} us per CPU or block)')
+            print(f'hotplugd Remove job (+ container, eject):    {m(rem):8.1f} ms '
+                  f'({m(rem) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(rem) / m(base_off):.2f}')
+            print(f'bare program, online memory and CPUs:        {m(base_on):8.1f} ms '
+                  f'({m(base_on) * 1000 / steps:6.1f} us per CPU or block)')
+            print(f'hotplugd Add job:                             {m(add):8.1f} ms '
+                  f'({m(add) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(add) / m(base_on):.2f}')
+    finally:
+        os.unlink(conf.name)
+        os.rmdir(hooks)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
