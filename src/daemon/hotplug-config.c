@@ -176,10 +176,8 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
       static const char * const types[] = { "online", "online_kernel", "online_movable", NULL };
       g_autofree char *type = g_key_file_get_value (kf, "daemon", "memory-online-type", NULL);
 
-      /* [daemon] is shared by several parts of the daemon: keys of the
-       * others are not ours to refuse */
-      (void) daemon_keys;
-      if (!parse_seconds (kf, origin, "daemon", "step-timeout", FALSE, &config->step_timeout, error) ||
+      if (!check_keys (kf, origin, "daemon", daemon_keys, error) ||
+          !parse_seconds (kf, origin, "daemon", "step-timeout", FALSE, &config->step_timeout, error) ||
           !parse_seconds (kf, origin, "daemon", "job-linger", TRUE, &config->job_linger, error) ||
           !parse_bool (kf, origin, "daemon", "auto-add", &config->auto_add, error) ||
           !parse_bool (kf, origin, "daemon", "auto-remove-on-eject", &config->auto_remove_on_eject, error))
@@ -205,8 +203,16 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
       const char *name;
       double t = -1;
 
-      if (!g_str_has_prefix (groups[i], "hook "))
+      if (g_str_equal (groups[i], "daemon") || g_str_equal (groups[i], "hooks"))
         continue;
+      if (!g_str_has_prefix (groups[i], "hook "))
+        {
+          /* a typo in a group name would silently drop its settings */
+          g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                       "%s: [%s]: unknown group (expected [daemon], [hooks] or [hook NAME])",
+                       origin, groups[i]);
+          return NULL;
+        }
       name = groups[i] + strlen ("hook ");
       if (*name == '\0' || strchr (name, '/') != NULL)
         {

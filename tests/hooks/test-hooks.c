@@ -271,7 +271,7 @@ test_config_parse (void)
   g_assert_cmpfloat (hotplug_config_get_hook_timeout (def, "10-x"), ==, 300.0);
   g_assert_cmpfloat (hotplug_config_get_kill_grace (def), ==, 5.0);
 
-  c = hotplug_config_load_data ("[daemon]\nwhatever=1\n"
+  c = hotplug_config_load_data ("[daemon]\njob-linger=5\n"
                                 "[hooks]\ntimeout=60\nkill-grace=0.5\n"
                                 "[hook 10-slow]\ntimeout=600\n", "test.conf", &error);
   g_assert_no_error (error);
@@ -286,6 +286,8 @@ test_config_bad (void)
 {
   struct { const char *data, *expect; } cases[] = {
     { "[hooks]\ntimeout=abc\n", "[hooks] timeout" },
+    { "[daemon]\nwhatever=1\n", "whatever" },
+    { "[demon]\nstep-timeout=3\n", "[demon]" },
     { "[hooks]\ntimeout=0\n", "[hooks] timeout" },
     { "[hooks]\ntimeout=-3\n", "[hooks] timeout" },
     { "[hooks]\ntimeout=10s\n", "“10s”" },
