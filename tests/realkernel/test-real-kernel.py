@@ -46,6 +46,11 @@ def set_cpu1(value):
         f.write(value)
 
 
+def read_cpu1():
+    with open(CPU1) as f:
+        return f.read().strip()
+
+
 def restore_cpu1():
     for _ in range(50):
         try:
@@ -139,6 +144,46 @@ class RealKernel(unittest.TestCase):
         t_on = w.wait_for('State', 'online', 1.0)
         self.assertIsNotNone(t_on, 'cpu1 online not seen on the bus within 1 s')
         print(f'cpu1 offline seen after {(t_off - t0) * 1000:.1f} ms, online after {(t_on - t1) * 1000:.1f} ms')
+
+    def test_remove_and_add_cpu1_through_hooks(self):
+        # hotplugctl remove cpu1 / add cpu1 on the real kernel, with hooks
+        # from an admin root that log every event they see
+        hooks = os.path.join(self.env.tmpdir, 'hooks')
+        log = os.path.join(self.env.tmpdir, 'hooks.log')
+        for event in ('pre-remove', 'post-remove', 'pre-add', 'post-add'):
+            d = os.path.join(hooks, 'cpu', event)
+            os.makedirs(d)
+            path = os.path.join(d, '10-log')
+            with open(path, 'w') as f:
+                f.write('#!/bin/sh\n'
+                        f'echo "$1 $2 $HOTPLUG_KIND $HOTPLUG_CPUS $(cat /sys/devices/system/cpu/cpu1/online)" >> {log}\n')
+            os.chmod(path, 0o755)
+        for root, dirs, _ in os.walk(hooks):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+        os.chmod(hooks, 0o755)
+        self.env.daemon.stop()
+        self.env.daemon = ht.Daemon([], env={'HOTPLUG_HOOKS_DIR': hooks},
+                                    log_path=os.path.join(self.env.tmpdir, 'hotplugd3.log')).start()
+        r = ht.ctl('remove', 'cpu1')
+        state_after_remove = read_cpu1()
+        restore_cpu1()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(state_after_remove, '0', 'cpu1 still online after hotplugctl remove')
+        set_cpu1('0')
+        deadline = time.monotonic() + 5
+        while "'offline'" not in get_prop(UNIT, 'org.hotplugd.Hotplug1.Unit', 'State') and time.monotonic() < deadline:
+            time.sleep(0.05)
+        r = ht.ctl('add', 'cpu1')
+        state_after_add = read_cpu1()
+        restore_cpu1()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(state_after_add, '1')
+        with open(log) as f:
+            lines = f.read().splitlines()
+        # the hooks ran in order and saw the CPU in the state of their phase
+        self.assertEqual(lines, ['pre-remove cpu1 cpu 1 1', 'post-remove cpu1 cpu 1 0',
+                                 'pre-add cpu1 cpu 1 0', 'post-add cpu1 cpu 1 1'])
 
     def test_overflow_resyncs_without_loss(self):
         # A small receive buffer and a stopped daemon: the kernel drops
