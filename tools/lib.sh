@@ -33,10 +33,17 @@ hotplug_ensure_deps() {
 }
 
 hotplug_require_root() {
+  local missing
   if [ "$(id -u)" != 0 ]; then
     echo "$1 must run as root: it starts a private system bus, polkit and the" >&2
-    echo "simulated server in private namespaces.  Packages it needs:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y $HOTPLUG_DEPS" >&2
+    echo "simulated server in private namespaces, and installs what is missing." >&2
+    missing=$(hotplug_missing_deps)
+    if [ -n "$missing" ]; then
+      echo "The packages it needs that are not installed:" >&2
+      echo "  sudo apt-get update && sudo apt-get install -y $missing" >&2
+    else
+      echo "Every package it needs is installed: run it as root (sudo $1)." >&2
+    fi
     exit 1
   fi
 }
