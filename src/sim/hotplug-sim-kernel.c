@@ -31,10 +31,12 @@ struct _HotplugSimKernel {
   GHashTable        *watches;    /* wd -> Watch* */
   guint              delay_ms;
   GPtrArray         *pending;    /* Action* waiting for their delay */
-  /* the write being answered (see settle()) */
+  GPtrArray         *retry;      /* Retry*: files a writer held when we looked */
+  guint              retry_source;
+  /* the write being answered: answer() holds its file and writes the
+   * kernel's form back itself (see settle()) */
   const char        *acting_dir;
   const char        *acting_attr;
-  const char        *acting_value;
 };
 
 G_DEFINE_TYPE (HotplugSimKernel, hotplug_sim_kernel, G_TYPE_OBJECT)
@@ -53,7 +55,14 @@ typedef struct {
   guint             source;
 } Action;
 
+typedef struct {
+  HotplugSimDev  *dev;
+  HotplugSimUnit *slot;
+  char           *attr;
+} Retry;
+
 static void action_free (Action *a);
+static void retry_free (Retry *r);
 
 /* ---------------------------------------------------------------------- */
 /* files                                                                   */
@@ -786,43 +795,127 @@ truthy (const char *v)
   return g_str_equal (v, "1") ? "1" : g_str_equal (v, "0") ? "0" : NULL;
 }
 
-/* Write the kernel's form of an attribute back after acting on a write to
- * it — unless the file no longer holds the value we acted on: then a newer
- * write landed meanwhile (its own inotify event is on the way) and
- * overwriting it would lose it.  A real sysfs write is answered before the
- * writer goes on; here the writer may already have written again. */
-static void
-settle (HotplugSimKernel *self, const char *dir, const char *name, const char *value)
+/* Every look at a writable attribute happens under the lock the preload
+ * shim holds from a writer's open (before it truncates) to its close (after
+ * it wrote): so the simulator never reads a half-done write, nor writes over
+ * one.  The lock is taken on a read-only descriptor, since closing a
+ * descriptor opened for writing is itself an IN_CLOSE_WRITE.  Returns the
+ * locked descriptor, -1 when the file is gone, -2 when a writer holds it. */
+static int
+lock_attr (HotplugSimKernel *self, const char *dir, const char *name)
 {
-  char buf[256];
   char p[PATH_MAX];
-  g_autofree char *want = NULL;
-  ssize_t n;
   int fd;
 
-  if (!self->acting_attr || !g_str_equal (self->acting_dir, dir) || !g_str_equal (self->acting_attr, name))
-    {
-      put (self, dir, name, value, 0644);
-      return;
-    }
   sys_path (self, p, dir, name);
-  fd = open (p, O_RDWR | O_CLOEXEC);
+  fd = open (p, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return;
-  /* a writer holds the file (the preload shim locks it from open to close):
-   * its write is newer than the one answered here, and its own event comes */
+    return -1;
   if (flock (fd, LOCK_EX | LOCK_NB) < 0)
     {
       close (fd);
-      return;
+      return -2;
     }
-  n = pread (fd, buf, sizeof buf - 1, 0);
-  buf[n > 0 ? n : 0] = '\0';
-  g_strstrip (buf);
-  want = g_strstrip (g_strdup (value));
-  if (g_str_equal (buf, self->acting_value) && !g_str_equal (buf, want) &&
-      ftruncate (fd, 0) == 0 && pwrite (fd, value, strlen (value), 0) != (ssize_t) strlen (value))
+  return fd;
+}
+
+static char *
+read_locked (int fd)
+{
+  char buf[256];
+  ssize_t n = pread (fd, buf, sizeof buf - 1, 0);
+
+  return g_strndup (buf, n > 0 ? n : 0);
+}
+
+/* Replaces the content of DIR/NAME, whose lock the caller holds, by VALUE
+ * unless it already reads so (an unchanged file sends no further event). */
+static void
+replace_locked (HotplugSimKernel *self, const char *dir, const char *name, const char *raw, const char *value)
+{
+  char p[PATH_MAX];
+  gsize len = strlen (value);
+  int fd;
+
+  if (g_str_equal (raw, value))
+    return;
+  sys_path (self, p, dir, name);
+  fd = open (p, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  if (ftruncate (fd, 0) < 0 || (len && pwrite (fd, value, len, 0) != (gssize) len))
     g_warning ("cannot write %s: %s", p, g_strerror (errno));
+  close (fd);
+}
+
+static void answer (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr);
+
+static gboolean
+retry_fire (gpointer data)
+{
+  HotplugSimKernel *self = data;
+  g_autoptr(GPtrArray) todo = g_steal_pointer (&self->retry);
+
+  self->retry = g_ptr_array_new_with_free_func ((GDestroyNotify) retry_free);
+  self->retry_source = 0;
+  for (guint i = 0; i < todo->len; i++)
+    {
+      Retry *r = g_ptr_array_index (todo, i);
+      answer (self, r->dev, r->slot, r->attr);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* A writer holds the file: look again shortly.  Its close event may be
+ * queued already, even merged with an earlier one, before it lets go of the
+ * lock (the kernel reports the close before it drops the lock), so waiting
+ * for a further event could wait forever. */
+static void
+retry_later (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr)
+{
+  Retry *r;
+
+  for (guint i = 0; i < self->retry->len; i++)
+    {
+      r = g_ptr_array_index (self->retry, i);
+      if (r->dev == d && r->slot == slot && g_str_equal (r->attr, attr))
+        return;
+    }
+  r = g_new0 (Retry, 1);
+  r->dev = d;
+  r->slot = slot;
+  r->attr = g_strdup (attr);
+  g_ptr_array_add (self->retry, r);
+  if (self->retry_source == 0)
+    self->retry_source = g_timeout_add (2, retry_fire, self);
+}
+
+static void
+retry_free (Retry *r)
+{
+  g_free (r->attr);
+  g_free (r);
+}
+
+/* Makes attribute NAME of D read the kernel's VALUE after a state change.
+ * The attribute being answered is left to answer(), which holds its lock;
+ * another one that a writer holds right now is looked at again once the
+ * writer is done (its write is newer than this state change). */
+static void
+settle (HotplugSimKernel *self, HotplugSimDev *d, const char *name, const char *value)
+{
+  g_autofree char *raw = NULL;
+  int fd;
+
+  if (self->acting_attr && g_str_equal (self->acting_dir, d->path) && g_str_equal (self->acting_attr, name))
+    return;
+  fd = lock_attr (self, d->path, name);
+  if (fd == -2)
+    retry_later (self, d, NULL, name);
+  if (fd < 0)
+    return;
+  raw = read_locked (fd);
+  replace_locked (self, d->path, name, raw, value);
   close (fd);
 }
 
@@ -835,15 +928,15 @@ set_online (HotplugSimKernel *self, HotplugSimDev *d, gboolean on)
   switch (d->kind)
     {
     case HOTPLUG_SIM_DEV_CPU:
-      settle (self, d->path, "online", on ? "1\n" : "0\n");
+      settle (self, d, "online", on ? "1\n" : "0\n");
       update_cpu_lists (self);
       break;
     case HOTPLUG_SIM_DEV_MEMORY:
-      settle (self, d->path, "state", on ? "online\n" : "offline\n");
-      settle (self, d->path, "online", on ? "1\n" : "0\n");
+      settle (self, d, "state", on ? "online\n" : "offline\n");
+      settle (self, d, "online", on ? "1\n" : "0\n");
       break;
     case HOTPLUG_SIM_DEV_CONTAINER:
-      settle (self, d->path, "online", on ? "1\n" : "0\n");
+      settle (self, d, "online", on ? "1\n" : "0\n");
       break;
     default:
       break;
@@ -862,9 +955,8 @@ act (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char 
   hotplug_sim_uevent_refresh (self->uevent);
   self->acting_dir = d ? d->path : NULL;
   self->acting_attr = d ? attr : NULL;
-  self->acting_value = value;
   act_on (self, d, slot, attr, value);
-  self->acting_dir = self->acting_attr = self->acting_value = NULL;
+  self->acting_dir = self->acting_attr = NULL;
 }
 
 static void
@@ -952,36 +1044,6 @@ act_on (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const ch
     }
 }
 
-/* The file again shows what the model says (a write-only trigger reads
- * empty; a value the kernel normalises, e.g. online_movable, reads online). */
-static void
-restore (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr)
-{
-  if (slot)
-    {
-      if (slot->wd < 0)
-        return;
-      if (g_str_equal (attr, "power"))
-        put (self, slot->path, attr, slot->power ? "1\n" : "0\n", 0644);
-      else if (g_str_equal (attr, "attention"))
-        putf (self, slot->path, attr, "%u\n", slot->attention);
-      return;
-    }
-  if (d == NULL)
-    {
-      put (self, "bus/pci", "rescan", "", 0200);
-      return;
-    }
-  if (!d->present)
-    return;
-  if (g_str_equal (attr, "eject") || g_str_equal (attr, "remove") || g_str_equal (attr, "rescan"))
-    put (self, d->path, attr, "", 0200);
-  else if (g_str_equal (attr, "state"))
-    put (self, d->path, attr, d->online ? "online\n" : "offline\n", 0644);
-  else if (g_str_equal (attr, "online"))
-    put (self, d->path, attr, d->online ? "1\n" : "0\n", 0644);
-}
-
 static const char *
 current (HotplugSimDev *d, HotplugSimUnit *slot, const char *attr)
 {
@@ -996,15 +1058,68 @@ current (HotplugSimDev *d, HotplugSimUnit *slot, const char *attr)
   return "";    /* triggers read empty */
 }
 
+static const char *
+attr_dir (HotplugSimDev *d, HotplugSimUnit *slot)
+{
+  return slot ? slot->path : d ? d->path : "bus/pci";
+}
+
+static gboolean
+still_there (HotplugSimDev *d, HotplugSimUnit *slot)
+{
+  return slot ? slot->wd >= 0 : d ? d->present : TRUE;
+}
+
+/* The file again shows what the model says, in the kernel's form (a
+ * trigger reads empty; online_movable reads online).  The caller holds
+ * the file's lock; RAW is what it read. */
+static void
+show_model (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr,
+            const char *raw)
+{
+  const char *cur;
+  g_autofree char *form = NULL;
+
+  if (!still_there (d, slot))
+    return;
+  cur = current (d, slot, attr);
+  form = *cur ? g_strconcat (cur, "\n", NULL) : g_strdup ("");
+  replace_locked (self, attr_dir (d, slot), attr, raw, form);
+}
+
 static gboolean
 action_fire (gpointer data)
 {
   Action *a = data;
   HotplugSimKernel *self = a->self;
+  const char *dir = attr_dir (a->dev, a->slot);
+  g_autofree char *raw = NULL;
+  g_autofree char *v = NULL;
+  int fd;
 
   a->source = 0;
+  fd = still_there (a->dev, a->slot) ? lock_attr (self, dir, a->attr) : -1;
+  if (fd == -2)
+    {
+      /* a writer holds the file: act once it is done, before its own write */
+      a->source = g_timeout_add (2, action_fire, a);
+      return G_SOURCE_REMOVE;
+    }
   act (self, a->dev, a->slot, a->attr, a->value);
-  restore (self, a->dev, a->slot, a->attr);
+  if (fd >= 0)
+    {
+      raw = read_locked (fd);
+      v = g_strstrip (g_strdup (raw));
+      if (g_str_equal (v, a->value))
+        show_model (self, a->dev, a->slot, a->attr, raw);
+      close (fd);
+      if (!g_str_equal (v, a->value))
+        {
+          /* a newer write landed while this one waited: it may have been
+           * taken for a no-op against the model of then, so look again */
+          answer (self, a->dev, a->slot, a->attr);
+        }
+    }
   g_ptr_array_remove (self->pending, a);
   return G_SOURCE_REMOVE;
 }
@@ -1019,13 +1134,23 @@ action_free (Action *a)
   g_free (a);
 }
 
+/* Answers what a writer left in an attribute, as the kernel answers a
+ * write: compare it with the model, act on a change (the uevents go out
+ * from there), and make the file read the kernel's form again.  All of it
+ * under the file's lock, so that a writer woken by the uevent waits for the
+ * answer to be complete before it truncates and writes again; its close then
+ * brings us back here.  Whatever the inotify events look like (several
+ * closes merged into one, our own writes among them), the file and the
+ * model decide: a value equal to the model is no write to answer. */
 static void
-written (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr)
+answer (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr)
 {
-  const char *dir = slot ? slot->path : d ? d->path : "bus/pci";
+  const char *dir = attr_dir (d, slot);
   const char *cur = current (d, slot, attr);
+  g_autofree char *raw = NULL;
   g_autofree char *v = NULL;
   Action *a;
+  int fd;
 
   if (cur == NULL)
     return;   /* not an attribute we answer */
@@ -1034,12 +1159,44 @@ written (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const c
     return;
   if (!slot && !d && !g_str_equal (attr, "rescan"))
     return;
-  v = get (self, dir, attr);
-  if (v == NULL || g_str_equal (v, cur))
-    return;   /* our own write, or nothing changes: the kernel sends nothing */
-  if (*cur == '\0')
-    put (self, dir, attr, "", 0200);   /* a trigger fires once */
+  if (!still_there (d, slot))
+    return;
+  fd = lock_attr (self, dir, attr);
+  if (fd == -2)
+    retry_later (self, d, slot, attr);
+  if (fd < 0)
+    return;
+  raw = read_locked (fd);
+  v = g_strstrip (g_strdup (raw));
+  if (g_str_equal (v, cur))
+    {
+      /* our own write, or nothing changes: the kernel sends nothing */
+      show_model (self, d, slot, attr, raw);
+      close (fd);
+      return;
+    }
 
+  if (self->delay_ms == 0)
+    {
+      act (self, d, slot, attr, v);
+      show_model (self, d, slot, attr, raw);
+      close (fd);
+      return;
+    }
+
+  /* the kernel is slow: the file shows the write until it is acted on */
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      a = g_ptr_array_index (self->pending, i);
+      if (a->dev == d && a->slot == slot && g_str_equal (a->attr, attr) && g_str_equal (a->value, v))
+        {
+          close (fd);
+          return;   /* the same write seen twice */
+        }
+    }
+  if (*cur == '\0')
+    replace_locked (self, dir, attr, raw, "");   /* a trigger fires once */
+  close (fd);
   a = g_new0 (Action, 1);
   a->self = self;
   a->dev = d;
@@ -1047,10 +1204,7 @@ written (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const c
   a->attr = g_strdup (attr);
   a->value = g_steal_pointer (&v);
   g_ptr_array_add (self->pending, a);
-  if (self->delay_ms == 0)
-    action_fire (a);
-  else
-    a->source = g_timeout_add (self->delay_ms, action_fire, a);
+  a->source = g_timeout_add (self->delay_ms, action_fire, a);
 }
 
 static void
@@ -1071,7 +1225,7 @@ rescan_all (HotplugSimKernel *self)
       HotplugSimUnit *s = w->slot;
       for (guint j = 0; j < G_N_ELEMENTS (attrs); j++)
         if ((d && d->present) || (s && s->wd >= 0) || (!d && !s))
-          written (self, d, s, attrs[j]);
+          answer (self, d, s, attrs[j]);
     }
 }
 
@@ -1105,7 +1259,7 @@ on_inotify (int fd, GIOCondition cond, gpointer data)
             continue;
           w = g_hash_table_lookup (self->watches, GINT_TO_POINTER (ev->wd));
           if (w)
-            written (self, w->dev, w->slot, ev->name);
+            answer (self, w->dev, w->slot, ev->name);
         }
     }
   if (overflow)
@@ -1491,6 +1645,9 @@ hotplug_sim_kernel_finalize (GObject *object)
   HotplugSimKernel *self = HOTPLUG_SIM_KERNEL (object);
 
   g_ptr_array_unref (self->pending);
+  g_ptr_array_unref (self->retry);
+  if (self->retry_source)
+    g_source_remove (self->retry_source);
   if (self->ifd_source)
     g_source_remove (self->ifd_source);
   if (self->ifd >= 0)
@@ -1514,6 +1671,7 @@ hotplug_sim_kernel_init (HotplugSimKernel *self)
 {
   self->watches = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) action_free);
+  self->retry = g_ptr_array_new_with_free_func ((GDestroyNotify) retry_free);
   self->ifd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
   if (self->ifd < 0)
     g_warning ("inotify: %s", g_strerror (errno));

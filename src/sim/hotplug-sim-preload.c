@@ -93,9 +93,10 @@ after_open (int fd, int flags, int (*reopen) (void *), void *data)
       return fd;
     }
   /* Hold the attribute from open to close, as a sysfs write is one step:
-   * the simulator never writes its answer back over a write in progress
-   * (it skips the file while the lock is held).  It holds the lock itself
-   * only for a read and a write, never waiting, so this never waits long. */
+   * the simulator reads, answers and rewrites an attribute under this lock
+   * (never waiting for it: it looks again once the writer has closed), so
+   * neither side sees or overwrites the other's half-done write.  It holds
+   * the lock only while it answers one write, so this never waits long. */
   (void) flock (fd, LOCK_EX);
   t = calloc (1, sizeof *t);
   if (t == NULL)

@@ -253,6 +253,74 @@ test_memory_state (void)
   g_assert_cmpstr (state, ==, "online");
 }
 
+/* The next event, within 5 s, must be ACTION on DEVPATH. */
+static void
+expect_next (const char *action, const char *devpath, const char *what)
+{
+  struct pollfd pfd = { udev_monitor_get_fd (mon), POLLIN, 0 };
+  struct udev_device *d = NULL;
+
+  while (d == NULL)
+    {
+      if (poll (&pfd, 1, 5000) <= 0)
+        g_error ("%s: no %s event for %s", what, action, devpath);
+      d = udev_monitor_receive_device (mon);
+    }
+  if (g_strcmp0 (udev_device_get_action (d), action) != 0 ||
+      g_strcmp0 (udev_device_get_devpath (d), devpath) != 0)
+    g_error ("%s: expected %s %s, got %s %s", what, action, devpath,
+             udev_device_get_action (d), udev_device_get_devpath (d));
+  udev_device_unref (d);
+}
+
+/* A program that writes an attribute and waits for the kernel's uevent
+ * before the next write, as a script does: the second write comes right
+ * after the first one's answer, while the simulator is still settling the
+ * first.  Every write that changes the attribute must be answered exactly
+ * once, and one that does not change it not at all. */
+static void
+test_write_wait_write (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+
+  g_ptr_array_unref (collect (200, 1000));
+  for (guint i = 0; i < 200; i++)
+    {
+      guint cpu = 4 + i % 8, block = 20 + i % 8;
+      g_autofree char *cp = g_strdup_printf ("/sys/devices/system/cpu/cpu%u/online", cpu);
+      g_autofree char *cd = g_strdup_printf ("/devices/system/cpu/cpu%u", cpu);
+      g_autofree char *mp = g_strdup_printf ("/sys/devices/system/memory/memory%u/state", block);
+      g_autofree char *md = g_strdup_printf ("/devices/system/memory/memory%u", block);
+      g_autofree char *what = g_strdup_printf ("iteration %u", i);
+      g_autofree char *cv = NULL;
+      g_autofree char *mv = NULL;
+
+      g_assert_cmpint (sysw (mp, "offline"), ==, 0);
+      expect_next ("offline", md, what);
+      g_assert_cmpint (sysw (mp, i % 2 ? "online_movable" : "online"), ==, 0);
+      expect_next ("online", md, what);
+      g_assert_cmpint (sysw (cp, "0"), ==, 0);
+      expect_next ("offline", cd, what);
+      g_assert_cmpint (sysw (cp, "1"), ==, 0);
+      expect_next ("online", cd, what);
+      /* the value it already has: nothing */
+      g_assert_cmpint (sysw (cp, "1"), ==, 0);
+      g_assert_cmpint (sysw (mp, "online"), ==, 0);
+      if (i % 50 == 49)
+        {
+          evs = collect (200, 10);
+          g_assert_cmpuint (evs->len, ==, 0);
+          g_clear_pointer (&evs, g_ptr_array_unref);
+          cv = sysr (cp);
+          mv = sysr (mp);
+          g_assert_cmpstr (cv, ==, "1");
+          g_assert_cmpstr (mv, ==, "online");
+        }
+    }
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 0);
+}
+
 static void
 offline_board (guint first_cpu, guint first_block)
 {
@@ -574,6 +642,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/enumerate", test_enumerate);
   g_test_add_func ("/sim/cpu-online", test_cpu_online);
   g_test_add_func ("/sim/memory-state", test_memory_state);
+  g_test_add_func ("/sim/write-wait-write", test_write_wait_write);
   g_test_add_func ("/sim/container-eject", test_container_eject);
   g_test_add_func ("/sim/slot-power", test_slot_power);
   g_test_add_func ("/sim/remove-rescan", test_remove_rescan);
