@@ -974,10 +974,13 @@ restore (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const c
     return;
   if (g_str_equal (attr, "eject") || g_str_equal (attr, "remove") || g_str_equal (attr, "rescan"))
     put (self, d->path, attr, "", 0200);
+  /* through settle(): the uevent of this answer is out, and its reader may
+   * already have written the attribute again (a rollback right after the
+   * step it undoes); that newer write must not be overwritten */
   else if (g_str_equal (attr, "state"))
-    put (self, d->path, attr, d->online ? "online\n" : "offline\n", 0644);
+    settle (self, d->path, attr, d->online ? "online\n" : "offline\n");
   else if (g_str_equal (attr, "online"))
-    put (self, d->path, attr, d->online ? "1\n" : "0\n", 0644);
+    settle (self, d->path, attr, d->online ? "1\n" : "0\n");
 }
 
 static const char *
@@ -1002,7 +1005,12 @@ action_fire (gpointer data)
 
   a->source = 0;
   act (self, a->dev, a->slot, a->attr, a->value);
+  /* restore() settles against the value acted on */
+  self->acting_dir = a->dev ? a->dev->path : NULL;
+  self->acting_attr = a->dev ? a->attr : NULL;
+  self->acting_value = a->value;
   restore (self, a->dev, a->slot, a->attr);
+  self->acting_dir = self->acting_attr = self->acting_value = NULL;
   g_ptr_array_remove (self->pending, a);
   return G_SOURCE_REMOVE;
 }
