@@ -36,6 +36,10 @@ struct _HotplugJob
   HotplugConfig     *config;
 
   char              *noop_reason;
+  /* the unit's facts when the job was created, for every hook event: a
+   * post-remove hook must learn what was removed (a board's CPUs, a slot's
+   * devices), though the unit no longer shows it */
+  HotplugHookRequest *facts;
   char              *surprise_reason;
 
   Mode               mode;
@@ -221,15 +225,21 @@ end_with (HotplugJob *self, HotplugJobState state, const char *reason)
 static void
 run_failed_hooks (HotplugJob *self);
 
-/* Something went wrong: undo, then the *-failed hooks. */
+/* Something went wrong: undo, then the *-failed hooks.  WHAT (a hook or a
+ * step) is HOTPLUG_FAILED_HOOK; it prefixes the reason unless the reason
+ * already names it (PREFIX false). */
 static void
-begin_failure (HotplugJob *self, HotplugJobState state, const char *what, const char *reason)
+begin_failure_full (HotplugJob      *self,
+                    HotplugJobState  state,
+                    const char      *what,
+                    const char      *reason,
+                    gboolean         prefix)
 {
   g_autofree char *full = NULL;
 
   if (self->timed_out && state != HOTPLUG_JOB_STATE_VETOED)
     state = HOTPLUG_JOB_STATE_TIMEOUT;
-  full = what && *what ? g_strdup_printf ("%s: %s", what, reason) : g_strdup (reason);
+  full = prefix && what && *what ? g_strdup_printf ("%s: %s", what, reason) : g_strdup (reason);
   end_with (self, state, state == HOTPLUG_JOB_STATE_VETOED ? reason : full);
   g_free (self->failed_what);
   self->failed_what = g_strdup (what ? what : "");
@@ -248,7 +258,53 @@ begin_failure (HotplugJob *self, HotplugJobState state, const char *what, const 
   job_next (self);
 }
 
+static void
+begin_failure (HotplugJob *self, HotplugJobState state, const char *what, const char *reason)
+{
+  begin_failure_full (self, state, what, reason, TRUE);
+}
+
 /* --- hooks ------------------------------------------------------------ */
+
+static gboolean
+is_empty (const char *s)
+{
+  return s == NULL || *s == '\0';
+}
+
+static void
+replace_str (char **where, const char *value)
+{
+  char *old = *where;
+
+  *where = g_strdup (value);
+  g_free (old);
+}
+
+/* Records the unit's facts.  FILL_ONLY: only those still unknown, as an add
+ * brings up hardware the unit did not show when the job was created (a
+ * slot's devices appear once it is powered): post-add names them. */
+static void
+take_facts (HotplugJob *self, gboolean fill_only)
+{
+  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (self->unit);
+  HotplugHookRequest *f = self->facts;
+  const char *const *pci = hotplug_dbus_unit_get_pci_devices (u);
+
+  if (!fill_only || is_empty (f->sysfs_path))
+    replace_str (&f->sysfs_path, hotplug_dbus_unit_get_sysfs_path (u));
+  if (!fill_only || is_empty (f->cpus))
+    replace_str (&f->cpus, hotplug_dbus_unit_get_cpus (u));
+  if (!fill_only || f->memory_bytes == 0)
+    f->memory_bytes = hotplug_dbus_unit_get_memory_bytes (u);
+  if (!fill_only || is_empty (f->nodes))
+    replace_str (&f->nodes, hotplug_dbus_unit_get_nodes (u));
+  if (!fill_only || f->pci_devices == NULL || f->pci_devices[0] == NULL)
+    {
+      g_strfreev (f->pci_devices);
+      f->pci_devices = pci ? g_strdupv ((GStrv) pci) : g_new0 (char *, 1);
+    }
+}
 
 static HotplugHookRequest *
 make_request (HotplugJob *self, const char *event)
@@ -257,13 +313,15 @@ make_request (HotplugJob *self, const char *event)
   HotplugHookRequest *req = hotplug_hook_request_new (event, hotplug_dbus_unit_get_kind (u),
                                                       hotplug_unit_get_id (self->unit));
 
+  if (self->op == HOTPLUG_OPERATION_ADD)
+    take_facts (self, TRUE);
   req->job = g_strdup_printf ("%u", self->id);
   req->operation = g_strdup (hotplug_operation_to_string (self->op));
-  req->sysfs_path = g_strdup (hotplug_dbus_unit_get_sysfs_path (u));
-  req->cpus = g_strdup (hotplug_dbus_unit_get_cpus (u));
-  req->memory_bytes = hotplug_dbus_unit_get_memory_bytes (u);
-  req->nodes = g_strdup (hotplug_dbus_unit_get_nodes (u));
-  req->pci_devices = g_strdupv ((GStrv) hotplug_dbus_unit_get_pci_devices (u));
+  req->sysfs_path = g_strdup (self->facts->sysfs_path);
+  req->cpus = g_strdup (self->facts->cpus);
+  req->memory_bytes = self->facts->memory_bytes;
+  req->nodes = g_strdup (self->facts->nodes);
+  req->pci_devices = g_strdupv (self->facts->pci_devices);
   req->force = self->options.force;
   req->dry_run = self->options.dry_run;
   return req;
@@ -334,6 +392,18 @@ on_hooks_done (GObject *source, GAsyncResult *res, gpointer user_data)
         {
         case HOTPLUG_HOOK_OUTCOME_OK:
           break;
+        case HOTPLUG_HOOK_OUTCOME_TIMEOUT:
+          {
+            /* the runner's reason names the hook and its limit: no veto, the
+             * hook never answered */
+            g_autofree char *reason = result->reason && *result->reason
+                                        ? g_strdup (result->reason)
+                                        : g_strdup_printf ("hook %s timed out", result->hook ? result->hook : "");
+
+            step_finished (self, FALSE, reason);
+            begin_failure_full (self, HOTPLUG_JOB_STATE_TIMEOUT, result->hook ? result->hook : "", reason, FALSE);
+            return;
+          }
         case HOTPLUG_HOOK_OUTCOME_CANCELLED:
           step_finished (self, FALSE, "cancelled");
           begin_failure (self, self->timed_out ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_CANCELLED,
@@ -711,6 +781,9 @@ hotplug_job_start (HotplugJob *self)
     {
       g_ptr_array_unref (self->steps);
       hotplug_platform_flush (self->platform);
+      /* again: a platform job starts after a settle, the unit may have
+       * grown since it was created (a new board's last CPUs) */
+      take_facts (self, FALSE);
       self->steps = hotplug_operation_plan (self->platform, self->unit, self->op,
                                             hotplug_config_get_memory_online_type (self->config));
     }
@@ -805,6 +878,7 @@ hotplug_job_finalize (GObject *object)
   g_clear_object (&self->runner);
   g_clear_pointer (&self->config, hotplug_config_unref);
   g_free (self->noop_reason);
+  g_clear_pointer (&self->facts, hotplug_hook_request_free);
   g_free (self->surprise_reason);
   g_clear_pointer (&self->steps, g_ptr_array_unref);
   g_clear_pointer (&self->done, g_ptr_array_unref);
@@ -858,6 +932,9 @@ hotplug_job_new (guint                    id,
   self->platform = g_object_ref (platform);
   self->runner = g_object_ref (runner);
   self->config = hotplug_config_ref (config);
+  self->facts = hotplug_hook_request_new ("", hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (unit)),
+                                          hotplug_unit_get_id (unit));
+  take_facts (self, FALSE);
 
   hotplug_dbus_job_set_id (i, id);
   hotplug_dbus_job_set_operation (i, hotplug_operation_to_string (op));

@@ -254,8 +254,10 @@ on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, HotplugJobs *self)
   if ((kind == HOTPLUG_UNIT_KIND_SB || kind == HOTPLUG_UNIT_KIND_CPU) && has_offline_cpu (self, unit))
     platform_job (self, unit, HOTPLUG_OPERATION_ADD, NULL, AUTO_ADD_SETTLE_MS,
                   kind == HOTPLUG_UNIT_KIND_SB ? "new board" : "hot-added CPU");
-  else if (kind == HOTPLUG_UNIT_KIND_SB && hotplug_unit_get_state (unit) == HOTPLUG_UNIT_STATE_OFFLINE)
-    platform_job (self, unit, HOTPLUG_OPERATION_ADD, NULL, AUTO_ADD_SETTLE_MS, "new board");
+  else if ((kind == HOTPLUG_UNIT_KIND_SB || kind == HOTPLUG_UNIT_KIND_IOU) &&
+           hotplug_unit_get_state (unit) == HOTPLUG_UNIT_STATE_OFFLINE)
+    platform_job (self, unit, HOTPLUG_OPERATION_ADD, NULL, AUTO_ADD_SETTLE_MS,
+                  kind == HOTPLUG_UNIT_KIND_SB ? "new board" : "new I/O unit");
 }
 
 void

@@ -143,11 +143,46 @@ class Ops(unittest.TestCase):
             time.sleep(0.05)
         self.fail(f'job on {uid} did not end in {timeout} s: phase {self.prop(uid, "Phase")!r}')
 
+    def job_prop(self, job, name):
+        return ht.call(self.conn, job, PROPS, 'Get', GLib.Variant('(ss)', (ht.JOB_IFACE, name)))[0]
+
+    def wait_job_object(self, job, timeout=30):
+        """Wait until the Job object ends (it lingers after that, while its
+        unit may be gone); returns (State, Reason)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.job_prop(job, 'State') != 'running' and self.job_prop(job, 'EndTime') > 0:
+                return self.job_prop(job, 'State'), self.job_prop(job, 'Reason')
+            time.sleep(0.05)
+        self.fail(f'job {job} did not end in {timeout} s: phase {self.job_prop(job, "Phase")!r}')
+
     def run_op(self, uid, op, timeout=30, **options):
-        since = GLib.get_real_time()
         job = self.request(uid, op, **options)
         self.assertTrue(job.startswith(ht.MANAGER_PATH + '/job/'), job)
-        return self.wait_job(uid, since, timeout)
+        return self.wait_job_object(job, timeout)
+
+    def unit_exists(self, uid):
+        return ht.unit_path(uid) in ht.managed_objects(self.conn)
+
+    def find_job(self, uid, op, since, initiator=None, timeout=30):
+        """The path of a job on uid started at or after `since` (µs)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for path, ifaces in ht.managed_objects(self.conn).items():
+                j = ifaces.get(ht.JOB_IFACE)
+                if (j and j['Unit'] == uid and j['Operation'] == op and j['StartTime'] >= since
+                        and initiator in (None, j['Initiator'])):
+                    return path
+            time.sleep(0.05)
+        self.fail(f'no {op} job on {uid} within {timeout} s')
+
+    def insert_and_wait_add(self, uid, timeout=60):
+        """Bring an ejected board or I/O unit back: the daemon adds it by
+        itself (Initiator platform); returns that job's (path, State, Reason)."""
+        since = GLib.get_real_time()
+        ht.sim_ctl('insert', uid)
+        job = self.find_job(uid, 'add', since, initiator='platform', timeout=timeout)
+        return (job,) + self.wait_job_object(job, timeout)
 
     def cpus_online(self, uid):
         return self.prop(uid, 'CpusOnline')
@@ -157,10 +192,19 @@ class Ops(unittest.TestCase):
             ht.write_sysfs(CPU.format(n), '1')
 
     def restore_board(self, uid):
+        """Cleanup: the board or I/O unit present and online again, whatever
+        the test left (register it after start(): the daemon's own add job
+        brings an ejected unit back)."""
         st = ht.sim_ctl('status').stdout
         line = next((l for l in st.splitlines() if l.startswith(uid + ' ')), '')
         if 'present' not in line:
-            ht.sim_ctl('insert', uid)
+            ht.sim_ctl('delay', '0')
+            if uid.startswith('iou'):
+                ht.sim_ctl('insert', uid)
+            else:
+                self.insert_and_wait_add(uid)
+        if uid.startswith('iou'):
+            return
         for b in MACHINE.blocks_of(uid):
             if ht.read_sysfs(MEM.format(b)) != 'online':
                 ht.write_sysfs(MEM.format(b), 'online_movable')
@@ -178,17 +222,24 @@ class Success(Ops):
             self.assertIn(f' args={ev},{uid} ', line)
             if MACHINE.units.get(uid, {}).get('Cpus'):
                 self.assertIn(f' cpus={MACHINE.units[uid]["Cpus"]} ', line)
-            if MACHINE.units.get(uid, {}).get('PciDevices'):
+            # before an add, the devices it brings up are not enumerated yet
+            if MACHINE.units.get(uid, {}).get('PciDevices') and ev != 'pre-add':
                 self.assertIn(' pci=' + ' '.join(MACHINE.units[uid]['PciDevices']) + ' ', line)
 
     def remove_add(self, uid, kind):
         self.standard_hooks(kind, 'remove')
         self.standard_hooks(kind, 'add')
         self.start()
+        ejected = kind in ('sb', 'iou')
+        if ejected:
+            self.addCleanup(self.restore_board, uid)
         self.assertEqual(self.run_op(uid, 'remove'), ('succeeded', ''))
         self.assertEqual(self.hook_log(), [['pre-remove', uid, '10-any'], ['pre-remove', uid, f'20-{kind}'],
                                            ['post-remove', uid, '10-any'], ['post-remove', uid, f'20-{kind}']])
         self.check_env(self.hook_lines(), uid, kind, 'remove')
+        if ejected:
+            self.assert_ejected_then_added(uid, kind)
+            return
         self.assertEqual(self.prop(uid, 'CpusOnline'), '')
         self.assertEqual(self.prop(uid, 'MemoryBlocksOnline'), 0)
         self.assertEqual(self.prop(uid, 'LastJobOperation'), 'remove')
@@ -211,6 +262,36 @@ class Success(Ops):
         self.assertIn('already online', reason)
         self.assertEqual(self.hook_log(), [])
 
+    def assert_ejected_then_added(self, uid, kind):
+        # a removed board or I/O unit is ejected: gone from the bus and the
+        # simulated firmware; the hardware put back is added by the daemon
+        self.assertFalse(self.unit_exists(uid))
+        self.assertNotIn(f'{uid} present', ht.sim_ctl('status').stdout)
+        self.clear_log()
+        want = MACHINE.units[uid]
+        if kind == 'iou':
+            # the simulated kernel enumerates an inserted I/O unit's devices
+            # by itself, racing the daemon's view: an add job runs only when
+            # the daemon saw it offline first.  The unit must come back whole.
+            ht.sim_ctl('insert', uid)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not (
+                    self.unit_exists(uid) and self.prop(uid, 'Job') == '/' and
+                    self.prop(uid, 'PciDevices') == want['PciDevices']):
+                time.sleep(0.05)
+            for key in ('State', 'PciDevices'):
+                self.assertEqual(self.prop(uid, key), want[key], key)
+            return
+        job, state, reason = self.insert_and_wait_add(uid)
+        self.assertEqual((state, reason), ('succeeded', ''))
+        self.assertEqual(self.job_prop(job, 'Initiator'), 'platform')
+        self.assertEqual(self.hook_log(), [['pre-add', uid, '10-any'], ['pre-add', uid, f'20-{kind}'],
+                                           ['post-add', uid, '10-any'], ['post-add', uid, f'20-{kind}']])
+        self.check_env(self.hook_lines(), uid, kind, 'add')
+        for key in ('State', 'CpusOnline', 'MemoryBlocksOnline', 'PciDevices'):
+            self.assertEqual(self.prop(uid, key), want[key], key)
+        self.assertEqual(self.prop(uid, 'LastJobOperation'), 'add')
+
     def test_cpu(self):
         self.addCleanup(self.restore_cpu, 3)
         self.remove_add('cpu3', 'cpu')
@@ -220,19 +301,20 @@ class Success(Ops):
         self.remove_add('slot-4', 'slot')
 
     def test_sb(self):
-        self.addCleanup(self.restore_board, 'sb1')
         self.remove_add('sb1', 'sb')
 
     def test_iou(self):
-        self.addCleanup(lambda: ht.write_sysfs('/sys/bus/pci/rescan', '1'))
         self.remove_add('iou1', 'iou')
 
     def test_memory_remove_of_unmovable_base_memory_rolls_back(self):
         # the base memory's first block cannot be offlined (valid_zones none):
         # the remove fails there, the blocks already offlined come back
-        mem = next(u for u in ('memory0', 'memory-node0') if self._exists(u))
         self.standard_hooks('memory', 'remove')
         self.start()
+        mems = [ifaces[ht.UNIT_IFACE]['Id'] for ifaces in ht.managed_objects(self.conn).values()
+                if ht.UNIT_IFACE in ifaces and ifaces[ht.UNIT_IFACE]['Kind'] == 'memory']
+        self.assertEqual(len(mems), 1, mems)
+        mem = mems[0]
         state, reason = self.run_op(mem, 'remove')
         self.assertEqual(state, 'failed')
         self.assertTrue(reason)
@@ -240,9 +322,6 @@ class Success(Ops):
         self.assertEqual(self.prop(mem, 'State'), 'online')
         self.assertEqual(self.hook_log(), [['pre-remove', mem, '10-any'], ['pre-remove', mem, '20-memory'],
                                            ['remove-failed', mem, '20-memory'], ['remove-failed', mem, '10-any']])
-
-    def _exists(self, uid):
-        return uid in [u.split()[0] for u in ht.ctl('status').stdout.splitlines()[1:] if u.strip()]
 
 
 class Vetoes(Ops):
@@ -278,12 +357,18 @@ class Vetoes(Ops):
         self.assertEqual(ht.read_sysfs(CPU.format(3)), '0')
         self.assertEqual(self.hook_log(), [['pre-add', 'cpu3', '10-veto'], ['add-failed', 'cpu3', '10-cpu']])
 
-    def test_veto_in_pre_replace(self):
+    def test_replace_not_supported(self):
+        # Replace is not implemented yet: refused before any job or hook
         self.hook('slot', 'pre-replace', '10-veto', extra='echo reason=I/O in flight; exit 1')
+        self.hook('any', 'replace-failed', '10-any')
         self.start()
-        state, reason = self.run_op('slot-6', 'replace')
-        self.assertEqual((state, reason), ('vetoed', 'I/O in flight'))
+        with self.assertRaises(GLib.Error) as cm:
+            self.request('slot-6', 'replace')
+        self.assertEqual(ht.dbus_error_name(cm.exception), 'org.hotplugd.Hotplug1.Error.NotSupported')
+        time.sleep(0.3)
+        self.assertEqual(self.hook_log(), [])
         self.assertEqual(self.prop('slot-6', 'State'), 'online')
+        self.assertEqual(self.prop('slot-6', 'Job'), '/')
 
 
 class KernelFailures(Ops):
@@ -394,14 +479,13 @@ class Jobs(Ops):
         self.start()
         self.addCleanup(self.restore_board, 'sb0')
         ht.sim_ctl('delay', '200')
-        since = GLib.get_real_time()
         job = self.request('sb0', 'remove')
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and self.cpus_online('sb0') == MACHINE.units['sb0']['Cpus']:
             time.sleep(0.05)
         self.assertNotEqual(self.cpus_online('sb0'), MACHINE.units['sb0']['Cpus'], 'the job never offlined a CPU')
         ht.call(self.conn, job, ht.JOB_IFACE, 'Cancel')
-        state, reason = self.wait_job('sb0', since, timeout=60)
+        state, reason = self.wait_job_object(job, timeout=60)
         self.assertEqual(state, 'cancelled')
         ht.sim_ctl('delay', '0')
         self.assertEqual(self.cpus_online('sb0'), MACHINE.units['sb0']['Cpus'])
@@ -452,6 +536,8 @@ class Jobs(Ops):
         jobs = [e[5][1][ht.JOB_IFACE] for e in rec.snapshot() if e[4] == 'InterfacesAdded' and ht.JOB_IFACE in e[5][1]]
         self.assertEqual(len(jobs), 1, jobs)
         self.assertEqual((jobs[0]['Operation'], jobs[0]['Unit'], jobs[0]['Initiator']), ('remove', 'sb2', 'platform'))
+        job = next(e[5][0] for e in rec.snapshot() if e[4] == 'InterfacesAdded' and ht.JOB_IFACE in e[5][1])
+        self.assertEqual(self.wait_job_object(job), ('succeeded', ''))
         self.assertEqual(self.hook_log(), [['pre-remove', 'sb2', '10-any'], ['pre-remove', 'sb2', '20-sb'],
                                            ['post-remove', 'sb2', '10-any'], ['post-remove', 'sb2', '20-sb']])
         self.assertNotIn('sb2 present', ht.sim_ctl('status').stdout)   # ejected in the simulated firmware
@@ -471,7 +557,7 @@ class Authorization(Ops):
         self.assertEqual(self.prop('cpu3', 'Job'), '/')
         r = ht.ctl('remove', 'cpu3')
         self.assertEqual(r.returncode, 1)
-        self.assertIn('NotAuthorized', r.stderr.replace('not authorized', 'NotAuthorized'))
+        self.assertIn('not authorized', r.stderr.lower())
 
     def test_unprivileged_with_real_polkit_reads_but_cannot_change(self):
         self.standard_hooks('cpu', 'remove')
