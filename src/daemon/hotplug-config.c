@@ -25,6 +25,7 @@ struct _HotplugConfig
   double          job_linger;
   gboolean        auto_add;
   gboolean        auto_remove_on_eject;
+  gboolean        surprise_removal_hooks;
 };
 
 HotplugConfig *
@@ -41,6 +42,7 @@ hotplug_config_new (void)
   config->job_linger = HOTPLUG_CONFIG_DEFAULT_JOB_LINGER;
   config->auto_add = TRUE;
   config->auto_remove_on_eject = TRUE;
+  config->surprise_removal_hooks = TRUE;
   return config;
 }
 
@@ -172,7 +174,8 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
   if (g_key_file_has_group (kf, "daemon"))
     {
       static const char * const daemon_keys[] = { "memory-online-type", "step-timeout", "job-linger",
-                                                  "auto-add", "auto-remove-on-eject", NULL };
+                                                  "auto-add", "auto-remove-on-eject",
+                                                  "surprise-removal-hooks", NULL };
       static const char * const types[] = { "online", "online_kernel", "online_movable", NULL };
       g_autofree char *type = g_key_file_get_value (kf, "daemon", "memory-online-type", NULL);
 
@@ -180,7 +183,8 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
           !parse_seconds (kf, origin, "daemon", "step-timeout", FALSE, &config->step_timeout, error) ||
           !parse_seconds (kf, origin, "daemon", "job-linger", TRUE, &config->job_linger, error) ||
           !parse_bool (kf, origin, "daemon", "auto-add", &config->auto_add, error) ||
-          !parse_bool (kf, origin, "daemon", "auto-remove-on-eject", &config->auto_remove_on_eject, error))
+          !parse_bool (kf, origin, "daemon", "auto-remove-on-eject", &config->auto_remove_on_eject, error) ||
+          !parse_bool (kf, origin, "daemon", "surprise-removal-hooks", &config->surprise_removal_hooks, error))
         return NULL;
       if (type)
         {
@@ -315,6 +319,12 @@ gboolean
 hotplug_config_get_auto_remove_on_eject (HotplugConfig *config)
 {
   return config->auto_remove_on_eject;
+}
+
+gboolean
+hotplug_config_get_surprise_removal_hooks (HotplugConfig *config)
+{
+  return config->surprise_removal_hooks;
 }
 
 void

@@ -58,6 +58,7 @@ double         hotplug_config_get_step_timeout (HotplugConfig *config);
 double         hotplug_config_get_job_linger (HotplugConfig *config);
 gboolean       hotplug_config_get_auto_add (HotplugConfig *config);
 gboolean       hotplug_config_get_auto_remove_on_eject (HotplugConfig *config);
+gboolean       hotplug_config_get_surprise_removal_hooks (HotplugConfig *config);
 void           hotplug_config_set_step_timeout (HotplugConfig *config, double seconds);
 void           hotplug_config_set_job_linger (HotplugConfig *config, double seconds);
 void           hotplug_config_set_auto_add (HotplugConfig *config, gboolean value);

@@ -228,7 +228,8 @@ on_unit_state (HotplugUnit *unit, GParamSpec *pspec, HotplugJobs *self)
   HotplugUnitState now = hotplug_unit_get_state (unit);
 
   g_object_set_data (G_OBJECT (unit), "hotplug-kernel-state", GINT_TO_POINTER (now));
-  if (!self->platform_jobs || was != HOTPLUG_UNIT_STATE_ONLINE || now == HOTPLUG_UNIT_STATE_ONLINE)
+  if (!self->platform_jobs || !hotplug_config_get_surprise_removal_hooks (self->config) ||
+      was != HOTPLUG_UNIT_STATE_ONLINE || now == HOTPLUG_UNIT_STATE_ONLINE)
     return;
   /* devices vanished from a slot while no job of ours ran on it or on
    * what it sits in: the card was pulled.  (A job that ends releases the

@@ -12,6 +12,7 @@ machine lives as long as the file, so every test puts back what it changes.
 import json
 import os
 import sys
+import tempfile
 import time
 import unittest
 
@@ -35,13 +36,21 @@ def sim_unit_state(unit):
     return None
 
 
+# The model's own signals are what these tests watch: the jobs the daemon
+# starts by itself when hardware comes and goes (test-operations.py covers
+# them) are switched off here.
+MODEL_ONLY_CONF = os.path.join(tempfile.mkdtemp(prefix='hotplug-model.'), 'hotplugd.conf')
+with open(MODEL_ONLY_CONF, 'w') as _f:
+    _f.write('[daemon]\nauto-add=false\nauto-remove-on-eject=false\nsurprise-removal-hooks=false\n')
+
+
 class Base(unittest.TestCase):
     polkit = 'allow'
 
     def setUp(self):
         if not ht.in_simulator():
             self.skipTest('runs under hotplug-sim')
-        self.env = ht.Environment(polkit=self.polkit)
+        self.env = ht.Environment(polkit=self.polkit, daemon_args=['--config', MODEL_ONLY_CONF])
         self.env.__enter__()
         self.addCleanup(self.env.close)
         self.conn = ht.bus_connect()
@@ -429,7 +438,7 @@ class Restart(Base):
         # (the first one has seen some)
         self.flip_cpu2()
         self.env.close()
-        self.env = ht.Environment()
+        self.env = ht.Environment(daemon_args=['--config', MODEL_ONLY_CONF])
         self.env.__enter__()
         self.addCleanup(self.env.close)
         self.conn = ht.bus_connect()
