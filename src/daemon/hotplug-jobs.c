@@ -228,7 +228,11 @@ on_unit_state (HotplugUnit *unit, GParamSpec *pspec, HotplugJobs *self)
   HotplugUnitState now = hotplug_unit_get_state (unit);
 
   g_object_set_data (G_OBJECT (unit), "hotplug-kernel-state", GINT_TO_POINTER (now));
+  /* only a slot loses its devices by surprise: a board or CPU that goes
+   * offline was taken offline by someone (an administrator writing sysfs),
+   * which is no removal */
   if (!self->platform_jobs || !hotplug_config_get_surprise_removal_hooks (self->config) ||
+      hotplug_unit_get_kind (unit) != HOTPLUG_UNIT_KIND_SLOT ||
       was != HOTPLUG_UNIT_STATE_ONLINE || now == HOTPLUG_UNIT_STATE_ONLINE)
     return;
   /* devices vanished from a slot while no job of ours ran on it or on
