@@ -285,8 +285,9 @@ hotplug_operation_step_done (HotplugPlatform *platform, const HotplugStep *step)
       return hotplug_platform_block_is_online (platform, step->index);
     case HOTPLUG_STEP_CONTAINER_OFFLINE:
     case HOTPLUG_STEP_CONTAINER_ONLINE:
-      rel = g_strdup_printf ("/sys/devices/system/container/%s/online", step->name);
-      return attribute_is (rel, step->kind == HOTPLUG_STEP_CONTAINER_ONLINE ? "1" : "0");
+      /* the kernel's online/offline uevent, not the attribute we wrote */
+      return hotplug_platform_container_is_online (platform, step->name) ==
+             (step->kind == HOTPLUG_STEP_CONTAINER_ONLINE);
     case HOTPLUG_STEP_EJECT:
       return !hotplug_platform_has_container (platform, step->name);
     case HOTPLUG_STEP_PCI_REMOVE:

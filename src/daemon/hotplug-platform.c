@@ -17,6 +17,8 @@
 #include "hotplug-platform.h"
 #include "hotplug-util.h"
 
+/* how long topology changes gather before one ownership pass */
+#define OWNERSHIP_DELAY_MS 10
 #define TOPIC "platform"
 
 /* Per CPU and per memory block: plain array entries indexed by number.
@@ -43,6 +45,9 @@ typedef struct
    * and memory devices go before the container, and it must not turn into
    * an I/O unit for that moment. */
   gboolean   was_board;
+  /* the container's online state as the kernel last announced it (its
+   * online/offline uevents), read from the attribute when it appears */
+  gboolean   online;
   GArray    *cpus;       /* guint */
   GArray    *blocks;     /* guint */
   GPtrArray *root_buses; /* pci0000:40 */
@@ -497,11 +502,15 @@ container_refresh (HotplugPlatform *self, const char *name, const char *devpath)
 
   if (c == NULL)
     {
+      g_autofree char *online_path = g_build_filename (dir, "online", NULL);
+      g_autofree char *online = hotplug_sysfs_read (online_path, NULL);
+
       c = g_new0 (Container, 1);
       c->name = g_strdup (name);
       c->cpus = g_array_new (FALSE, FALSE, sizeof (guint));
       c->blocks = g_array_new (FALSE, FALSE, sizeof (guint));
       c->root_buses = g_ptr_array_new_with_free_func (g_free);
+      c->online = online == NULL || g_str_equal (online, "1");
       g_hash_table_insert (self->containers, c->name, c);
     }
   c->gen = self->gen;
@@ -924,6 +933,12 @@ handle_container (HotplugPlatform *self, const HotplugEvent *ev)
       return;
     }
   container_refresh (self, ev->sysname, ev->devpath);
+  c = g_hash_table_lookup (self->containers, ev->sysname);
+  /* The attribute is no witness: a writer's value sits in it before the
+   * kernel acted on it (on the simulator), so the state comes from the
+   * kernel's word — the uevent. */
+  if (c && (g_str_equal (ev->action, "online") || g_str_equal (ev->action, "offline")))
+    c->online = g_str_equal (ev->action, "online");
   mark_dirty (self);
 }
 
@@ -989,7 +1004,10 @@ mark_dirty (HotplugPlatform *self)
 {
   self->dirty = TRUE;
   if (self->dirty_id == 0)
-    self->dirty_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, dirty_idle, self, NULL);
+    /* a board comes and goes as a burst of a thousand uevents, read in
+     * batches: an idle would run the pass between two batches; a few
+     * milliseconds let the whole burst in first */
+    self->dirty_id = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, OWNERSHIP_DELAY_MS, dirty_idle, self, NULL);
 }
 
 void
@@ -1751,6 +1769,14 @@ gboolean
 hotplug_platform_has_container (HotplugPlatform *self, const char *name)
 {
   return name && g_hash_table_contains (self->containers, name);
+}
+
+gboolean
+hotplug_platform_container_is_online (HotplugPlatform *self, const char *name)
+{
+  Container *c = name ? g_hash_table_lookup (self->containers, name) : NULL;
+
+  return c != NULL && c->online;
 }
 
 typedef struct

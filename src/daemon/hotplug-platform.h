@@ -60,6 +60,9 @@ gboolean         hotplug_platform_cpu_is_online (HotplugPlatform *self, guint cp
 gboolean         hotplug_platform_block_is_online (HotplugPlatform *self, guint block);
 gboolean         hotplug_platform_has_pci_device (HotplugPlatform *self, const char *bdf);
 gboolean         hotplug_platform_has_container (HotplugPlatform *self, const char *name);
+/* The container's online state as the kernel last announced it. */
+gboolean         hotplug_platform_container_is_online (HotplugPlatform *self,
+                                                       const char      *name);
 
 /* Waiting for the kernel: the predicate is checked at once, then after
  * every event the model handles and after every ownership pass, until it

@@ -114,7 +114,14 @@ answer (gpointer user_data)
       fx_rm (t->fx, link);
       inject (t, "remove", "pci", devpath);
     }
-  /* container online, slot power: the file written is the answer */
+  else if (sscanf (a->path, "/sys/devices/system/container/ACPI0004:%2s/online", name) == 1)
+    {
+      /* the kernel answers a container's online with an online/offline uevent */
+      g_autofree char *devpath = g_strdup_printf ("/devices/system/container/ACPI0004:%s", name);
+
+      inject (t, g_str_equal (a->value, "1") ? "online" : "offline", "container", devpath);
+    }
+  /* slot power: the file written is the answer */
   g_free (a->path);
   g_free (a->value);
   g_free (a);
