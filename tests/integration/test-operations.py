@@ -733,8 +733,11 @@ class Jobs(Ops):
         # loses its devices and its parent together): no surprise-removal
         # job on slot-4
         flag = os.path.join(self.hooks_root, 'go')
-        self.hook('iou', 'pre-remove', '10-wait', extra=f'while [ ! -e {flag} ]; do sleep 0.05; done\n'
-                                                        'echo reason=held; exit 1')
+        # waits for the test, 20 s at most (a failed test leaves no hook behind)
+        self.hook('iou', 'pre-remove', '10-wait',
+                  extra=f'i=0; while [ ! -e {flag} ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\n'
+                  'echo reason=held; exit 1')
+        self.addCleanup(lambda: open(flag, 'w').close())
         self.hook('iou', 'remove-failed', '10-iou')
         self.hook('any', 'post-remove', '10-any')
         self.start()
