@@ -221,6 +221,39 @@ has_offline_cpu (HotplugJobs *self, HotplugUnit *unit)
   return FALSE;
 }
 
+/* the board or I/O unit a slot was last seen in: a model pass that takes
+ * a slot's devices away together with the bridge above them (an I/O unit's
+ * remove job) also loses the slot's parent, while that parent's job runs */
+static void
+remember_parent (HotplugUnit *unit)
+{
+  const char *parent = unit_parent (unit);
+
+  if (parent && *parent)
+    g_object_set_data_full (G_OBJECT (unit), "hotplug-last-parent", g_strdup (parent), g_free);
+}
+
+static void
+on_unit_parent (HotplugUnit *unit, GParamSpec *pspec, HotplugJobs *self)
+{
+  remember_parent (unit);
+}
+
+static gboolean
+job_runs_on (HotplugJobs *self, const char *id)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (id == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->jobs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (hotplug_job_is_running (value) && g_str_equal (hotplug_unit_get_id (hotplug_job_get_unit (value)), id))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 on_unit_state (HotplugUnit *unit, GParamSpec *pspec, HotplugJobs *self)
 {
@@ -239,7 +272,8 @@ on_unit_state (HotplugUnit *unit, GParamSpec *pspec, HotplugJobs *self)
    * what it sits in: the card was pulled.  (A job that ends releases the
    * unit's state while Unit.Job still names it: that is no surprise.) */
   if (g_strcmp0 (hotplug_dbus_unit_get_job (HOTPLUG_DBUS_UNIT (unit)), "/") != 0 ||
-      hotplug_jobs_find_conflict (self, unit))
+      hotplug_jobs_find_conflict (self, unit) ||
+      job_runs_on (self, g_object_get_data (G_OBJECT (unit), "hotplug-last-parent")))
     return;
   platform_job (self, unit, HOTPLUG_OPERATION_REMOVE, "surprise removal", 0, "surprise removal");
 }
@@ -253,6 +287,8 @@ on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, HotplugJobs *self)
     {
       g_object_set_data (G_OBJECT (unit), "hotplug-kernel-state", GINT_TO_POINTER (hotplug_unit_get_state (unit)));
       g_signal_connect_object (unit, "notify::state", G_CALLBACK (on_unit_state), self, 0);
+      remember_parent (unit);
+      g_signal_connect_object (unit, "notify::parent", G_CALLBACK (on_unit_parent), self, 0);
     }
   if (!self->platform_jobs || !hotplug_config_get_auto_add (self->config))
     return;

@@ -418,6 +418,203 @@ class KernelFailures(Ops):
         self.check_rollback('cpu3', 'add', CPU.format(3), {'State': 'offline', 'CpusOnline': ''})
 
 
+def undo_of(desc):
+    """The rollback steps (descriptions, as StepStarted says) that undo one
+    kernel step, in the order the engine runs them."""
+    verb, _, rest = desc.partition(' ')
+    if desc.startswith('remove PCI device '):
+        return ['rescan *']       # below its parent, or every bus for a root port
+    if verb == 'offline' and rest.startswith('memory'):
+        return [f'online {rest} (online)']
+    if verb == 'offline':
+        return [f'online {rest}']
+    if verb == 'online':
+        return ['offline ' + rest.split(' (')[0]]
+    if desc.startswith('power off slot '):
+        n = desc.rsplit(' ', 1)[1]
+        return [f'power on slot {n}', 'rescan the PCI buses', f'wait for the devices of slot-{n}']
+    if desc.startswith('power on slot '):
+        return ['power off slot ' + desc.rsplit(' ', 1)[1]]
+    return []
+
+
+class StepFailures(Ops):
+    """A kernel write fails at each kind of step: the job fails naming the
+    step, what was done is undone latest first, the *-failed hooks run in
+    descending order with the failure in their environment, and the unit is
+    back as it was."""
+
+    def start(self, polkit=None, args=()):
+        super().start(polkit, args)
+        self.rec = ht.SignalRecorder(members=('StepStarted',))
+        self.addCleanup(self.rec.stop)
+
+    def container(self, uid):
+        return os.path.basename(self.prop(uid, 'SysfsPath'))
+
+    def steps_of(self, job):
+        """(phase, description) of every step the job started, in order."""
+        return [(e[5][0], e[5][2]) for e in self.rec.snapshot() if e[4] == 'StepStarted' and e[2] == job]
+
+    def fail_step(self, uid, op, kind, attr, step, errno='EBUSY'):
+        """Arm one failure of attr, run op on uid; check the job, the
+        rollback and the hooks.  Returns the kernel steps done before the
+        failing one."""
+        self.standard_hooks(kind, op)
+        if not hasattr(self, 'env'):
+            self.start()
+        self.clear_log()
+        ht.sim_ctl('fail', attr, '1', '--errno', errno)
+        self.addCleanup(ht.sim_ctl, 'fail', attr, '0', check=False)
+        job = self.request(uid, op)
+        state, reason = self.wait_job_object(job, timeout=60)
+        self.assertEqual(state, 'failed', reason)
+        self.assertTrue(reason.startswith(step + ': '), (reason, step))
+        steps = self.steps_of(job)
+        kernel = [d for p, d in steps if p in ('enable', 'disable')]
+        self.assertTrue(kernel, steps)
+        self.assertEqual(kernel[-1], step, kernel)
+        done = kernel[:-1]
+        want = [u for d in reversed(done) for u in undo_of(d)]
+        rollback = self.rollback = [d for p, d in steps if p == 'rollback']
+        self.assertEqual(len(rollback), len(want), (rollback, want))
+        for got, w in zip(rollback, want):
+            if w.endswith('*'):
+                self.assertTrue(got.startswith(w[:-1]), (got, w))
+            else:
+                self.assertEqual(got, w)
+        # nothing after the rollback but the *-failed hooks
+        self.assertEqual([p for p, d in steps][-1], f'{op}-failed', steps)
+        self.assertEqual(self.hook_log(), [[f'pre-{op}', uid, '10-any'], [f'pre-{op}', uid, f'20-{kind}'],
+                                           [f'{op}-failed', uid, f'20-{kind}'], [f'{op}-failed', uid, '10-any']])
+        for line in self.hook_lines()[2:]:
+            self.assertIn(f' failed={step} reason={reason}', line)
+        self.assertEqual(self.prop(uid, 'Job'), '/')
+        self.assertEqual(self.prop(uid, 'LastJobState'), 'failed')
+        return done
+
+    def assert_whole(self, uid):
+        want = MACHINE.units[uid]
+        for key in ('State', 'CpusOnline', 'MemoryBlocksOnline', 'PciDevices'):
+            self.assertEqual(self.prop(uid, key), want[key], key)
+        for c in ht.parse_list(want['Cpus']):
+            self.assertEqual(ht.read_sysfs(CPU.format(c)), '1', c)
+        for b in ht.parse_list(want.get('MemoryRanges', '')):
+            self.assertEqual(ht.read_sysfs(MEM.format(b)), 'online', b)
+        for bdf in want['PciDevices']:
+            self.assertTrue(os.path.exists('/sys/bus/pci/devices/' + bdf), bdf)
+        if want['Kind'] in ('sb', 'iou'):
+            self.assertIn(f'{uid} present', ht.sim_ctl('status').stdout)
+
+    def test_sb_remove_container_offline_fails(self):
+        self.start()
+        self.addCleanup(self.restore_board, 'sb2')
+        c = self.container('sb2')
+        done = self.fail_step('sb2', 'remove', 'sb', f'/sys/devices/system/container/{c}/online',
+                              f'offline container {c}')
+        self.assertEqual(len(done), len(MACHINE.cpus_of('sb2')) + len(MACHINE.blocks_of('sb2')))
+        self.assertEqual(ht.read_sysfs(f'/sys/devices/system/container/{c}/online'), '1')
+        self.assert_whole('sb2')
+
+    def test_sb_remove_eject_fails(self):
+        self.start()
+        self.addCleanup(self.restore_board, 'sb1')
+        c = self.container('sb1')
+        done = self.fail_step('sb1', 'remove', 'sb', 'eject', f'eject {c}')
+        self.assertEqual(done[-1], f'offline container {c}')
+        self.assertEqual(ht.read_sysfs(f'/sys/devices/system/container/{c}/online'), '1')
+        self.assert_whole('sb1')
+
+    def test_slot_remove_pci_remove_fails(self):
+        # slot-3: a switch (81:00.0, 82:08.0, 82:10.0) with an NVMe drive
+        # below each downstream port; removed deepest first, the upstream
+        # port last: it refuses, the four removed before come back
+        self.addCleanup(ht.write_sysfs, '/sys/bus/pci/slots/3/power', '1')
+        devs = MACHINE.units['slot-3']['PciDevices']
+        self.assertEqual(len(devs), 5, devs)
+        done = self.fail_step('slot-3', 'remove', 'slot', '/sys/bus/pci/devices/0000:81:00.0/remove',
+                              'remove PCI device 0000:81:00.0')
+        self.assertEqual(done, ['remove PCI device 0000:84:00.0', 'remove PCI device 0000:83:00.0',
+                                'remove PCI device 0000:82:10.0', 'remove PCI device 0000:82:08.0'])
+        # each one rescanned below its parent, the last removed first
+        self.assertEqual(self.rollback, ['rescan PCI below 0000:81:00.0', 'rescan PCI below 0000:81:00.0',
+                                         'rescan PCI below 0000:82:08.0', 'rescan PCI below 0000:82:10.0'])
+        self.assertEqual(ht.read_sysfs('/sys/bus/pci/slots/3/power'), '1')
+        self.assert_whole('slot-3')
+        self.assert_whole('iou0')
+
+    def test_iou_remove_eject_fails(self):
+        self.start()
+        self.addCleanup(self.restore_board, 'iou0')
+        c = self.container('iou0')
+        done = self.fail_step('iou0', 'remove', 'iou', 'eject', f'eject {c}')
+        self.assertEqual(len(done), len(MACHINE.units['iou0']['PciDevices']) + 1, done)
+        self.assertEqual(done[-1], f'offline container {c}')
+        self.assert_whole('iou0')
+        for s in ('slot-3', 'slot-4'):
+            self.assert_whole(s)
+
+    def removed_slot(self, n):
+        """slot-n removed by the daemon (the machine restored afterwards)."""
+        self.addCleanup(self.restore_slot, n)
+        self.start()
+        self.assertEqual(self.run_op(f'slot-{n}', 'remove'), ('succeeded', ''))
+        self.assertEqual(self.prop(f'slot-{n}', 'State'), 'offline')
+
+    def restore_slot(self, n):
+        ht.sim_ctl('fail', 'power', '0', check=False)
+        ht.sim_ctl('fail', '/sys/bus/pci/rescan', '0', check=False)
+        if ht.read_sysfs(f'/sys/bus/pci/slots/{n}/power') != '1':
+            ht.write_sysfs(f'/sys/bus/pci/slots/{n}/power', '1')
+        ht.write_sysfs('/sys/bus/pci/rescan', '1')
+
+    def assert_slot_off(self, n):
+        self.assertEqual(ht.read_sysfs(f'/sys/bus/pci/slots/{n}/power'), '0')
+        self.assertEqual(self.prop(f'slot-{n}', 'State'), 'offline')
+        self.assertEqual(self.prop(f'slot-{n}', 'PciDevices'), [])
+        for bdf in MACHINE.units[f'slot-{n}']['PciDevices']:
+            self.assertFalse(os.path.exists('/sys/bus/pci/devices/' + bdf), bdf)
+
+    def test_slot_add_power_fails(self):
+        self.removed_slot(4)
+        done = self.fail_step('slot-4', 'add', 'slot', '/sys/bus/pci/slots/4/power', 'power on slot 4')
+        self.assertEqual(done, [])
+        self.assert_slot_off(4)
+
+    def test_slot_add_rescan_fails(self):
+        # the slot is powered (its card enumerated by the kernel), then the
+        # rescan fails: power goes off again, the card's devices with it
+        self.removed_slot(6)
+        done = self.fail_step('slot-6', 'add', 'slot', '/sys/bus/pci/rescan', 'rescan the PCI buses')
+        self.assertEqual(done, ['power on slot 6'])
+        self.assert_slot_off(6)
+
+    def test_sb_add_memory_online_fails(self):
+        conf = os.path.join(self.hooks_root, 'hotplugd.conf')
+        with open(conf, 'w') as f:
+            f.write('[daemon]\nauto-add=false\n')
+        self.daemon_args = ['--config', conf]
+        self.start()
+        self.addCleanup(self.restore_board, 'sb3')
+        ht.sim_ctl('pull', 'sb3')
+        ht.sim_ctl('insert', 'sb3')
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (self.unit_exists('sb3') and self.prop('sb3', 'State') == 'offline'
+                                                    and self.prop('sb3', 'Job') == '/'):
+            time.sleep(0.05)
+        self.assertEqual(self.prop('sb3', 'State'), 'offline')
+        self.assertEqual(self.prop('sb3', 'MemoryBlocksOnline'), 0)
+        blocks = MACHINE.blocks_of('sb3')
+        done = self.fail_step('sb3', 'add', 'sb', MEM.format(blocks[3]), f'online memory{blocks[3]} (online_movable)')
+        self.assertEqual(done, [f'online memory{b} (online_movable)' for b in blocks[:3]])
+        self.assertEqual(self.prop('sb3', 'State'), 'offline')
+        self.assertEqual((self.prop('sb3', 'CpusOnline'), self.prop('sb3', 'MemoryBlocksOnline')), ('', 0))
+        for b in blocks:
+            self.assertEqual(ht.read_sysfs(MEM.format(b)), 'offline', b)
+        for c in MACHINE.cpus_of('sb3'):
+            self.assertEqual(ht.read_sysfs(CPU.format(c)), '0', c)
+
+
 class HookRunner(Ops):
     def test_hook_timeout(self):
         if '--config' not in daemon_options():
@@ -522,6 +719,44 @@ class Jobs(Ops):
         self.addCleanup(self.restore_cpu, 3)
         state, reason = self.run_op('cpu3', 'remove')
         self.assertEqual(state, 'succeeded')
+
+    def slot_emptied(self, uid):
+        # the slot is the root port's: it goes, or lingers without devices
+        # and without a parent
+        objs = ht.managed_objects(self.conn)
+        u = objs.get(ht.unit_path(uid), {}).get(ht.UNIT_IFACE)
+        return u is None or (u['PciDevices'] == [] and u['Parent'] == '')
+
+    def test_slot_gone_with_its_root_port_during_a_parent_job_is_no_surprise(self):
+        # while a job runs on iou0, slot-4's card, the root port above it and
+        # the slot itself vanish at once (one pass of the model: the slot
+        # loses its devices and its parent together): no surprise-removal
+        # job on slot-4
+        flag = os.path.join(self.hooks_root, 'go')
+        # waits for the test, 20 s at most (a failed test leaves no hook behind)
+        self.hook('iou', 'pre-remove', '10-wait',
+                  extra=f'i=0; while [ ! -e {flag} ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done\n'
+                  'echo reason=held; exit 1')
+        self.addCleanup(lambda: open(flag, 'w').close())
+        self.hook('iou', 'remove-failed', '10-iou')
+        self.hook('any', 'post-remove', '10-any')
+        self.start()
+        self.addCleanup(ht.write_sysfs, '/sys/bus/pci/rescan', '1')
+        job = self.request('iou0', 'remove')
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not self.hook_log():
+            time.sleep(0.05)
+        ht.write_sysfs('/sys/bus/pci/devices/0000:80:02.0/remove', '1')
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not self.slot_emptied('slot-4'):
+            time.sleep(0.05)
+        self.assertTrue(self.slot_emptied('slot-4'))
+        time.sleep(0.3)
+        with open(flag, 'w'):
+            pass
+        self.assertEqual(self.wait_job_object(job), ('vetoed', 'held'))
+        time.sleep(0.5)
+        self.assertEqual(self.hook_log(), [['pre-remove', 'iou0', '10-wait'], ['remove-failed', 'iou0', '10-iou']])
 
     def test_firmware_eject_end_to_end(self):
         self.standard_hooks('sb', 'remove')
