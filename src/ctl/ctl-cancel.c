@@ -24,6 +24,7 @@ int
 hotplug_ctl_cancel (HotplugCtl *ctl, int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  int status;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(HotplugDbusJob) job = NULL;
@@ -33,12 +34,8 @@ hotplug_ctl_cancel (HotplugCtl *ctl, int argc, char **argv)
                                         _("Cancel a running job, given by its number (7) or its "
                                           "object path: hotplugd stops it at the next safe "
                                           "point and undoes what it did."), FALSE);
-  if (!hotplug_ctl_parse_options (context, &argc, &argv))
-    return HOTPLUG_CTL_EXIT_USAGE;
-  if (argc < 2)
-    return hotplug_ctl_usage_error (context, _("missing job"));
-  if (argc > 2)
-    return hotplug_ctl_usage_error (context, _("too many arguments"));
+  if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 1, _("missing job"))))
+    return status;
 
   path = hotplug_ctl_job_path (argv[1]);
   if (path == NULL)

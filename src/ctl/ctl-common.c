@@ -81,19 +81,23 @@ hotplug_ctl_usage_error (GOptionContext *context,
   return HOTPLUG_CTL_EXIT_USAGE;
 }
 
-gboolean
+int
 hotplug_ctl_parse_options (GOptionContext *context,
                            int            *argc,
-                           char         ***argv)
+                           char         ***argv,
+                           int             max_operands,
+                           const char     *missing)
 {
   g_autoptr(GError) error = NULL;
 
   if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      hotplug_ctl_usage_error (context, error->message);
-      return FALSE;
-    }
-  return TRUE;
+    return hotplug_ctl_usage_error (context, error->message);
+  /* argv[0] is the command itself */
+  if (missing && *argc < 2)
+    return hotplug_ctl_usage_error (context, missing);
+  if (*argc - 1 > max_operands)
+    return hotplug_ctl_usage_error (context, _("too many arguments"));
+  return 0;
 }
 
 /* ---- the connection ---------------------------------------------------- */

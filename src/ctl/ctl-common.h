@@ -75,11 +75,15 @@ GOptionContext *hotplug_ctl_option_context (HotplugCtl *ctl,
                                             const char *summary,
                                             gboolean    json);
 
-/* Parses a subcommand's options; prints the usage and returns FALSE on a
- * mistake (the caller exits with HOTPLUG_CTL_EXIT_USAGE). */
-gboolean hotplug_ctl_parse_options (GOptionContext *context,
+/* Parses a subcommand's options and counts its operands: at most
+ * MAX_OPERANDS, and at least one when MISSING (the message for none) is
+ * given.  Returns 0, or the usage status after printing the mistake with
+ * the command's help (the caller returns it). */
+int      hotplug_ctl_parse_options (GOptionContext *context,
                                     int            *argc,
-                                    char         ***argv);
+                                    char         ***argv,
+                                    int             max_operands,
+                                    const char     *missing);
 /* Prints a usage mistake with the command's help; returns the usage status. */
 int      hotplug_ctl_usage_error (GOptionContext *context,
                                   const char     *message);

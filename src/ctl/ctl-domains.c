@@ -13,16 +13,15 @@ int
 hotplug_ctl_domains (HotplugCtl *ctl, int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  int status;
   g_autoptr(GPtrArray) domains = NULL;
   g_autoptr(HotplugCtlTable) table = NULL;
 
   context = hotplug_ctl_option_context (ctl, "domains", NULL,
                                         _("List the PCI domains with their connection state, "
                                           "slots and devices."), TRUE);
-  if (!hotplug_ctl_parse_options (context, &argc, &argv))
-    return HOTPLUG_CTL_EXIT_USAGE;
-  if (argc > 1)
-    return hotplug_ctl_usage_error (context, _("too many arguments"));
+  if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 0, NULL)))
+    return status;
 
   if (!hotplug_ctl_connect (ctl))
     return HOTPLUG_CTL_EXIT_ERROR;

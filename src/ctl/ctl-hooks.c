@@ -133,6 +133,7 @@ int
 hotplug_ctl_hooks (HotplugCtl *ctl, int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  int status;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) list = NULL;
   g_autoptr(GPtrArray) hooks = g_ptr_array_new_with_free_func (g_free);
@@ -153,10 +154,8 @@ hotplug_ctl_hooks (HotplugCtl *ctl, int argc, char **argv)
                                           "path; masked and refused hooks are marked with the "
                                           "reason."), TRUE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!hotplug_ctl_parse_options (context, &argc, &argv))
-    return HOTPLUG_CTL_EXIT_USAGE;
-  if (argc > 2)
-    return hotplug_ctl_usage_error (context, _("too many arguments"));
+  if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 1, NULL)))
+    return status;
   if (argc == 2)
     event = argv[1];
 

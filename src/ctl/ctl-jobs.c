@@ -101,6 +101,7 @@ int
 hotplug_ctl_jobs (HotplugCtl *ctl, int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  int status;
   g_autoptr(GPtrArray) jobs = NULL;
 
   context = hotplug_ctl_option_context (ctl, "jobs", NULL,
@@ -108,10 +109,8 @@ hotplug_ctl_jobs (HotplugCtl *ctl, int argc, char **argv)
                                           "while ago: operation, unit, state, phase, progress, "
                                           "and what a running job does or why an ended one "
                                           "ended so."), TRUE);
-  if (!hotplug_ctl_parse_options (context, &argc, &argv))
-    return HOTPLUG_CTL_EXIT_USAGE;
-  if (argc > 1)
-    return hotplug_ctl_usage_error (context, _("too many arguments"));
+  if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 0, NULL)))
+    return status;
 
   if (!hotplug_ctl_connect (ctl))
     return HOTPLUG_CTL_EXIT_ERROR;

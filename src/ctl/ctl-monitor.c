@@ -398,6 +398,7 @@ int
 hotplug_ctl_monitor (HotplugCtl *ctl, int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  int status;
   HotplugCtlMonitor self = { ctl, NULL, NULL };
   GList *objects;
   guint sigint, sigterm;
@@ -406,10 +407,8 @@ hotplug_ctl_monitor (HotplugCtl *ctl, int argc, char **argv)
                                         _("Print one line per change of a unit, job or domain "
                                           "until interrupted. With --json, one JSON object "
                                           "per line."), TRUE);
-  if (!hotplug_ctl_parse_options (context, &argc, &argv))
-    return HOTPLUG_CTL_EXIT_USAGE;
-  if (argc > 1)
-    return hotplug_ctl_usage_error (context, _("too many arguments"));
+  if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 0, NULL)))
+    return status;
 
   if (!hotplug_ctl_connect (ctl))
     return HOTPLUG_CTL_EXIT_ERROR;

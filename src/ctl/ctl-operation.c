@@ -696,6 +696,7 @@ hotplug_ctl_operation (HotplugCtl *ctl,
                        const char *summary)
 {
   g_autoptr(GOptionContext) context = NULL;
+  int status;
   g_autoptr(GError) error = NULL;
   g_autofree char *timeout_text = NULL;
   g_autofree char *unit_path = NULL;
@@ -718,12 +719,8 @@ hotplug_ctl_operation (HotplugCtl *ctl,
 
   context = hotplug_ctl_option_context (ctl, operation, _("UNIT"), summary, FALSE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!hotplug_ctl_parse_options (context, &argc, &argv))
-    return HOTPLUG_CTL_EXIT_USAGE;
-  if (argc < 2)
-    return hotplug_ctl_usage_error (context, _("missing unit"));
-  if (argc > 2)
-    return hotplug_ctl_usage_error (context, _("too many arguments"));
+  if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 1, _("missing unit"))))
+    return status;
   if (timeout_text != NULL &&
       !g_ascii_string_to_unsigned (timeout_text, 10, 1, G_MAXUINT32, &timeout, NULL))
     {

@@ -213,6 +213,7 @@ int
 hotplug_ctl_show (HotplugCtl *ctl, int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  int status;
   g_autoptr(GError) error = NULL;
   g_autoptr(HotplugDbusUnit) unit = NULL;
   g_autoptr(HotplugDbusJob) job = NULL;
@@ -223,12 +224,8 @@ hotplug_ctl_show (HotplugCtl *ctl, int argc, char **argv)
                                         _("Show every property of a unit (sb0, iou1, slot-NAME, "
                                           "cpu3, memory-node0), its PCI devices and its job."),
                                         TRUE);
-  if (!hotplug_ctl_parse_options (context, &argc, &argv))
-    return HOTPLUG_CTL_EXIT_USAGE;
-  if (argc < 2)
-    return hotplug_ctl_usage_error (context, _("missing unit"));
-  if (argc > 2)
-    return hotplug_ctl_usage_error (context, _("too many arguments"));
+  if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 1, _("missing unit"))))
+    return status;
 
   if (!hotplug_ctl_connect (ctl))
     return HOTPLUG_CTL_EXIT_ERROR;

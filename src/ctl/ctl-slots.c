@@ -89,10 +89,8 @@ hotplug_ctl_slots (HotplugCtl *ctl, int argc, char **argv)
                                         _("List the PCI hotplug slots with their state, "
                                           "address, unit and domain."), TRUE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!hotplug_ctl_parse_options (context, &argc, &argv))
-    return HOTPLUG_CTL_EXIT_USAGE;
-  if (argc > 1)
-    return hotplug_ctl_usage_error (context, _("too many arguments"));
+  if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 0, NULL)))
+    return status;
 
   if (!hotplug_ctl_connect (ctl))
     return HOTPLUG_CTL_EXIT_ERROR;

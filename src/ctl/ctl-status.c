@@ -101,16 +101,15 @@ int
 hotplug_ctl_status (HotplugCtl *ctl, int argc, char **argv)
 {
   g_autoptr(GOptionContext) context = NULL;
+  int status;
   g_autoptr(GPtrArray) units = NULL;
   g_autoptr(GPtrArray) domains = NULL;
 
   context = hotplug_ctl_option_context (ctl, "status", NULL,
                                         _("Show every unit with its state, CPUs, memory and "
                                           "PCI devices, then the PCI domains."), TRUE);
-  if (!hotplug_ctl_parse_options (context, &argc, &argv))
-    return HOTPLUG_CTL_EXIT_USAGE;
-  if (argc > 1)
-    return hotplug_ctl_usage_error (context, _("too many arguments"));
+  if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 0, NULL)))
+    return status;
 
   if (!hotplug_ctl_connect (ctl))
     return HOTPLUG_CTL_EXIT_ERROR;

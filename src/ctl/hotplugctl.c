@@ -86,7 +86,8 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   /* Stop at the command: what follows is the command's to parse. */
   g_option_context_set_strict_posix (context, TRUE);
-  if (!hotplug_ctl_parse_options (context, &argc, &argv))
+  /* the command and its arguments follow: no limit here */
+  if (hotplug_ctl_parse_options (context, &argc, &argv, G_MAXINT, NULL) != 0)
     return HOTPLUG_CTL_EXIT_USAGE;
 
   if (version)
