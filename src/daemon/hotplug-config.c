@@ -26,6 +26,7 @@ struct _HotplugConfig
   gboolean        auto_add;
   gboolean        auto_remove_on_eject;
   gboolean        surprise_removal_hooks;
+  double          blockers_refresh;
 };
 
 HotplugConfig *
@@ -43,6 +44,7 @@ hotplug_config_new (void)
   config->auto_add = TRUE;
   config->auto_remove_on_eject = TRUE;
   config->surprise_removal_hooks = TRUE;
+  config->blockers_refresh = HOTPLUG_CONFIG_DEFAULT_BLOCKERS_REFRESH;
   return config;
 }
 
@@ -201,19 +203,29 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
         }
     }
 
+  if (g_key_file_has_group (kf, "blockers"))
+    {
+      static const char * const blockers_keys[] = { "refresh-interval", NULL };
+
+      if (!check_keys (kf, origin, "blockers", blockers_keys, error) ||
+          !parse_seconds (kf, origin, "blockers", "refresh-interval", TRUE, &config->blockers_refresh, error))
+        return NULL;
+    }
+
   groups = g_key_file_get_groups (kf, NULL);
   for (guint i = 0; groups[i]; i++)
     {
       const char *name;
       double t = -1;
 
-      if (g_str_equal (groups[i], "daemon") || g_str_equal (groups[i], "hooks"))
+      if (g_str_equal (groups[i], "daemon") || g_str_equal (groups[i], "hooks") ||
+          g_str_equal (groups[i], "blockers"))
         continue;
       if (!g_str_has_prefix (groups[i], "hook "))
         {
           /* a typo in a group name would silently drop its settings */
           g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                       "%s: [%s]: unknown group (expected [daemon], [hooks] or [hook NAME])",
+                       "%s: [%s]: unknown group (expected [daemon], [hooks], [blockers] or [hook NAME])",
                        origin, groups[i]);
           return NULL;
         }
@@ -345,4 +357,10 @@ void
 hotplug_config_set_auto_add (HotplugConfig *config, gboolean value)
 {
   config->auto_add = value;
+}
+
+double
+hotplug_config_get_blockers_refresh (HotplugConfig *config)
+{
+  return config->blockers_refresh;
 }

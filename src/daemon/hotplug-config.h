@@ -23,6 +23,11 @@ G_BEGIN_DECLS
  *   auto-remove-on-eject=BOOL  remove a board whose eject the firmware
  *                         requests (default true)
  *
+ *   [blockers]
+ *   refresh-interval=SECONDS  how often Unit.Blockers and Domain.Blockers
+ *                         are refreshed besides model, mount and swap
+ *                         changes (default 60; 0: only on those changes)
+ *
  * Seconds may have a fraction ("0.5").  Other groups belong to other parts
  * of the daemon and are left alone; an unknown key in a group read here is
  * an error, since a misspelt timeout would otherwise be silently ignored. */
@@ -33,6 +38,7 @@ G_BEGIN_DECLS
 #define HOTPLUG_CONFIG_DEFAULT_STEP_TIMEOUT 30.0
 #define HOTPLUG_CONFIG_DEFAULT_JOB_LINGER   60.0
 #define HOTPLUG_CONFIG_DEFAULT_ONLINE_TYPE  "online_movable"
+#define HOTPLUG_CONFIG_DEFAULT_BLOCKERS_REFRESH 60.0
 
 typedef struct _HotplugConfig HotplugConfig;
 
@@ -62,6 +68,8 @@ gboolean       hotplug_config_get_surprise_removal_hooks (HotplugConfig *config)
 void           hotplug_config_set_step_timeout (HotplugConfig *config, double seconds);
 void           hotplug_config_set_job_linger (HotplugConfig *config, double seconds);
 void           hotplug_config_set_auto_add (HotplugConfig *config, gboolean value);
+/* 0: no periodic refresh */
+double         hotplug_config_get_blockers_refresh (HotplugConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugConfig, hotplug_config_unref)
 

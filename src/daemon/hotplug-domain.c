@@ -83,6 +83,7 @@ hotplug_domain_new (const char *id)
   hotplug_dbus_domain_set_connection_state (iface,
                                             hotplug_enum_to_string (HOTPLUG_TYPE_CONNECTION_STATE, self->state));
   hotplug_dbus_domain_set_job (iface, "/");
+  hotplug_dbus_domain_set_blockers (iface, g_variant_new_array (G_VARIANT_TYPE ("(ssss)"), NULL, 0));
   return self;
 }
 
@@ -126,6 +127,16 @@ hotplug_domain_update (HotplugDomain *self, const char *const *slots, const char
     hotplug_dbus_domain_set_slots (iface, slots ? slots : empty);
   if (!strv_same (hotplug_dbus_domain_get_pci_devices (iface), pci_devices))
     hotplug_dbus_domain_set_pci_devices (iface, pci_devices ? pci_devices : empty);
+}
+
+void
+hotplug_domain_update_blockers (HotplugDomain *self, GVariant *blockers)
+{
+  GVariant *old = hotplug_dbus_domain_get_blockers (HOTPLUG_DBUS_DOMAIN (self));
+  g_autoptr(GVariant) sunk = g_variant_ref_sink (blockers);
+
+  if (old == NULL || !g_variant_equal (old, sunk))
+    hotplug_dbus_domain_set_blockers (HOTPLUG_DBUS_DOMAIN (self), sunk);
 }
 
 char *

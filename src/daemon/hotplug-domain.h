@@ -20,6 +20,11 @@ void                    hotplug_domain_update (HotplugDomain      *self,
                                                const char *const *slots,
                                                const char *const *pci_devices);
 
+/* Domain.Blockers (a(ssss)); announced only when it differs.  Written by
+ * the blockers watch alone. */
+void                    hotplug_domain_update_blockers (HotplugDomain *self,
+                                                        GVariant      *blockers);
+
 /* HOTPLUG_DBUS_DOMAIN_PATH "/" + the escaped id (0000 stays 0000). */
 char                   *hotplug_domain_object_path (const char *id);
 

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hotplug-blockers-watch.h"
 #include "hotplug-error.h"
 #include "hotplug-hooks.h"
 #include "hotplug-log.h"
@@ -24,6 +25,7 @@ struct _HotplugManager
   GHashTable               *objects; /* unit, domain or job (not ref'd) → GDBusObjectSkeleton */
   HotplugAuth              *auth;
   HotplugJobs              *jobs;
+  HotplugBlockersWatch     *blockers;
   char                     *config_path;
   guint                     owner_id;
   gboolean                  owns_name;
@@ -221,15 +223,17 @@ handle_list_devices (HotplugDbusManager *iface, GDBusMethodInvocation *invocatio
 
 typedef struct
 {
-  HotplugManager   *manager;
-  HotplugUnit      *unit;
-  HotplugOperation  op;
-  HotplugJobOptions options;
+  HotplugManager        *manager;
+  HotplugUnit           *unit;
+  HotplugOperation       op;
+  HotplugJobOptions      options;
+  GDBusMethodInvocation *invocation;   /* while the blockers are checked */
 } OperationCall;
 
 static void
 operation_call_free (OperationCall *call)
 {
+  g_clear_object (&call->invocation);
   g_object_unref (call->manager);
   g_object_unref (call->unit);
   g_free (call);
@@ -255,11 +259,49 @@ operation_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
 }
 
 static gboolean
+ask_polkit (OperationCall *call, GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GHashTable) details = NULL;
+  HotplugUnit *unit = call->unit;
+
+  details = hotplug_auth_details_new ("unit", hotplug_unit_get_id (unit),
+                                      "kind", hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (unit)), NULL);
+  return hotplug_auth_call (call->manager->auth, invocation, details, operation_authorized, call,
+                            (GDestroyNotify) operation_call_free);
+}
+
+static void
+on_blockers_checked (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  OperationCall *call = user_data;
+  g_autoptr(GDBusMethodInvocation) invocation = g_steal_pointer (&call->invocation);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) blockers = hotplug_blockers_watch_check_finish (HOTPLUG_BLOCKERS_WATCH (source), res,
+                                                                        &error);
+  g_autofree char *what = NULL;
+
+  if (blockers == NULL || blockers->len > 0)
+    {
+      what = blockers ? hotplug_blockers_describe (blockers) : NULL;
+      if (blockers)
+        hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (call->unit), NULL, NULL, NULL,
+                          "remove of %s refused, it is busy: %s", hotplug_unit_get_id (call->unit), what);
+      g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY,
+                                             blockers ? "%s is busy: %s (the force option removes it anyway)"
+                                                      : "cannot tell whether %s is busy: %s",
+                                             hotplug_unit_get_id (call->unit),
+                                             blockers ? what : error->message);
+      operation_call_free (call);
+      return;
+    }
+  ask_polkit (call, invocation);
+}
+
+static gboolean
 handle_operation (HotplugManager *self, HotplugUnit *unit, GDBusMethodInvocation *invocation,
                   GVariant *options, HotplugOperation op)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) details = NULL;
   OperationCall *call;
   HotplugJobOptions parsed;
 
@@ -277,10 +319,15 @@ handle_operation (HotplugManager *self, HotplugUnit *unit, GDBusMethodInvocation
   call->unit = g_object_ref (unit);
   call->op = op;
   call->options = parsed;
-  details = hotplug_auth_details_new ("unit", hotplug_unit_get_id (unit),
-                                      "kind", hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (unit)), NULL);
-  return hotplug_auth_call (self->auth, invocation, details, operation_authorized, call,
-                            (GDestroyNotify) operation_call_free);
+  /* what would break is part of what is asked: checked afresh (not the
+   * Blockers property, which may be a minute old), in a worker */
+  if (op == HOTPLUG_OPERATION_REMOVE && !parsed.force)
+    {
+      call->invocation = g_object_ref (invocation);
+      hotplug_blockers_watch_check_async (self->blockers, unit, on_blockers_checked, call);
+      return TRUE;
+    }
+  return ask_polkit (call, invocation);
 }
 
 static gboolean
@@ -403,6 +450,7 @@ hotplug_manager_load_config (HotplugManager *self, const char *path, GError **er
   if (config == NULL)
     return FALSE;
   hotplug_jobs_set_config (self->jobs, config);
+  hotplug_blockers_watch_set_interval (self->blockers, hotplug_config_get_blockers_refresh (config));
   return TRUE;
 }
 
@@ -474,6 +522,8 @@ on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_d
   /* what is offline at start-up stays so; what appears from now on is
    * the platform's to add */
   hotplug_jobs_set_platform_jobs (self->jobs, TRUE);
+  /* Blockers change from now on, as anything else */
+  hotplug_blockers_watch_start (self->blockers);
   g_signal_emit (self, signals[SIGNAL_NAME_ACQUIRED], 0);
 }
 
@@ -507,6 +557,7 @@ hotplug_manager_start (HotplugManager  *self,
   if (!hotplug_udev_start (self->udev, error))
     return FALSE;
   hotplug_platform_flush (self->platform);
+  hotplug_blockers_watch_prime (self->blockers);
   hotplug_dbus_manager_set_event_source (self->iface, hotplug_udev_get_group (self->udev));
 
   if (replace)
@@ -578,6 +629,7 @@ hotplug_manager_dispose (GObject *object)
   g_clear_object (&self->server);
   g_clear_object (&self->iface);
   g_clear_object (&self->jobs);
+  g_clear_object (&self->blockers);
   g_clear_object (&self->auth);
   g_clear_pointer (&self->config_path, g_free);
   g_clear_object (&self->platform);
@@ -622,6 +674,8 @@ hotplug_manager_new (HotplugPlatform *platform, HotplugUdev *udev)
   self->auth = hotplug_auth_new ();
   self->config_path = g_strdup (hotplug_config_default_path ());
   self->jobs = hotplug_jobs_new (platform, runner, config);
+  self->blockers = hotplug_blockers_watch_new (platform);
+  hotplug_blockers_watch_set_interval (self->blockers, hotplug_config_get_blockers_refresh (config));
   g_signal_connect (self->jobs, "job-added", G_CALLBACK (on_job_added), self);
   g_signal_connect (self->jobs, "job-removed", G_CALLBACK (on_job_removed), self);
   g_signal_connect (self->iface, "handle-list-hooks", G_CALLBACK (handle_list_hooks), self);

@@ -204,6 +204,16 @@ hotplug_unit_update_uint64 (HotplugUnit *self, const char *property, guint64 val
     g_object_set (self, property, value, NULL);
 }
 
+void
+hotplug_unit_update_blockers (HotplugUnit *self, GVariant *blockers)
+{
+  GVariant *old = hotplug_dbus_unit_get_blockers (HOTPLUG_DBUS_UNIT (self));
+  g_autoptr(GVariant) sunk = g_variant_ref_sink (blockers);
+
+  if (old == NULL || !g_variant_equal (old, sunk))
+    hotplug_dbus_unit_set_blockers (HOTPLUG_DBUS_UNIT (self), sunk);
+}
+
 char *
 hotplug_unit_object_path (const char *id)
 {

@@ -53,6 +53,11 @@ void             hotplug_unit_update_uint64 (HotplugUnit *self,
                                              const char  *property,
                                              guint64      value);
 
+/* Unit.Blockers (a(ssss)); announced only when it differs.  Written by
+ * the blockers watch alone (hotplug-blockers-watch.c). */
+void             hotplug_unit_update_blockers (HotplugUnit *self,
+                                               GVariant    *blockers);
+
 /* D-Bus object path of a unit id: HOTPLUG_DBUS_UNIT_PATH "/" followed by
  * the id escaped with g_dbus_escape_object_path() (every byte outside
  * [A-Za-z0-9] becomes _xx in hex: slot-3 → slot_2d3). */

@@ -13,6 +13,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import hotplugtest as ht  # noqa: E402
 
+from gi.repository import GLib  # noqa: E402
+
 # the machine the simulator runs (tests/integration/meson.build gives it)
 os.environ.setdefault('HOTPLUG_MACHINE', os.path.join(HERE, 'removable-memory.machine'))
 _spec = importlib.util.spec_from_file_location('operations', os.path.join(HERE, 'test-operations.py'))
@@ -47,7 +49,17 @@ class RemovableMemory(operations.Ops):
         mem = self.memory_unit()
         self.assertEqual((self.prop(mem, 'State'), self.prop(mem, 'MemoryBlocksOnline')), ('online', nblocks))
 
-        self.assertEqual(self.run_op(mem, 'remove'), ('succeeded', ''))
+        # all of it is the last online memory of the (simulated) system:
+        # busy, refused before any hook or block is touched, unless forced
+        with self.assertRaises(GLib.Error) as busy:
+            self.request(mem, 'remove')
+        self.assertEqual(ht.dbus_error_name(busy.exception), 'org.hotplugd.Hotplug1.Error.Busy')
+        self.assertIn('the last online memory of the system', busy.exception.message)
+        self.assertEqual(self.hook_log(), [])
+        self.assertEqual(self.prop(mem, 'MemoryBlocksOnline'), nblocks)
+        self.assertIn('the last online memory of the system', [b[2] for b in self.prop(mem, 'Blockers')])
+
+        self.assertEqual(self.run_op(mem, 'remove', force=True), ('succeeded', ''))
         self.assertEqual(self.hook_log(), [['pre-remove', mem, '10-any'], ['pre-remove', mem, '20-memory'],
                                            ['post-remove', mem, '10-any'], ['post-remove', mem, '20-memory']])
         for line in self.hook_lines():

@@ -308,14 +308,15 @@ class Success(Ops):
 
     def test_memory_remove_of_unmovable_base_memory_rolls_back(self):
         # the base memory's first block cannot be offlined (valid_zones none):
-        # the remove fails there, the blocks already offlined come back
+        # the remove fails there, the blocks already offlined come back.
+        # Its blockers say so beforehand: forced, to reach the kernel's refusal
         self.standard_hooks('memory', 'remove')
         self.start()
         mems = [ifaces[ht.UNIT_IFACE]['Id'] for ifaces in ht.managed_objects(self.conn).values()
                 if ht.UNIT_IFACE in ifaces and ifaces[ht.UNIT_IFACE]['Kind'] == 'memory']
         self.assertEqual(len(mems), 1, mems)
         mem = mems[0]
-        state, reason = self.run_op(mem, 'remove')
+        state, reason = self.run_op(mem, 'remove', force=True)
         self.assertEqual(state, 'failed')
         self.assertTrue(reason)
         self.assertEqual(self.prop(mem, 'MemoryBlocksOnline'), MACHINE.base_memory['MemoryBlocks'])

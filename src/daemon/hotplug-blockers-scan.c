@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "hotplug-blockers-private.h"
+#include "hotplug-util.h"
+
+/* One pass over /proc for every unit asked about: the mounts, swap areas,
+ * block device nodes held open, and process and IRQ affinities of the
+ * whole system, then each unit's share of them. */
+
+typedef struct
+{
+  dev_t  dev;
+  char  *point, *fstype, *source;
+} Mount;
+
+typedef struct
+{
+  dev_t     dev;
+  char     *file;
+  gboolean  is_file;   /* a swap file: dev is its filesystem's */
+} Swap;
+
+typedef struct
+{
+  dev_t    dev;
+  int      pid;
+  char    *process;    /* "PID COMM" */
+  char    *path;
+  GString *fds;
+} Open;
+
+typedef struct
+{
+  char   *process;
+  char   *list;
+  GArray *allowed;
+} Proc;
+
+typedef struct
+{
+  char   *name;        /* irq 24 */
+  char   *list;
+  char   *actions;     /* the handlers' names */
+  GArray *set;
+} Irq;
+
+typedef struct
+{
+  GPtrArray *mounts, *swaps, *opens, *procs, *irqs;
+} Sys;
+
+static void
+mount_free (Mount *m)
+{
+  g_free (m->point);
+  g_free (m->fstype);
+  g_free (m->source);
+  g_free (m);
+}
+
+static void
+swap_free (Swap *s)
+{
+  g_free (s->file);
+  g_free (s);
+}
+
+static void
+open_free (Open *o)
+{
+  g_free (o->process);
+  g_free (o->path);
+  g_string_free (o->fds, TRUE);
+  g_free (o);
+}
+
+static void
+proc_free (Proc *p)
+{
+  g_free (p->process);
+  g_free (p->list);
+  g_array_unref (p->allowed);
+  g_free (p);
+}
+
+static void
+irq_free (Irq *q)
+{
+  g_free (q->name);
+  g_free (q->list);
+  g_free (q->actions);
+  g_clear_pointer (&q->set, g_array_unref);
+  g_free (q);
+}
+
+static void
+sys_clear (Sys *s)
+{
+  g_clear_pointer (&s->mounts, g_ptr_array_unref);
+  g_clear_pointer (&s->swaps, g_ptr_array_unref);
+  g_clear_pointer (&s->opens, g_ptr_array_unref);
+  g_clear_pointer (&s->procs, g_ptr_array_unref);
+  g_clear_pointer (&s->irqs, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sys, sys_clear)
+
+/* --- the system -------------------------------------------------------- */
+
+static void
+read_mounts (Sys *s)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  s->mounts = g_ptr_array_new_with_free_func ((GDestroyNotify) mount_free);
+  if (!g_file_get_contents ("/proc/self/mountinfo", &text, NULL, NULL))
+    return;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      Mount *m = g_new0 (Mount, 1);
+      guint ma, mi;
+
+      if (!hotplug_blockers_parse_mountinfo_line (lines[i], &ma, &mi, &m->point, &m->fstype, &m->source))
+        {
+          g_free (m);
+          continue;
+        }
+      m->dev = makedev (ma, mi);
+      g_ptr_array_add (s->mounts, m);
+    }
+}
+
+static void
+read_swaps (Sys *s)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  s->swaps = g_ptr_array_new_with_free_func ((GDestroyNotify) swap_free);
+  if (!g_file_get_contents ("/proc/swaps", &text, NULL, NULL))
+    return;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autofree char *file = NULL;
+      g_autofree char *type = NULL;
+      struct stat st;
+      Swap *w;
+
+      if (!hotplug_blockers_parse_swaps_line (lines[i], &file, &type) || stat (file, &st) < 0)
+        continue;
+      w = g_new0 (Swap, 1);
+      w->is_file = !S_ISBLK (st.st_mode);
+      w->dev = w->is_file ? st.st_dev : st.st_rdev;
+      w->file = g_steal_pointer (&file);
+      g_ptr_array_add (s->swaps, w);
+    }
+}
+
+static char *
+process_name (int proc, const char *pid)
+{
+  g_autofree char *comm = NULL;
+  g_autofree char *rel = g_strdup_printf ("%s/comm", pid);
+
+  comm = hotplug_blockers_read_at (proc, rel);
+  return g_strdup_printf ("%s %s", pid, comm ? comm : "?");
+}
+
+/* Block device nodes a process holds: only links into /dev are stat'ed,
+ * so that a hung network or FUSE filesystem cannot stall the scan. */
+static void
+scan_fds (Sys *s, int proc, const char *pid)
+{
+  g_autofree char *rel = g_strdup_printf ("%s/fd", pid);
+  int dfd = openat (proc, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  g_autofree char *process = NULL;
+  DIR *d;
+  struct dirent *e;
+
+  if (dfd < 0)
+    return;
+  d = fdopendir (dfd);
+  if (d == NULL)
+    {
+      close (dfd);
+      return;
+    }
+  while ((e = readdir (d)))
+    {
+      char target[PATH_MAX];
+      ssize_t n;
+      struct stat st;
+      Open *o = NULL;
+
+      if (e->d_name[0] == '.')
+        continue;
+      n = readlinkat (dirfd (d), e->d_name, target, sizeof target - 1);
+      if (n < 5 || strncmp (target, "/dev/", 5) != 0)
+        continue;
+      target[n] = '\0';
+      if (fstatat (dirfd (d), e->d_name, &st, 0) < 0 || !S_ISBLK (st.st_mode))
+        continue;
+      /* one entry per process and device, listing its descriptors */
+      for (guint i = s->opens->len; i > 0 && o == NULL; i--)
+        {
+          Open *x = g_ptr_array_index (s->opens, i - 1);
+
+          if (x->pid != atoi (pid))
+            break;
+          if (x->dev == st.st_rdev)
+            o = x;
+        }
+      if (o == NULL)
+        {
+          if (process == NULL)
+            process = process_name (proc, pid);
+          o = g_new0 (Open, 1);
+          o->dev = st.st_rdev;
+          o->pid = atoi (pid);
+          o->process = g_strdup (process);
+          o->path = g_strdup (target);
+          o->fds = g_string_new ("fd ");
+          g_ptr_array_add (s->opens, o);
+        }
+      else
+        g_string_append_c (o->fds, ',');
+      g_string_append (o->fds, e->d_name);
+    }
+  closedir (d);
+}
+
+static void
+scan_affinity (Sys *s, int proc, const char *pid)
+{
+  g_autofree char *rel = g_strdup_printf ("%s/status", pid);
+  g_autofree char *status = NULL;
+  g_autoptr(GArray) allowed = NULL;
+  gboolean kthread;
+  Proc *p;
+
+  /* status is longer than the 4 KiB a sysfs attribute needs */
+  {
+    g_autofree char *path = g_strdup_printf ("/proc/%s", rel);
+
+    if (!g_file_get_contents (path, &status, NULL, NULL))
+      return;
+  }
+  allowed = hotplug_blockers_parse_status (status, &kthread);
+  /* the kernel moves its own per-CPU threads itself */
+  if (allowed == NULL || kthread)
+    return;
+  p = g_new0 (Proc, 1);
+  p->process = process_name (proc, pid);
+  p->list = hotplug_list_format_array (allowed);
+  p->allowed = g_steal_pointer (&allowed);
+  g_ptr_array_add (s->procs, p);
+}
+
+static void
+read_processes (Sys *s, gboolean fds, gboolean affinity)
+{
+  int proc;
+  DIR *d;
+  struct dirent *e;
+
+  s->opens = g_ptr_array_new_with_free_func ((GDestroyNotify) open_free);
+  s->procs = g_ptr_array_new_with_free_func ((GDestroyNotify) proc_free);
+  if (!fds && !affinity)
+    return;
+  proc = open ("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (proc < 0)
+    return;
+  d = fdopendir (proc);
+  if (d == NULL)
+    {
+      close (proc);
+      return;
+    }
+  while ((e = readdir (d)))
+    {
+      if (!g_ascii_isdigit (e->d_name[0]))
+        continue;
+      if (fds)
+        scan_fds (s, dirfd (d), e->d_name);
+      if (affinity)
+        scan_affinity (s, dirfd (d), e->d_name);
+    }
+  closedir (d);
+}
+
+static void
+read_irqs (Sys *s)
+{
+  g_autoptr(GDir) d = g_dir_open ("/proc/irq", 0, NULL);
+  const char *e;
+
+  s->irqs = g_ptr_array_new_with_free_func ((GDestroyNotify) irq_free);
+  while (d && (e = g_dir_read_name (d)))
+    {
+      g_autofree char *dir = g_build_filename ("/proc/irq", e, NULL);
+      g_autofree char *lpath = g_build_filename (dir, "smp_affinity_list", NULL);
+      g_autofree char *list = hotplug_blockers_read_file (lpath);
+      g_autoptr(GDir) h = NULL;
+      GString *actions = g_string_new (NULL);
+      const char *a;
+      Irq *q;
+
+      if (list == NULL || *list == '\0')
+        {
+          g_string_free (actions, TRUE);
+          continue;
+        }
+      /* a handler shows as a directory of its own */
+      h = g_dir_open (dir, 0, NULL);
+      while (h && (a = g_dir_read_name (h)))
+        {
+          g_autofree char *sub = g_build_filename (dir, a, NULL);
+
+          if (g_file_test (sub, G_FILE_TEST_IS_DIR))
+            g_string_append_printf (actions, "%s%s", actions->len ? "," : "", a);
+        }
+      q = g_new0 (Irq, 1);
+      q->name = g_strdup_printf ("irq %s", e);
+      q->set = hotplug_list_parse (list, NULL);
+      q->list = g_steal_pointer (&list);
+      q->actions = g_string_free (actions, FALSE);
+      g_ptr_array_add (s->irqs, q);
+    }
+}
+
+/* --- one unit's share ---------------------------------------------------- */
+
+static void
+add (GPtrArray *out, const char *kind, const char *object, const char *detail, const char *process)
+{
+  g_ptr_array_add (out, hotplug_blocker_new (kind, object, detail, process));
+}
+
+static const char *
+dev_label (HotplugBlockerDev *d, char *buf, gsize size)
+{
+  if (d->via)
+    snprintf (buf, size, "%s (holds %s)", d->name, d->via);
+  else
+    snprintf (buf, size, "%s", d->name);
+  return buf;
+}
+
+static void
+check_devices (Sys *s, HotplugBlockerFacts *f, GPtrArray *out)
+{
+  g_autoptr(HotplugBlockerDevs) devs = hotplug_blocker_devs_find ((const char * const *) f->pci_devices);
+  char label[256];
+
+  for (guint i = 0; i < devs->holders->len; i++)
+    g_ptr_array_add (out, g_steal_pointer (&devs->holders->pdata[i]));
+  for (guint i = 0; i < devs->netdevs->len; i++)
+    g_ptr_array_add (out, g_steal_pointer (&devs->netdevs->pdata[i]));
+  g_ptr_array_set_size (devs->holders, 0);
+  g_ptr_array_set_size (devs->netdevs, 0);
+
+  for (guint i = 0; i < s->mounts->len; i++)
+    {
+      Mount *m = g_ptr_array_index (s->mounts, i);
+      HotplugBlockerDev *d = g_hash_table_lookup (devs->by_dev, &m->dev);
+      g_autofree char *detail = NULL;
+
+      if (d == NULL)
+        continue;
+      detail = g_strdup_printf ("%s %s on %s", m->fstype, m->source, dev_label (d, label, sizeof label));
+      add (out, "mount", m->point, detail, "");
+    }
+  for (guint i = 0; i < s->swaps->len; i++)
+    {
+      Swap *w = g_ptr_array_index (s->swaps, i);
+      HotplugBlockerDev *d = g_hash_table_lookup (devs->by_dev, &w->dev);
+      g_autofree char *detail = NULL;
+
+      if (d == NULL)
+        continue;
+      detail = g_strdup_printf ("%s on %s", w->is_file ? "swap file" : "swap area",
+                                dev_label (d, label, sizeof label));
+      add (out, "swap", w->file, detail, "");
+    }
+  for (guint i = 0; i < s->opens->len; i++)
+    {
+      Open *o = g_ptr_array_index (s->opens, i);
+      HotplugBlockerDev *d = g_hash_table_lookup (devs->by_dev, &o->dev);
+      g_autofree char *detail = NULL;
+
+      if (d == NULL)
+        continue;
+      detail = g_strdup_printf ("%s on %s", o->fds->str, dev_label (d, label, sizeof label));
+      add (out, "open", o->path, detail, o->process);
+    }
+}
+
+static void
+check_cpus (Sys *s, HotplugBlockerFacts *f, GPtrArray *out)
+{
+  for (guint i = 0; i < s->procs->len; i++)
+    {
+      Proc *p = g_ptr_array_index (s->procs, i);
+      g_autofree char *object = NULL;
+      g_autofree char *detail = NULL;
+
+      if (!hotplug_blockers_set_within (p->allowed, f->cpus))
+        continue;
+      object = g_strdup_printf (p->allowed->len == 1 ? "cpu%s" : "cpus %s", p->list);
+      detail = g_strdup_printf ("may run only there (Cpus_allowed_list %s)", p->list);
+      add (out, "cpu-affinity", object, detail, p->process);
+    }
+  for (guint i = 0; i < s->irqs->len; i++)
+    {
+      Irq *q = g_ptr_array_index (s->irqs, i);
+      g_autofree char *detail = NULL;
+
+      if (!hotplug_blockers_set_within (q->set, f->cpus))
+        continue;
+      detail = g_strdup_printf ("smp_affinity_list %s%s%s", q->list, *q->actions ? ", " : "", q->actions);
+      add (out, "irq-affinity", q->name, detail, "");
+    }
+}
+
+/* Whether any online block outside @blocks exists: stops at the first. */
+static gboolean
+other_memory_online (GArray *blocks)
+{
+  g_autofree char *dir = hotplug_sysfs_path ("/sys/devices/system/memory");
+  g_autoptr(GHashTable) mine = g_hash_table_new (NULL, NULL);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *e;
+
+  for (guint i = 0; i < blocks->len; i++)
+    g_hash_table_add (mine, GUINT_TO_POINTER (g_array_index (blocks, guint, i) + 1));
+  while (d && (e = g_dir_read_name (d)))
+    {
+      guint64 n;
+      g_autofree char *state = NULL;
+      g_autofree char *path = NULL;
+
+      if (!g_str_has_prefix (e, "memory") ||
+          !g_ascii_string_to_unsigned (e + 6, 10, 0, G_MAXUINT - 1, &n, NULL) ||
+          g_hash_table_contains (mine, GUINT_TO_POINTER (n + 1)))
+        continue;
+      path = g_build_filename (dir, e, "state", NULL);
+      state = hotplug_blockers_read_file (path);
+      if (g_strcmp0 (state, "online") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+add_memory (GPtrArray *out, GArray *blocks, const char *detail)
+{
+  g_autofree char *list = NULL;
+  g_autofree char *object = NULL;
+
+  if (blocks->len == 0)
+    return;
+  list = hotplug_list_format_array (blocks);
+  object = g_strdup_printf (blocks->len == 1 ? "memory block %s" : "memory blocks %s", list);
+  add (out, "memory", object, detail, "");
+}
+
+static void
+check_memory (HotplugBlockerFacts *f, GPtrArray *out)
+{
+  g_autoptr(GArray) online = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) none = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) fixed = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GHashTable) zones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) g_array_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < f->blocks->len; i++)
+    {
+      guint n = g_array_index (f->blocks, guint, i);
+      g_autofree char *rel = g_strdup_printf ("/sys/devices/system/memory/memory%u", n);
+      g_autofree char *dir = hotplug_sysfs_path (rel);
+      int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      g_autofree char *state = dfd >= 0 ? hotplug_blockers_read_at (dfd, "state") : NULL;
+      g_autofree char *zone = NULL;
+      g_autofree char *removable = NULL;
+
+      if (g_strcmp0 (state, "online") == 0)
+        {
+          g_array_append_val (online, n);
+          zone = hotplug_blockers_read_at (dfd, "valid_zones");
+          removable = hotplug_blockers_read_at (dfd, "removable");
+        }
+      if (dfd >= 0)
+        close (dfd);
+      /* an attribute that cannot be read says nothing */
+      if (g_strcmp0 (zone, "none") == 0)
+        g_array_append_val (none, n);
+      else if (g_strcmp0 (removable, "0") == 0)
+        g_array_append_val (fixed, n);
+      else if (zone && *zone && strstr (zone, "Movable") == NULL)
+        {
+          GArray *a = g_hash_table_lookup (zones, zone);
+
+          if (a == NULL)
+            {
+              a = g_array_new (FALSE, FALSE, sizeof (guint));
+              g_hash_table_insert (zones, g_strdup (zone), a);
+            }
+          g_array_append_val (a, n);
+        }
+    }
+  add_memory (out, none, "valid_zones none: the kernel cannot take it offline");
+  add_memory (out, fixed, "removable 0: the kernel cannot take it offline");
+  g_hash_table_iter_init (&iter, zones);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_autofree char *detail = g_strdup_printf ("zone %s, not Movable: may hold kernel memory that "
+                                                 "cannot move", (char *) key);
+      add_memory (out, value, detail);
+    }
+  if (online->len > 0 && !other_memory_online (f->blocks))
+    add_memory (out, online, "the last online memory of the system");
+}
+
+/* --- entry points ------------------------------------------------------ */
+
+GPtrArray *
+hotplug_blockers_scan (GPtrArray *facts)
+{
+  g_auto(Sys) s = { 0 };
+  gboolean need_fds = FALSE, need_cpus = FALSE;
+  GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+
+  for (guint i = 0; i < facts->len; i++)
+    {
+      HotplugBlockerFacts *f = g_ptr_array_index (facts, i);
+
+      need_fds |= f->pci_devices[0] != NULL;
+      need_cpus |= f->cpus->len > 0;
+    }
+  read_mounts (&s);
+  read_swaps (&s);
+  read_processes (&s, need_fds, need_cpus);
+  if (need_cpus)
+    read_irqs (&s);
+  else
+    s.irqs = g_ptr_array_new ();
+
+  for (guint i = 0; i < facts->len; i++)
+    {
+      HotplugBlockerFacts *f = g_ptr_array_index (facts, i);
+      GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_free);
+
+      if (f->pci_devices[0])
+        check_devices (&s, f, out);
+      if (f->cpus->len)
+        check_cpus (&s, f, out);
+      if (f->blocks->len)
+        check_memory (f, out);
+      hotplug_blockers_sort (out);
+      g_ptr_array_add (result, out);
+    }
+  return result;
+}
+
+static void
+scan_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  g_task_return_pointer (task, hotplug_blockers_scan (task_data), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+hotplug_blockers_scan_async (GPtrArray *facts, GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, hotplug_blockers_scan_async);
+  g_task_set_task_data (task, facts, (GDestroyNotify) g_ptr_array_unref);
+  g_task_run_in_thread (task, scan_thread);
+}
+
+GPtrArray *
+hotplug_blockers_scan_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "hotplug-blockers-watch.h"
+#include "hotplug-log.h"
+#include "hotplug-util.h"
+
+#define TOPIC "blockers"
+/* model changes come in bursts: wait for the burst to end */
+#define COALESCE_MS 250
+
+struct _HotplugBlockersWatch
+{
+  GObject          parent_instance;
+
+  HotplugPlatform *platform;
+  GCancellable    *cancellable;
+  gboolean         started;
+  gboolean         running;   /* a full refresh is in the worker */
+  gboolean         dirty;     /* asked for while it ran */
+  guint            soon_id;
+  guint            interval_id;
+  double           interval;
+  int              fds[2];    /* /proc/self/mountinfo, /proc/swaps */
+  guint            fd_ids[2];
+  /* every scan has a number; a result older than the last one applied to
+   * an object is dropped (a Remove's check may overtake a refresh) */
+  guint64          serial;
+  GHashTable      *applied;   /* "unit/ID" or "domain/ID" → guint64 serial */
+};
+
+G_DEFINE_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, G_TYPE_OBJECT)
+
+/* --- facts -------------------------------------------------------------- */
+
+HotplugBlockerFacts *
+hotplug_blockers_facts_of_unit (HotplugUnit *unit)
+{
+  HotplugDbusUnit *iface = HOTPLUG_DBUS_UNIT (unit);
+  const char *ranges = hotplug_dbus_unit_get_memory_ranges (iface);
+  g_autoptr(GArray) blocks = ranges && *ranges ? hotplug_list_parse (ranges, NULL) : NULL;
+  g_autofree char *key = g_strconcat ("unit/", hotplug_unit_get_id (unit), NULL);
+
+  return hotplug_blocker_facts_new (key, hotplug_unit_get_cpu_list (unit), blocks,
+                                    hotplug_dbus_unit_get_pci_devices (iface));
+}
+
+HotplugBlockerFacts *
+hotplug_blockers_facts_of_domain (HotplugDomain *domain)
+{
+  g_autofree char *key = g_strconcat ("domain/", hotplug_domain_get_id (domain), NULL);
+
+  return hotplug_blocker_facts_new (key, NULL, NULL,
+                                    hotplug_dbus_domain_get_pci_devices (HOTPLUG_DBUS_DOMAIN (domain)));
+}
+
+/* --- applying results (main thread) -------------------------------------- */
+
+static void
+apply (HotplugBlockersWatch *self, guint64 serial, const char *key, GPtrArray *blockers)
+{
+  gpointer last = g_hash_table_lookup (self->applied, key);
+  HotplugUnit *unit;
+  HotplugDomain *domain;
+
+  if (last && *(guint64 *) last > serial)
+    return;
+  g_hash_table_replace (self->applied, g_strdup (key), g_memdup2 (&serial, sizeof serial));
+  if (g_str_has_prefix (key, "unit/") &&
+      (unit = hotplug_platform_lookup_unit (self->platform, key + strlen ("unit/"))))
+    hotplug_unit_update_blockers (unit, hotplug_blockers_to_variant (blockers));
+  else if (g_str_has_prefix (key, "domain/") &&
+           (domain = hotplug_platform_lookup_domain (self->platform, key + strlen ("domain/"))))
+    hotplug_domain_update_blockers (domain, hotplug_blockers_to_variant (blockers));
+}
+
+/* Not a reference: disposing the watch cancels its scans, and a cancelled
+ * scan's callback no longer looks at it. */
+typedef struct
+{
+  HotplugBlockersWatch *watch;
+  guint64               serial;
+  GPtrArray            *keys;   /* char *, in the order of the facts */
+} Scan;
+
+static void
+scan_free (Scan *scan)
+{
+  g_ptr_array_unref (scan->keys);
+  g_free (scan);
+}
+
+static Scan *
+scan_new (HotplugBlockersWatch *self, GPtrArray *facts)
+{
+  Scan *scan = g_new0 (Scan, 1);
+
+  scan->watch = self;
+  scan->serial = ++self->serial;
+  scan->keys = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < facts->len; i++)
+    g_ptr_array_add (scan->keys, g_strdup (((HotplugBlockerFacts *) g_ptr_array_index (facts, i))->id));
+  return scan;
+}
+
+static void
+scan_apply (Scan *scan, GPtrArray *results)
+{
+  for (guint i = 0; results && i < results->len && i < scan->keys->len; i++)
+    apply (scan->watch, scan->serial, g_ptr_array_index (scan->keys, i), g_ptr_array_index (results, i));
+}
+
+/* --- full refreshes ------------------------------------------------------ */
+
+static void schedule (HotplugBlockersWatch *self);
+
+static void
+on_refreshed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Scan *scan = user_data;
+  HotplugBlockersWatch *self = scan->watch;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = hotplug_blockers_scan_finish (res, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      scan_free (scan);
+      return;
+    }
+  self->running = FALSE;
+  if (results == NULL)
+    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, NULL,
+                      "cannot refresh the blockers: %s", error->message);
+  else
+    scan_apply (scan, results);
+  if (self->dirty)
+    schedule (self);
+  scan_free (scan);
+}
+
+static GPtrArray *
+all_facts (HotplugBlockersWatch *self)
+{
+  g_autoptr(GPtrArray) units = hotplug_platform_get_units (self->platform);
+  g_autoptr(GPtrArray) domains = hotplug_platform_get_domains (self->platform);
+  GPtrArray *facts = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_facts_free);
+
+  for (guint i = 0; i < units->len; i++)
+    g_ptr_array_add (facts, hotplug_blockers_facts_of_unit (g_ptr_array_index (units, i)));
+  for (guint i = 0; i < domains->len; i++)
+    g_ptr_array_add (facts, hotplug_blockers_facts_of_domain (g_ptr_array_index (domains, i)));
+  return facts;
+}
+
+static gboolean
+refresh_now (gpointer user_data)
+{
+  HotplugBlockersWatch *self = user_data;
+  GPtrArray *facts = all_facts (self);
+
+  self->soon_id = 0;
+  self->dirty = FALSE;
+  self->running = TRUE;
+  hotplug_blockers_scan_async (facts, self->cancellable, on_refreshed, scan_new (self, facts));
+  return G_SOURCE_REMOVE;
+}
+
+void
+hotplug_blockers_watch_prime (HotplugBlockersWatch *self)
+{
+  g_autoptr(GPtrArray) facts = all_facts (self);
+  g_autoptr(GPtrArray) results = hotplug_blockers_scan (facts);
+  Scan *scan = scan_new (self, facts);
+
+  scan_apply (scan, results);
+  scan_free (scan);
+}
+
+static void
+schedule (HotplugBlockersWatch *self)
+{
+  if (!self->started || self->running)
+    {
+      self->dirty = TRUE;
+      return;
+    }
+  if (self->soon_id == 0)
+    self->soon_id = g_timeout_add (COALESCE_MS, refresh_now, self);
+}
+
+void
+hotplug_blockers_watch_refresh (HotplugBlockersWatch *self)
+{
+  g_return_if_fail (HOTPLUG_IS_BLOCKERS_WATCH (self));
+  schedule (self);
+}
+
+static gboolean
+on_interval (gpointer user_data)
+{
+  schedule (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+arm_interval (HotplugBlockersWatch *self)
+{
+  g_clear_handle_id (&self->interval_id, g_source_remove);
+  if (self->started && self->interval > 0)
+    self->interval_id = g_timeout_add_full (G_PRIORITY_LOW, (guint) (self->interval * 1000), on_interval,
+                                            self, NULL);
+}
+
+void
+hotplug_blockers_watch_set_interval (HotplugBlockersWatch *self, double seconds)
+{
+  g_return_if_fail (HOTPLUG_IS_BLOCKERS_WATCH (self));
+  self->interval = seconds;
+  arm_interval (self);
+}
+
+/* The mount table and the swap areas announce changes themselves: poll()
+ * reports POLLPRI|POLLERR on their /proc files after each change. */
+static gboolean
+on_proc_changed (int fd, GIOCondition condition, gpointer user_data)
+{
+  schedule (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+hotplug_blockers_watch_start (HotplugBlockersWatch *self)
+{
+  const char *files[] = { "/proc/self/mountinfo", "/proc/swaps" };
+
+  g_return_if_fail (HOTPLUG_IS_BLOCKERS_WATCH (self));
+  if (self->started)
+    return;
+  self->started = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      self->fds[i] = open (files[i], O_RDONLY | O_CLOEXEC);
+      if (self->fds[i] >= 0)
+        self->fd_ids[i] = g_unix_fd_add (self->fds[i], G_IO_PRI | G_IO_ERR, on_proc_changed, self);
+    }
+  arm_interval (self);
+  schedule (self);
+}
+
+/* --- the model ----------------------------------------------------------- */
+
+static void
+on_model_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  schedule (user_data);
+}
+
+static void
+on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
+{
+  const char *const props[] = { "notify::pci-devices", "notify::cpus", "notify::memory-ranges",
+                                "notify::state", "notify::cpus-online", "notify::memory-blocks-online" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (props); i++)
+    g_signal_connect_object (unit, props[i], G_CALLBACK (on_model_changed), user_data, 0);
+  schedule (user_data);
+}
+
+static void
+on_domain_added (HotplugPlatform *platform, HotplugDomain *domain, gpointer user_data)
+{
+  g_signal_connect_object (domain, "notify::pci-devices", G_CALLBACK (on_model_changed), user_data, 0);
+  schedule (user_data);
+}
+
+static void
+on_unit_removed (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
+{
+  HotplugBlockersWatch *self = user_data;
+  g_autofree char *key = g_strconcat ("unit/", hotplug_unit_get_id (unit), NULL);
+
+  g_hash_table_remove (self->applied, key);
+}
+
+/* --- the check of a Remove ------------------------------------------------ */
+
+static void
+on_checked (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Scan *scan = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GPtrArray) results = hotplug_blockers_scan_finish (res, &error);
+
+  if (results == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  scan_apply (scan, results);
+  g_task_return_pointer (task, g_ptr_array_ref (g_ptr_array_index (results, 0)),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+hotplug_blockers_watch_check_async (HotplugBlockersWatch *self, HotplugUnit *unit,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, self->cancellable, callback, user_data);
+  GPtrArray *facts = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_facts_free);
+
+  g_task_set_source_tag (task, hotplug_blockers_watch_check_async);
+  g_ptr_array_add (facts, hotplug_blockers_facts_of_unit (unit));
+  g_task_set_task_data (task, scan_new (self, facts), (GDestroyNotify) scan_free);
+  hotplug_blockers_scan_async (facts, self->cancellable, on_checked, task);
+}
+
+GPtrArray *
+hotplug_blockers_watch_check_finish (HotplugBlockersWatch *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- object --------------------------------------------------------------- */
+
+static void
+hotplug_blockers_watch_dispose (GObject *object)
+{
+  HotplugBlockersWatch *self = HOTPLUG_BLOCKERS_WATCH (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->soon_id, g_source_remove);
+  g_clear_handle_id (&self->interval_id, g_source_remove);
+  for (guint i = 0; i < G_N_ELEMENTS (self->fds); i++)
+    {
+      g_clear_handle_id (&self->fd_ids[i], g_source_remove);
+      if (self->fds[i] >= 0)
+        close (self->fds[i]);
+      self->fds[i] = -1;
+    }
+  if (self->platform)
+    g_signal_handlers_disconnect_by_data (self->platform, self);
+  g_clear_object (&self->platform);
+  G_OBJECT_CLASS (hotplug_blockers_watch_parent_class)->dispose (object);
+}
+
+static void
+hotplug_blockers_watch_finalize (GObject *object)
+{
+  HotplugBlockersWatch *self = HOTPLUG_BLOCKERS_WATCH (object);
+
+  g_clear_object (&self->cancellable);
+  g_hash_table_unref (self->applied);
+  G_OBJECT_CLASS (hotplug_blockers_watch_parent_class)->finalize (object);
+}
+
+static void
+hotplug_blockers_watch_class_init (HotplugBlockersWatchClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = hotplug_blockers_watch_dispose;
+  G_OBJECT_CLASS (klass)->finalize = hotplug_blockers_watch_finalize;
+}
+
+static void
+hotplug_blockers_watch_init (HotplugBlockersWatch *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->applied = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->interval = 0;
+  self->fds[0] = self->fds[1] = -1;
+}
+
+HotplugBlockersWatch *
+hotplug_blockers_watch_new (HotplugPlatform *platform)
+{
+  HotplugBlockersWatch *self = g_object_new (HOTPLUG_TYPE_BLOCKERS_WATCH, NULL);
+  g_autoptr(GPtrArray) units = hotplug_platform_get_units (platform);
+  g_autoptr(GPtrArray) domains = hotplug_platform_get_domains (platform);
+
+  self->platform = g_object_ref (platform);
+  g_signal_connect (platform, "unit-added", G_CALLBACK (on_unit_added), self);
+  g_signal_connect (platform, "unit-removed", G_CALLBACK (on_unit_removed), self);
+  g_signal_connect (platform, "domain-added", G_CALLBACK (on_domain_added), self);
+  for (guint i = 0; i < units->len; i++)
+    on_unit_added (platform, g_ptr_array_index (units, i), self);
+  for (guint i = 0; i < domains->len; i++)
+    on_domain_added (platform, g_ptr_array_index (domains, i), self);
+  return self;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include "hotplug-blockers.h"
+#include "hotplug-platform.h"
+
+G_BEGIN_DECLS
+
+/* Keeps Unit.Blockers and Domain.Blockers current, and answers the fresh
+ * check a Remove needs; the only writer of those properties.
+ *
+ * When: a refresh of every unit and domain runs in a worker thread
+ * (hotplug_blockers_scan_async) shortly after the model changes (a unit's
+ * devices, CPUs, memory or state), when the kernel reports a change of the
+ * mount table or of the swap areas (/proc/self/mountinfo and /proc/swaps
+ * poll with POLLPRI/POLLERR), and every refresh-interval seconds for what
+ * nothing announces (a process opening a disk, pinning itself to a CPU, an
+ * interface going up).  Changes that come in bursts (a board's 16,384
+ * memory blocks) cost one refresh: requests are coalesced and one scan runs
+ * at a time.  Nothing runs before hotplug_blockers_watch_start() (the bus
+ * name is owned). */
+#define HOTPLUG_TYPE_BLOCKERS_WATCH (hotplug_blockers_watch_get_type ())
+G_DECLARE_FINAL_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, HOTPLUG, BLOCKERS_WATCH, GObject)
+
+HotplugBlockersWatch *hotplug_blockers_watch_new (HotplugPlatform *platform);
+
+/* Start-up, before the bus name is taken: every unit and domain gets its
+ * first Blockers at once (in the calling thread), so that clients see
+ * them complete from the start and no change is announced for them. */
+void       hotplug_blockers_watch_prime (HotplugBlockersWatch *self);
+void       hotplug_blockers_watch_start (HotplugBlockersWatch *self);
+/* Seconds between periodic refreshes; 0 turns them off. */
+void       hotplug_blockers_watch_set_interval (HotplugBlockersWatch *self,
+                                                double                seconds);
+/* Ask for a refresh soon. */
+void       hotplug_blockers_watch_refresh (HotplugBlockersWatch *self);
+
+/* Facts of a unit or a domain as the model shows them now. */
+HotplugBlockerFacts *hotplug_blockers_facts_of_unit (HotplugUnit *unit);
+HotplugBlockerFacts *hotplug_blockers_facts_of_domain (HotplugDomain *domain);
+
+/* A fresh scan of one unit, in a worker: the result also becomes its
+ * Blockers property.  Finish returns the GPtrArray of HotplugBlocker *. */
+void       hotplug_blockers_watch_check_async (HotplugBlockersWatch *self,
+                                               HotplugUnit          *unit,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+GPtrArray *hotplug_blockers_watch_check_finish (HotplugBlockersWatch *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+G_END_DECLS
