@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hotplug-blockers.h"
 #include "hotplug-enum-types.h"
 #include "hotplug-error.h"
 #include "hotplug-job.h"
@@ -457,6 +458,7 @@ typedef struct
 {
   char *path;   /* rooted */
   char *value;
+  char *flush;  /* blockers: a PCI device whose disks are flushed first */
 } WriteData;
 
 static void
@@ -464,6 +466,7 @@ write_data_free (WriteData *w)
 {
   g_free (w->path);
   g_free (w->value);
+  g_free (w->flush);
   g_free (w);
 }
 
@@ -473,6 +476,14 @@ write_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   WriteData *w = task_data;
   GError *error = NULL;
 
+  /* blockers: a disk is synced and its cache flushed before its device
+   * goes, forced or not; a flush that fails does not stop the removal
+   * (the device is going either way) but is said */
+  if (w->flush && !hotplug_blockers_flush_pci_device (w->flush, &error))
+    {
+      hotplug_warning ("job", "before removing %s: %s", w->flush, error->message);
+      g_clear_error (&error);
+    }
   if (hotplug_sysfs_write (w->path, w->value, &error))
     g_task_return_boolean (task, TRUE);
   else
@@ -595,6 +606,8 @@ run_kernel_step (HotplugJob *self, const HotplugStep *step)
   w = g_new0 (WriteData, 1);
   w->path = hotplug_sysfs_path (rel);
   w->value = g_strdup (value);
+  if (step->kind == HOTPLUG_STEP_PCI_REMOVE)   /* blockers: flush its disks */
+    w->flush = g_strdup (step->name);
   /* one write at a time per job: the next step starts from its result */
   task = g_task_new (NULL, NULL, on_write_done, g_object_ref (self));
   g_task_set_task_data (task, w, (GDestroyNotify) write_data_free);

@@ -17,6 +17,7 @@
 #include <gio/gio.h>
 
 #include "hotplug-sim-kernel.h"
+#include "hotplug-sim-storage.h"
 #include "hotplug-sim-uevent.h"
 #include "hotplug-util.h"
 
@@ -37,6 +38,7 @@ struct _HotplugSimKernel {
    * kernel's form back itself (see settle()) */
   const char        *acting_dir;
   const char        *acting_attr;
+  HotplugSimStorage *storage;    /* disks and interfaces of PCI devices */
 };
 
 G_DEFINE_TYPE (HotplugSimKernel, hotplug_sim_kernel, G_TYPE_OBJECT)
@@ -588,6 +590,8 @@ dev_create (HotplugSimKernel *self, HotplugSimDev *d)
     close (cur_dfd);
   cur_dfd = -1;
   cur_dir = NULL;
+  if (d->kind == HOTPLUG_SIM_DEV_PCI)
+    hotplug_sim_storage_create (self->storage, d);
   d->present = TRUE;
   if (watch)
     watch_dir (self, p, d, NULL);
@@ -620,6 +624,8 @@ dev_destroy (HotplugSimKernel *self, HotplugSimDev *d)
       char n[32];
       unlink_rel (self, d->fw->path, phys_name (d->fw, d, n));
     }
+  if (d->kind == HOTPLUG_SIM_DEV_PCI)
+    hotplug_sim_storage_destroy (self->storage, d);
   rm_rel (self, d->path);
 }
 
@@ -1535,9 +1541,12 @@ hotplug_sim_kernel_control (HotplugSimKernel *self, char **argv, GString *out, G
     }
   if (g_str_equal (verb, "fail"))
     return ctl_fail (self, argv, out, error);
+  if (hotplug_sim_storage_handles (verb))
+    return hotplug_sim_storage_control (self->storage, argv, out, error);
   if (!g_strv_contains ((const char * const[]) { "eject", "insert", "pull", "swap", NULL }, verb))
     return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                        "unknown verb '%s' (eject, insert, pull, swap, fail, delay, status)", verb), FALSE;
+                        "unknown verb '%s' (eject, insert, pull, swap, fail, delay, back, hold, link, status)",
+                        verb), FALSE;
   if (argv[1] && argv[2])
     return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s takes one UNIT", verb), FALSE;
   u = ctl_unit (self, argv[1], &cpu, error);
@@ -1654,6 +1663,7 @@ hotplug_sim_kernel_finalize (GObject *object)
     close (self->ifd);
   g_hash_table_unref (self->watches);
   g_clear_object (&self->uevent);
+  g_clear_pointer (&self->storage, hotplug_sim_storage_free);
   hotplug_sim_machine_free (self->m);
   g_free (self->root);
   g_free (self->sys);
@@ -1685,6 +1695,7 @@ hotplug_sim_kernel_new (HotplugSimMachine *machine, const char *root)
   self->m = machine;
   self->root = g_strdup (root);
   self->sys = g_build_filename (root, "sys", NULL);
+  self->storage = hotplug_sim_storage_new (machine, self->sys);
   self->uevent = hotplug_sim_uevent_new (root);
   self->delay_ms = machine->delay_ms;
   return self;

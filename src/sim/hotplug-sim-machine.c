@@ -246,6 +246,8 @@ dev_free (HotplugSimDev *dev)
   g_free (dev->path);
   g_free (dev->hid);
   g_free (dev->acpi_path);
+  g_free (dev->block);
+  g_free (dev->net);
   g_clear_pointer (&dev->phys, g_ptr_array_unref);
   g_free (dev);
 }
@@ -316,13 +318,70 @@ typedef struct {
   guint64   vendor, device, svendor, sdevice, klass, secondary;
   gboolean  has_secondary;
   gboolean  placed;
+  char     *block, *net;
+  guint64   partitions;
+  gboolean  net_up;
 } PciDesc;
 
 static void
 pci_desc_free (PciDesc *p)
 {
   g_free (p->group);
+  g_free (p->block);
+  g_free (p->net);
   g_free (p);
+}
+
+/* A kernel device name: lower-case letters first, then letters and digits. */
+static gboolean
+valid_dev_name (const char *name, gsize max)
+{
+  gsize n = strlen (name);
+
+  if (n == 0 || n > max || !g_ascii_islower (name[0]))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_islower (name[i]) && !g_ascii_isdigit (name[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* block=, partitions=, net=, net-state= of a [pci] group; @names holds
+ * every disk and interface name so far (each must be unique). */
+static gboolean
+parse_pci_storage (Desc *d, const char *g, PciDesc *pd, GHashTable *names, GError **error)
+{
+  g_autofree char *state = g_key_file_get_value (d->kf, g, "net-state", NULL);
+  gboolean has_partitions = FALSE;
+
+  pd->block = g_key_file_get_value (d->kf, g, "block", NULL);
+  pd->net = g_key_file_get_value (d->kf, g, "net", NULL);
+  if (!get_number (d, g, "partitions", FALSE, &has_partitions, 0, 15, &pd->partitions, error))
+    return FALSE;
+  if (pd->block && !valid_dev_name (g_strstrip (pd->block), 31))
+    return desc_error (d, error, g, "block", "'%s' is not a disk name such as vda or nvme0n1", pd->block);
+  if (pd->net && !valid_dev_name (g_strstrip (pd->net), 15))
+    return desc_error (d, error, g, "net", "'%s' is not an interface name such as eth0 (at most 15 "
+                       "letters and digits)", pd->net);
+  if (has_partitions && pd->block == NULL)
+    return desc_error (d, error, g, "partitions", "partitions need a disk (block=)");
+  if (state && pd->net == NULL)
+    return desc_error (d, error, g, "net-state", "net-state needs an interface (net=)");
+  if (state && !g_str_equal (g_strstrip (state), "up") && !g_str_equal (state, "down"))
+    return desc_error (d, error, g, "net-state", "'%s' is not up or down", state);
+  pd->net_up = g_strcmp0 (state, "up") == 0;
+  for (guint k = 0; k < 2; k++)
+    {
+      const char *name = k == 0 ? pd->block : pd->net;
+
+      if (name == NULL)
+        continue;
+      if (g_hash_table_contains (names, name))
+        return desc_error (d, error, g, k == 0 ? "block" : "net", "'%s' is already the name of %s", name,
+                           (char *) g_hash_table_lookup (names, name));
+      g_hash_table_insert (names, g_strdup (name), g_strdup (g));
+    }
+  return TRUE;
 }
 
 static const char * const unit_keys[] = {
@@ -560,6 +619,10 @@ pci_place (Parser *p, HotplugSimDev *parent, GPtrArray *pcis)
       dev->sdevice = pd->sdevice;
       dev->klass = pd->klass;
       dev->node = parent->node;
+      dev->block = g_strdup (pd->block);
+      dev->partitions = pd->partitions;
+      dev->net = g_strdup (pd->net);
+      dev->net_up = pd->net_up;
       if (pd->has_secondary)
         {
           dev->secondary = pd->secondary;
@@ -598,6 +661,7 @@ hotplug_sim_machine_load (const char *file, GError **error)
   g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GPtrArray) pcis = g_ptr_array_new_with_free_func ((GDestroyNotify) pci_desc_free);
   g_autoptr(GPtrArray) slots = g_ptr_array_new ();
+  g_autoptr(GHashTable) storage_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) e = NULL;
   g_autofree char *text = NULL;
@@ -692,7 +756,9 @@ hotplug_sim_machine_load (const char *file, GError **error)
       if (!parse_bdf (g + 4, &pd->domain, &pd->bus, &pd->devfn))
         return desc_error (d, error, g, NULL, "'%s' is not a PCI address such as 0000:41:00.0", g + 4), NULL;
       if (!check_keys (d, g, (const char * const[]) { "vendor", "device", "subsystem-vendor",
-                                                      "subsystem-device", "class", "secondary-bus", NULL }, error) ||
+                                                      "subsystem-device", "class", "secondary-bus",
+                                                      "block", "partitions", "net", "net-state", NULL }, error) ||
+          !parse_pci_storage (d, g, pd, storage_names, error) ||
           !get_number (d, g, "vendor", FALSE, NULL, 0x8086, 0xffff, &pd->vendor, error) ||
           !get_number (d, g, "device", FALSE, NULL, 0x0001, 0xffff, &pd->device, error) ||
           !get_number (d, g, "subsystem-vendor", FALSE, NULL, pd->vendor, 0xffff, &pd->svendor, error) ||

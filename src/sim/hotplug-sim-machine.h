@@ -53,6 +53,10 @@ struct _HotplugSimDev {
   guint           domain, bus, devfn;
   guint           vendor, device, svendor, sdevice, klass;
   int             secondary, subordinate;   /* -1 unless a bridge */
+  char           *block;      /* a disk below the device (vda), or NULL */
+  guint           partitions; /* of that disk */
+  char           *net;        /* a network interface below it (eth0), or NULL */
+  gboolean        net_up;     /* its initial state */
   int             wd;         /* inotify watch, -1 when none */
 };
 

@@ -107,6 +107,34 @@ test_slot_bus (void)
   run (t, 2, "10: [slot 1] key 'bus'", "no bridge");
 }
 static void
+test_storage_good (void)
+{
+  g_autofree char *t = g_strconcat (good, "block=vda\npartitions=2\nnet=eth0\nnet-state=up\n", NULL);
+  run (t, 0, NULL, NULL);
+}
+static void
+test_storage_bad_name (void)
+{
+  g_autofree char *t = g_strconcat (good, "block=Vda/x\n", NULL);
+  run (t, 2, "9: [pci 0000:10:00.0] key 'block'", "not a disk name");
+}
+static void
+test_storage_duplicate (void)
+{
+  g_autofree char *t = g_strconcat (good, "net=eth0\n[pci 0000:10:01.0]\nblock=eth0\n", NULL);
+  run (t, 2, "11: [pci 0000:10:01.0] key 'block'", "already the name of pci 0000:10:00.0");
+}
+static void
+test_storage_partitions (void)
+{
+  g_autofree char *t = g_strconcat (good, "partitions=2\n", NULL);
+  g_autofree char *u = g_strconcat (good, "block=vda\npartitions=16\n", NULL);
+  g_autofree char *v = g_strconcat (good, "net=eth0\nnet-state=sideways\n", NULL);
+  run (t, 2, "9: [pci 0000:10:00.0] key 'partitions'", "need a disk");
+  run (u, 2, "10: [pci 0000:10:00.0] key 'partitions'", NULL);
+  run (v, 2, "10: [pci 0000:10:00.0] key 'net-state'", "not up or down");
+}
+static void
 test_missing (void)
 {
   g_autofree char *exe = g_build_filename (g_getenv ("HOTPLUG_BUILD_DIR"), "src", "sim", "hotplug-sim", NULL);
@@ -135,5 +163,9 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/machine/orphan-device", test_orphan_device);
   g_test_add_func ("/sim/machine/slot-bus", test_slot_bus);
   g_test_add_func ("/sim/machine/missing", test_missing);
+  g_test_add_func ("/sim/machine/storage-good", test_storage_good);
+  g_test_add_func ("/sim/machine/storage-bad-name", test_storage_bad_name);
+  g_test_add_func ("/sim/machine/storage-duplicate", test_storage_duplicate);
+  g_test_add_func ("/sim/machine/storage-partitions", test_storage_partitions);
   return g_test_run ();
 }

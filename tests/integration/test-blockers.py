@@ -1,0 +1,283 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Busy devices are never pulled, on the simulated 'default' server: its
+disks are backed by real loop devices (hotplug-sim ctl back), so that a
+filesystem mounted, a device node held open, swap switched on or a device
+stacked on them is found by the daemon through the real /proc.  Each kind
+of blocker makes Remove answer Error.Busy naming it, with no job, no hook
+and nothing touched; force removes anyway; Blockers follows the system.
+
+CPU affinity is checked on the real kernel (tests/realkernel): real
+processes are pinned to real CPUs, which the simulated numbering does not
+share.  Needs root, losetup, mkfs.ext4, mkswap and swapon."""
+import contextlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import hotplugtest as ht  # noqa: E402
+
+from gi.repository import GLib  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location('operations', os.path.join(HERE, 'test-operations.py'))
+operations = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(operations)
+
+BUSY = 'org.hotplugd.Hotplug1.Error.Busy'
+DOMAIN0 = '/org/hotplugd/Hotplug1/domain/0000'
+# changes nothing announces (an open file, an interface going up) are
+# seen at the next periodic refresh
+CONF = '[blockers]\nrefresh-interval=0.5\n[daemon]\nauto-add=false\nsurprise-removal-hooks=false\n'
+
+
+# The simulator's umockdev preload answers ioctls on device nodes itself:
+# the tools that set up real loop devices, filesystems and swap run without
+# it (/sys stays the simulated one: it is mounted over the real one).
+REAL = {k: v for k, v in os.environ.items() if k != 'LD_PRELOAD'}
+
+
+def run(*cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, env=REAL, **kw).stdout.strip()
+
+
+def try_run(*cmd):
+    return subprocess.run(cmd, capture_output=True, text=True, env=REAL)
+
+
+def flush_count(dev):
+    """Flush requests the block device completed (/proc/diskstats)."""
+    name = os.path.basename(dev)
+    with open('/proc/diskstats') as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == name:
+                return int(fields[18]) if len(fields) > 18 else 0
+    raise AssertionError(f'{name} is not in /proc/diskstats')
+
+
+class Blockers(operations.Ops):
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest('needs root (loop devices, mount)')
+        for tool in ('losetup', 'mkfs.ext4', 'mount', 'umount'):
+            if shutil.which(tool) is None:
+                raise unittest.SkipTest(f'needs {tool}')
+        super().setUpClass()
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.mkdtemp(prefix='hotplug-blockers.')
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        conf = os.path.join(self.tmp, 'hotplugd.conf')
+        with open(conf, 'w') as f:
+            f.write(CONF)
+        self.daemon_args = ['--config', conf]
+        self.standard_hooks('slot', 'remove')
+        self.standard_hooks('memory', 'remove')
+
+    # --- loop devices --------------------------------------------------------
+
+    def loop(self, size_mb=64, backing=None):
+        """A loop device over a new file (or over `backing`), detached at cleanup."""
+        if backing is None:
+            backing = os.path.join(self.tmp, f'disk{len(os.listdir(self.tmp))}.img')
+            with open(backing, 'wb') as f:
+                f.truncate(size_mb << 20)
+        dev = run('losetup', '-f', '--show', backing)
+        self.addCleanup(try_run, 'losetup', '-d', dev)
+        return dev
+
+    def back(self, disk, dev):
+        ht.sim_ctl('back', disk, dev)
+        self.addCleanup(ht.sim_ctl, 'back', disk, 'none', check=False)
+
+    def mount(self, dev):
+        mnt = os.path.join(self.tmp, 'mnt dir')     # a space: mountinfo escapes it
+        os.makedirs(mnt, exist_ok=True)
+        run('mkfs.ext4', '-q', '-F', dev)
+        run('mount', dev, mnt)
+        self.addCleanup(try_run, 'umount', '-l', mnt)
+        return mnt
+
+    # --- the bus ---------------------------------------------------------------
+
+    def blockers(self, uid):
+        return [tuple(b) for b in self.prop(uid, 'Blockers')]
+
+    def domain_blockers(self):
+        v = ht.call(self.conn, DOMAIN0, 'org.freedesktop.DBus.Properties', 'Get',
+                    GLib.Variant('(ss)', (ht.DOMAIN_IFACE, 'Blockers')))[0]
+        return [tuple(b) for b in v]
+
+    def wait_blockers(self, uid, pred, what, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.blockers(uid)
+            if pred(got):
+                return got
+            time.sleep(0.05)
+        self.fail(f'{uid}: Blockers never {what}: {self.blockers(uid)}')
+
+    def assert_busy(self, uid, *names):
+        """Remove without force: Busy naming each of `names`, and nothing done."""
+        before = {p: self.prop(uid, p) for p in ('State', 'Job', 'LastJobEndTime', 'PciDevices',
+                                                 'MemoryBlocksOnline')}
+        with self.assertRaises(GLib.Error) as busy:
+            self.request(uid, 'remove')
+        self.assertEqual(ht.dbus_error_name(busy.exception), BUSY, busy.exception.message)
+        for n in names:
+            self.assertIn(n, busy.exception.message)
+        self.assertEqual(self.hook_log(), [])
+        self.assertEqual({p: self.prop(uid, p) for p in before}, before)
+        jobs = [i for i in ht.managed_objects(self.conn).values() if ht.JOB_IFACE in i]
+        self.assertEqual(jobs, [])
+        return busy.exception.message
+
+    # --- the tests ---------------------------------------------------------------
+
+    def test_idle_units_are_not_busy(self):
+        self.start()
+        for uid in ('slot-1', 'slot-3', 'slot-4', 'slot-5', 'sb1', 'iou0', 'cpu3'):
+            self.assertEqual(self.blockers(uid), [], uid)
+
+    def test_mount_on_disk(self):
+        self.start()
+        dev = self.loop()
+        self.back('nvme0n1', dev)
+        mnt = self.mount(dev)
+        got = self.wait_blockers('slot-3', lambda b: b, 'shows the mount')
+        self.assertIn(('mount', mnt, f'ext4 {dev} on nvme0n1', ''), got)
+        self.assertIn(('mount', mnt, f'ext4 {dev} on nvme0n1', ''), self.domain_blockers())
+        # the I/O unit holding the slot is busy as well
+        self.assertIn('mount', [b[0] for b in self.blockers('iou0')])
+        self.assert_busy('slot-3', mnt, 'nvme0n1')
+        self.assert_busy('iou0', mnt)
+        # hotplugctl show prints it, --json too
+        self.assertIn(mnt, ht.ctl('show', 'slot-3', check=True).stdout)
+        shown = json.loads(ht.ctl('--json', 'show', 'slot-3', check=True).stdout)
+        self.assertIn(mnt, json.dumps(shown))
+        # unmounted: the property follows (mountinfo announces it)
+        run('umount', mnt)
+        self.wait_blockers('slot-3', lambda b: b == [], 'empties after umount')
+
+    def test_mount_on_partition(self):
+        # a loop device stands for the partition itself: the kernel here
+        # may not scan partitions of loop devices
+        self.start()
+        disk, part = self.loop(), self.loop()
+        self.back('nvme2n1', disk)
+        self.back('nvme2n1p1', part)
+        mnt = self.mount(part)
+        got = self.wait_blockers('slot-5', lambda b: b, 'shows the mount')
+        self.assertIn(('mount', mnt, f'ext4 {part} on nvme2n1p1', ''), got)
+        self.assert_busy('slot-5', mnt, 'nvme2n1p1')
+
+    def test_open_device_node(self):
+        self.start()
+        dev = self.loop()
+        self.back('nvme1n1', dev)
+        with open(dev, 'rb') as node:
+            holder = subprocess.Popen(['sleep', '300'], stdin=node)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        got = self.wait_blockers('slot-3', lambda b: any(x[0] == 'open' for x in b), 'shows the open node')
+        self.assertIn(('open', dev, 'fd 0 on nvme1n1', f'{holder.pid} sleep'), got)
+        self.assert_busy('slot-3', dev, f'{holder.pid} sleep')
+        holder.kill()
+        holder.wait()
+        self.wait_blockers('slot-3', lambda b: b == [], 'empties when the process is gone')
+
+    def test_swap(self):
+        if shutil.which('swapon') is None or shutil.which('mkswap') is None:
+            self.skipTest('needs mkswap and swapon')
+        self.start()
+        dev = self.loop(size_mb=32)
+        self.back('nvme0n1', dev)
+        run('mkswap', dev)
+        r = try_run('swapon', dev)
+        if r.returncode != 0:
+            self.skipTest(f'swapon is not permitted here: {r.stderr.strip()}')
+        self.addCleanup(try_run, 'swapoff', dev)
+        got = self.wait_blockers('slot-3', lambda b: b, 'shows the swap area')
+        self.assertIn(('swap', dev, 'swap area on nvme0n1', ''), got)
+        self.assert_busy('slot-3', dev, 'swap')
+        run('swapoff', dev)
+        self.wait_blockers('slot-3', lambda b: b == [], 'empties after swapoff')
+
+    def test_holder(self):
+        # a loop device stacked on the disk's device, shown as its holder
+        # (as dm or md would be); a filesystem on the holder is a mount of it
+        self.start()
+        lower = self.loop()
+        upper = self.loop(backing=lower)
+        self.back('nvme0n1', lower)
+        ht.sim_ctl('hold', 'nvme0n1', upper)
+        self.addCleanup(ht.sim_ctl, 'hold', 'nvme0n1', 'none', check=False)
+        name = os.path.basename(upper)
+        got = self.wait_blockers('slot-3', lambda b: b, 'shows the holder')
+        self.assertIn(('holder', name, 'holds nvme0n1', ''), got)
+        mnt = self.mount(upper)
+        got = self.wait_blockers('slot-3', lambda b: any(x[0] == 'mount' for x in b), 'shows the mount')
+        self.assertIn(('mount', mnt, f'ext4 {upper} on {name} (holds nvme0n1)', ''), got)
+        self.assert_busy('slot-3', name, mnt)
+
+    def test_network_interface_up(self):
+        self.start()
+        ht.sim_ctl('link', 'ens4', 'up')
+        self.addCleanup(ht.sim_ctl, 'link', 'ens4', 'down', check=False)
+        got = self.wait_blockers('slot-4', lambda b: b, 'shows the interface')
+        self.assertIn(('netdev', 'ens4', 'up (operstate up)', ''), got)
+        self.assert_busy('slot-4', 'ens4')
+        ht.sim_ctl('link', 'ens4', 'down')
+        self.wait_blockers('slot-4', lambda b: b == [], 'empties when it is down')
+
+    def test_base_memory_not_movable(self):
+        self.start()
+        mem = [i[ht.UNIT_IFACE]['Id'] for i in ht.managed_objects(self.conn).values()
+               if ht.UNIT_IFACE in i and i[ht.UNIT_IFACE]['Kind'] == 'memory'][0]
+        blocks = ht.parse_list(self.prop(mem, 'MemoryRanges'))
+        states = [ht.read_sysfs(operations.MEM.format(b)) for b in blocks]
+        got = self.wait_blockers(mem, lambda b: b, 'shows the unmovable blocks')
+        details = ' '.join(b[2] for b in got)
+        self.assertIn('valid_zones none', details)
+        self.assertIn('not Movable', details)
+        self.assert_busy(mem, 'memory block', 'Normal')
+        self.assertEqual([ht.read_sysfs(operations.MEM.format(b)) for b in blocks], states)
+
+    def test_force_removes_a_busy_slot(self):
+        self.start()
+        dev = self.loop()
+        self.back('nvme0n1', dev)
+        mnt = self.mount(dev)
+        idle = self.loop()
+        self.back('nvme1n1', idle)
+        flushes = flush_count(idle)
+        self.wait_blockers('slot-3', lambda b: b, 'shows the mount')
+        self.addCleanup(self.restore_slot3)
+        self.assertEqual(self.run_op('slot-3', 'remove', force=True), ('succeeded', ''))
+        # the disk not in use was synced and flushed before its device went
+        self.assertNotIn('before removing', self.env.daemon.read_log())
+        self.assertGreater(flush_count(idle), flushes)
+        self.assertEqual(self.prop('slot-3', 'PciDevices'), [])
+        self.assertFalse(os.path.exists('/sys/bus/pci/devices/0000:83:00.0'))
+        # the filesystem itself is the administrator's: still mounted
+        self.assertTrue(os.path.ismount(mnt))
+        self.wait_blockers('slot-3', lambda b: b == [], 'empties once the disk is gone')
+
+    def restore_slot3(self):
+        with contextlib.suppress(Exception):
+            if self.prop('slot-3', 'State') != 'online':
+                self.assertEqual(self.run_op('slot-3', 'add')[0], 'succeeded')
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
