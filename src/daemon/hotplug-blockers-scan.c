@@ -58,6 +58,7 @@ typedef struct
 typedef struct
 {
   GPtrArray *mounts, *swaps, *opens, *procs, *irqs;
+  GArray    *everywhere;   /* the daemon's own CPUs: whoever may run on all of them is not pinned */
 } Sys;
 
 static void
@@ -112,6 +113,7 @@ sys_clear (Sys *s)
   g_clear_pointer (&s->opens, g_ptr_array_unref);
   g_clear_pointer (&s->procs, g_ptr_array_unref);
   g_clear_pointer (&s->irqs, g_ptr_array_unref);
+  g_clear_pointer (&s->everywhere, g_array_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sys, sys_clear)
 
@@ -259,8 +261,10 @@ scan_affinity (Sys *s, int proc, const char *pid)
       return;
   }
   allowed = hotplug_blockers_parse_status (status, &kthread);
-  /* the kernel moves its own per-CPU threads itself */
-  if (allowed == NULL || kthread)
+  /* the kernel moves its own per-CPU threads itself; a process that may
+   * run everywhere the daemon may is not pinned (under the simulator, the
+   * real CPUs every process may use are not the simulated ones) */
+  if (allowed == NULL || kthread || hotplug_blockers_set_within (s->everywhere, allowed))
     return;
   p = g_new0 (Proc, 1);
   p->process = process_name (proc, pid);
@@ -280,6 +284,14 @@ read_processes (Sys *s, gboolean fds, gboolean affinity)
   s->procs = g_ptr_array_new_with_free_func ((GDestroyNotify) proc_free);
   if (!fds && !affinity)
     return;
+  if (affinity)
+    {
+      g_autofree char *self = NULL;
+      gboolean kthread;
+
+      if (g_file_get_contents ("/proc/self/status", &self, NULL, NULL))
+        s->everywhere = hotplug_blockers_parse_status (self, &kthread);
+    }
   proc = open ("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (proc < 0)
     return;
@@ -428,7 +440,7 @@ check_cpus (Sys *s, HotplugBlockerFacts *f, GPtrArray *out)
       Irq *q = g_ptr_array_index (s->irqs, i);
       g_autofree char *detail = NULL;
 
-      if (!hotplug_blockers_set_within (q->set, f->cpus))
+      if (!hotplug_blockers_set_within (q->set, f->cpus) || hotplug_blockers_set_within (s->everywhere, q->set))
         continue;
       detail = g_strdup_printf ("smp_affinity_list %s%s%s", q->list, *q->actions ? ", " : "", q->actions);
       add (out, "irq-affinity", q->name, detail, "");
@@ -473,7 +485,7 @@ add_memory (GPtrArray *out, GArray *blocks, const char *detail)
   if (blocks->len == 0)
     return;
   list = hotplug_list_format_array (blocks);
-  object = g_strdup_printf (blocks->len == 1 ? "memory block %s" : "memory blocks %s", list);
+  object = g_strdup_printf (blocks->len == 1 ? "block %s" : "blocks %s", list);
   add (out, "memory", object, detail, "");
 }
 

@@ -173,11 +173,11 @@ test_memory (void)
   a = scan_one (all);
   text = hotplug_blockers_describe (a);
   g_test_message ("%s", text);
-  g_assert_nonnull (find (a, "memory", "memory block 0"));
-  g_assert_nonnull (find (a, "memory", "memory block 1"));
-  g_assert_nonnull (find (a, "memory", "memory blocks 2-5"));
+  g_assert_nonnull (find (a, "memory", "block 0"));
+  g_assert_nonnull (find (a, "memory", "block 1"));
+  g_assert_nonnull (find (a, "memory", "blocks 2-5"));
   /* block 8 is offline: blocks 0-7 are the last online memory */
-  g_assert_nonnull (find (a, "memory", "memory blocks 0-7"));
+  g_assert_nonnull (find (a, "memory", "blocks 0-7"));
   g_assert_cmpuint (a->len, ==, 4);
 
   /* Movable blocks with other memory online: nothing in the way */

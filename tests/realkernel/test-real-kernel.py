@@ -218,6 +218,111 @@ class RealKernel(unittest.TestCase):
         self.assertIn('events were lost', self.env.daemon.read_log())
 
 
+def root_disk():
+    """The block device of / and the disk it is on (a partition's parent)."""
+    with open('/proc/self/mountinfo') as f:
+        for line in f:
+            fields = line.split()
+            if fields[4] == '/':
+                devnum = fields[2]
+                break
+    real = os.path.realpath(f'/sys/dev/block/{devnum}')
+    name = os.path.basename(real)
+    if os.path.exists(os.path.join(real, 'partition')):
+        return name, os.path.basename(os.path.dirname(real))
+    return name, name
+
+
+def memory_states():
+    base = '/sys/devices/system/memory'
+    states = {}
+    for d in os.listdir(base):
+        if d.startswith('memory') and d[6:].isdigit():
+            with open(os.path.join(base, d, 'state')) as f:
+                states[d] = f.read().strip()
+    return states
+
+
+@unittest.skipIf(skip_reason(), skip_reason())
+class RealBlockers(unittest.TestCase):
+    """What would break on this machine, read only: memory and the root
+    disk are never touched; cpu1 is removed only with --force, and put
+    back online."""
+
+    def setUp(self):
+        conf = os.path.join(os.environ.get('TMPDIR', '/tmp'), f'hotplugd-real-{os.getpid()}.conf')
+        with open(conf, 'w') as f:
+            f.write('[blockers]\nrefresh-interval=0.5\n')
+        self.addCleanup(os.unlink, conf)
+        self.env = ht.Environment(polkit='allow', daemon_args=['--config', conf])
+        self.env.__enter__()
+        self.addCleanup(self.env.close)
+        self.addCleanup(restore_cpu1)
+        self.conn = ht.bus_connect()
+        self.addCleanup(self.conn.close_sync, None)
+
+    def prop(self, path, iface, name):
+        return ht.call(self.conn, path, 'org.freedesktop.DBus.Properties', 'Get',
+                       GLib.Variant('(ss)', (iface, name)))[0]
+
+    def remove(self, uid, **options):
+        opts = {k: GLib.Variant('b', v) for k, v in options.items()}
+        return ht.call(self.conn, ht.unit_path(uid), ht.UNIT_IFACE, 'Remove', GLib.Variant('(a{sv})', (opts,)))
+
+    def memory_unit(self):
+        ids = [i[ht.UNIT_IFACE]['Id'] for i in ht.managed_objects(self.conn).values()
+               if ht.UNIT_IFACE in i and i[ht.UNIT_IFACE]['Kind'] == 'memory']
+        if 'memory-node0' in ids:
+            return 'memory-node0'
+        self.assertTrue(ids, 'no memory unit on this machine')
+        return ids[0]
+
+    def test_memory_is_busy_and_untouched(self):
+        mem = self.memory_unit()
+        blockers = self.prop(ht.unit_path(mem), ht.UNIT_IFACE, 'Blockers')
+        self.assertTrue(blockers, f'{mem} shows no blockers')
+        self.assertEqual({b[0] for b in blockers}, {'memory'})
+        before = memory_states()
+        with self.assertRaises(GLib.Error) as busy:
+            self.remove(mem)
+        after = memory_states()
+        self.assertEqual(ht.dbus_error_name(busy.exception), 'org.hotplugd.Hotplug1.Error.Busy')
+        self.assertIn('memory block', busy.exception.message)
+        self.assertEqual(after, before, 'a memory block changed state')
+        self.assertEqual(self.prop(ht.unit_path(mem), ht.UNIT_IFACE, 'Job'), '/')
+        print(f'{mem}: {busy.exception.message[:300]}')
+
+    def test_pinned_process_makes_cpu1_busy(self):
+        sleeper = ht.subprocess.Popen(['taskset', '-c', '1', 'sleep', '300'])
+        self.addCleanup(sleeper.wait)
+        self.addCleanup(sleeper.kill)
+        mine = ('cpu-affinity', 'cpu1', 'may run only there (Cpus_allowed_list 1)', f'{sleeper.pid} sleep')
+        deadline = time.monotonic() + 10
+        blockers = []
+        while time.monotonic() < deadline and mine not in blockers:
+            blockers = [tuple(b) for b in self.prop(UNIT, ht.UNIT_IFACE, 'Blockers')]
+            time.sleep(0.05)
+        self.assertIn(mine, blockers)
+        with self.assertRaises(GLib.Error) as busy:
+            self.remove('cpu1')
+        self.assertEqual(ht.dbus_error_name(busy.exception), 'org.hotplugd.Hotplug1.Error.Busy')
+        self.assertIn(f'{sleeper.pid} sleep', busy.exception.message)
+        self.assertEqual(read_cpu1(), '1', 'cpu1 went offline although busy')
+        r = ht.ctl('remove', '--force', 'cpu1', timeout=60)
+        state = read_cpu1()
+        restore_cpu1()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(state, '0', 'cpu1 still online after remove --force')
+
+    def test_domain_0000_lists_the_root_disk(self):
+        part, disk = root_disk()
+        blockers = [tuple(b) for b in self.prop('/org/hotplugd/Hotplug1/domain/0000', ht.DOMAIN_IFACE, 'Blockers')]
+        mounts = [b for b in blockers if b[0] == 'mount' and b[1] == '/']
+        self.assertTrue(mounts, f'/ (on {part}) not among the blockers of domain 0000: {blockers}')
+        self.assertIn(f'on {part}', mounts[0][2])
+        print(f'domain 0000: / on {part} (disk {disk}); {len(blockers)} blockers')
+
+
 if __name__ == '__main__':
     r = skip_reason()
     if r:
