@@ -389,44 +389,49 @@ check_netdev (HotplugBlockerDevs *devs, const char *dir)
     up = g_strcmp0 (oper, "up") == 0;
   if (!up)
     return;
-  detail = g_strdup_printf ("up (operstate %s)", oper ? oper : "unknown");
+  detail = g_strdup_printf ("up, operstate %s", oper ? oper : "unknown");
   g_ptr_array_add (devs->netdevs, hotplug_blocker_new ("netdev", ifname, detail, ""));
 }
 
-/* sysfs device directories: real directories only (links lead out of the
- * device's subtree: driver, subsystem, firmware_node). */
-static void
-walk_device (HotplugBlockerDevs *devs, const char *dir, guint depth)
+static gboolean
+below_any (GPtrArray *tops, const char *path)
 {
+  for (guint i = 0; i < tops->len; i++)
+    {
+      const char *top = g_ptr_array_index (tops, i);
+      gsize n = strlen (top);
+
+      if (strncmp (path, top, n) == 0 && path[n] == '/')
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The disks, partitions and interfaces of the kernel's classes whose device
+ * lies below one of @tops.  The class directories find them whatever the
+ * layout in between (virtio0/block/vda, nvme/nvme0/nvme0n1 with no block
+ * directory at all, host0/target0:0:0/0:0:0:0/block/sda). */
+static void
+scan_class (HotplugBlockerDevs *devs, GPtrArray *tops, const char *class, gboolean block)
+{
+  g_autofree char *dir = hotplug_sysfs_path (class);
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
   const char *e;
 
-  if (d == NULL || depth > 6)
-    return;
-  while ((e = g_dir_read_name (d)))
+  while (d && (e = g_dir_read_name (d)))
     {
-      g_autofree char *sub = g_build_filename (dir, e, NULL);
-      struct stat st;
+      g_autofree char *link = g_build_filename (dir, e, NULL);
+      g_autofree char *real = realpath (link, NULL);
 
-      if (lstat (sub, &st) < 0 || !S_ISDIR (st.st_mode))
+      if (real == NULL || !below_any (tops, real))
         continue;
-      if (g_str_equal (e, "block") || g_str_equal (e, "net"))
+      if (block)
         {
-          g_autoptr(GDir) c = g_dir_open (sub, 0, NULL);
-          const char *n;
-
-          while (c && (n = g_dir_read_name (c)))
-            {
-              g_autofree char *item = g_build_filename (sub, n, NULL);
-
-              if (g_str_equal (e, "block"))
-                add_disk (devs, item, NULL, 0);
-              else
-                check_netdev (devs, item);
-            }
-          continue;
+          add_dev (devs, real, NULL);
+          add_holders (devs, real, e, 0);
         }
-      walk_device (devs, sub, depth + 1);
+      else
+        check_netdev (devs, real);
     }
 }
 
@@ -451,18 +456,11 @@ hotplug_blocker_devs_free (HotplugBlockerDevs *devs)
   g_free (devs);
 }
 
-static int
-cmp_str (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(char **) a, *(char **) b);
-}
-
 HotplugBlockerDevs *
 hotplug_blocker_devs_find (const char * const *pci_devices)
 {
   HotplugBlockerDevs *devs = g_new0 (HotplugBlockerDevs, 1);
   g_autoptr(GPtrArray) tops = g_ptr_array_new_with_free_func (g_free);
-  const char *last = NULL;
 
   devs->by_dev = g_hash_table_new (g_int64_hash, g_int64_equal);
   devs->list = g_ptr_array_new_with_free_func ((GDestroyNotify) dev_free);
@@ -479,16 +477,10 @@ hotplug_blocker_devs_find (const char * const *pci_devices)
       if (real)
         g_ptr_array_add (tops, real);
     }
-  /* a device below another one is walked with it */
-  g_ptr_array_sort (tops, cmp_str);
-  for (guint i = 0; i < tops->len; i++)
+  if (tops->len > 0)
     {
-      const char *top = g_ptr_array_index (tops, i);
-
-      if (last && g_str_has_prefix (top, last) && top[strlen (last)] == '/')
-        continue;
-      walk_device (devs, top, 0);
-      last = top;
+      scan_class (devs, tops, "/sys/class/block", TRUE);
+      scan_class (devs, tops, "/sys/class/net", FALSE);
     }
   return devs;
 }

@@ -205,34 +205,56 @@ root_device (guint *ma, guint *mi)
   return FALSE;
 }
 
+/* An NVMe drive laid out as the kernel does (no block directory between
+ * the controller and its namespace: only /sys/class/block finds it), with a
+ * partition held by a dm device, and a NIC with one interface up. */
 static void
 disk_fixture (HotplugFixture *fx, guint ma, guint mi)
 {
   g_autofree char *dev = g_strdup_printf ("%u:%u", ma, mi);
+  const char *ns = "/sys/devices/pci0000:40/0000:40:01.0/nvme/nvme0/xda";
+  const char *nic = "/sys/devices/pci0000:40/0000:40:02.0/net";
+  g_autofree char *nsdev = g_strconcat (ns, "/dev", NULL);
+  g_autofree char *part = g_strconcat (ns, "/xda1", NULL);
+  g_autofree char *partmark = g_strconcat (part, "/partition", NULL);
+  g_autofree char *partdev = g_strconcat (part, "/dev", NULL);
+  g_autofree char *holder = g_strconcat (part, "/holders/dm-7", NULL);
+  const char *ifs[][3] = { { "xeth0", "0x1003", "up" }, { "xeth1", "0x1002", "down" } };
 
   fx_root_bus (fx, "pci0000:40");
   fx_pci (fx, "/devices/pci0000:40/0000:40:01.0", 0x8086, 0x0a54, 0x010802, FALSE, 0, 0);
-  fx_write (fx, "/sys/devices/pci0000:40/0000:40:01.0/nvme/nvme0/nvme0n1/dev", dev);
-  fx_mkdir (fx, "/sys/devices/pci0000:40/0000:40:01.0/nvme/nvme0/block");
-  fx_write (fx, "/sys/devices/pci0000:40/0000:40:01.0/nvme/nvme0/block/xda/dev", dev);
-  fx_write (fx, "/sys/devices/pci0000:40/0000:40:01.0/nvme/nvme0/block/xda/xda1/partition", "1");
-  fx_write (fx, "/sys/devices/pci0000:40/0000:40:01.0/nvme/nvme0/block/xda/xda1/dev", "0:0");
+  fx_write (fx, "/sys/devices/pci0000:40/0000:40:01.0/nvme/nvme0/dev", "245:0");
+  fx_write (fx, nsdev, dev);
+  fx_write (fx, partmark, "1");
+  fx_write (fx, partdev, "0:0");
+  fx_link (fx, "/sys/class/block/xda", ns);
+  fx_link (fx, "/sys/class/block/xda1", part);
   fx_write (fx, "/sys/devices/virtual/block/dm-7/dev", "0:0");
   fx_link (fx, "/sys/class/block/dm-7", "/sys/devices/virtual/block/dm-7");
-  fx_mkdir (fx, "/sys/devices/pci0000:40/0000:40:01.0/nvme/nvme0/block/xda/xda1/holders");
-  fx_link (fx, "/sys/devices/pci0000:40/0000:40:01.0/nvme/nvme0/block/xda/xda1/holders/dm-7",
-           "/sys/devices/virtual/block/dm-7");
+  fx_link (fx, holder, "/sys/devices/virtual/block/dm-7");
+  /* a disk of another device: not ours */
+  fx_write (fx, "/sys/devices/pci0000:40/0000:40:03.0/block/xdz/dev", dev);
+  fx_link (fx, "/sys/class/block/xdz", "/sys/devices/pci0000:40/0000:40:03.0/block/xdz");
+
   fx_pci (fx, "/devices/pci0000:40/0000:40:02.0", 0x8086, 0x1533, 0x020000, FALSE, 0, 0);
-  fx_write (fx, "/sys/devices/pci0000:40/0000:40:02.0/net/xeth0/flags", "0x1003");
-  fx_write (fx, "/sys/devices/pci0000:40/0000:40:02.0/net/xeth0/operstate", "up");
-  fx_write (fx, "/sys/devices/pci0000:40/0000:40:02.0/net/xeth1/flags", "0x1002");
-  fx_write (fx, "/sys/devices/pci0000:40/0000:40:02.0/net/xeth1/operstate", "down");
+  for (guint i = 0; i < G_N_ELEMENTS (ifs); i++)
+    {
+      g_autofree char *dir = g_strdup_printf ("%s/%s", nic, ifs[i][0]);
+      g_autofree char *flags = g_strconcat (dir, "/flags", NULL);
+      g_autofree char *oper = g_strconcat (dir, "/operstate", NULL);
+      g_autofree char *cls = g_strdup_printf ("/sys/class/net/%s", ifs[i][0]);
+
+      fx_write (fx, flags, ifs[i][1]);
+      fx_write (fx, oper, ifs[i][2]);
+      fx_link (fx, cls, dir);
+    }
 }
 
 static void
 test_devices (void)
 {
   g_autoptr(HotplugFixture) fx = hotplug_fixture_new ();
+  /* 0000:40:03.0 is not a PCI device of the domain here, 0000:40:09.0 not there at all */
   const char *const pci[] = { "0000:40:01.0", "0000:40:02.0", "0000:40:09.0", NULL };
   g_autoptr(HotplugBlockerFacts) facts = NULL;
   g_autoptr(GPtrArray) found = NULL;
@@ -260,6 +282,7 @@ test_devices (void)
   g_assert_cmpstr (b->detail, ==, "holds xda1");
   g_assert_nonnull (find (found, "netdev", "xeth0"));
   g_assert_null (find (found, "netdev", "xeth1"));
+  g_assert_null (strstr (text, "xdz"));
   /* sorted: mount before holder before netdev */
   g_assert_cmpstr (((HotplugBlocker *) g_ptr_array_index (found, 0))->kind, ==, "mount");
 }
