@@ -6,6 +6,8 @@
 #include "hotplug-enum-types.h"
 #include "hotplug-error.h"
 #include "hotplug-job.h"
+#include "hotplug-journal.h"
+#include "hotplug-kernel.h"
 #include "hotplug-log.h"
 #include "hotplug-names.h"
 #include "hotplug-util.h"
@@ -60,6 +62,11 @@ struct _HotplugJob
   char              *end_reason;
   char              *failed_what; /* HOTPLUG_FAILED_HOOK */
   GPtrArray         *post_failures; /* char*: post-* hooks that failed */
+  char              *cancel_reason; /* NULL: "cancelled" */
+  const HotplugStep *unsettled;   /* written, not confirmed in time: settled before the undo */
+  char              *journal_dir; /* NULL: no journal (unit tests) */
+  HotplugJournal    *journal;
+  HotplugRecovery   *recovery;    /* a job taken over from a daemon that died */
 };
 
 enum { SIGNAL_FINISHED, SIGNAL_KERNEL_WRITE, N_SIGNALS };
@@ -125,13 +132,111 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
   return TRUE;
 }
 
-/* --- publishing --------------------------------------------------------- */
+/* --- journal ---------------------------------------------------------- */
 
 static HotplugDbusJob *
 iface (HotplugJob *self)
 {
   return HOTPLUG_DBUS_JOB (self);
 }
+
+
+/* Appends a record of KEY, GVariant * pairs (floating references are
+ * consumed), NULL-terminated.  A journal that cannot be written is logged:
+ * stopping an operation half-way would be worse than going on without. */
+static void
+journal_write (HotplugJob *self, const char *type, ...)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GError) error = NULL;
+  const char *key;
+  va_list ap;
+
+  va_start (ap, type);
+  while ((key = va_arg (ap, const char *)))
+    {
+      GVariant *value = va_arg (ap, GVariant *);
+
+      g_variant_builder_add (&b, "{sv}", key, value);
+    }
+  va_end (ap);
+  if (self->journal == NULL)
+    return;
+  if (!hotplug_journal_append (self->journal, type, g_variant_builder_end (&b), &error))
+    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
+                      "job %u: %s", self->id, error->message);
+}
+
+static const char *
+mode_name (Mode mode)
+{
+  return mode == MODE_RUN ? "run" : mode == MODE_ROLLBACK ? "rollback" : "failed";
+}
+
+static GVariant *
+steps_variant (GPtrArray *steps)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(suss)"));
+
+  for (guint i = 0; steps && i < steps->len; i++)
+    g_variant_builder_add_value (&b, hotplug_step_to_variant (g_ptr_array_index (steps, i)));
+  return g_variant_builder_end (&b);
+}
+
+static GVariant *
+strv_variant (GStrv v)
+{
+  return g_variant_new_strv ((const char *const *) v, -1);
+}
+
+/* The first record: everything a later start needs to finish or undo the
+ * job without this process. */
+static gboolean
+journal_begin (HotplugJob *self, GError **error)
+{
+  HotplugDbusJob *j = iface (self);
+  HotplugHookRequest *f = self->facts;
+
+  if (self->journal_dir == NULL || self->options.dry_run)
+    return TRUE;
+  self->journal = hotplug_journal_create (self->journal_dir, self->id, error);
+  if (self->journal == NULL)
+    return FALSE;
+  journal_write (self, "begin", "boot-id", g_variant_new_string (hotplug_journal_boot_id ()),
+                 "job", g_variant_new_uint32 (self->id),
+                 "unit", g_variant_new_string (hotplug_unit_get_id (self->unit)),
+                 "kind", g_variant_new_string (f->kind),
+                 "operation", g_variant_new_string (hotplug_operation_to_string (self->op)),
+                 "initiator", g_variant_new_string (hotplug_dbus_job_get_initiator (j)),
+                 "force", g_variant_new_boolean (self->options.force),
+                 "start-time", g_variant_new_int64 (hotplug_dbus_job_get_start_time (j)),
+                 "sysfs-path", g_variant_new_string (f->sysfs_path ? f->sysfs_path : ""),
+                 "cpus", g_variant_new_string (f->cpus ? f->cpus : ""),
+                 "memory-bytes", g_variant_new_uint64 (f->memory_bytes),
+                 "nodes", g_variant_new_string (f->nodes ? f->nodes : ""),
+                 "pci-devices", strv_variant (f->pci_devices),
+                 "surprise", g_variant_new_string (self->surprise_reason ? self->surprise_reason : ""),
+                 "steps", steps_variant (self->steps), NULL);
+  return TRUE;
+}
+
+static void
+journal_step (HotplugJob *self, guint index, const HotplugStep *step)
+{
+  if (self->journal)
+    journal_write (self, "step", "mode", g_variant_new_string (mode_name (self->mode)),
+                   "index", g_variant_new_uint32 (index), "step", hotplug_step_to_variant (step), NULL);
+}
+
+static void
+journal_step_done (HotplugJob *self, gboolean ok)
+{
+  if (self->journal)
+    journal_write (self, "step-done", "mode", g_variant_new_string (mode_name (self->mode)),
+                   "index", g_variant_new_uint32 (self->signal_index), "ok", g_variant_new_boolean (ok), NULL);
+}
+
+/* --- publishing --------------------------------------------------------- */
 
 static void
 set_phase (HotplugJob *self, const char *phase)
@@ -163,6 +268,7 @@ step_started (HotplugJob *self, const char *phase, guint index, const char *desc
 static void
 step_finished (HotplugJob *self, gboolean ok, const char *message)
 {
+  journal_step_done (self, ok);
   hotplug_dbus_job_emit_step_finished (iface (self), self->signal_index, ok, message ? message : "");
 }
 
@@ -178,6 +284,12 @@ finish (HotplugJob *self)
 
   self->mode = MODE_DONE;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->journal)
+    {
+      journal_write (self, "end", "state", g_variant_new_string (state), "reason", g_variant_new_string (reason),
+                     "unit-failed", g_variant_new_boolean (self->undo_failed), NULL);
+      hotplug_journal_close (g_steal_pointer (&self->journal), TRUE);
+    }
   /* the model's pending ownership pass first: the unit's state must be
    * the kernel's now, not after the job let go of it (a slot whose devices
    * this job removed would otherwise look like a surprise removal) */
@@ -225,6 +337,12 @@ end_with (HotplugJob *self, HotplugJobState state, const char *reason)
 static void
 run_failed_hooks (HotplugJob *self);
 
+static const char *
+cancel_reason (HotplugJob *self)
+{
+  return self->cancel_reason ? self->cancel_reason : "cancelled";
+}
+
 /* Something went wrong: undo, then the *-failed hooks.  WHAT (a hook or a
  * step) is HOTPLUG_FAILED_HOOK; it prefixes the reason unless the reason
  * already names it (PREFIX false). */
@@ -243,6 +361,9 @@ begin_failure_full (HotplugJob      *self,
   end_with (self, state, state == HOTPLUG_JOB_STATE_VETOED ? reason : full);
   g_free (self->failed_what);
   self->failed_what = g_strdup (what ? what : "");
+  journal_write (self, "rollback", "state", g_variant_new_string (hotplug_enum_to_string (HOTPLUG_TYPE_JOB_STATE, state)),
+                 "reason", g_variant_new_string (self->end_reason), "what", g_variant_new_string (self->failed_what),
+                 NULL);
 
   /* the undo of every kernel step done, latest first */
   self->undo = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
@@ -331,18 +452,30 @@ static void
 on_hook_progress (HotplugHookRunner        *runner,
                   const HotplugHookRequest *request,
                   const HotplugHookRecord  *record,
-                  gboolean                  finished,
+                  HotplugHookStage          stage,
                   gpointer                  user_data)
 {
   HotplugJob *self = HOTPLUG_JOB (user_data);
   g_autofree char *result = NULL;
   const char *word;
 
-  if (!finished)
+  if (stage == HOTPLUG_HOOK_STARTING)
     {
+      /* before it runs: a daemon that dies from here on counts it as run */
+      journal_write (self, "hook", "event", g_variant_new_string (request->event),
+                     "name", g_variant_new_string (record->name), NULL);
       hotplug_dbus_job_set_hook (iface (self), record->path);
       return;
     }
+  if (stage == HOTPLUG_HOOK_SPAWNED)
+    {
+      journal_write (self, "hook-pid", "event", g_variant_new_string (request->event),
+                     "name", g_variant_new_string (record->name), "pid", g_variant_new_int32 (record->pid), NULL);
+      return;
+    }
+  journal_write (self, "hook-end", "event", g_variant_new_string (request->event),
+                 "name", g_variant_new_string (record->name), "status", g_variant_new_int32 (record->exit_status),
+                 NULL);
   hotplug_dbus_job_set_hook (iface (self), "");
   if (record->timed_out)
     word = "timeout";
@@ -407,7 +540,7 @@ on_hooks_done (GObject *source, GAsyncResult *res, gpointer user_data)
         case HOTPLUG_HOOK_OUTCOME_CANCELLED:
           step_finished (self, FALSE, "cancelled");
           begin_failure (self, self->timed_out ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_CANCELLED,
-                         result->hook, self->timed_out ? "the job's time limit expired" : "cancelled");
+                         result->hook, self->timed_out ? "the job's time limit expired" : cancel_reason (self));
           return;
         default:
           {
@@ -447,37 +580,22 @@ run_hooks (HotplugJob *self, const char *event, gboolean dry_run)
     }
   else if (self->surprise_reason)
     req->failure_reason = g_strdup (self->surprise_reason);
+  if (self->recovery && self->recovery->ran)
+    {
+      GPtrArray *ran = g_hash_table_lookup (self->recovery->ran, event);
+
+      if (ran)
+        {
+          req->skip = g_new0 (char *, ran->len + 1);
+          for (guint i = 0; i < ran->len; i++)
+            req->skip[i] = g_strdup (g_ptr_array_index (ran, i));
+        }
+    }
   hotplug_hook_runner_run_async (self->runner, req, c, on_hook_progress, g_object_ref (self), g_object_unref,
                                  on_hooks_done, g_object_ref (self));
 }
 
 /* --- kernel steps ------------------------------------------------------- */
-
-typedef struct
-{
-  char *path;   /* rooted */
-  char *value;
-} WriteData;
-
-static void
-write_data_free (WriteData *w)
-{
-  g_free (w->path);
-  g_free (w->value);
-  g_free (w);
-}
-
-static void
-write_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  WriteData *w = task_data;
-  GError *error = NULL;
-
-  if (hotplug_sysfs_write (w->path, w->value, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
 
 static const HotplugStep *
 current_step (HotplugJob *self)
@@ -539,66 +657,44 @@ wait_timeout_ms (HotplugJob *self)
 }
 
 static void
-on_wait_done (GObject *source, GAsyncResult *res, gpointer user_data)
+on_kernel_written (const char *path, const char *value, gpointer user_data)
 {
-  g_autoptr(HotplugJob) self = HOTPLUG_JOB (user_data);
-  g_autoptr(GError) error = NULL;
-
-  hotplug_platform_wait_finish (HOTPLUG_PLATFORM (source), res, &error);
-  kernel_step_ended (self, error);
-}
-
-static gboolean
-step_predicate (HotplugPlatform *platform, gpointer data)
-{
-  return hotplug_operation_step_done (platform, data);
+  g_signal_emit (HOTPLUG_JOB (user_data), signals[SIGNAL_KERNEL_WRITE], 0, path, value);
 }
 
 static void
-wait_for_kernel (HotplugJob *self, const HotplugStep *step)
-{
-  hotplug_platform_wait_async (self->platform, step_predicate, hotplug_step_copy (step),
-                               (GDestroyNotify) hotplug_step_free, wait_timeout_ms (self), NULL,
-                               on_wait_done, g_object_ref (self));
-}
-
-static void
-on_write_done (GObject *source, GAsyncResult *res, gpointer user_data)
+on_kernel_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(HotplugJob) self = HOTPLUG_JOB (user_data);
   g_autoptr(GError) error = NULL;
-  WriteData *w = g_task_get_task_data (G_TASK (res));
+  gboolean written = FALSE;
 
-  if (!g_task_propagate_boolean (G_TASK (res), &error))
+  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, &written, &error) &&
+      written && g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_TIMEOUT) && self->mode == MODE_RUN)
     {
-      /* a write error fails the step at once */
-      kernel_step_ended (self, error);
-      return;
+      /* the kernel took the write but did not confirm it in time: the
+       * change may still land, so the step counts as possibly done and
+       * the rollback settles it first */
+      g_ptr_array_add (self->done, (gpointer) current_step (self));
+      self->unsettled = current_step (self);
     }
-  g_signal_emit (self, signals[SIGNAL_KERNEL_WRITE], 0, hotplug_sysfs_unroot (w->path), w->value);
-  wait_for_kernel (self, current_step (self));
+  kernel_step_ended (self, error);
 }
 
 static void
 run_kernel_step (HotplugJob *self, const HotplugStep *step)
 {
-  g_autofree char *rel = NULL;
-  const char *value = NULL;
-  g_autoptr(GTask) task = NULL;
-  WriteData *w;
-
-  if (!hotplug_step_get_write (step, &rel, &value))
+  if (self->mode == MODE_ROLLBACK && hotplug_kernel_step_holds (self->platform, step))
     {
-      wait_for_kernel (self, step);
+      /* nothing to write: the kernel already shows it (a step that never
+       * happened, or was put back by someone else) */
+      step_finished (self, TRUE, "already so");
+      self->undo_pos++;
+      job_next (self);
       return;
     }
-  w = g_new0 (WriteData, 1);
-  w->path = hotplug_sysfs_path (rel);
-  w->value = g_strdup (value);
-  /* one write at a time per job: the next step starts from its result */
-  task = g_task_new (NULL, NULL, on_write_done, g_object_ref (self));
-  g_task_set_task_data (task, w, (GDestroyNotify) write_data_free);
-  g_task_run_in_thread (task, write_thread);
+  hotplug_kernel_run_async (self->platform, step, wait_timeout_ms (self), on_kernel_written, NULL,
+                            on_kernel_done, g_object_ref (self));
 }
 
 /* --- the engine ------------------------------------------------------- */
@@ -631,11 +727,44 @@ run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean
       job_next (self);
       return;
     }
+  journal_step (self, index, step);
   step_started (self, phase, index, desc);
   if (step->kind == HOTPLUG_STEP_RUN_HOOKS)
     run_hooks (self, step->name, dry_run);
   else
     run_kernel_step (self, step);
+}
+
+static void
+on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(HotplugJob) self = HOTPLUG_JOB (user_data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *desc = hotplug_step_describe (self->unsettled);
+
+  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error))
+    {
+      /* its undo still runs where it is needed; whether the change lands
+       * later nobody can tell: the unit needs the administrator */
+      self->undo_failed = TRUE;
+      g_free (self->undo_error);
+      self->undo_error = g_strdup_printf ("the kernel never confirmed “%s”: its state is unknown", desc);
+    }
+  self->unsettled = NULL;
+  job_next (self);
+}
+
+/* Waits, once more as long as a step may take, for a step whose write the
+ * kernel took without confirming it in time, so that the rollback undoes
+ * what really happened, not what had happened by the timeout. */
+static void
+settle (HotplugJob *self)
+{
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit), "rollback", NULL, NULL,
+                    "job %u: waiting for the kernel to settle before the undo", self->id);
+  hotplug_kernel_wait_async (self->platform, self->unsettled,
+                             (guint) (hotplug_config_get_step_timeout (self->config) * 1000.0),
+                             on_settled, g_object_ref (self));
 }
 
 static char *
@@ -681,6 +810,8 @@ job_next (HotplugJob *self)
             reason = dry_run_summary (self);
           else if (self->surprise_reason)
             reason = g_strdup (self->surprise_reason);
+          else if (self->recovery)
+            reason = g_strdup (self->recovery->reason);
           else if (self->post_failures->len)
             {
               g_ptr_array_add (self->post_failures, NULL);
@@ -702,13 +833,18 @@ job_next (HotplugJob *self)
 
           begin_failure (self, self->timed_out ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_CANCELLED,
                          NULL, self->timed_out ? "the job's time limit expired before it could "
-                                                 "finish" : "cancelled");
+                                                 "finish" : cancel_reason (self));
           return;
         }
       run_step (self, step, hotplug_operation_step_phase (self->op, step), self->options.dry_run);
       return;
 
     case MODE_ROLLBACK:
+      if (self->unsettled)
+        {
+          settle (self);
+          return;
+        }
       if (self->undo_pos < self->undo->len)
         {
           run_step (self, g_ptr_array_index (self->undo, self->undo_pos), "rollback", FALSE);
@@ -756,9 +892,38 @@ on_job_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+start_recovery (HotplugJob *self)
+{
+  HotplugRecovery *r = self->recovery;
+  g_autoptr(GError) error = NULL;
+
+  self->journal = hotplug_journal_open (r->journal_path, r->valid_length, &error);
+  if (self->journal == NULL)
+    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
+                      "job %u: %s", self->id, error->message);
+  journal_write (self, "recovery", "job", g_variant_new_uint32 (self->id), NULL);
+  hotplug_hook_request_free (self->facts);
+  self->facts = g_steal_pointer (&r->facts);
+  if (r->forward)
+    {
+      self->steps = g_steal_pointer (&r->steps);
+      update_progress (self);
+      job_next (self);
+      return;
+    }
+  self->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
+  for (guint i = 0; i < r->steps->len; i++)
+    g_ptr_array_add (self->done, g_ptr_array_index (r->steps, i));
+  self->unsettled = r->unsettled;
+  begin_failure_full (self, r->state, r->failed_what, r->reason, FALSE);
+}
+
 void
 hotplug_job_start (HotplugJob *self)
 {
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (self->mode == MODE_IDLE);
 
   self->mode = MODE_RUN;
@@ -768,6 +933,11 @@ hotplug_job_start (HotplugJob *self)
                     hotplug_operation_to_string (self->op), NULL, NULL, "job %u: %s %s (by %s)%s",
                     self->id, hotplug_operation_to_string (self->op), hotplug_unit_get_id (self->unit),
                     hotplug_dbus_job_get_initiator (iface (self)), self->options.dry_run ? ", dry run" : "");
+  if (self->recovery)
+    {
+      start_recovery (self);
+      return;
+    }
   self->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
   if (self->noop_reason)
     {
@@ -787,6 +957,13 @@ hotplug_job_start (HotplugJob *self)
       self->steps = hotplug_operation_plan (self->platform, self->unit, self->op,
                                             hotplug_config_get_memory_online_type (self->config));
     }
+  if (!journal_begin (self, &error))
+    {
+      /* no step without its record: a daemon that died could not undo it */
+      end_with (self, HOTPLUG_JOB_STATE_FAILED, error->message);
+      finish (self);
+      return;
+    }
   if (self->options.timeout_s)
     {
       self->deadline = g_get_monotonic_time () + (gint64) self->options.timeout_s * G_USEC_PER_SEC;
@@ -799,6 +976,12 @@ hotplug_job_start (HotplugJob *self)
 gboolean
 hotplug_job_cancel (HotplugJob *self, GError **error)
 {
+  return hotplug_job_cancel_with_reason (self, NULL, error);
+}
+
+gboolean
+hotplug_job_cancel_with_reason (HotplugJob *self, const char *reason, GError **error)
+{
   if (self->mode == MODE_DONE)
     {
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "job %u has already ended (%s)", self->id,
@@ -808,6 +991,8 @@ hotplug_job_cancel (HotplugJob *self, GError **error)
   if (self->mode == MODE_ROLLBACK || self->mode == MODE_FAILED)
     return TRUE; /* already on its way back */
   self->cancel_requested = TRUE;
+  if (reason && self->cancel_reason == NULL)
+    self->cancel_reason = g_strdup (reason);
   g_cancellable_cancel (self->cancellable);
   hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
                     "job %u: cancel requested", self->id);
@@ -821,6 +1006,44 @@ hotplug_job_set_noop (HotplugJob *self, const char *reason)
 {
   g_free (self->noop_reason);
   self->noop_reason = g_strdup (reason);
+}
+
+void
+hotplug_job_set_journal_dir (HotplugJob *self, const char *dir)
+{
+  g_free (self->journal_dir);
+  self->journal_dir = g_strdup (dir);
+}
+
+void
+hotplug_job_set_recovery (HotplugJob *self, HotplugRecovery *recovery)
+{
+  g_clear_pointer (&self->recovery, hotplug_recovery_free);
+  self->recovery = recovery;
+}
+
+gboolean
+hotplug_job_get_unit_failed (HotplugJob *self)
+{
+  return self->mode == MODE_DONE && self->undo_failed;
+}
+
+void
+hotplug_recovery_free (HotplugRecovery *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->journal_path);
+  g_free (r->unit);
+  g_free (r->kind);
+  g_clear_pointer (&r->steps, g_ptr_array_unref);
+  g_clear_pointer (&r->unsettled, hotplug_step_free);
+  g_clear_pointer (&r->ran, g_hash_table_unref);
+  g_free (r->reason);
+  g_free (r->failed_what);
+  g_clear_pointer (&r->facts, hotplug_hook_request_free);
+  g_clear_pointer (&r->leftovers, g_array_unref);
+  g_free (r);
 }
 
 void
@@ -888,6 +1111,13 @@ hotplug_job_finalize (GObject *object)
   g_free (self->end_reason);
   g_free (self->failed_what);
   g_clear_pointer (&self->post_failures, g_ptr_array_unref);
+  g_free (self->journal_dir);
+  g_free (self->cancel_reason);
+  if (self->journal)
+    hotplug_journal_close (self->journal, FALSE);
+  /* done borrows the recovery's steps */
+  g_clear_pointer (&self->done, g_ptr_array_unref);
+  g_clear_pointer (&self->recovery, hotplug_recovery_free);
   G_OBJECT_CLASS (hotplug_job_parent_class)->finalize (object);
 }
 

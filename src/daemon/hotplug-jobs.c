@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "hotplug-error.h"
+#include "hotplug-enum-types.h"
 #include "hotplug-jobs.h"
+#include "hotplug-journal.h"
+#include "hotplug-recovery.h"
 #include "hotplug-log.h"
 #include "hotplug-names.h"
+#include "hotplug-util.h"
 
 #define TOPIC "job"
 /* A new board or CPU is announced as its devices arrive one event at a
@@ -22,9 +28,12 @@ struct _HotplugJobs
   GHashTable        *linger;     /* HotplugJob → source id */
   guint              next_id;
   gboolean           platform_jobs;
+  char              *state_dir;   /* NULL: nothing kept on disk */
+  char              *journal_dir;
+  GHashTable        *failed;      /* unit id → reason: left failed, from the state directory */
 };
 
-enum { SIGNAL_JOB_ADDED, SIGNAL_JOB_REMOVED, SIGNAL_KERNEL_WRITE, N_SIGNALS };
+enum { SIGNAL_JOB_ADDED, SIGNAL_JOB_REMOVED, SIGNAL_KERNEL_WRITE, SIGNAL_IDLE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (HotplugJobs, hotplug_jobs, G_TYPE_OBJECT)
@@ -92,13 +101,61 @@ on_linger_over (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A unit left failed stays failed across restarts until a job on it
+ * (not a dry run) ends with the unit repaired. */
+static void
+remember_failed (HotplugJobs *self, HotplugJob *job)
+{
+  HotplugDbusJob *j = HOTPLUG_DBUS_JOB (job);
+  const char *unit = hotplug_unit_get_id (hotplug_job_get_unit (job));
+  gboolean failed = hotplug_job_get_unit_failed (job);
+  g_autoptr(GError) error = NULL;
+
+  if (self->state_dir == NULL || hotplug_dbus_job_get_dry_run (j))
+    return;
+  if (!failed && !g_hash_table_contains (self->failed, unit))
+    return;
+  if (failed)
+    g_hash_table_insert (self->failed, g_strdup (unit), g_strdup (hotplug_dbus_job_get_reason (j)));
+  else
+    g_hash_table_remove (self->failed, unit);
+  if (!hotplug_failed_units_set (self->state_dir, unit, failed ? hotplug_dbus_job_get_reason (j) : NULL, &error))
+    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, unit, NULL, NULL, NULL, "%s", error->message);
+}
+
 static void
 on_job_finished (HotplugJob *job, HotplugJobs *self)
 {
   double linger = hotplug_config_get_job_linger (self->config);
   guint ms = (guint) (linger * 1000.0);
 
+  remember_failed (self, job);
   g_hash_table_insert (self->linger, job, GUINT_TO_POINTER (g_timeout_add (ms, on_linger_over, job)));
+  if (!hotplug_jobs_any_running (self))
+    g_signal_emit (self, signals[SIGNAL_IDLE], 0);
+}
+
+gboolean
+hotplug_jobs_any_running (HotplugJobs *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->jobs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (hotplug_job_is_running (value))
+      return TRUE;
+  return FALSE;
+}
+
+void
+hotplug_jobs_cancel_all (HotplugJobs *self, const char *reason)
+{
+  g_autoptr(GPtrArray) all = hotplug_jobs_get_all (self);
+
+  for (guint i = 0; i < all->len; i++)
+    if (hotplug_job_is_running (g_ptr_array_index (all, i)))
+      hotplug_job_cancel_with_reason (g_ptr_array_index (all, i), reason, NULL);
 }
 
 static void
@@ -121,6 +178,7 @@ create_job (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, const Hot
   HotplugJob *job = hotplug_job_new (++self->next_id, unit, op, options, initiator, self->platform,
                                      self->runner, self->config);
 
+  hotplug_job_set_journal_dir (job, self->journal_dir);
   if (noop)
     hotplug_job_set_noop (job, noop);
   if (surprise)
@@ -176,6 +234,110 @@ hotplug_jobs_get_all (HotplugJobs *self)
     g_ptr_array_add (all, g_object_ref (value));
   g_ptr_array_sort (all, cmp_job);
   return all;
+}
+
+/* --- the state directory: failed units, recovery ------------------------ */
+
+static void
+hold_if_failed (HotplugJobs *self, HotplugUnit *unit)
+{
+  const char *reason = g_hash_table_lookup (self->failed, hotplug_unit_get_id (unit));
+
+  if (reason == NULL)
+    return;
+  hotplug_unit_hold_state (unit, HOTPLUG_UNIT_STATE_FAILED);
+  if (!*hotplug_dbus_unit_get_last_job_state (HOTPLUG_DBUS_UNIT (unit)))
+    {
+      hotplug_unit_update_string (unit, "last-job-state", "failed");
+      hotplug_unit_update_string (unit, "last-job-reason", reason);
+    }
+}
+
+void
+hotplug_jobs_set_state_dir (HotplugJobs *self, const char *state_dir)
+{
+  g_autoptr(GPtrArray) units = NULL;
+
+  g_clear_pointer (&self->state_dir, g_free);
+  g_clear_pointer (&self->journal_dir, g_free);
+  g_hash_table_remove_all (self->failed);
+  if (state_dir == NULL)
+    return;
+  self->state_dir = g_strdup (state_dir);
+  self->journal_dir = hotplug_journal_dir (state_dir);
+  g_clear_pointer (&self->failed, g_hash_table_unref);
+  self->failed = hotplug_failed_units_load (state_dir);
+  units = hotplug_platform_get_units (self->platform);
+  for (guint i = 0; i < units->len; i++)
+    hold_if_failed (self, g_ptr_array_index (units, i));
+}
+
+static void
+recover_one (HotplugJobs *self, const char *path)
+{
+  g_autoptr(HotplugRecovery) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = NULL;
+  g_autoptr(HotplugUnit) unit = NULL;
+  HotplugJobOptions options = { 0 };
+  HotplugJob *job;
+  guint killed;
+  int kind = HOTPLUG_UNIT_KIND_SB;
+
+  if (!hotplug_recovery_read (path, &r, &note, &error))
+    {
+      g_autoptr(GError) e2 = NULL;
+      g_autofree char *aside = hotplug_journal_set_aside (path, &e2);
+
+      hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, HOTPLUG_MSGID_JOURNAL_BAD,
+                        "journal %s cannot be used: %s; %s%s: the operation it describes was neither "
+                        "finished nor undone", path, error->message, aside ? "set aside as " : "",
+                        aside ? aside : e2->message);
+      return;
+    }
+  if (r == NULL)
+    {
+      if (note)
+        hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, NULL, NULL, NULL, NULL, "%s", note);
+      g_unlink (path);
+      return;
+    }
+  killed = hotplug_recovery_kill_leftovers (r);
+  if (killed)
+    hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, r->unit, NULL, NULL, NULL,
+                      "ended %u process(es) of hooks the stopped daemon left running", killed);
+  unit = hotplug_platform_lookup_unit (self->platform, r->unit);
+  if (unit)
+    g_object_ref (unit);
+  else
+    {
+      /* gone with the hardware (a board ejected while the daemon was
+       * down): its hooks still get the job's facts */
+      hotplug_enum_from_string (HOTPLUG_TYPE_UNIT_KIND, r->kind, &kind);
+      unit = hotplug_unit_new (kind, r->unit);
+      hotplug_unit_set_state (unit, HOTPLUG_UNIT_STATE_ABSENT);
+    }
+  options.force = r->force;
+  job = create_job (self, unit, r->op, &options, "recovery", NULL, NULL, 0);
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, r->unit, NULL, NULL, HOTPLUG_MSGID_JOB_RECOVERED,
+                    "job %u takes over job %u of the stopped daemon (%s of %s): %s", hotplug_job_get_id (job),
+                    r->original_job, hotplug_operation_to_string (r->op), r->unit,
+                    r->forward ? "finishing it" : "rolling it back");
+  hotplug_job_set_recovery (job, g_steal_pointer (&r));
+}
+
+guint
+hotplug_jobs_recover (HotplugJobs *self)
+{
+  g_autoptr(GPtrArray) paths = NULL;
+  guint before = self->next_id;
+
+  if (self->journal_dir == NULL)
+    return 0;
+  paths = hotplug_journal_list (self->journal_dir);
+  for (guint i = 0; i < paths->len; i++)
+    recover_one (self, g_ptr_array_index (paths, i));
+  return self->next_id - before;
 }
 
 /* --- jobs the platform starts ------------------------------------------ */
@@ -283,6 +445,7 @@ on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, HotplugJobs *self)
 {
   HotplugUnitKind kind = hotplug_unit_get_kind (unit);
 
+  hold_if_failed (self, unit);
   if (kind == HOTPLUG_UNIT_KIND_SLOT)
     {
       g_object_set_data (G_OBJECT (unit), "hotplug-kernel-state", GINT_TO_POINTER (hotplug_unit_get_state (unit)));
@@ -360,6 +523,9 @@ hotplug_jobs_dispose (GObject *object)
   g_clear_object (&self->platform);
   g_clear_object (&self->runner);
   g_clear_pointer (&self->config, hotplug_config_unref);
+  g_clear_pointer (&self->state_dir, g_free);
+  g_clear_pointer (&self->journal_dir, g_free);
+  g_clear_pointer (&self->failed, g_hash_table_unref);
   G_OBJECT_CLASS (hotplug_jobs_parent_class)->dispose (object);
 }
 
@@ -375,6 +541,8 @@ hotplug_jobs_class_init (HotplugJobsClass *klass)
   signals[SIGNAL_KERNEL_WRITE] = g_signal_new ("kernel-write", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                                0, NULL, NULL, NULL, G_TYPE_NONE, 3, HOTPLUG_TYPE_JOB,
                                                G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_IDLE] = g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -382,6 +550,7 @@ hotplug_jobs_init (HotplugJobs *self)
 {
   self->jobs = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->linger = g_hash_table_new (NULL, NULL);
+  self->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 HotplugJobs *

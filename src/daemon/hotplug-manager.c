@@ -471,6 +471,8 @@ on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_d
                     hotplug_udev_get_group (self->udev));
   /* only now may anything change: start dispatching device events */
   hotplug_udev_listen (self->udev);
+  /* a job the previous daemon left half done comes first */
+  hotplug_jobs_recover (self->jobs);
   /* what is offline at start-up stays so; what appears from now on is
    * the platform's to add */
   hotplug_jobs_set_platform_jobs (self->jobs, TRUE);

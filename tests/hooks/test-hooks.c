@@ -147,11 +147,19 @@ on_run_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
 static void
 on_progress (HotplugHookRunner *runner, const HotplugHookRequest *request,
-             const HotplugHookRecord *record, gboolean finished, gpointer user_data)
+             const HotplugHookRecord *record, HotplugHookStage stage, gpointer user_data)
 {
   Fixture *f = user_data;
 
-  g_ptr_array_add (f->progress, g_strdup_printf ("%s %s", finished ? "end" : "start", record->name));
+  /* a spawned hook has its process group: the one the runner signals */
+  if (stage == HOTPLUG_HOOK_SPAWNED)
+    {
+      g_assert_cmpint (record->pid, >, 0);
+      g_assert_cmpint (getpgid (record->pid), ==, record->pid);
+      return;
+    }
+  g_ptr_array_add (f->progress, g_strdup_printf ("%s %s", stage == HOTPLUG_HOOK_FINISHED ? "end" : "start",
+                                                 record->name));
 }
 
 static gboolean
