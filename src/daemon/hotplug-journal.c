@@ -250,7 +250,7 @@ parse_record (const char *line, gsize len, char **why)
     }
   record = g_new0 (HotplugJournalRecord, 1);
   record->type = g_strndup (body, (gsize) (space - body));
-  record->fields = g_variant_ref_sink (g_steal_pointer (&fields));
+  record->fields = g_steal_pointer (&fields); /* g_variant_parse gives a full reference */
   return record;
 }
 
