@@ -875,8 +875,19 @@ run_failed_hooks (HotplugJob *self)
   g_autofree char *desc = g_strdup_printf ("run the %s hooks", event);
 
   self->mode = MODE_FAILED;
+  if (self->options.dry_run)
+    {
+      /* the pre-* hooks of a dry run changed nothing (they were told so):
+       * nothing for the *-failed hooks, which restart services, to repair */
+      g_autofree char *d = g_strconcat (desc, " (dry run: not run)", NULL);
+
+      step_started (self, event, self->steps->len + self->undo->len, d);
+      step_finished (self, TRUE, NULL);
+      finish (self);
+      return;
+    }
   step_started (self, event, self->steps->len + self->undo->len, desc);
-  run_hooks (self, event, self->options.dry_run);
+  run_hooks (self, event, FALSE);
 }
 
 static gboolean

@@ -628,6 +628,23 @@ test_dry_run (Test *t, gconstpointer data)
   g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "4-7");
 }
 
+/* A vetoed dry run: its pre-* hooks changed nothing, so no *-failed hook
+ * (which would restart services) runs. */
+static void
+test_dry_run_vetoed (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  HotplugJobOptions o = { .dry_run = TRUE };
+  const char *const expected[] = { "hook pre-remove 10-no dry=1 failed=", NULL };
+
+  add_hook (t, "sb", "pre-remove", "10-no", "echo reason=busy; exit 1");
+  add_hook (t, "sb", "remove-failed", "50-start-services", NULL);
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, &o, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_VETOED);
+  g_assert_cmpstr (hotplug_dbus_job_get_reason (HOTPLUG_DBUS_JOB (job)), ==, "busy");
+  assert_log (t, expected);
+}
+
 static void
 test_eject_request (Test *t, gconstpointer data)
 {
@@ -683,6 +700,7 @@ main (int argc, char **argv)
   ADD ("cancel", test_cancel);
   ADD ("undo-failure", test_undo_failure);
   ADD ("dry-run", test_dry_run);
+  ADD ("dry-run-vetoed", test_dry_run_vetoed);
   ADD ("eject-request", test_eject_request);
   ADD ("slot", test_slot);
   return g_test_run ();
