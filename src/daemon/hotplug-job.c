@@ -243,7 +243,7 @@ set_phase (HotplugJob *self, const char *phase)
 {
   if (g_strcmp0 (hotplug_dbus_job_get_phase (iface (self)), phase) != 0)
     hotplug_dbus_job_set_phase (iface (self), phase);
-  hotplug_unit_update_string (self->unit, "phase", phase);
+  hotplug_unit_job_phase (self->unit, phase);
 }
 
 static void
@@ -277,7 +277,6 @@ step_finished (HotplugJob *self, gboolean ok, const char *message)
 static void
 finish (HotplugJob *self)
 {
-  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (self->unit);
   const char *state = hotplug_enum_to_string (HOTPLUG_TYPE_JOB_STATE, self->end_state);
   const char *reason = self->end_reason ? self->end_reason : "";
   gint64 now = g_get_real_time ();
@@ -306,16 +305,8 @@ finish (HotplugJob *self)
   hotplug_dbus_job_set_state (iface (self), state);
 
   /* the unit shows the kernel's state again, unless the undo failed */
-  if (self->undo_failed)
-    hotplug_unit_hold_state (self->unit, HOTPLUG_UNIT_STATE_FAILED);
-  else
-    hotplug_unit_release_state (self->unit);
-  hotplug_unit_update_string (self->unit, "phase", "");
-  hotplug_unit_update_string (self->unit, "job", "/");
-  hotplug_unit_update_string (self->unit, "last-job-operation", hotplug_operation_to_string (self->op));
-  hotplug_unit_update_string (self->unit, "last-job-state", state);
-  hotplug_unit_update_string (self->unit, "last-job-reason", reason);
-  hotplug_dbus_unit_set_last_job_end_time (u, now);
+  hotplug_unit_job_ended (self->unit, hotplug_operation_to_string (self->op), state, reason, now,
+                          self->undo_failed);
 
   hotplug_log_full (self->end_state == HOTPLUG_JOB_STATE_SUCCEEDED ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_WARNING,
                     TOPIC, hotplug_unit_get_id (self->unit), hotplug_operation_to_string (self->op), NULL,
@@ -938,8 +929,8 @@ hotplug_job_start (HotplugJob *self)
   g_return_if_fail (self->mode == MODE_IDLE);
 
   self->mode = MODE_RUN;
-  hotplug_unit_hold_state (self->unit, self->op == HOTPLUG_OPERATION_ADD ? HOTPLUG_UNIT_STATE_ADDING
-                                                                          : HOTPLUG_UNIT_STATE_REMOVING);
+  hotplug_unit_job_running (self->unit, self->op == HOTPLUG_OPERATION_ADD ? HOTPLUG_UNIT_STATE_ADDING
+                                                                           : HOTPLUG_UNIT_STATE_REMOVING);
   hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit),
                     hotplug_operation_to_string (self->op), NULL, NULL, "job %u: %s %s (by %s)%s",
                     self->id, hotplug_operation_to_string (self->op), hotplug_unit_get_id (self->unit),
@@ -1190,5 +1181,6 @@ hotplug_job_new (guint                    id,
   hotplug_dbus_job_set_initiator (i, initiator ? initiator : "");
   hotplug_dbus_job_set_start_time (i, g_get_real_time ());
   hotplug_dbus_job_set_end_time (i, 0);
+  hotplug_unit_job_attached (unit, self->path);
   return self;
 }

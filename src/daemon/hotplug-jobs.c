@@ -10,12 +10,10 @@
 #include "hotplug-recovery.h"
 #include "hotplug-log.h"
 #include "hotplug-names.h"
+#include "hotplug-platform-jobs.h"
 #include "hotplug-util.h"
 
 #define TOPIC "job"
-/* A new board or CPU is announced as its devices arrive one event at a
- * time: give the rest of them this long before planning its add. */
-#define AUTO_ADD_SETTLE_MS 1000
 
 struct _HotplugJobs
 {
@@ -27,7 +25,7 @@ struct _HotplugJobs
   GHashTable        *jobs;       /* id → HotplugJob (ref) */
   GHashTable        *linger;     /* HotplugJob → source id */
   guint              next_id;
-  gboolean           platform_jobs;
+  HotplugPlatformJobs *policy;   /* the jobs the platform starts */
   char              *state_dir;   /* NULL: nothing kept on disk */
   char              *journal_dir;
   GHashTable        *failed;      /* unit id → reason: left failed, from the state directory */
@@ -88,12 +86,18 @@ hotplug_jobs_check (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, G
   return TRUE;
 }
 
+typedef struct
+{
+  HotplugJobs *jobs;
+  HotplugJob  *job;
+} Linger;
+
 static gboolean
 on_linger_over (gpointer user_data)
 {
-  HotplugJob *job = user_data;
-  HotplugJobs *self = g_object_get_data (G_OBJECT (job), "hotplug-jobs");
-  g_autoptr(HotplugJob) ref = g_object_ref (job);
+  Linger *l = user_data;
+  HotplugJobs *self = l->jobs;
+  g_autoptr(HotplugJob) job = g_object_ref (l->job);
 
   g_hash_table_remove (self->linger, job);
   g_hash_table_remove (self->jobs, GUINT_TO_POINTER (hotplug_job_get_id (job)));
@@ -129,8 +133,14 @@ on_job_finished (HotplugJob *job, HotplugJobs *self)
   double linger = hotplug_config_get_job_linger (self->config);
   guint ms = (guint) (linger * 1000.0);
 
+  Linger *l = g_new0 (Linger, 1);
+
+  l->jobs = self;
+  l->job = job;
   remember_failed (self, job);
-  g_hash_table_insert (self->linger, job, GUINT_TO_POINTER (g_timeout_add (ms, on_linger_over, job)));
+  g_hash_table_insert (self->linger, job,
+                       GUINT_TO_POINTER (g_timeout_add_full (G_PRIORITY_DEFAULT, ms, on_linger_over, l, g_free)));
+  hotplug_platform_jobs_job_ended (self->policy, job);
   if (!hotplug_jobs_any_running (self))
     g_signal_emit (self, signals[SIGNAL_IDLE], 0);
 }
@@ -183,12 +193,10 @@ create_job (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, const Hot
     hotplug_job_set_noop (job, noop);
   if (surprise)
     hotplug_job_set_surprise (job, surprise);
-  g_object_set_data (G_OBJECT (job), "hotplug-jobs", self);
   g_hash_table_insert (self->jobs, GUINT_TO_POINTER (hotplug_job_get_id (job)), job);
   g_signal_connect (job, "finished", G_CALLBACK (on_job_finished), self);
   g_signal_connect (job, "kernel-write", G_CALLBACK (on_job_kernel_write), self);
   g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
-  hotplug_unit_update_string (unit, "job", hotplug_job_get_object_path (job));
   if (delay_ms)
     g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, start_idle, g_object_ref (job), g_object_unref);
   else
@@ -243,14 +251,8 @@ hold_if_failed (HotplugJobs *self, HotplugUnit *unit)
 {
   const char *reason = g_hash_table_lookup (self->failed, hotplug_unit_get_id (unit));
 
-  if (reason == NULL)
-    return;
-  hotplug_unit_hold_state (unit, HOTPLUG_UNIT_STATE_FAILED);
-  if (!*hotplug_dbus_unit_get_last_job_state (HOTPLUG_DBUS_UNIT (unit)))
-    {
-      hotplug_unit_update_string (unit, "last-job-state", "failed");
-      hotplug_unit_update_string (unit, "last-job-reason", reason);
-    }
+  if (reason)
+    hotplug_unit_restore_failed (unit, reason);
 }
 
 void
@@ -326,6 +328,12 @@ recover_one (HotplugJobs *self, const char *path)
   hotplug_job_set_recovery (job, g_steal_pointer (&r));
 }
 
+static void
+on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, HotplugJobs *self)
+{
+  hold_if_failed (self, unit);
+}
+
 guint
 hotplug_jobs_recover (HotplugJobs *self)
 {
@@ -342,67 +350,17 @@ hotplug_jobs_recover (HotplugJobs *self)
 
 /* --- jobs the platform starts ------------------------------------------ */
 
-static void
-platform_job (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, const char *surprise,
-              guint delay_ms, const char *why)
+HotplugJob *
+hotplug_jobs_create_platform (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, const char *surprise,
+                              guint delay_ms)
 {
-  HotplugJob *busy = hotplug_jobs_find_conflict (self, unit);
-  HotplugJobOptions options = { FALSE, FALSE, 0 };
-  HotplugJob *job;
+  HotplugJobOptions options = { 0 };
 
-  if (busy)
-    {
-      hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (unit), NULL, NULL, NULL,
-                        "%s: no %s job, job %u runs", why, hotplug_operation_to_string (op),
-                        hotplug_job_get_id (busy));
-      return;
-    }
-  job = create_job (self, unit, op, &options, "platform", NULL, surprise, delay_ms);
-  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (unit), NULL, NULL, NULL,
-                    "%s: job %u (%s)", why, hotplug_job_get_id (job), hotplug_operation_to_string (op));
+  return create_job (self, unit, op, &options, "platform", NULL, surprise, delay_ms);
 }
 
-static void
-on_eject_request (HotplugPlatform *platform, HotplugUnit *unit, HotplugJobs *self)
-{
-  if (!self->platform_jobs || !hotplug_config_get_auto_remove_on_eject (self->config))
-    return;
-  /* no "already offline" shortcut: the job must end with the eject the
-   * firmware asked for */
-  platform_job (self, unit, HOTPLUG_OPERATION_REMOVE, NULL, 0, "eject request");
-}
-
-static gboolean
-has_offline_cpu (HotplugJobs *self, HotplugUnit *unit)
-{
-  GArray *cpus = hotplug_unit_get_cpu_list (unit);
-
-  for (guint i = 0; i < cpus->len; i++)
-    if (!hotplug_platform_cpu_is_online (self->platform, g_array_index (cpus, guint, i)))
-      return TRUE;
-  return FALSE;
-}
-
-/* the board or I/O unit a slot was last seen in: a model pass that takes
- * a slot's devices away together with the bridge above them (an I/O unit's
- * remove job) also loses the slot's parent, while that parent's job runs */
-static void
-remember_parent (HotplugUnit *unit)
-{
-  const char *parent = unit_parent (unit);
-
-  if (parent && *parent)
-    g_object_set_data_full (G_OBJECT (unit), "hotplug-last-parent", g_strdup (parent), g_free);
-}
-
-static void
-on_unit_parent (HotplugUnit *unit, GParamSpec *pspec, HotplugJobs *self)
-{
-  remember_parent (unit);
-}
-
-static gboolean
-job_runs_on (HotplugJobs *self, const char *id)
+gboolean
+hotplug_jobs_job_runs_on (HotplugJobs *self, const char *id)
 {
   GHashTableIter iter;
   gpointer value;
@@ -416,58 +374,10 @@ job_runs_on (HotplugJobs *self, const char *id)
   return FALSE;
 }
 
-static void
-on_unit_state (HotplugUnit *unit, GParamSpec *pspec, HotplugJobs *self)
-{
-  HotplugUnitState was = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (unit), "hotplug-kernel-state"));
-  HotplugUnitState now = hotplug_unit_get_state (unit);
-
-  g_object_set_data (G_OBJECT (unit), "hotplug-kernel-state", GINT_TO_POINTER (now));
-  /* only a slot loses its devices by surprise: a board or CPU that goes
-   * offline was taken offline by someone (an administrator writing sysfs),
-   * which is no removal */
-  if (!self->platform_jobs || !hotplug_config_get_surprise_removal_hooks (self->config) ||
-      hotplug_unit_get_kind (unit) != HOTPLUG_UNIT_KIND_SLOT ||
-      was != HOTPLUG_UNIT_STATE_ONLINE || now == HOTPLUG_UNIT_STATE_ONLINE)
-    return;
-  /* devices vanished from a slot while no job of ours ran on it or on
-   * what it sits in: the card was pulled.  (A job that ends releases the
-   * unit's state while Unit.Job still names it: that is no surprise.) */
-  if (g_strcmp0 (hotplug_dbus_unit_get_job (HOTPLUG_DBUS_UNIT (unit)), "/") != 0 ||
-      hotplug_jobs_find_conflict (self, unit) ||
-      job_runs_on (self, g_object_get_data (G_OBJECT (unit), "hotplug-last-parent")))
-    return;
-  platform_job (self, unit, HOTPLUG_OPERATION_REMOVE, "surprise removal", 0, "surprise removal");
-}
-
-static void
-on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, HotplugJobs *self)
-{
-  HotplugUnitKind kind = hotplug_unit_get_kind (unit);
-
-  hold_if_failed (self, unit);
-  if (kind == HOTPLUG_UNIT_KIND_SLOT)
-    {
-      g_object_set_data (G_OBJECT (unit), "hotplug-kernel-state", GINT_TO_POINTER (hotplug_unit_get_state (unit)));
-      g_signal_connect_object (unit, "notify::state", G_CALLBACK (on_unit_state), self, 0);
-      remember_parent (unit);
-      g_signal_connect_object (unit, "notify::parent", G_CALLBACK (on_unit_parent), self, 0);
-    }
-  if (!self->platform_jobs || !hotplug_config_get_auto_add (self->config))
-    return;
-  if ((kind == HOTPLUG_UNIT_KIND_SB || kind == HOTPLUG_UNIT_KIND_CPU) && has_offline_cpu (self, unit))
-    platform_job (self, unit, HOTPLUG_OPERATION_ADD, NULL, AUTO_ADD_SETTLE_MS,
-                  kind == HOTPLUG_UNIT_KIND_SB ? "new board" : "hot-added CPU");
-  else if ((kind == HOTPLUG_UNIT_KIND_SB || kind == HOTPLUG_UNIT_KIND_IOU) &&
-           hotplug_unit_get_state (unit) == HOTPLUG_UNIT_STATE_OFFLINE)
-    platform_job (self, unit, HOTPLUG_OPERATION_ADD, NULL, AUTO_ADD_SETTLE_MS,
-                  kind == HOTPLUG_UNIT_KIND_SB ? "new board" : "new I/O unit");
-}
-
 void
 hotplug_jobs_set_platform_jobs (HotplugJobs *self, gboolean enabled)
 {
-  self->platform_jobs = enabled;
+  hotplug_platform_jobs_enable (self->policy, enabled);
 }
 
 /* --- object ----------------------------------------------------------- */
@@ -498,6 +408,7 @@ hotplug_jobs_dispose (GObject *object)
 {
   HotplugJobs *self = HOTPLUG_JOBS (object);
 
+  g_clear_pointer (&self->policy, hotplug_platform_jobs_free);
   if (self->platform)
     g_signal_handlers_disconnect_by_data (self->platform, self);
   if (self->linger)
@@ -557,14 +468,11 @@ HotplugJobs *
 hotplug_jobs_new (HotplugPlatform *platform, HotplugHookRunner *runner, HotplugConfig *config)
 {
   HotplugJobs *self = g_object_new (HOTPLUG_TYPE_JOBS, NULL);
-  g_autoptr(GPtrArray) units = hotplug_platform_get_units (platform);
 
   self->platform = g_object_ref (platform);
   self->runner = g_object_ref (runner);
   self->config = hotplug_config_ref (config);
   g_signal_connect (platform, "unit-added", G_CALLBACK (on_unit_added), self);
-  g_signal_connect (platform, "eject-request", G_CALLBACK (on_eject_request), self);
-  for (guint i = 0; i < units->len; i++)
-    on_unit_added (platform, g_ptr_array_index (units, i), self);
+  self->policy = hotplug_platform_jobs_new (self, platform);
   return self;
 }

@@ -7,8 +7,9 @@ G_BEGIN_DECLS
 
 /* The jobs of the daemon: creates them (after the checks every operation
  * gets before a job exists), keeps them while they run and for a while
- * after (config job-linger), and starts the platform's own jobs (eject
- * requests, new boards and CPUs, surprise removals) once enabled.
+ * after (config job-linger), journals them, takes over those a dead daemon
+ * left, and holds the policy for the platform's own jobs
+ * (hotplug-platform-jobs.h).
  *
  * Signals: "job-added" (HotplugJob *): export it; "job-removed"
  * (HotplugJob *): unexport it; "kernel-write" (HotplugJob *, path, value):
@@ -63,6 +64,16 @@ gboolean           hotplug_jobs_any_running (HotplugJobs *self);
 /* Stopping: cancel every running job (rolled back, *-failed hooks run);
  * "idle" is emitted once no job runs any more. */
 void               hotplug_jobs_cancel_all (HotplugJobs *self, const char *reason);
+
+/* A job the platform starts (Initiator "platform"), after @delay_ms;
+ * @surprise: a surprise removal with that reason (post-remove hooks only). */
+HotplugJob        *hotplug_jobs_create_platform (HotplugJobs     *self,
+                                                 HotplugUnit     *unit,
+                                                 HotplugOperation op,
+                                                 const char      *surprise,
+                                                 guint            delay_ms);
+/* Whether a job runs on the unit with this id. */
+gboolean           hotplug_jobs_job_runs_on (HotplugJobs *self, const char *id);
 
 /* Platform-initiated jobs start only after start-up (a board that is
  * offline when the daemon starts is left as it is). */
