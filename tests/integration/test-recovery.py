@@ -15,6 +15,7 @@ import glob
 import importlib.util
 import os
 import signal
+import subprocess
 import time
 import unittest
 
@@ -252,6 +253,35 @@ class Recovery(ops.Ops):
             if j and j['Unit'] == uid and j['StartTime'] >= since:
                 self.assertEqual(j['Initiator'], self.job_prop(path, 'Initiator'))
                 self.assertNotEqual(j['Initiator'], 'platform', 'a surprise removal job ran')
+
+    def test_shutdown_delay_lock_while_a_job_runs(self):
+        uid = 'cpu3'
+        mark = os.path.join(self.hooks_root, 'pre.started')
+        self.hook('cpu', 'pre-remove', '10-slow', extra=f'touch {mark}; sleep 1')
+        self.start()
+        self.start_logind()
+        self.assertEqual(self.inhibitors(), [])
+        job = self.request(uid, 'remove', dry_run=True)
+        self.wait_for(lambda: os.path.exists(mark), 'the job running')
+        self.wait_for(lambda: self.inhibitors(), 'a delay lock')
+        what, who, why, mode = self.inhibitors()[0][:4]
+        self.assertEqual((what, who, mode), ('shutdown', 'hotplugd', 'delay'))
+        self.assertIn('job', why)
+        self.wait_job_object(job)
+        self.wait_for(lambda: self.inhibitors() == [], 'the lock released')
+
+    def start_logind(self):
+        proc = subprocess.Popen(['/usr/bin/python3', '-m', 'dbusmock', '--system', '--template', 'logind'],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.terminate)
+        self.wait_for(lambda: ht.name_has_owner('org.freedesktop.login1'), 'the mock logind')
+
+    def inhibitors(self):
+        if not ht.name_has_owner('org.freedesktop.login1'):
+            return []
+        return ht.call(self.conn, '/org/freedesktop/login1', 'org.freedesktop.login1.Manager', 'ListInhibitors',
+                       dest='org.freedesktop.login1')[0]
 
     def run_op_timeout(self, uid):
         job = ht.call(self.conn, ht.unit_path(uid), ht.UNIT_IFACE, 'Remove',
