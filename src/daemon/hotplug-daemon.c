@@ -86,7 +86,7 @@ on_name_lost (HotplugManager *manager, gpointer user_data)
 int
 main (int argc, char **argv)
 {
-  gboolean verbose = FALSE, replace = FALSE, version = FALSE;
+  gboolean verbose = FALSE, replace = FALSE, version = FALSE, no_journal = FALSE;
   int receive_buffer = 0;
   g_autofree char *sysfs_root = NULL;
   g_autofree char *config_path = NULL;
@@ -100,6 +100,8 @@ main (int argc, char **argv)
       "Read sysfs below DIR (tests)", "DIR" },
     { "receive-buffer-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &receive_buffer,
       "Event socket receive buffer in bytes (tests; default 128 MiB)", "BYTES" },
+    { "no-journal", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &no_journal,
+      "Run jobs without the crash journal (benchmarks: its cost)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -147,7 +149,7 @@ main (int argc, char **argv)
   d.manager = manager;
   g_unix_signal_add (SIGTERM, on_signal, &d);
   g_unix_signal_add (SIGINT, on_signal, &d);
-  hotplug_jobs_set_state_dir (hotplug_manager_get_jobs (manager), hotplug_state_dir_default ());
+  hotplug_jobs_set_state_dir (hotplug_manager_get_jobs (manager), no_journal ? NULL : hotplug_state_dir_default ());
   g_signal_connect (manager, "name-lost", G_CALLBACK (on_name_lost), &d);
   if (!hotplug_manager_load_config (manager, config_path, &error))
     {

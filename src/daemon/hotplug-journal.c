@@ -71,17 +71,28 @@ hotplug_journal_boot_id (void)
   return boot_id;
 }
 
+/* CRC-32 (IEEE 802.3), table-driven: every step writes two records */
 static guint32
 crc32 (const char *data, gsize len)
 {
+  static guint32 table[256];
+  static gsize ready;
   guint32 crc = 0xffffffffu;
 
-  for (gsize i = 0; i < len; i++)
+  if (g_once_init_enter (&ready))
     {
-      crc ^= (guchar) data[i];
-      for (int k = 0; k < 8; k++)
-        crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+      for (guint32 n = 0; n < 256; n++)
+        {
+          guint32 c = n;
+
+          for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+          table[n] = c;
+        }
+      g_once_init_leave (&ready, 1);
     }
+  for (gsize i = 0; i < len; i++)
+    crc = table[(crc ^ (guchar) data[i]) & 0xffu] ^ (crc >> 8);
   return ~crc;
 }
 
