@@ -5,7 +5,7 @@
 
 #include "hotplug-enum-types.h"
 #include "hotplug-error.h"
-#include "hotplug-job.h"
+#include "hotplug-job-private.h"
 #include "hotplug-journal.h"
 #include "hotplug-kernel.h"
 #include "hotplug-log.h"
@@ -16,65 +16,11 @@
 /* the dry run's Reason lists this many steps, then counts the rest */
 #define DRY_RUN_LISTED 12
 
-typedef enum {
-  MODE_IDLE,      /* not started */
-  MODE_RUN,       /* the plan */
-  MODE_ROLLBACK,  /* undoing the kernel steps done, in reverse */
-  MODE_FAILED,    /* the *-failed hooks */
-  MODE_DONE,
-} Mode;
-
-struct _HotplugJob
-{
-  HotplugDbusJobSkeleton parent_instance;
-
-  guint              id;
-  char              *path;
-  HotplugUnit       *unit;
-  HotplugOperation   op;
-  HotplugJobOptions  options;
-  HotplugPlatform   *platform;
-  HotplugHookRunner *runner;
-  HotplugConfig     *config;
-
-  char              *noop_reason;
-  /* the unit's facts when the job was created, for every hook event: a
-   * post-remove hook must learn what was removed (a board's CPUs, a slot's
-   * devices), though the unit no longer shows it */
-  HotplugHookRequest *facts;
-  char              *surprise_reason;
-
-  Mode               mode;
-  GPtrArray         *steps;       /* HotplugStep: the plan */
-  guint              pos;         /* next plan step */
-  GPtrArray         *done;        /* HotplugStep (borrowed from steps): kernel steps done */
-  GPtrArray         *undo;        /* HotplugStep: the rollback */
-  guint              undo_pos;
-  guint              signal_index;/* StepStarted index of the running step */
-  GCancellable      *cancellable; /* fired by Cancel and the timeout: pre-* hooks only */
-  gboolean           cancel_requested;
-  gboolean           timed_out;
-  guint              timeout_id;
-  gint64             deadline;    /* monotonic, 0: none */
-  gboolean           undo_failed;
-  char              *undo_error;
-  HotplugJobState    end_state;
-  char              *end_reason;
-  char              *failed_what; /* HOTPLUG_FAILED_HOOK */
-  GPtrArray         *post_failures; /* char*: post-* hooks that failed */
-  char              *cancel_reason; /* NULL: "cancelled" */
-  const HotplugStep *unsettled;   /* written, not confirmed in time: settled before the undo */
-  char              *journal_dir; /* NULL: no journal (unit tests) */
-  HotplugJournal    *journal;
-  HotplugRecovery   *recovery;    /* a job taken over from a daemon that died */
-};
-
 enum { SIGNAL_FINISHED, SIGNAL_KERNEL_WRITE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (HotplugJob, hotplug_job, HOTPLUG_DBUS_TYPE_JOB_SKELETON)
 
-static void job_next (HotplugJob *self);
 static void run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean dry_run);
 
 /* --- options ---------------------------------------------------------- */
@@ -132,108 +78,10 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
   return TRUE;
 }
 
-/* --- journal ---------------------------------------------------------- */
-
 static HotplugDbusJob *
 iface (HotplugJob *self)
 {
   return HOTPLUG_DBUS_JOB (self);
-}
-
-
-/* Appends a record of KEY, GVariant * pairs (floating references are
- * consumed), NULL-terminated.  A journal that cannot be written is logged:
- * stopping an operation half-way would be worse than going on without. */
-static void
-journal_write (HotplugJob *self, const char *type, ...)
-{
-  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  g_autoptr(GError) error = NULL;
-  const char *key;
-  va_list ap;
-
-  va_start (ap, type);
-  while ((key = va_arg (ap, const char *)))
-    {
-      GVariant *value = va_arg (ap, GVariant *);
-
-      g_variant_builder_add (&b, "{sv}", key, value);
-    }
-  va_end (ap);
-  if (self->journal == NULL)
-    return;
-  if (!hotplug_journal_append (self->journal, type, g_variant_builder_end (&b), &error))
-    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
-                      "job %u: %s", self->id, error->message);
-}
-
-static const char *
-mode_name (Mode mode)
-{
-  return mode == MODE_RUN ? "run" : mode == MODE_ROLLBACK ? "rollback" : "failed";
-}
-
-static GVariant *
-steps_variant (GPtrArray *steps)
-{
-  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(suss)"));
-
-  for (guint i = 0; steps && i < steps->len; i++)
-    g_variant_builder_add_value (&b, hotplug_step_to_variant (g_ptr_array_index (steps, i)));
-  return g_variant_builder_end (&b);
-}
-
-static GVariant *
-strv_variant (GStrv v)
-{
-  return g_variant_new_strv ((const char *const *) v, -1);
-}
-
-/* The first record: everything a later start needs to finish or undo the
- * job without this process. */
-static gboolean
-journal_begin (HotplugJob *self, GError **error)
-{
-  HotplugDbusJob *j = iface (self);
-  HotplugHookRequest *f = self->facts;
-
-  if (self->journal_dir == NULL || self->options.dry_run)
-    return TRUE;
-  self->journal = hotplug_journal_create (self->journal_dir, self->id, error);
-  if (self->journal == NULL)
-    return FALSE;
-  journal_write (self, "begin", "boot-id", g_variant_new_string (hotplug_journal_boot_id ()),
-                 "job", g_variant_new_uint32 (self->id),
-                 "unit", g_variant_new_string (hotplug_unit_get_id (self->unit)),
-                 "kind", g_variant_new_string (f->kind),
-                 "operation", g_variant_new_string (hotplug_operation_to_string (self->op)),
-                 "initiator", g_variant_new_string (hotplug_dbus_job_get_initiator (j)),
-                 "force", g_variant_new_boolean (self->options.force),
-                 "start-time", g_variant_new_int64 (hotplug_dbus_job_get_start_time (j)),
-                 "sysfs-path", g_variant_new_string (f->sysfs_path ? f->sysfs_path : ""),
-                 "cpus", g_variant_new_string (f->cpus ? f->cpus : ""),
-                 "memory-bytes", g_variant_new_uint64 (f->memory_bytes),
-                 "nodes", g_variant_new_string (f->nodes ? f->nodes : ""),
-                 "pci-devices", strv_variant (f->pci_devices),
-                 "surprise", g_variant_new_string (self->surprise_reason ? self->surprise_reason : ""),
-                 "steps", steps_variant (self->steps), NULL);
-  return TRUE;
-}
-
-static void
-journal_step (HotplugJob *self, guint index, const HotplugStep *step)
-{
-  if (self->journal)
-    journal_write (self, "step", "mode", g_variant_new_string (mode_name (self->mode)),
-                   "index", g_variant_new_uint32 (index), "step", hotplug_step_to_variant (step), NULL);
-}
-
-static void
-journal_step_done (HotplugJob *self, gboolean ok)
-{
-  if (self->journal)
-    journal_write (self, "step-done", "mode", g_variant_new_string (mode_name (self->mode)),
-                   "index", g_variant_new_uint32 (self->signal_index), "ok", g_variant_new_boolean (ok), NULL);
 }
 
 /* --- publishing --------------------------------------------------------- */
@@ -246,8 +94,8 @@ set_phase (HotplugJob *self, const char *phase)
   hotplug_unit_job_phase (self->unit, phase);
 }
 
-static void
-update_progress (HotplugJob *self)
+void
+hotplug_job_update_progress (HotplugJob *self)
 {
   guint total = self->steps ? self->steps->len : 0;
 
@@ -265,17 +113,17 @@ step_started (HotplugJob *self, const char *phase, guint index, const char *desc
                     "job %u: %s", self->id, description);
 }
 
-static void
-step_finished (HotplugJob *self, gboolean ok, const char *message)
+void
+hotplug_job_step_finished (HotplugJob *self, gboolean ok, const char *message)
 {
-  journal_step_done (self, ok);
+  hotplug_job_journal_step_done (self, ok);
   hotplug_dbus_job_emit_step_finished (iface (self), self->signal_index, ok, message ? message : "");
 }
 
 /* --- the end ---------------------------------------------------------- */
 
-static void
-finish (HotplugJob *self)
+void
+hotplug_job_finish (HotplugJob *self)
 {
   const char *state = hotplug_enum_to_string (HOTPLUG_TYPE_JOB_STATE, self->end_state);
   const char *reason = self->end_reason ? self->end_reason : "";
@@ -285,7 +133,7 @@ finish (HotplugJob *self)
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   if (self->journal)
     {
-      journal_write (self, "end", "state", g_variant_new_string (state), "reason", g_variant_new_string (reason),
+      hotplug_job_journal (self, "end", "state", g_variant_new_string (state), "reason", g_variant_new_string (reason),
                      "unit-failed", g_variant_new_boolean (self->undo_failed), NULL);
       hotplug_journal_close (g_steal_pointer (&self->journal), TRUE);
     }
@@ -328,8 +176,8 @@ end_with (HotplugJob *self, HotplugJobState state, const char *reason)
 static void
 run_failed_hooks (HotplugJob *self);
 
-static const char *
-cancel_reason (HotplugJob *self)
+const char *
+hotplug_job_cancel_reason (HotplugJob *self)
 {
   return self->cancel_reason ? self->cancel_reason : "cancelled";
 }
@@ -337,8 +185,8 @@ cancel_reason (HotplugJob *self)
 /* Something went wrong: undo, then the *-failed hooks.  WHAT (a hook or a
  * step) is HOTPLUG_FAILED_HOOK; it prefixes the reason unless the reason
  * already names it (PREFIX false). */
-static void
-begin_failure_full (HotplugJob      *self,
+void
+hotplug_job_fail (HotplugJob      *self,
                     HotplugJobState  state,
                     const char      *what,
                     const char      *reason,
@@ -352,7 +200,7 @@ begin_failure_full (HotplugJob      *self,
   end_with (self, state, state == HOTPLUG_JOB_STATE_VETOED ? reason : full);
   g_free (self->failed_what);
   self->failed_what = g_strdup (what ? what : "");
-  journal_write (self, "rollback", "state", g_variant_new_string (hotplug_enum_to_string (HOTPLUG_TYPE_JOB_STATE, state)),
+  hotplug_job_journal (self, "rollback", "state", g_variant_new_string (hotplug_enum_to_string (HOTPLUG_TYPE_JOB_STATE, state)),
                  "reason", g_variant_new_string (self->end_reason), "what", g_variant_new_string (self->failed_what),
                  NULL);
 
@@ -367,223 +215,13 @@ begin_failure_full (HotplugJob      *self,
     }
   self->undo_pos = 0;
   self->mode = MODE_ROLLBACK;
-  job_next (self);
+  hotplug_job_next (self);
 }
 
-static void
-begin_failure (HotplugJob *self, HotplugJobState state, const char *what, const char *reason)
+void
+hotplug_job_fail_named (HotplugJob *self, HotplugJobState state, const char *what, const char *reason)
 {
-  begin_failure_full (self, state, what, reason, TRUE);
-}
-
-/* --- hooks ------------------------------------------------------------ */
-
-static gboolean
-is_empty (const char *s)
-{
-  return s == NULL || *s == '\0';
-}
-
-static void
-replace_str (char **where, const char *value)
-{
-  char *old = *where;
-
-  *where = g_strdup (value);
-  g_free (old);
-}
-
-/* Records the unit's facts.  FILL_ONLY: only those still unknown, as an add
- * brings up hardware the unit did not show when the job was created (a
- * slot's devices appear once it is powered): post-add names them. */
-static void
-take_facts (HotplugJob *self, gboolean fill_only)
-{
-  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (self->unit);
-  HotplugHookRequest *f = self->facts;
-  const char *const *pci = hotplug_dbus_unit_get_pci_devices (u);
-
-  if (!fill_only || is_empty (f->sysfs_path))
-    replace_str (&f->sysfs_path, hotplug_dbus_unit_get_sysfs_path (u));
-  if (!fill_only || is_empty (f->cpus))
-    replace_str (&f->cpus, hotplug_dbus_unit_get_cpus (u));
-  if (!fill_only || f->memory_bytes == 0)
-    f->memory_bytes = hotplug_dbus_unit_get_memory_bytes (u);
-  if (!fill_only || is_empty (f->nodes))
-    replace_str (&f->nodes, hotplug_dbus_unit_get_nodes (u));
-  if (!fill_only || f->pci_devices == NULL || f->pci_devices[0] == NULL)
-    {
-      g_strfreev (f->pci_devices);
-      f->pci_devices = pci ? g_strdupv ((GStrv) pci) : g_new0 (char *, 1);
-    }
-}
-
-static HotplugHookRequest *
-make_request (HotplugJob *self, const char *event)
-{
-  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (self->unit);
-  HotplugHookRequest *req = hotplug_hook_request_new (event, hotplug_dbus_unit_get_kind (u),
-                                                      hotplug_unit_get_id (self->unit));
-
-  if (self->op == HOTPLUG_OPERATION_ADD)
-    take_facts (self, TRUE);
-  req->job = g_strdup_printf ("%u", self->id);
-  req->operation = g_strdup (hotplug_operation_to_string (self->op));
-  req->sysfs_path = g_strdup (self->facts->sysfs_path);
-  req->cpus = g_strdup (self->facts->cpus);
-  req->memory_bytes = self->facts->memory_bytes;
-  req->nodes = g_strdup (self->facts->nodes);
-  req->pci_devices = g_strdupv (self->facts->pci_devices);
-  req->force = self->options.force;
-  req->dry_run = self->options.dry_run;
-  return req;
-}
-
-static void
-on_hook_progress (HotplugHookRunner        *runner,
-                  const HotplugHookRequest *request,
-                  const HotplugHookRecord  *record,
-                  HotplugHookStage          stage,
-                  gpointer                  user_data)
-{
-  HotplugJob *self = HOTPLUG_JOB (user_data);
-  g_autofree char *result = NULL;
-  const char *word;
-
-  if (stage == HOTPLUG_HOOK_STARTING)
-    {
-      /* before it runs: a daemon that dies from here on counts it as run */
-      journal_write (self, "hook", "event", g_variant_new_string (request->event),
-                     "name", g_variant_new_string (record->name), NULL);
-      hotplug_dbus_job_set_hook (iface (self), record->path);
-      return;
-    }
-  if (stage == HOTPLUG_HOOK_SPAWNED)
-    {
-      journal_write (self, "hook-pid", "event", g_variant_new_string (request->event),
-                     "name", g_variant_new_string (record->name), "pid", g_variant_new_int32 (record->pid), NULL);
-      return;
-    }
-  journal_write (self, "hook-end", "event", g_variant_new_string (request->event),
-                 "name", g_variant_new_string (record->name), "status", g_variant_new_int32 (record->exit_status),
-                 NULL);
-  hotplug_dbus_job_set_hook (iface (self), "");
-  if (record->timed_out)
-    word = "timeout";
-  else if (record->exit_status == 0 && record->term_signal == 0 && !record->spawn_failed)
-    word = "ok";
-  else if (self->cancellable && g_cancellable_is_cancelled (self->cancellable) && record->term_signal != 0)
-    word = "cancelled";
-  else if (hotplug_hook_event_phase (request->event) == HOTPLUG_HOOK_PHASE_PRE)
-    word = "vetoed";
-  else
-    word = "failed";
-  result = record->reason && *record->reason && !g_str_equal (word, "ok")
-             ? g_strdup_printf ("%s: %s", word, record->reason) : g_strdup (word);
-  hotplug_dbus_job_emit_hook_finished (iface (self), request->event, record->path,
-                                       record->exit_status, result, (guint64) MAX (record->duration_us, 0));
-}
-
-static void
-on_hooks_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(HotplugJob) self = HOTPLUG_JOB (user_data);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HotplugHookResult) result = hotplug_hook_runner_run_finish (HOTPLUG_HOOK_RUNNER (source), res, &error);
-  HotplugHookPhase phase;
-
-  if (result == NULL)
-    {
-      step_finished (self, FALSE, error->message);
-      if (self->mode == MODE_RUN)
-        begin_failure (self, HOTPLUG_JOB_STATE_FAILED, "hooks", error->message);
-      else
-        finish (self);
-      return;
-    }
-  phase = hotplug_hook_event_phase (result->event);
-
-  if (self->mode == MODE_FAILED)
-    {
-      step_finished (self, result->outcome == HOTPLUG_HOOK_OUTCOME_OK, result->reason);
-      finish (self);
-      return;
-    }
-
-  if (phase == HOTPLUG_HOOK_PHASE_PRE)
-    {
-      switch (result->outcome)
-        {
-        case HOTPLUG_HOOK_OUTCOME_OK:
-          break;
-        case HOTPLUG_HOOK_OUTCOME_TIMEOUT:
-          {
-            /* the runner's reason names the hook and its limit: no veto, the
-             * hook never answered */
-            g_autofree char *reason = result->reason && *result->reason
-                                        ? g_strdup (result->reason)
-                                        : g_strdup_printf ("hook %s timed out", result->hook ? result->hook : "");
-
-            step_finished (self, FALSE, reason);
-            begin_failure_full (self, HOTPLUG_JOB_STATE_TIMEOUT, result->hook ? result->hook : "", reason, FALSE);
-            return;
-          }
-        case HOTPLUG_HOOK_OUTCOME_CANCELLED:
-          step_finished (self, FALSE, "cancelled");
-          begin_failure (self, self->timed_out ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_CANCELLED,
-                         result->hook, self->timed_out ? "the job's time limit expired" : cancel_reason (self));
-          return;
-        default:
-          {
-            g_autofree char *reason = g_strdup (result->reason && *result->reason ? result->reason
-                                                : "vetoed by a hook");
-            step_finished (self, FALSE, reason);
-            begin_failure (self, HOTPLUG_JOB_STATE_VETOED, result->hook ? result->hook : "", reason);
-            return;
-          }
-        }
-    }
-  else if (result->outcome != HOTPLUG_HOOK_OUTCOME_OK && result->failures)
-    {
-      /* post-*: reported on the job, the kernel change stays */
-      for (guint i = 0; result->failures[i]; i++)
-        g_ptr_array_add (self->post_failures, g_strdup (result->failures[i]));
-    }
-  step_finished (self, TRUE, phase == HOTPLUG_HOOK_PHASE_PRE ? NULL : result->reason);
-  self->pos++;
-  update_progress (self);
-  job_next (self);
-}
-
-static void
-run_hooks (HotplugJob *self, const char *event, gboolean dry_run)
-{
-  g_autoptr(HotplugHookRequest) req = make_request (self, event);
-  /* only pre-* is interrupted by Cancel: post-* and *-failed always run
-   * to their end */
-  GCancellable *c = hotplug_hook_event_phase (event) == HOTPLUG_HOOK_PHASE_PRE ? self->cancellable : NULL;
-
-  req->dry_run = dry_run;
-  if (self->mode == MODE_FAILED)
-    {
-      req->failed_hook = g_strdup (self->failed_what);
-      req->failure_reason = g_strdup (self->end_reason);
-    }
-  else if (self->surprise_reason)
-    req->failure_reason = g_strdup (self->surprise_reason);
-  if (self->recovery && self->recovery->ran)
-    {
-      GPtrArray *ran = g_hash_table_lookup (self->recovery->ran, event);
-
-      if (ran)
-        {
-          req->skip = g_new0 (char *, ran->len + 1);
-          for (guint i = 0; i < ran->len; i++)
-            req->skip[i] = g_strdup (g_ptr_array_index (ran, i));
-        }
-    }
-  hotplug_hook_runner_run_async (self->runner, req, c, on_hook_progress, g_object_ref (self), g_object_unref,
-                                 on_hooks_done, g_object_ref (self));
+  hotplug_job_fail (self, state, what, reason, TRUE);
 }
 
 /* --- kernel steps ------------------------------------------------------- */
@@ -602,12 +240,12 @@ kernel_step_ended (HotplugJob *self, const GError *error)
   const HotplugStep *step = current_step (self);
   g_autofree char *desc = hotplug_step_describe (step);
 
-  step_finished (self, error == NULL, error ? error->message : NULL);
+  hotplug_job_step_finished (self, error == NULL, error ? error->message : NULL);
   if (self->mode == MODE_RUN)
     {
       if (error)
         {
-          begin_failure (self, g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_TIMEOUT)
+          hotplug_job_fail_named (self, g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_TIMEOUT)
                                  ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_FAILED,
                          desc, error->message);
           return;
@@ -615,7 +253,7 @@ kernel_step_ended (HotplugJob *self, const GError *error)
       if (hotplug_step_writes_kernel (step))
         g_ptr_array_add (self->done, (gpointer) step);
       self->pos++;
-      update_progress (self);
+      hotplug_job_update_progress (self);
     }
   else
     {
@@ -629,7 +267,7 @@ kernel_step_ended (HotplugJob *self, const GError *error)
         }
       self->undo_pos++;
     }
-  job_next (self);
+  hotplug_job_next (self);
 }
 
 static guint
@@ -679,9 +317,9 @@ run_kernel_step (HotplugJob *self, const HotplugStep *step)
     {
       /* nothing to write: the kernel already shows it (a step that never
        * happened, or was put back by someone else) */
-      step_finished (self, TRUE, "already so");
+      hotplug_job_step_finished (self, TRUE, "already so");
       self->undo_pos++;
-      job_next (self);
+      hotplug_job_next (self);
       return;
     }
   hotplug_kernel_run_async (self->platform, step, wait_timeout_ms (self), on_kernel_written, NULL,
@@ -701,10 +339,10 @@ run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean
       g_autofree char *d = g_strconcat (desc, " (dry run)", NULL);
 
       step_started (self, phase, index, d);
-      step_finished (self, TRUE, NULL);
+      hotplug_job_step_finished (self, TRUE, NULL);
       self->pos++;
-      update_progress (self);
-      job_next (self);
+      hotplug_job_update_progress (self);
+      hotplug_job_next (self);
       return;
     }
   if (dry_run && hotplug_hook_event_phase (step->name) != HOTPLUG_HOOK_PHASE_PRE)
@@ -712,16 +350,16 @@ run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean
       g_autofree char *d = g_strconcat (desc, " (dry run: not run)", NULL);
 
       step_started (self, phase, index, d);
-      step_finished (self, TRUE, NULL);
+      hotplug_job_step_finished (self, TRUE, NULL);
       self->pos++;
-      update_progress (self);
-      job_next (self);
+      hotplug_job_update_progress (self);
+      hotplug_job_next (self);
       return;
     }
-  journal_step (self, index, step);
+  hotplug_job_journal_step (self, index, step);
   step_started (self, phase, index, desc);
   if (step->kind == HOTPLUG_STEP_RUN_HOOKS)
-    run_hooks (self, step->name, dry_run);
+    hotplug_job_run_hooks (self, step->name, dry_run);
   else
     run_kernel_step (self, step);
 }
@@ -742,7 +380,7 @@ on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
       self->undo_error = g_strdup_printf ("the kernel never confirmed “%s”: its state is unknown", desc);
     }
   self->unsettled = NULL;
-  job_next (self);
+  hotplug_job_next (self);
 }
 
 /* Waits, once more as long as a step may take, for a step whose write the
@@ -785,8 +423,8 @@ dry_run_summary (HotplugJob *self)
   return g_string_free (s, FALSE);
 }
 
-static void
-job_next (HotplugJob *self)
+void
+hotplug_job_next (HotplugJob *self)
 {
   const HotplugStep *step;
 
@@ -810,7 +448,7 @@ job_next (HotplugJob *self)
               g_ptr_array_remove_index (self->post_failures, self->post_failures->len - 1);
             }
           end_with (self, HOTPLUG_JOB_STATE_SUCCEEDED, reason);
-          finish (self);
+          hotplug_job_finish (self);
           return;
         }
       step = g_ptr_array_index (self->steps, self->pos);
@@ -822,9 +460,9 @@ job_next (HotplugJob *self)
         {
           g_autofree char *desc = hotplug_step_describe (step);
 
-          begin_failure (self, self->timed_out ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_CANCELLED,
+          hotplug_job_fail_named (self, self->timed_out ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_CANCELLED,
                          NULL, self->timed_out ? "the job's time limit expired before it could "
-                                                 "finish" : cancel_reason (self));
+                                                 "finish" : hotplug_job_cancel_reason (self));
           return;
         }
       run_step (self, step, hotplug_operation_step_phase (self->op, step), self->options.dry_run);
@@ -873,12 +511,12 @@ run_failed_hooks (HotplugJob *self)
       g_autofree char *d = g_strconcat (desc, " (dry run: not run)", NULL);
 
       step_started (self, event, self->steps->len + self->undo->len, d);
-      step_finished (self, TRUE, NULL);
-      finish (self);
+      hotplug_job_step_finished (self, TRUE, NULL);
+      hotplug_job_finish (self);
       return;
     }
   step_started (self, event, self->steps->len + self->undo->len, desc);
-  run_hooks (self, event, FALSE);
+  hotplug_job_run_hooks (self, event, FALSE);
 }
 
 static gboolean
@@ -904,21 +542,21 @@ start_recovery (HotplugJob *self)
   if (self->journal == NULL)
     hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
                       "job %u: %s", self->id, error->message);
-  journal_write (self, "recovery", "job", g_variant_new_uint32 (self->id), NULL);
+  hotplug_job_journal (self, "recovery", "job", g_variant_new_uint32 (self->id), NULL);
   hotplug_hook_request_free (self->facts);
   self->facts = g_steal_pointer (&r->facts);
   if (r->forward)
     {
       self->steps = g_steal_pointer (&r->steps);
-      update_progress (self);
-      job_next (self);
+      hotplug_job_update_progress (self);
+      hotplug_job_next (self);
       return;
     }
   self->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
   for (guint i = 0; i < r->steps->len; i++)
     g_ptr_array_add (self->done, g_ptr_array_index (r->steps, i));
   self->unsettled = r->unsettled;
-  begin_failure_full (self, r->state, r->failed_what, r->reason, FALSE);
+  hotplug_job_fail (self, r->state, r->failed_what, r->reason, FALSE);
 }
 
 void
@@ -944,7 +582,7 @@ hotplug_job_start (HotplugJob *self)
   if (self->noop_reason)
     {
       end_with (self, HOTPLUG_JOB_STATE_SUCCEEDED, self->noop_reason);
-      finish (self);
+      hotplug_job_finish (self);
       return;
     }
   if (self->surprise_reason)
@@ -955,15 +593,15 @@ hotplug_job_start (HotplugJob *self)
       hotplug_platform_flush (self->platform);
       /* again: a platform job starts after a settle, the unit may have
        * grown since it was created (a new board's last CPUs) */
-      take_facts (self, FALSE);
+      hotplug_job_take_facts (self, FALSE);
       self->steps = hotplug_operation_plan (self->platform, self->unit, self->op,
                                             hotplug_config_get_memory_online_type (self->config));
     }
-  if (!journal_begin (self, &error))
+  if (!hotplug_job_journal_begin (self, &error))
     {
       /* no step without its record: a daemon that died could not undo it */
       end_with (self, HOTPLUG_JOB_STATE_FAILED, error->message);
-      finish (self);
+      hotplug_job_finish (self);
       return;
     }
   if (self->options.timeout_s)
@@ -971,8 +609,8 @@ hotplug_job_start (HotplugJob *self)
       self->deadline = g_get_monotonic_time () + (gint64) self->options.timeout_s * G_USEC_PER_SEC;
       self->timeout_id = g_timeout_add_seconds (self->options.timeout_s, on_job_timeout, self);
     }
-  update_progress (self);
-  job_next (self);
+  hotplug_job_update_progress (self);
+  hotplug_job_next (self);
 }
 
 gboolean
@@ -1028,24 +666,6 @@ gboolean
 hotplug_job_get_unit_failed (HotplugJob *self)
 {
   return self->mode == MODE_DONE && self->undo_failed;
-}
-
-void
-hotplug_recovery_free (HotplugRecovery *r)
-{
-  if (r == NULL)
-    return;
-  g_free (r->journal_path);
-  g_free (r->unit);
-  g_free (r->kind);
-  g_clear_pointer (&r->steps, g_ptr_array_unref);
-  g_clear_pointer (&r->unsettled, hotplug_step_free);
-  g_clear_pointer (&r->ran, g_hash_table_unref);
-  g_free (r->reason);
-  g_free (r->failed_what);
-  g_clear_pointer (&r->facts, hotplug_hook_request_free);
-  g_clear_pointer (&r->leftovers, g_array_unref);
-  g_free (r);
 }
 
 void
@@ -1166,7 +786,7 @@ hotplug_job_new (guint                    id,
   self->config = hotplug_config_ref (config);
   self->facts = hotplug_hook_request_new ("", hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (unit)),
                                           hotplug_unit_get_id (unit));
-  take_facts (self, FALSE);
+  hotplug_job_take_facts (self, FALSE);
 
   hotplug_dbus_job_set_id (i, id);
   hotplug_dbus_job_set_operation (i, hotplug_operation_to_string (op));

@@ -12,6 +12,24 @@
 #include "hotplug-recovery.h"
 #include "hotplug-util.h"
 
+void
+hotplug_recovery_free (HotplugRecovery *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->journal_path);
+  g_free (r->unit);
+  g_free (r->kind);
+  g_clear_pointer (&r->steps, g_ptr_array_unref);
+  g_clear_pointer (&r->unsettled, hotplug_step_free);
+  g_clear_pointer (&r->ran, g_hash_table_unref);
+  g_free (r->reason);
+  g_free (r->failed_what);
+  g_clear_pointer (&r->facts, hotplug_hook_request_free);
+  g_clear_pointer (&r->leftovers, g_array_unref);
+  g_free (r);
+}
+
 /* The history of one job as its records tell it. */
 typedef struct
 {
