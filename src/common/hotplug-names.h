@@ -74,3 +74,5 @@
 #define HOTPLUG_MSGID_JOB_END         "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a63"
 #define HOTPLUG_MSGID_HOOK            "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a64"
 #define HOTPLUG_MSGID_AUTH_REFUSED    "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a65"
+#define HOTPLUG_MSGID_JOURNAL_BAD     "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a66"
+#define HOTPLUG_MSGID_JOB_RECOVERED   "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a67"
