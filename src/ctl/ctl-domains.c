@@ -44,7 +44,7 @@ hotplug_ctl_domains (HotplugCtl *ctl, int argc, char **argv)
     }
 
   table = hotplug_ctl_table_new (_("DOMAIN"), _("CONNECTION"), _("JOB"),
-                                 _("DEVICES"), _("SLOTS"), NULL);
+                                 _("DEVICES"), _("BLOCKERS"), _("SLOTS"), NULL);
   for (guint i = 0; i < domains->len; i++)
     {
       HotplugDbusDomain *domain = domains->pdata[i];
@@ -54,12 +54,16 @@ hotplug_ctl_domains (HotplugCtl *ctl, int argc, char **argv)
       g_autofree char *slots_text = slots ? g_strjoinv (",", (char **) slots) : NULL;
       g_autofree char *count = g_strdup_printf ("%u", pci ? g_strv_length ((char **) pci) : 0);
       g_autofree char *job = hotplug_ctl_job_number (hotplug_dbus_domain_get_job (domain));
+      GVariant *blockers = hotplug_dbus_domain_get_blockers (domain);
+      /* what a software disconnection would break: how much of it */
+      g_autofree char *nblockers = g_strdup_printf ("%zu", blockers ? g_variant_n_children (blockers) : 0);
 
       hotplug_ctl_table_add_row (table);
       hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE, hotplug_dbus_domain_get_id (domain));
       hotplug_ctl_table_add_cell (table, hotplug_ctl_state_style (state), state);
       hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE, job);
       hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE, count);
+      hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE, nblockers);
       hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE, slots_text);
     }
   hotplug_ctl_table_print (table, ctl);

@@ -218,8 +218,9 @@ def platform():
         'Force': dbus.Boolean(False),
         'Initiator': dbus.String('platform'),
     }}
-    for did, state, slots in (('0000', 'connected', ['slot-1', 'slot-2', 'slot-3']),
-                              ('0001', 'inactive', ['slot-10'])):
+    root = [('mount', '/', 'ext4 /dev/nvme0n1p2 on nvme0n1p2', ''), ('netdev', 'eth0', 'up, operstate up', '')]
+    for did, state, slots, blockers in (('0000', 'connected', ['slot-1', 'slot-2', 'slot-3'], root),
+                                        ('0001', 'inactive', ['slot-10'], [])):
         pci = [d[0] for s in slots for d in DEVICES[s]]
         objects[PATH + '/domain/' + did] = {DOMAIN: {
             'Id': dbus.String(did),
@@ -227,6 +228,7 @@ def platform():
             'Slots': dbus.Array(slots, signature='s'),
             'PciDevices': dbus.Array(pci, signature='s'),
             'Job': dbus.ObjectPath('/'),
+            'Blockers': dbus.Array([dbus.Struct(b, signature='ssss') for b in blockers], signature='(ssss)'),
         }}
     return objects
 

@@ -300,15 +300,17 @@ class TestListings(CtlTestCase):
 
     def test_domains(self):
         self.assertEqual(table(self.ok('domains')), [
-            ['DOMAIN', 'CONNECTION', 'JOB', 'DEVICES', 'SLOTS'],
-            ['0000', 'connected', '-', '6', 'slot-1,slot-2,slot-3'],
-            ['0001', 'inactive', '-', '1', 'slot-10'],
+            ['DOMAIN', 'CONNECTION', 'JOB', 'DEVICES', 'BLOCKERS', 'SLOTS'],
+            ['0000', 'connected', '-', '6', '2', 'slot-1,slot-2,slot-3'],
+            ['0001', 'inactive', '-', '1', '0', 'slot-10'],
         ])
         data = self.json('domains', '--json')
         self.assertEqual(data[0]['Id'], '0000')
         self.assertEqual(data[0]['Slots'], ['slot-1', 'slot-2', 'slot-3'])
         self.assertEqual(len(data[0]['PciDevices']), 6)
         self.assertEqual(data[1]['ConnectionState'], 'inactive')
+        self.assertEqual(data[0]['Blockers'][0], ['mount', '/', 'ext4 /dev/nvme0n1p2 on nvme0n1p2', ''])
+        self.assertEqual(data[1]['Blockers'], [])
 
     def test_colour_on_terminal(self):
         def run_on_pty(**extra):

@@ -165,6 +165,8 @@ class Blockers(operations.Ops):
         self.assertIn(mnt, ht.ctl('show', 'slot-3', check=True).stdout)
         shown = json.loads(ht.ctl('--json', 'show', 'slot-3', check=True).stdout)
         self.assertIn(mnt, json.dumps(shown))
+        domains = json.loads(ht.ctl('--json', 'domains', check=True).stdout)
+        self.assertIn(['mount', mnt, f'ext4 {dev} on nvme0n1', ''], domains[0]['Blockers'])
         # unmounted: the property follows (mountinfo announces it)
         run('umount', mnt)
         self.wait_blockers('slot-3', lambda b: b == [], 'empties after umount')
