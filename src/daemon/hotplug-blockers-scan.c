@@ -489,6 +489,17 @@ add_memory (GPtrArray *out, GArray *blocks, const char *detail)
   add (out, "memory", object, detail, "");
 }
 
+/* One block's attribute, relative to the memory directory: a large
+ * machine has tens of thousands of blocks, each read costs. */
+static char *
+read_block (int memdir, guint n, const char *attr)
+{
+  char rel[64];
+
+  snprintf (rel, sizeof rel, "memory%u/%s", n, attr);
+  return hotplug_blockers_read_at (memdir, rel);
+}
+
 static void
 check_memory (HotplugBlockerFacts *f, GPtrArray *out)
 {
@@ -497,27 +508,27 @@ check_memory (HotplugBlockerFacts *f, GPtrArray *out)
   g_autoptr(GArray) fixed = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr(GHashTable) zones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                        (GDestroyNotify) g_array_unref);
+  g_autofree char *dir = hotplug_sysfs_path ("/sys/devices/system/memory");
+  int memdir = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   GHashTableIter iter;
   gpointer key, value;
 
-  for (guint i = 0; i < f->blocks->len; i++)
+  for (guint i = 0; memdir >= 0 && i < f->blocks->len; i++)
     {
       guint n = g_array_index (f->blocks, guint, i);
-      g_autofree char *rel = g_strdup_printf ("/sys/devices/system/memory/memory%u", n);
-      g_autofree char *dir = hotplug_sysfs_path (rel);
-      int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      g_autofree char *state = dfd >= 0 ? hotplug_blockers_read_at (dfd, "state") : NULL;
+      g_autofree char *state = f->blocks_known_online ? NULL : read_block (memdir, n, "state");
       g_autofree char *zone = NULL;
       g_autofree char *removable = NULL;
 
-      if (g_strcmp0 (state, "online") == 0)
-        {
-          g_array_append_val (online, n);
-          zone = hotplug_blockers_read_at (dfd, "valid_zones");
-          removable = hotplug_blockers_read_at (dfd, "removable");
-        }
-      if (dfd >= 0)
-        close (dfd);
+      if (!f->blocks_known_online && g_strcmp0 (state, "online") != 0)
+        continue;
+      g_array_append_val (online, n);
+      /* valid_zones of an online block is its zone; removable reads 1
+       * whatever the truth on current kernels, and is asked only where
+       * valid_zones is missing (old kernels) */
+      zone = read_block (memdir, n, "valid_zones");
+      if (zone == NULL)
+        removable = read_block (memdir, n, "removable");
       /* an attribute that cannot be read says nothing */
       if (g_strcmp0 (zone, "none") == 0)
         g_array_append_val (none, n);
@@ -535,6 +546,8 @@ check_memory (HotplugBlockerFacts *f, GPtrArray *out)
           g_array_append_val (a, n);
         }
     }
+  if (memdir >= 0)
+    close (memdir);
   add_memory (out, none, "valid_zones none: the kernel cannot take it offline");
   add_memory (out, fixed, "removable 0: the kernel cannot take it offline");
   g_hash_table_iter_init (&iter, zones);
@@ -544,7 +557,8 @@ check_memory (HotplugBlockerFacts *f, GPtrArray *out)
                                                  "cannot move", (char *) key);
       add_memory (out, value, detail);
     }
-  if (online->len > 0 && !other_memory_online (f->blocks))
+  if (online->len > 0 &&
+      (f->other_online >= 0 ? f->other_online == 0 : !other_memory_online (f->blocks)))
     add_memory (out, online, "the last online memory of the system");
 }
 

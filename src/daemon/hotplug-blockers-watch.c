@@ -39,16 +39,41 @@ G_DEFINE_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, G_TYPE_OBJECT)
 
 /* --- facts -------------------------------------------------------------- */
 
+/* Every memory block belongs to one unit (free memory to a memory unit). */
+static guint64
+blocks_online (HotplugPlatform *platform)
+{
+  g_autoptr(GPtrArray) units = hotplug_platform_get_units (platform);
+  guint64 n = 0;
+
+  for (guint i = 0; i < units->len; i++)
+    n += hotplug_unit_get_blocks_online (g_ptr_array_index (units, i));
+  return n;
+}
+
 HotplugBlockerFacts *
-hotplug_blockers_facts_of_unit (HotplugUnit *unit)
+hotplug_blockers_facts_of_unit (HotplugPlatform *platform, HotplugUnit *unit)
 {
   HotplugDbusUnit *iface = HOTPLUG_DBUS_UNIT (unit);
   const char *ranges = hotplug_dbus_unit_get_memory_ranges (iface);
   g_autoptr(GArray) blocks = ranges && *ranges ? hotplug_list_parse (ranges, NULL) : NULL;
+  g_autoptr(GArray) online = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autofree char *key = g_strconcat ("unit/", hotplug_unit_get_id (unit), NULL);
+  HotplugBlockerFacts *facts;
 
-  return hotplug_blocker_facts_new (key, hotplug_unit_get_cpu_list (unit), blocks,
-                                    hotplug_dbus_unit_get_pci_devices (iface));
+  for (guint i = 0; blocks && i < blocks->len; i++)
+    if (hotplug_platform_block_is_online (platform, g_array_index (blocks, guint, i)))
+      g_array_append_val (online, g_array_index (blocks, guint, i));
+  facts = hotplug_blocker_facts_new (key, hotplug_unit_get_cpu_list (unit), online,
+                                     hotplug_dbus_unit_get_pci_devices (iface));
+  facts->blocks_known_online = TRUE;
+  if (online->len > 0)
+    {
+      guint64 total = blocks_online (platform);
+
+      facts->other_online = total > online->len ? (gint64) (total - online->len) : 0;
+    }
+  return facts;
 }
 
 HotplugBlockerFacts *
@@ -152,7 +177,7 @@ all_facts (HotplugBlockersWatch *self)
   GPtrArray *facts = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_facts_free);
 
   for (guint i = 0; i < units->len; i++)
-    g_ptr_array_add (facts, hotplug_blockers_facts_of_unit (g_ptr_array_index (units, i)));
+    g_ptr_array_add (facts, hotplug_blockers_facts_of_unit (self->platform, g_ptr_array_index (units, i)));
   for (guint i = 0; i < domains->len; i++)
     g_ptr_array_add (facts, hotplug_blockers_facts_of_domain (g_ptr_array_index (domains, i)));
   return facts;
@@ -316,7 +341,7 @@ hotplug_blockers_watch_check_async (HotplugBlockersWatch *self, HotplugUnit *uni
   GPtrArray *facts = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_facts_free);
 
   g_task_set_source_tag (task, hotplug_blockers_watch_check_async);
-  g_ptr_array_add (facts, hotplug_blockers_facts_of_unit (unit));
+  g_ptr_array_add (facts, hotplug_blockers_facts_of_unit (self->platform, unit));
   g_task_set_task_data (task, scan_new (self, facts), (GDestroyNotify) scan_free);
   hotplug_blockers_scan_async (facts, self->cancellable, on_checked, task);
 }

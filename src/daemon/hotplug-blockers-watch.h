@@ -35,8 +35,10 @@ void       hotplug_blockers_watch_set_interval (HotplugBlockersWatch *self,
 /* Ask for a refresh soon. */
 void       hotplug_blockers_watch_refresh (HotplugBlockersWatch *self);
 
-/* Facts of a unit or a domain as the model shows them now. */
-HotplugBlockerFacts *hotplug_blockers_facts_of_unit (HotplugUnit *unit);
+/* Facts of a unit or a domain as the model shows them now (which memory
+ * blocks are online comes from the model). */
+HotplugBlockerFacts *hotplug_blockers_facts_of_unit (HotplugPlatform *platform,
+                                                     HotplugUnit     *unit);
 HotplugBlockerFacts *hotplug_blockers_facts_of_domain (HotplugDomain *domain);
 
 /* A fresh scan of one unit, in a worker: the result also becomes its

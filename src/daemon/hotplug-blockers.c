@@ -55,6 +55,7 @@ hotplug_blocker_facts_new (const char *id, GArray *cpus, GArray *blocks, const c
     g_array_append_vals (f->cpus, cpus->data, cpus->len);
   if (blocks)
     g_array_append_vals (f->blocks, blocks->data, blocks->len);
+  f->other_online = -1;
   f->pci_devices = g_strdupv ((char **) pci_devices);
   if (f->pci_devices == NULL)
     f->pci_devices = g_new0 (char *, 1);

@@ -44,10 +44,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugBlocker, hotplug_blocker_free)
 /* The snapshot a scan works from. */
 typedef struct
 {
-  char   *id;            /* unit or domain id, for messages */
-  GArray *cpus;          /* guint, sorted */
-  GArray *blocks;        /* guint memory block numbers, sorted */
-  char  **pci_devices;   /* BDFs (0000:83:00.0) */
+  char    *id;            /* unit or domain id, for messages */
+  GArray  *cpus;          /* guint, sorted */
+  GArray  *blocks;        /* guint memory block numbers, sorted */
+  char   **pci_devices;   /* BDFs (0000:83:00.0) */
+  /* What the platform model already knows, so that a large machine's
+   * tens of thousands of memory blocks are not all read again: blocks
+   * holds only the online ones, and other_online counts the online blocks
+   * of the rest of the system.  Unset (FALSE, -1): read from sysfs. */
+  gboolean blocks_known_online;
+  gint64   other_online;
 } HotplugBlockerFacts;
 
 HotplugBlockerFacts *hotplug_blocker_facts_new (const char         *id,

@@ -162,7 +162,10 @@ test_memory (void)
     fx_block (fx, n, 0, n != 8);
   fx_write (fx, "/sys/devices/system/memory/memory0/valid_zones", "none");
   fx_write (fx, "/sys/devices/system/memory/memory0/removable", "0");
+  /* removable is read only where valid_zones is missing (old kernels) */
+  fx_rm (fx, "/sys/devices/system/memory/memory1/valid_zones");
   fx_write (fx, "/sys/devices/system/memory/memory1/removable", "0");
+  fx_write (fx, "/sys/devices/system/memory/memory7/removable", "0");
   for (guint n = 2; n < 6; n++)
     {
       g_autofree char *p = g_strdup_printf ("/sys/devices/system/memory/memory%u/valid_zones", n);
