@@ -288,6 +288,16 @@ test_config_parse (void)
   g_assert_cmpfloat (hotplug_config_get_hook_timeout (c, "20-other"), ==, 60.0);
   g_assert_cmpfloat (hotplug_config_get_hook_timeout (c, NULL), ==, 60.0);
   g_assert_cmpfloat (hotplug_config_get_kill_grace (c), ==, 0.5);
+  g_assert_cmpfloat (hotplug_config_get_blockers_refresh (def), ==, 60.0);
+  g_assert_cmpfloat (hotplug_config_get_blockers_refresh (c), ==, 60.0);
+  g_clear_pointer (&c, hotplug_config_unref);
+  c = hotplug_config_load_data ("[blockers]\nrefresh-interval=0\n", "test.conf", &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (hotplug_config_get_blockers_refresh (c), ==, 0.0);
+  g_clear_pointer (&c, hotplug_config_unref);
+  c = hotplug_config_load_data ("[blockers]\nrefresh-interval=2.5\n", "test.conf", &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (hotplug_config_get_blockers_refresh (c), ==, 2.5);
 }
 
 static void
@@ -308,6 +318,9 @@ test_config_bad (void)
     { "[hook 10-x]\nkill-grace=1\n", "unknown key “kill-grace”" },
     { "[hook ]\ntimeout=1\n", "expected a hook file name" },
     { "not a key file", "test.conf" },
+    { "[blockers]\nrefresh-interval=often\n", "[blockers] refresh-interval" },
+    { "[blockers]\nrefresh-interval=-1\n", "[blockers] refresh-interval" },
+    { "[blockers]\nrefresh=5\n", "unknown key “refresh”" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
