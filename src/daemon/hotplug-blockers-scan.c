@@ -247,19 +247,14 @@ scan_fds (Sys *s, int proc, const char *pid)
 static void
 scan_affinity (Sys *s, int proc, const char *pid)
 {
-  g_autofree char *rel = g_strdup_printf ("%s/status", pid);
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status", pid);
   g_autofree char *status = NULL;
   g_autoptr(GArray) allowed = NULL;
   gboolean kthread;
   Proc *p;
 
-  /* status is longer than the 4 KiB a sysfs attribute needs */
-  {
-    g_autofree char *path = g_strdup_printf ("/proc/%s", rel);
-
-    if (!g_file_get_contents (path, &status, NULL, NULL))
-      return;
-  }
+  if (!g_file_get_contents (path, &status, NULL, NULL))
+    return;
   allowed = hotplug_blockers_parse_status (status, &kthread);
   /* the kernel moves its own per-CPU threads itself; a process that may
    * run everywhere the daemon may is not pinned (under the simulator, the

@@ -2,10 +2,13 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hotplug-blockers.h"
@@ -329,6 +332,65 @@ test_open (void)
   g_assert_cmpstr (b->detail, ==, detail);
 }
 
+/* A child that may run only on the highest CPU this test may use is
+ * pinned there; the test itself (everywhere) is not. */
+static void
+test_pinned (void)
+{
+  cpu_set_t set;
+  int last = -1;
+  g_autoptr(GArray) cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(HotplugBlockerFacts) facts = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autofree char *process = NULL;
+  gboolean mine = FALSE;
+  int fds[2];
+  pid_t child;
+  char c;
+
+  g_assert_cmpint (sched_getaffinity (0, sizeof set, &set), ==, 0);
+  for (int i = 0; i < CPU_SETSIZE; i++)
+    if (CPU_ISSET (i, &set))
+      last = i;
+  if (CPU_COUNT (&set) < 2)
+    {
+      g_test_skip ("needs two CPUs to pin a process to one of them");
+      return;
+    }
+  g_assert_cmpint (pipe (fds), ==, 0);
+  child = fork ();
+  g_assert_cmpint (child, >=, 0);
+  if (child == 0)
+    {
+      CPU_ZERO (&set);
+      CPU_SET (last, &set);
+      if (sched_setaffinity (0, sizeof set, &set) < 0 || write (fds[1], "x", 1) != 1)
+        _exit (1);
+      pause ();
+      _exit (0);
+    }
+  close (fds[1]);
+  g_assert_cmpint (read (fds[0], &c, 1), ==, 1);
+  close (fds[0]);
+
+  g_array_append_val (cpus, last);
+  facts = hotplug_blocker_facts_new ("unit/cpu", cpus, NULL, NULL);
+  found = scan_one (facts);
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+  process = g_strdup_printf ("%d ", (int) child);
+  for (guint i = 0; i < found->len; i++)
+    {
+      HotplugBlocker *b = g_ptr_array_index (found, i);
+
+      g_assert_cmpstr (b->kind, !=, "memory");
+      g_assert_false (g_str_has_prefix (b->process, "1 "));   /* init may run everywhere */
+      if (g_str_equal (b->kind, "cpu-affinity") && g_str_has_prefix (b->process, process))
+        mine = TRUE;
+    }
+  g_assert_true (mine);
+}
+
 static void
 test_flush_unbacked (void)
 {
@@ -357,6 +419,7 @@ main (int argc, char **argv)
   g_test_add_func ("/blockers/memory", test_memory);
   g_test_add_func ("/blockers/devices", test_devices);
   g_test_add_func ("/blockers/open", test_open);
+  g_test_add_func ("/blockers/pinned", test_pinned);
   g_test_add_func ("/blockers/flush-unbacked", test_flush_unbacked);
   return g_test_run ();
 }
