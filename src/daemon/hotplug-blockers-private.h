@@ -15,7 +15,6 @@ typedef struct
   dev_t  dev;      /* first: the hash key */
   char  *name;     /* vda, vda1, dm-0 */
   char  *via;      /* for a holder: the device of the unit it holds, else NULL */
-  char  *sysfs;    /* its sysfs directory */
 } HotplugBlockerDev;
 
 /* The block devices (with partitions and holders) and the up network

@@ -318,7 +318,6 @@ add_dev (HotplugBlockerDevs *devs, const char *dir, const char *via)
   d->dev = dev;
   d->name = g_steal_pointer (&name);
   d->via = g_strdup (via);
-  d->sysfs = g_strdup (dir);
   g_hash_table_insert (devs->by_dev, &d->dev, d);
   g_ptr_array_add (devs->list, d);
 }
@@ -441,7 +440,6 @@ dev_free (HotplugBlockerDev *d)
 {
   g_free (d->name);
   g_free (d->via);
-  g_free (d->sysfs);
   g_free (d);
 }
 

@@ -517,6 +517,88 @@ test_fail (void)
   g_assert_nonnull (strstr (err, "EWHATEVER"));
 }
 
+/* Disks and interfaces of PCI devices (default machine: nvme0n1 in slot 3,
+ * nvme2n1 with two partitions in slot 5, ens4 in slot 4). */
+static void
+test_storage (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *err = NULL;
+  struct {
+    const char *path, *value;
+  } initial[] = {
+    { "/sys/block/nvme0n1/dev", "0:0" },
+    { "/sys/class/block/nvme0n1/size", "2097152" },
+    { "/sys/class/block/nvme2n1p2/partition", "2" },
+    { "/sys/class/block/nvme2n1p1/dev", "0:0" },
+    { "/sys/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0/0000:83:00.0/block/nvme0n1/dev", "0:0" },
+    { "/sys/class/net/ens4/operstate", "down" },
+    { "/sys/class/net/ens4/flags", "0x1002" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (initial); i++)
+    {
+      g_autofree char *v = sysr (initial[i].path);
+      g_assert_cmpstr (v, ==, initial[i].value);
+    }
+
+  g_assert_cmpint (ctl ("link ens4 up", NULL), ==, 0);
+  {
+    g_autofree char *f = sysr ("/sys/class/net/ens4/flags");
+    g_autofree char *o = sysr ("/sys/class/net/ens4/operstate");
+    g_assert_cmpstr (f, ==, "0x1003");
+    g_assert_cmpstr (o, ==, "up");
+  }
+  g_assert_cmpint (ctl ("link ens4 down", NULL), ==, 0);
+  g_assert_cmpint (ctl ("link ens4 sideways", &err), ==, 1);
+  g_assert_nonnull (strstr (err, "usage: link"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ctl ("link eth9 up", &err), ==, 1);
+  g_assert_nonnull (strstr (err, "eth9"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ctl ("back nvme0n1 /dev/null", &err), ==, 1);
+  g_assert_nonnull (strstr (err, "not a block device node"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ctl ("back nvme9n1 none", &err), ==, 1);
+  g_assert_nonnull (strstr (err, "nvme9n1"));
+
+  if (!g_file_test ("/dev/loop0", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("no /dev/loop0 to borrow block device numbers from (the rest of the test)");
+      return;
+    }
+  g_assert_cmpint (ctl ("back nvme0n1 /dev/loop0", NULL), ==, 0);
+  g_assert_cmpint (ctl ("hold nvme2n1p1 /dev/loop1", NULL), ==, 0);
+  {
+    g_autofree char *d = sysr ("/sys/block/nvme0n1/dev");
+    g_autofree char *h = sysr ("/sys/class/block/nvme2n1p1/holders/loop1/dev");
+    g_autofree char *c = sysr ("/sys/class/block/loop1/dev");
+    g_assert_cmpstr (d, ==, "7:0");
+    g_assert_cmpstr (h, ==, "7:1");
+    g_assert_cmpstr (c, ==, "7:1");
+  }
+  /* the drive goes and comes back with the same backing */
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:83:00.0/remove", "1"), ==, 0);
+  evs = collect (300, 10);
+  g_assert_false (g_file_test ("/sys/block/nvme0n1", G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test ("/sys/class/block/nvme0n1", G_FILE_TEST_IS_SYMLINK));
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:82:08.0/rescan", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  {
+    g_autofree char *d = sysr ("/sys/block/nvme0n1/dev");
+    g_assert_cmpstr (d, ==, "7:0");
+  }
+  g_assert_cmpint (ctl ("back nvme0n1 none", NULL), ==, 0);
+  g_assert_cmpint (ctl ("hold nvme2n1p1 none", NULL), ==, 0);
+  {
+    g_autofree char *d = sysr ("/sys/block/nvme0n1/dev");
+    g_assert_cmpstr (d, ==, "0:0");
+  }
+  g_assert_false (g_file_test ("/sys/class/block/nvme2n1p1/holders/loop1", G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test ("/sys/class/block/loop1", G_FILE_TEST_EXISTS));
+}
+
 static void
 test_firmware (void)
 {
@@ -649,6 +731,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/delay", test_delay);
   g_test_add_func ("/sim/fail", test_fail);
   g_test_add_func ("/sim/firmware", test_firmware);
+  g_test_add_func ("/sim/storage", test_storage);
   g_test_add_func ("/sim/udev-group", test_udev_group);
   {
     int r = g_test_run ();
