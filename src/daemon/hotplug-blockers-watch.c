@@ -12,8 +12,11 @@
 #include "hotplug-util.h"
 
 #define TOPIC "blockers"
-/* model changes come in bursts: wait for the burst to end */
-#define COALESCE_MS 250
+/* model changes come in bursts (a board's blocks go offline one by one):
+ * refresh once the burst has been quiet this long, or at the latest after
+ * MAX_DELAY_US */
+#define COALESCE_MS  250
+#define MAX_DELAY_US (2 * G_USEC_PER_SEC)
 
 struct _HotplugBlockersWatch
 {
@@ -25,6 +28,7 @@ struct _HotplugBlockersWatch
   gboolean         running;   /* a full refresh is in the worker */
   gboolean         dirty;     /* asked for while it ran */
   guint            soon_id;
+  gint64           first_asked; /* monotonic time of the oldest pending request */
   guint            interval_id;
   double           interval;
   int              fds[2];    /* /proc/self/mountinfo, /proc/swaps */
@@ -216,7 +220,12 @@ schedule (HotplugBlockersWatch *self)
       return;
     }
   if (self->soon_id == 0)
-    self->soon_id = g_timeout_add (COALESCE_MS, refresh_now, self);
+    self->first_asked = g_get_monotonic_time ();
+  else if (g_get_monotonic_time () - self->first_asked < MAX_DELAY_US)
+    g_clear_handle_id (&self->soon_id, g_source_remove);
+  else
+    return;
+  self->soon_id = g_timeout_add (COALESCE_MS, refresh_now, self);
 }
 
 void
