@@ -313,12 +313,17 @@ on_kernel_done (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 run_kernel_step (HotplugJob *self, const HotplugStep *step)
 {
-  if (self->mode == MODE_ROLLBACK && hotplug_kernel_step_holds (self->platform, step))
+  if ((self->mode == MODE_ROLLBACK && hotplug_kernel_step_holds (self->platform, step)) ||
+      (self->recovery && hotplug_operation_step_done (self->platform, step)))
     {
       /* nothing to write: the kernel already shows it (a step that never
-       * happened, or was put back by someone else) */
+       * happened, or was put back by someone else; a recovered job's step
+       * that the dead daemon saw through) */
       hotplug_job_step_finished (self, TRUE, "already so");
-      self->undo_pos++;
+      if (self->mode == MODE_RUN)
+        self->pos++;
+      else
+        self->undo_pos++;
       hotplug_job_next (self);
       return;
     }
@@ -371,7 +376,7 @@ on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *desc = hotplug_step_describe (self->unsettled);
 
-  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error))
+  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error) && self->mode == MODE_ROLLBACK)
     {
       /* its undo still runs where it is needed; whether the change lands
        * later nobody can tell: the unit needs the administrator */
@@ -431,6 +436,12 @@ hotplug_job_next (HotplugJob *self)
   switch (self->mode)
     {
     case MODE_RUN:
+      if (self->unsettled)
+        {
+          /* a recovered job finishing an eject the dead daemon asked for */
+          settle (self);
+          return;
+        }
       if (self->pos >= self->steps->len)
         {
           g_autofree char *reason = NULL;
@@ -545,6 +556,7 @@ start_recovery (HotplugJob *self)
   hotplug_job_journal (self, "recovery", "job", g_variant_new_uint32 (self->id), NULL);
   hotplug_hook_request_free (self->facts);
   self->facts = g_steal_pointer (&r->facts);
+  self->unsettled = r->unsettled;
   if (r->forward)
     {
       self->steps = g_steal_pointer (&r->steps);
@@ -555,7 +567,6 @@ start_recovery (HotplugJob *self)
   self->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
   for (guint i = 0; i < r->steps->len; i++)
     g_ptr_array_add (self->done, g_ptr_array_index (r->steps, i));
-  self->unsettled = r->unsettled;
   hotplug_job_fail (self, r->state, r->failed_what, r->reason, FALSE);
 }
 
