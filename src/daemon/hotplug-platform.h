@@ -53,8 +53,6 @@ GPtrArray       *hotplug_platform_get_domains (HotplugPlatform *self);
 GVariant        *hotplug_platform_list_devices (HotplugPlatform *self,
                                                 HotplugUnit     *unit);
 
-guint64          hotplug_platform_get_block_size (HotplugPlatform *self);
-
 /* The model's view of single devices (what the last events said). */
 gboolean         hotplug_platform_cpu_is_online (HotplugPlatform *self, guint cpu);
 gboolean         hotplug_platform_block_is_online (HotplugPlatform *self, guint block);
