@@ -43,6 +43,17 @@ on_name_lost (HotplugManager *manager, gpointer user_data)
   g_main_loop_quit (d->loop);
 }
 
+/* systemd passes every StateDirectory= entry, colon-separated: ours is
+ * the first */
+static char *
+hotplug_daemon_state_directory (void)
+{
+  const char *env = g_getenv (HOTPLUG_ENV_STATE_DIRECTORY);
+  g_auto(GStrv) dirs = env && *env ? g_strsplit (env, ":", 2) : NULL;
+
+  return g_strdup (dirs && dirs[0] && *dirs[0] ? dirs[0] : HOTPLUG_STATE_DIRECTORY_DEFAULT);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -50,12 +61,15 @@ main (int argc, char **argv)
   int receive_buffer = 0;
   g_autofree char *sysfs_root = NULL;
   g_autofree char *config_path = NULL;
+  g_autofree char *state_dir = NULL;
   GOptionEntry entries[] = {
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, N_("Replace a running instance"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       N_("Read the configuration from FILE"), N_("FILE") },
+    { "state-directory", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+      N_("Keep state in DIR (default: $STATE_DIRECTORY, else /var/lib/hotplugd)"), N_("DIR") },
     { "sysfs-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &sysfs_root,
       "Read sysfs below DIR (tests)", "DIR" },
     { "receive-buffer-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &receive_buffer,
@@ -105,6 +119,9 @@ main (int argc, char **argv)
   if (receive_buffer > 0)
     hotplug_udev_set_receive_buffer_size (udev, receive_buffer);
   platform = hotplug_platform_new ();
+  if (state_dir == NULL)
+    state_dir = hotplug_daemon_state_directory ();
+  hotplug_platform_set_state_directory (platform, state_dir);
   manager = hotplug_manager_new (platform, udev);
   g_signal_connect (manager, "name-lost", G_CALLBACK (on_name_lost), &d);
   if (!hotplug_manager_load_config (manager, config_path, &error))

@@ -475,6 +475,7 @@ hotplug_platform_slot_refresh (HotplugPlatform *self, const char *name)
   g_autofree char *dir = hotplug_sysfs_build ("/sys/bus/pci/slots", name, NULL);
   g_autofree char *address_path = g_build_filename (dir, "address", NULL);
   g_autofree char *adapter_path = g_build_filename (dir, "adapter", NULL);
+  g_autofree char *power_path = g_build_filename (dir, "power", NULL);
   g_autofree char *address = NULL;
   g_autofree char *adapter = NULL;
   g_autoptr(GError) error = NULL;
@@ -488,6 +489,7 @@ hotplug_platform_slot_refresh (HotplugPlatform *self, const char *name)
       g_hash_table_insert (self->slots, s->name, s);
     }
   s->gen = self->gen;
+  s->power_control = g_file_test (power_path, G_FILE_TEST_EXISTS);
 
   address = hotplug_sysfs_read (address_path, &error);
   if (address == NULL)
@@ -607,6 +609,33 @@ hotplug_platform_slots_by_bus (HotplugPlatform *self)
     if (s->address_valid)
       g_hash_table_insert (by_bus, g_strdup_printf ("%04x:%02x", s->domain, s->bus), s);
   return by_bus;
+}
+
+/* The root bus (pci0000:40) a slot's bus is below: the bridge whose bus
+ * range holds it, or a device on it, or the root bus of that number. */
+const char *
+hotplug_platform_root_bus_of_slot (HotplugSlot *s, GPtrArray *all)
+{
+  const char *best = NULL;
+  guint best_depth = 0;
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      HotplugPciDev *d = g_ptr_array_index (all, i);
+
+      if (d->domain != s->domain)
+        continue;
+      if (d->bus == s->bus)
+        return d->root_bus;
+      if (d->info_valid && d->info.header_type == 1 &&
+          d->info.secondary_bus <= s->bus && s->bus <= d->info.subordinate_bus &&
+          (best == NULL || d->depth >= best_depth))
+        {
+          best = d->root_bus;
+          best_depth = d->depth;
+        }
+    }
+  return best;
 }
 
 static int

@@ -60,12 +60,13 @@ hotplug_jobs_find_conflict (HotplugJobs *self, HotplugUnit *unit)
 }
 
 gboolean
-hotplug_jobs_check (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, GError **error)
+hotplug_jobs_check (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, HotplugOperationFlags flags,
+                    GError **error)
 {
   g_autofree char *noop = NULL;
   HotplugJob *busy;
 
-  if (!hotplug_operation_check (unit, op, &noop, error))
+  if (!hotplug_operation_check (self->platform, unit, op, flags, &noop, error))
     return FALSE;
   busy = hotplug_jobs_find_conflict (self, unit);
   if (busy)
@@ -144,9 +145,11 @@ hotplug_jobs_create (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op,
 {
   g_autofree char *noop = NULL;
 
-  if (!hotplug_jobs_check (self, unit, op, error))
+  HotplugOperationFlags flags = options ? options->flags : HOTPLUG_OPERATION_FLAG_NONE;
+
+  if (!hotplug_jobs_check (self, unit, op, flags, error))
     return NULL;
-  hotplug_operation_check (unit, op, &noop, NULL);
+  hotplug_operation_check (self->platform, unit, op, flags, &noop, NULL);
   return create_job (self, unit, op, options, initiator, noop, NULL, 0);
 }
 
@@ -394,6 +397,9 @@ hotplug_jobs_new (HotplugPlatform *platform, HotplugHookRunner *runner, HotplugC
   self->runner = g_object_ref (runner);
   self->config = hotplug_config_ref (config);
   g_signal_connect (platform, "unit-added", G_CALLBACK (on_unit_added), self);
+  /* a board or I/O unit inserted where it was ejected is the same unit
+   * back: its platform-started add runs as for a new one */
+  g_signal_connect (platform, "unit-present", G_CALLBACK (on_unit_added), self);
   g_signal_connect (platform, "eject-request", G_CALLBACK (on_eject_request), self);
   for (guint i = 0; i < units->len; i++)
     on_unit_added (platform, g_ptr_array_index (units, i), self);

@@ -35,6 +35,7 @@ typedef struct
   GPtrArray        *slots;   /* char * ids */
   HotplugContainer *container;
   HotplugSlot      *slot;
+  gboolean          absent;  /* a remembered location without its container */
 } UnitPlan;
 
 /* Everything one pass works with. */
@@ -53,6 +54,7 @@ typedef struct
   GPtrArray       *new_domains;   /* HotplugDomain (ref) */
   GHashTable      *domain_slots;  /* domain id → GPtrArray of slot unit ids */
   GHashTable      *domain_devs;   /* domain id → GPtrArray of BDFs (borrowed) */
+  GPtrArray       *present;       /* HotplugUnit (ref): boards and I/O units inserted again */
 } Pass;
 
 static UnitPlan *
@@ -131,12 +133,17 @@ state_from_devices (HotplugPlatform *self, HotplugUnit *unit)
   switch (hotplug_unit_get_kind (unit))
     {
     case HOTPLUG_UNIT_KIND_SB:
+      if (g_hash_table_contains (self->absent, hotplug_unit_get_id (unit)))
+        return HOTPLUG_UNIT_STATE_ABSENT;
+      G_GNUC_FALLTHROUGH;
     case HOTPLUG_UNIT_KIND_CPU:
     case HOTPLUG_UNIT_KIND_MEMORY:
       if ((cpus_online && *cpus_online) || hotplug_unit_get_blocks_online (unit) > 0)
         return HOTPLUG_UNIT_STATE_ONLINE;
       return HOTPLUG_UNIT_STATE_OFFLINE;
     case HOTPLUG_UNIT_KIND_IOU:
+      if (g_hash_table_contains (self->absent, hotplug_unit_get_id (unit)))
+        return HOTPLUG_UNIT_STATE_ABSENT;
       return has_pci ? HOTPLUG_UNIT_STATE_ONLINE : HOTPLUG_UNIT_STATE_OFFLINE;
     case HOTPLUG_UNIT_KIND_SLOT:
       slot = hotplug_platform_slot_of_unit (self, unit);
@@ -207,35 +214,6 @@ hotplug_platform_mark_dirty (HotplugPlatform *self)
     self->dirty_id = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, OWNERSHIP_DELAY_MS, dirty_idle, self, NULL);
 }
 
-/* --- slots ------------------------------------------------------------- */
-
-/* The root bus (pci0000:40) a slot's bus is below: the bridge whose bus
- * range holds it, or a device on it, or the root bus of that number. */
-static const char *
-root_bus_of_slot (HotplugSlot *s, GPtrArray *all)
-{
-  const char *best = NULL;
-  guint best_depth = 0;
-
-  for (guint i = 0; i < all->len; i++)
-    {
-      HotplugPciDev *d = g_ptr_array_index (all, i);
-
-      if (d->domain != s->domain)
-        continue;
-      if (d->bus == s->bus)
-        return d->root_bus;
-      if (d->info_valid && d->info.header_type == 1 &&
-          d->info.secondary_bus <= s->bus && s->bus <= d->info.subordinate_bus &&
-          (best == NULL || d->depth >= best_depth))
-        {
-          best = d->root_bus;
-          best_depth = d->depth;
-        }
-    }
-  return best;
-}
-
 /* --- applying a plan to a unit ------------------------------------------ */
 
 /* NUMA nodes of a unit's CPUs and blocks, in list form */
@@ -287,10 +265,25 @@ apply_memory (HotplugPlatform *self, HotplugUnit *unit, UnitPlan *p)
 }
 
 static void
+apply_hotpluggable (HotplugUnit *unit, UnitPlan *p)
+{
+  gboolean hotpluggable = p->slot == NULL || p->slot->power_control;
+
+  if (hotplug_dbus_unit_get_hotpluggable (HOTPLUG_DBUS_UNIT (unit)) != hotpluggable)
+    hotplug_dbus_unit_set_hotpluggable (HOTPLUG_DBUS_UNIT (unit), hotpluggable);
+  hotplug_unit_update_string (unit, "hotpluggable-reason",
+                              hotpluggable ? "" : "the platform lists this slot but cannot power it "
+                                                  "(it has no power control): it is a location, "
+                                                  "not a hotplug slot");
+}
+
+static void
 apply_plan (HotplugPlatform *self, HotplugUnit *unit, UnitPlan *p)
 {
   g_autoptr(GPtrArray) bdfs = g_ptr_array_new ();
   g_autofree char *nodes = NULL;
+
+  apply_hotpluggable (unit, p);
 
   hotplug_unit_update_string (unit, "sysfs-path", p->sysfs_path);
   hotplug_unit_update_string (unit, "parent", p->parent);
@@ -354,7 +347,7 @@ plan_container (Pass *pass, HotplugContainer *c)
   g_autofree char *id = NULL;
   UnitPlan *p;
 
-  c->was_board |= c->holds_cpu_or_memory;
+  c->was_board |= c->holds_cpu_or_memory || hotplug_platform_location_is_board (self, c);
   kind = c->was_board ? HOTPLUG_UNIT_KIND_SB : HOTPLUG_UNIT_KIND_IOU;
   id = g_strconcat (kind == HOTPLUG_UNIT_KIND_SB ? "sb" : "iou", c->uid, NULL);
   if (g_hash_table_contains (pass->plans, id))
@@ -366,6 +359,7 @@ plan_container (Pass *pass, HotplugContainer *c)
   p = plan_add (pass, kind, id);
   p->container = c;
   p->sysfs_path = g_strconcat ("/sys", c->devpath, NULL);
+  hotplug_platform_location_remember (self, kind, id, c, p->sysfs_path);
   g_array_sort (c->cpus, cmp_uint);
   g_array_sort (c->blocks, cmp_uint);
   claim (self->cpus, c->cpus, pass->cpu_claimed, p->cpus);
@@ -391,6 +385,32 @@ plan_containers (Pass *pass)
     hotplug_platform_container_scan (pass->self, l->data);
   for (GList *l = containers; l; l = l->next)
     plan_container (pass, l->data);
+}
+
+/* Boards and I/O units whose container is gone stay where they were seen,
+ * absent (hotplug-locations.c says why). */
+static void
+plan_absent_locations (Pass *pass)
+{
+  HotplugPlatform *self = pass->self;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_remove_all (self->absent);
+  g_hash_table_iter_init (&iter, self->locations);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      HotplugLocation *loc = value;
+      const char *id = hotplug_location_get_id (loc);
+      UnitPlan *p;
+
+      if (g_hash_table_contains (pass->plans, id))
+        continue;
+      p = plan_add (pass, hotplug_location_get_kind (loc), id);
+      p->absent = TRUE;
+      p->sysfs_path = g_strdup (hotplug_location_get_sysfs_path (loc));
+      g_hash_table_add (self->absent, g_strdup (id));
+    }
 }
 
 static void
@@ -518,7 +538,7 @@ plan_slots (Pass *pass)
     {
       g_autofree char *id = g_strconcat ("slot-", s->name, NULL);
       UnitPlan *p = plan_add (pass, HOTPLUG_UNIT_KIND_SLOT, id);
-      const char *rb = s->address_valid ? root_bus_of_slot (s, pass->all_pci) : NULL;
+      const char *rb = s->address_valid ? hotplug_platform_root_bus_of_slot (s, pass->all_pci) : NULL;
       UnitPlan *owner = rb ? g_hash_table_lookup (pass->root_owner, rb) : NULL;
 
       p->slot = s;
@@ -605,9 +625,13 @@ update_units (Pass *pass)
   for (guint i = 0; i < pass->order->len; i++)
     {
       HotplugUnit *unit = g_hash_table_lookup (self->units, ((UnitPlan *) g_ptr_array_index (pass->order, i))->id);
+      gboolean is_new = g_ptr_array_find (pass->added, unit, NULL);
+      gboolean was_absent = hotplug_unit_get_state (unit) == HOTPLUG_UNIT_STATE_ABSENT;
 
-      hotplug_platform_update_unit_state (self, unit, NULL, NULL,
-                                          g_ptr_array_find (pass->added, unit, NULL));
+      hotplug_platform_update_unit_state (self, unit, NULL, NULL, is_new);
+      if (!is_new && was_absent && hotplug_unit_get_state (unit) != HOTPLUG_UNIT_STATE_ABSENT &&
+          hotplug_unit_get_kind (unit) != HOTPLUG_UNIT_KIND_SLOT)
+        g_ptr_array_add (pass->present, g_object_ref (unit));
     }
 }
 
@@ -679,6 +703,15 @@ announce (Pass *pass)
                         hotplug_dbus_unit_get_state (HOTPLUG_DBUS_UNIT (unit)));
       g_signal_emit (self, hotplug_platform_signals[HOTPLUG_PLATFORM_SIGNAL_UNIT_ADDED], 0, unit);
     }
+  for (guint i = 0; i < pass->present->len; i++)
+    {
+      HotplugUnit *unit = g_ptr_array_index (pass->present, i);
+
+      hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (unit), NULL, NULL,
+                        HOTPLUG_MSGID_UNIT_STATE, "a part is in its place again, %s",
+                        hotplug_dbus_unit_get_state (HOTPLUG_DBUS_UNIT (unit)));
+      g_signal_emit (self, hotplug_platform_signals[HOTPLUG_PLATFORM_SIGNAL_UNIT_PRESENT], 0, unit);
+    }
 }
 
 static void
@@ -695,6 +728,7 @@ pass_init (Pass *pass, HotplugPlatform *self)
   pass->new_domains = g_ptr_array_new_with_free_func (g_object_unref);
   pass->domain_slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   pass->domain_devs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  pass->present = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 static void
@@ -712,6 +746,7 @@ pass_clear (Pass *pass)
   g_ptr_array_unref (pass->new_domains);
   g_hash_table_unref (pass->domain_slots);
   g_hash_table_unref (pass->domain_devs);
+  g_ptr_array_unref (pass->present);
 }
 
 void
@@ -730,6 +765,7 @@ hotplug_platform_recompute (HotplugPlatform *self)
   g_array_set_size (pass.cpu_claimed, self->cpus->len);
   g_array_set_size (pass.block_claimed, self->blocks->len);
   plan_containers (&pass);
+  plan_absent_locations (&pass);
   hotplug_platform_free_memory_devices (on_free_memory_device, &pass);
   plan_free_cpus (&pass);
   plan_free_memory (&pass);
@@ -739,6 +775,7 @@ hotplug_platform_recompute (HotplugPlatform *self)
   plan_pci_devices (&pass);
   update_units (&pass);
   update_domains (&pass);
+  hotplug_platform_locations_save (self);
 
   hotplug_debug (TOPIC, "ownership pass: %u units (%u new, %u gone), %u CPUs, %u memory blocks, "
                  "%u PCI devices in %.1f ms", g_hash_table_size (self->units), pass.added->len,

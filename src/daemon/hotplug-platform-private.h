@@ -12,6 +12,7 @@ G_BEGIN_DECLS
  *                       devices and slots from sysfs
  *  hotplug-ownership.c  the pass that turns devices into units and domains
  *  hotplug-wait.c       waiting for the kernel's confirmation
+ *  hotplug-locations.c  the board and I/O unit locations once seen
  * Nothing outside these files includes this header. */
 
 #define HOTPLUG_PLATFORM_TOPIC "platform"
@@ -71,6 +72,9 @@ typedef struct
   guint    bus;
   gboolean address_valid;
   gboolean adapter;
+  /* a power attribute: without one the platform lists the slot (a
+   * location, as firmware slot tables name them) but cannot switch it */
+  gboolean power_control;
   guint    gen;
 } HotplugSlot;
 
@@ -98,6 +102,11 @@ struct _HotplugPlatform
   int         block_node_hint;
 
   GList      *waiters;    /* GTask */
+
+  GHashTable *locations;  /* unit id → HotplugLocation: boards and I/O units seen */
+  gboolean    locations_changed;
+  char       *state_file; /* STATE_DIRECTORY/units.ini, NULL: remembered in memory only */
+  GHashTable *absent;     /* ids of remembered units whose container is gone */
 };
 
 enum {
@@ -105,6 +114,7 @@ enum {
   HOTPLUG_PLATFORM_SIGNAL_UNIT_REMOVED,
   HOTPLUG_PLATFORM_SIGNAL_DOMAIN_ADDED,
   HOTPLUG_PLATFORM_SIGNAL_EJECT_REQUEST,
+  HOTPLUG_PLATFORM_SIGNAL_UNIT_PRESENT,
   HOTPLUG_PLATFORM_N_SIGNALS
 };
 extern guint hotplug_platform_signals[HOTPLUG_PLATFORM_N_SIGNALS];
@@ -132,6 +142,15 @@ typedef void     (*HotplugMemoryDeviceFunc) (const char *id, const char *sysfs_p
                                              gpointer user_data);
 void               hotplug_platform_free_memory_devices (HotplugMemoryDeviceFunc found, gpointer user_data);
 
+/* every PCI device, depth first */
+GPtrArray         *hotplug_platform_sorted_pci (HotplugPlatform *self);
+/* "SSSS:BB" → HotplugSlot */
+GHashTable        *hotplug_platform_slots_by_bus (HotplugPlatform *self);
+HotplugSlot       *hotplug_platform_slot_of_dev (HotplugPlatform *self, GHashTable *by_bus,
+                                                 HotplugPciDev *d, guint *depth);
+/* the root bus (pci0000:40) a slot's bus is below, NULL if none is known */
+const char        *hotplug_platform_root_bus_of_slot (HotplugSlot *s, GPtrArray *all);
+
 /* hotplug-ownership.c */
 void               hotplug_platform_mark_dirty (HotplugPlatform *self);
 void               hotplug_platform_recompute (HotplugPlatform *self);
@@ -143,12 +162,19 @@ void               hotplug_platform_update_unit_state (HotplugPlatform *self, Ho
 void               hotplug_platform_update_cpus_online (HotplugPlatform *self, HotplugUnit *unit);
 HotplugSlot       *hotplug_platform_slot_of_unit (HotplugPlatform *self, HotplugUnit *unit);
 HotplugUnit       *hotplug_platform_unit_of_container (HotplugPlatform *self, HotplugContainer *c);
-/* every PCI device, depth first */
-GPtrArray         *hotplug_platform_sorted_pci (HotplugPlatform *self);
-/* "SSSS:BB" → HotplugSlot */
-GHashTable        *hotplug_platform_slots_by_bus (HotplugPlatform *self);
-HotplugSlot       *hotplug_platform_slot_of_dev (HotplugPlatform *self, GHashTable *by_bus,
-                                                 HotplugPciDev *d, guint *depth);
+
+/* hotplug-locations.c */
+typedef struct _HotplugLocation HotplugLocation;
+void               hotplug_location_free (HotplugLocation *loc);
+const char        *hotplug_location_get_id (const HotplugLocation *loc);
+HotplugUnitKind    hotplug_location_get_kind (const HotplugLocation *loc);
+const char        *hotplug_location_get_sysfs_path (const HotplugLocation *loc);
+/* written only when the set changed since the last save */
+void               hotplug_platform_locations_save (HotplugPlatform *self);
+gboolean           hotplug_platform_location_is_board (HotplugPlatform *self, HotplugContainer *c);
+void               hotplug_platform_location_remember (HotplugPlatform *self, HotplugUnitKind kind,
+                                                       const char *id, HotplugContainer *c,
+                                                       const char *sysfs_path);
 
 /* hotplug-wait.c */
 void               hotplug_platform_check_waiters (HotplugPlatform *self);

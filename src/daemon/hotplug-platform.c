@@ -450,6 +450,9 @@ hotplug_platform_finalize (GObject *object)
   g_hash_table_unref (self->slots);
   g_hash_table_unref (self->units);
   g_hash_table_unref (self->domains);
+  g_hash_table_unref (self->locations);
+  g_hash_table_unref (self->absent);
+  g_free (self->state_file);
   G_OBJECT_CLASS (hotplug_platform_parent_class)->finalize (object);
 }
 
@@ -466,6 +469,9 @@ hotplug_platform_class_init (HotplugPlatformClass *klass)
                                                0, NULL, NULL, NULL, G_TYPE_NONE, 1, HOTPLUG_TYPE_DOMAIN);
   hotplug_platform_signals[HOTPLUG_PLATFORM_SIGNAL_EJECT_REQUEST] = g_signal_new ("eject-request", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 1, HOTPLUG_TYPE_UNIT);
+  hotplug_platform_signals[HOTPLUG_PLATFORM_SIGNAL_UNIT_PRESENT] =
+    g_signal_new ("unit-present", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, HOTPLUG_TYPE_UNIT);
 }
 
 static void
@@ -479,6 +485,8 @@ hotplug_platform_init (HotplugPlatform *self)
   self->slots = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) hotplug_slot_free);
   self->units = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->domains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->locations = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) hotplug_location_free);
+  self->absent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cpu_node_hint = -1;
   self->block_node_hint = -1;
 }

@@ -203,6 +203,10 @@ class Daemon:
         env = dict(os.environ)
         if self.env:
             env.update(self.env)
+        if 'STATE_DIRECTORY' not in env and self.log_path:
+            # never the machine's /var/lib/hotplugd: the run's own directory
+            env['STATE_DIRECTORY'] = os.path.join(os.path.dirname(self.log_path), 'state')
+            os.makedirs(env['STATE_DIRECTORY'], exist_ok=True)
         self.log = open(self.log_path, 'w+') if self.log_path else None
         self.proc = subprocess.Popen([daemon_exe()] + self.args, env=env, stdin=subprocess.DEVNULL,
                                      stdout=self.log or None, stderr=subprocess.STDOUT if self.log else None)
@@ -248,6 +252,11 @@ class Environment:
         shutil.copy(os.path.join(SRC, 'data', 'dbus', 'org.hotplugd.Hotplug1.conf'),
                     os.path.join(self.tmpdir, 'policy'))
         self.polkit = Polkit(polkit, self.tmpdir)
+        # the daemon's state (units.ini) lives in the run's own directory and
+        # survives a restart of the daemon within it, as /var/lib/hotplugd would
+        self.state_dir = os.path.join(self.tmpdir, 'state')
+        os.makedirs(self.state_dir)
+        daemon_env = {'STATE_DIRECTORY': self.state_dir} | (daemon_env or {})
         self.daemon = Daemon(daemon_args, daemon_env, os.path.join(self.tmpdir, 'hotplugd.log')) if start_daemon else None
 
     def __enter__(self):
