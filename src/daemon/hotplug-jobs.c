@@ -144,7 +144,6 @@ hotplug_jobs_create (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op,
                      const HotplugJobOptions *options, const char *initiator, GError **error)
 {
   g_autofree char *noop = NULL;
-
   HotplugOperationFlags flags = options ? options->flags : HOTPLUG_OPERATION_FLAG_NONE;
 
   if (!hotplug_jobs_check (self, unit, op, flags, error))

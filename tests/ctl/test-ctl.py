@@ -221,6 +221,7 @@ class TestListings(CtlTestCase):
         self.assertEqual(lines['CPUs'], '16-31')
         self.assertEqual(lines['CPUs online'], '16-23')
         self.assertEqual(lines['Job'], PATH + '/job/3')
+        self.assertEqual(lines['Hotpluggable'], 'yes')
         # no job ended on sb1 yet: no last job lines
         self.assertNotIn('Last job', out)
         self.assertIn('Running job:\n', out)
@@ -240,6 +241,13 @@ class TestListings(CtlTestCase):
         data = self.json('show', 'sb10', '--json')
         self.assertEqual((data['LastJobOperation'], data['LastJobState'], data['LastJobEndTime']),
                          ('add', 'vetoed', 1700000100000000))
+
+    def test_show_not_hotpluggable(self):
+        out = self.ok('show', 'slot-2')
+        self.assertRegex(out, r'\nHotpluggable: +no: the platform lists this slot but cannot power it\n')
+        data = self.json('show', 'slot-2', '--json')
+        self.assertEqual((data['Hotpluggable'], data['HotpluggableReason']),
+                         (False, 'the platform lists this slot but cannot power it'))
 
     def test_show_slot_tree(self):
         out = self.ok('show', 'slot-1')

@@ -38,6 +38,8 @@ class SlotWithoutPower(operations.Ops):
         # the hotplug slot next to it is one
         self.assertEqual((self.prop('slot-1', 'Hotpluggable'), self.prop('slot-1', 'HotpluggableReason')),
                          (True, ''))
+        self.assertIn('Hotpluggable:', ht.ctl('show', 'slot-2', check=True).stdout)
+        self.assertIn(f'no: {reason}', ht.ctl('show', 'slot-2', check=True).stdout)
         for op in ('add', 'remove'):
             with self.assertRaises(GLib.Error) as cm:
                 self.request('slot-2', op)
