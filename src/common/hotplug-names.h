@@ -36,8 +36,7 @@
 #define HOTPLUG_ENV_SIM_ROOT          "HOTPLUG_SIM_ROOT"     /* simulator testbed directory */
 #define HOTPLUG_ENV_STATE_DIRECTORY   "STATE_DIRECTORY"    /* systemd's StateDirectory= (first entry) */
 
-/* The state directory and what lives in it */
-#define HOTPLUG_STATE_DIRECTORY_DEFAULT "/var/lib/hotplugd"
+/* What lives in the state directory (beside journal/ and failed-units) */
 #define HOTPLUG_STATE_UNITS_FILE      "units.ini"            /* board and I/O unit locations seen */
 
 /* Hook environment */
@@ -78,3 +77,5 @@
 #define HOTPLUG_MSGID_JOB_END         "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a63"
 #define HOTPLUG_MSGID_HOOK            "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a64"
 #define HOTPLUG_MSGID_AUTH_REFUSED    "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a65"
+#define HOTPLUG_MSGID_JOURNAL_BAD     "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a66"
+#define HOTPLUG_MSGID_JOB_RECOVERED   "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a67"

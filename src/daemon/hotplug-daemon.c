@@ -13,25 +13,65 @@
 #include <glib/gi18n.h>
 
 #include "hotplug-log.h"
+#include "hotplug-journal.h"
 #include "hotplug-manager.h"
 #include "hotplug-names.h"
 #include "hotplug-util.h"
 
+/* How long a SIGTERM waits for the running jobs to roll back */
+#define STOP_TIMEOUT_S 60
+
 typedef struct
 {
-  GMainLoop *loop;
-  int        status;
+  GMainLoop      *loop;
+  int             status;
+  HotplugManager *manager;
+  gboolean        stopping;
 } Daemon;
 
+static gboolean
+on_stop_timeout (gpointer user_data)
+{
+  Daemon *d = user_data;
+
+  hotplug_log_full (G_LOG_LEVEL_WARNING, "daemon", NULL, NULL, NULL, NULL,
+                    "jobs still running after %d s: stopping now; the next start finishes them from the journal",
+                    STOP_TIMEOUT_S);
+  g_main_loop_quit (d->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_jobs_idle (HotplugJobs *jobs, gpointer user_data)
+{
+  Daemon *d = user_data;
+
+  if (d->stopping)
+    g_main_loop_quit (d->loop);
+}
+
+/* SIGTERM or SIGINT: the running jobs are rolled back first (each step in
+ * flight ends, its undo and the *-failed hooks run, the journal follows),
+ * within STOP_TIMEOUT_S; a second signal stops at once. */
 static gboolean
 on_signal (gpointer user_data)
 {
   Daemon *d = user_data;
+  HotplugJobs *jobs = hotplug_manager_get_jobs (d->manager);
 
-  hotplug_message ("daemon", "terminating on a signal");
   d->status = EXIT_SUCCESS;
-  g_main_loop_quit (d->loop);
-  return G_SOURCE_REMOVE;
+  if (d->stopping || !hotplug_jobs_any_running (jobs))
+    {
+      hotplug_message ("daemon", "terminating on a signal");
+      g_main_loop_quit (d->loop);
+      return G_SOURCE_CONTINUE;
+    }
+  d->stopping = TRUE;
+  hotplug_message ("daemon", "terminating on a signal: rolling back the running jobs first");
+  g_signal_connect (jobs, "idle", G_CALLBACK (on_jobs_idle), d);
+  hotplug_jobs_cancel_all (jobs, "hotplugd is stopping");
+  g_timeout_add_seconds (STOP_TIMEOUT_S, on_stop_timeout, d);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -43,21 +83,10 @@ on_name_lost (HotplugManager *manager, gpointer user_data)
   g_main_loop_quit (d->loop);
 }
 
-/* systemd passes every StateDirectory= entry, colon-separated: ours is
- * the first */
-static char *
-hotplug_daemon_state_directory (void)
-{
-  const char *env = g_getenv (HOTPLUG_ENV_STATE_DIRECTORY);
-  g_auto(GStrv) dirs = env && *env ? g_strsplit (env, ":", 2) : NULL;
-
-  return g_strdup (dirs && dirs[0] && *dirs[0] ? dirs[0] : HOTPLUG_STATE_DIRECTORY_DEFAULT);
-}
-
 int
 main (int argc, char **argv)
 {
-  gboolean verbose = FALSE, replace = FALSE, version = FALSE;
+  gboolean verbose = FALSE, replace = FALSE, version = FALSE, no_journal = FALSE;
   int receive_buffer = 0;
   g_autofree char *sysfs_root = NULL;
   g_autofree char *config_path = NULL;
@@ -74,6 +103,8 @@ main (int argc, char **argv)
       "Read sysfs below DIR (tests)", "DIR" },
     { "receive-buffer-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &receive_buffer,
       "Event socket receive buffer in bytes (tests; default 128 MiB)", "BYTES" },
+    { "no-journal", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &no_journal,
+      "Run jobs without the crash journal (benchmarks: its cost)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;
@@ -81,7 +112,7 @@ main (int argc, char **argv)
   g_autoptr(HotplugUdev) udev = NULL;
   g_autoptr(HotplugPlatform) platform = NULL;
   g_autoptr(HotplugManager) manager = NULL;
-  Daemon d = { NULL, EXIT_SUCCESS };
+  Daemon d = { NULL, EXIT_SUCCESS, NULL, FALSE };
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -112,17 +143,20 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
 
   d.loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGTERM, on_signal, &d);
-  g_unix_signal_add (SIGINT, on_signal, &d);
 
   udev = hotplug_udev_new ();
   if (receive_buffer > 0)
     hotplug_udev_set_receive_buffer_size (udev, receive_buffer);
   platform = hotplug_platform_new ();
+  /* one state directory: the journal, the failed units, units.ini */
   if (state_dir == NULL)
-    state_dir = hotplug_daemon_state_directory ();
+    state_dir = g_strdup (hotplug_state_dir_default ());
   hotplug_platform_set_state_directory (platform, state_dir);
   manager = hotplug_manager_new (platform, udev);
+  d.manager = manager;
+  g_unix_signal_add (SIGTERM, on_signal, &d);
+  g_unix_signal_add (SIGINT, on_signal, &d);
+  hotplug_jobs_set_state_dir (hotplug_manager_get_jobs (manager), no_journal ? NULL : state_dir);
   g_signal_connect (manager, "name-lost", G_CALLBACK (on_name_lost), &d);
   if (!hotplug_manager_load_config (manager, config_path, &error))
     {
@@ -139,6 +173,8 @@ main (int argc, char **argv)
     }
 
   g_main_loop_run (d.loop);
+  /* no hook outlives the daemon: what still runs is in the journal */
+  hotplug_hook_runner_kill_all (hotplug_jobs_get_runner (hotplug_manager_get_jobs (manager)));
   g_clear_object (&manager);
   g_main_loop_unref (d.loop);
   return d.status;

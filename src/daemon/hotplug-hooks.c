@@ -439,6 +439,7 @@ hotplug_hook_request_free (HotplugHookRequest *r)
   g_free (r->failed_hook);
   g_free (r->failure_reason);
   g_free (r->resume_from);
+  g_strfreev (r->skip);
   g_free (r);
 }
 
@@ -459,6 +460,7 @@ request_copy (const HotplugHookRequest *src)
   r->failed_hook = g_strdup (src->failed_hook);
   r->failure_reason = g_strdup (src->failure_reason);
   r->resume_from = g_strdup (src->resume_from);
+  r->skip = g_strdupv (src->skip);
   return r;
 }
 
@@ -511,6 +513,7 @@ struct _HotplugHookRunner
   HotplugConfig *config;
   char          *vendor_root;
   char          *admin_root;
+  GHashTable    *runs;  /* RunData of the events now running */
 };
 
 G_DEFINE_TYPE (HotplugHookRunner, hotplug_hook_runner, G_TYPE_OBJECT)
@@ -523,6 +526,7 @@ hotplug_hook_runner_finalize (GObject *object)
   g_clear_pointer (&self->config, hotplug_config_unref);
   g_free (self->vendor_root);
   g_free (self->admin_root);
+  g_hash_table_unref (self->runs);
   G_OBJECT_CLASS (hotplug_hook_runner_parent_class)->finalize (object);
 }
 
@@ -535,6 +539,7 @@ hotplug_hook_runner_class_init (HotplugHookRunnerClass *klass)
 static void
 hotplug_hook_runner_init (HotplugHookRunner *self)
 {
+  self->runs = g_hash_table_new (NULL, NULL);
 }
 
 HotplugHookRunner *
@@ -613,6 +618,7 @@ typedef struct {
   GString                 *line;
   GString                 *output;
   gboolean                 overflowing;
+  HotplugHookRunner       *runner; /* not a reference: the task holds one */
 } RunData;
 
 static void
@@ -628,6 +634,8 @@ clear_source (GSource **source)
 static void
 run_data_free (RunData *d)
 {
+  if (d->runner)
+    g_hash_table_remove (d->runner->runs, d);
   clear_source (&d->cancel_source);
   clear_source (&d->child_source);
   clear_source (&d->out_source);
@@ -940,7 +948,7 @@ hook_done (RunData *d)
 
   if (d->progress)
     d->progress (HOTPLUG_HOOK_RUNNER (g_task_get_source_object (d->task)),
-                 d->request, rec, TRUE, d->progress_data);
+                 d->request, rec, HOTPLUG_HOOK_FINISHED, d->progress_data);
 
   log_hook (d, ok ? G_LOG_LEVEL_INFO : G_LOG_LEVEL_MESSAGE, HOTPLUG_MSGID_HOOK,
             "%s (%" G_GINT64_FORMAT " ms)%s%s", what, rec->duration_us / 1000,
@@ -1065,6 +1073,7 @@ spawn_hook (RunData *d, GError **error)
     }
 
   d->pid = pid;
+  d->record->pid = pid;
   d->out_fd = fds[0];
   d->out_source = attach (d, g_unix_fd_source_new (fds[0], G_IO_IN | G_IO_HUP | G_IO_ERR),
                           (GSourceFunc) (void (*) (void)) on_output);
@@ -1096,6 +1105,8 @@ run_next (RunData *d)
       if (h->status != HOTPLUG_HOOK_RUNNABLE)
         continue;
       if (d->request->resume_from && strcmp (h->name, d->request->resume_from) < 0)
+        continue;
+      if (d->request->skip && g_strv_contains ((const char *const *) d->request->skip, h->name))
         continue;
       hook = h;
       break;
@@ -1130,7 +1141,7 @@ run_next (RunData *d)
 
   if (d->progress)
     d->progress (HOTPLUG_HOOK_RUNNER (g_task_get_source_object (d->task)),
-                 d->request, d->record, FALSE, d->progress_data);
+                 d->request, d->record, HOTPLUG_HOOK_STARTING, d->progress_data);
   log_hook (d, G_LOG_LEVEL_INFO, NULL, "Running hook %s for %s of %s", hook->path,
             d->request->event, d->request->unit);
 
@@ -1141,7 +1152,11 @@ run_next (RunData *d)
       d->record->duration_us = g_get_monotonic_time () - d->start_mono;
       d->record->output = g_string_free (g_steal_pointer (&d->output), FALSE);
       hook_done (d);
+      return;
     }
+  if (d->progress)
+    d->progress (HOTPLUG_HOOK_RUNNER (g_task_get_source_object (d->task)),
+                 d->request, d->record, HOTPLUG_HOOK_SPAWNED, d->progress_data);
 }
 
 static gboolean
@@ -1158,6 +1173,22 @@ on_cancelled (GCancellable *cancellable, gpointer user_data)
       start_kill (d);
     }
   return G_SOURCE_REMOVE;
+}
+
+void
+hotplug_hook_runner_kill_all (HotplugHookRunner *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->runs);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      RunData *d = key;
+
+      if (d->pid > 0 && kill (-d->pid, SIGKILL) == 0)
+        log_hook (d, G_LOG_LEVEL_MESSAGE, NULL, "Stopping: hook %s killed", d->record->name);
+    }
 }
 
 void
@@ -1185,6 +1216,8 @@ hotplug_hook_runner_run_async (HotplugHookRunner        *self,
 
   d = g_new0 (RunData, 1);
   d->task = task;
+  d->runner = self;
+  g_hash_table_add (self->runs, d);
   d->out_fd = -1;
   d->progress = progress;
   d->progress_data = progress_data;

@@ -97,6 +97,9 @@ typedef struct {
   /* pre-switchover after RETRY: skip the hooks that sort before this name
    * (they already succeeded) and start with it.  NULL: from the start. */
   char     *resume_from;
+  /* names of hooks that already ran for this event (a job recovered
+   * after the daemon died): not run again.  NULL: none. */
+  GStrv     skip;
 } HotplugHookRequest;
 
 HotplugHookRequest *hotplug_hook_request_new (const char *event, const char *kind, const char *unit);
@@ -119,6 +122,7 @@ const char *hotplug_hook_outcome_to_string (HotplugHookOutcome outcome);
 typedef struct {
   char     *name;
   char     *path;
+  GPid      pid;            /* the hook's process (and group) once spawned, else 0 */
   gint64    start_time;     /* g_get_real_time() */
   gint64    duration_us;    /* monotonic */
   int       exit_status;    /* -1 if killed by a signal or never started */
@@ -149,13 +153,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugHookResult, hotplug_hook_result_free)
 #define HOTPLUG_TYPE_HOOK_RUNNER (hotplug_hook_runner_get_type ())
 G_DECLARE_FINAL_TYPE (HotplugHookRunner, hotplug_hook_runner, HOTPLUG, HOOK_RUNNER, GObject)
 
-/* Called on the main context when each hook starts (finished FALSE) and
- * ends (finished TRUE, record complete).  The job engine publishes Job.Hook
- * from it. */
+typedef enum {
+  HOTPLUG_HOOK_STARTING,  /* about to be spawned (only name, path, start_time set) */
+  HOTPLUG_HOOK_FINISHED,  /* ended: the record is complete */
+  HOTPLUG_HOOK_SPAWNED,   /* running: record->pid is its process group */
+} HotplugHookStage;
+
+/* Called on the main context for each hook as it starts, once it runs and
+ * when it ends (a hook that cannot be spawned goes from STARTING to
+ * FINISHED).  The job engine publishes Job.Hook and journals from it. */
 typedef void (*HotplugHookProgressFunc) (HotplugHookRunner       *runner,
                                          const HotplugHookRequest *request,
                                          const HotplugHookRecord  *record,
-                                         gboolean                  finished,
+                                         HotplugHookStage          stage,
                                          gpointer                  user_data);
 
 /* CONFIG may be NULL (defaults); roots NULL: the default roots. */
@@ -180,6 +190,9 @@ void                hotplug_hook_runner_run_async (HotplugHookRunner       *runn
                                                    GDestroyNotify            progress_destroy,
                                                    GAsyncReadyCallback       callback,
                                                    gpointer                  user_data);
+/* SIGKILL to the process group of every hook running now (the daemon
+ * exits: no hook outlives it). */
+void                hotplug_hook_runner_kill_all (HotplugHookRunner *runner);
 HotplugHookResult  *hotplug_hook_runner_run_finish (HotplugHookRunner  *runner,
                                                     GAsyncResult       *result,
                                                     GError            **error);

@@ -5,7 +5,9 @@
 
 #include "hotplug-enum-types.h"
 #include "hotplug-error.h"
-#include "hotplug-job.h"
+#include "hotplug-job-private.h"
+#include "hotplug-journal.h"
+#include "hotplug-kernel.h"
 #include "hotplug-log.h"
 #include "hotplug-names.h"
 #include "hotplug-util.h"
@@ -14,60 +16,11 @@
 /* the dry run's Reason lists this many steps, then counts the rest */
 #define DRY_RUN_LISTED 12
 
-typedef enum {
-  MODE_IDLE,      /* not started */
-  MODE_RUN,       /* the plan */
-  MODE_ROLLBACK,  /* undoing the kernel steps done, in reverse */
-  MODE_FAILED,    /* the *-failed hooks */
-  MODE_DONE,
-} Mode;
-
-struct _HotplugJob
-{
-  HotplugDbusJobSkeleton parent_instance;
-
-  guint              id;
-  char              *path;
-  HotplugUnit       *unit;
-  HotplugOperation   op;
-  HotplugJobOptions  options;
-  HotplugPlatform   *platform;
-  HotplugHookRunner *runner;
-  HotplugConfig     *config;
-
-  char              *noop_reason;
-  /* the unit's facts when the job was created, for every hook event: a
-   * post-remove hook must learn what was removed (a board's CPUs, a slot's
-   * devices), though the unit no longer shows it */
-  HotplugHookRequest *facts;
-  char              *surprise_reason;
-
-  Mode               mode;
-  GPtrArray         *steps;       /* HotplugStep: the plan */
-  guint              pos;         /* next plan step */
-  GPtrArray         *done;        /* HotplugStep (borrowed from steps): kernel steps done */
-  GPtrArray         *undo;        /* HotplugStep: the rollback */
-  guint              undo_pos;
-  guint              signal_index;/* StepStarted index of the running step */
-  GCancellable      *cancellable; /* fired by Cancel and the timeout: pre-* hooks only */
-  gboolean           cancel_requested;
-  gboolean           timed_out;
-  guint              timeout_id;
-  gint64             deadline;    /* monotonic, 0: none */
-  gboolean           undo_failed;
-  char              *undo_error;
-  HotplugJobState    end_state;
-  char              *end_reason;
-  char              *failed_what; /* HOTPLUG_FAILED_HOOK */
-  GPtrArray         *post_failures; /* char*: post-* hooks that failed */
-};
-
 enum { SIGNAL_FINISHED, SIGNAL_KERNEL_WRITE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (HotplugJob, hotplug_job, HOTPLUG_DBUS_TYPE_JOB_SKELETON)
 
-static void job_next (HotplugJob *self);
 static void run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean dry_run);
 
 /* --- options ---------------------------------------------------------- */
@@ -137,24 +90,24 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
   return TRUE;
 }
 
-/* --- publishing --------------------------------------------------------- */
-
 static HotplugDbusJob *
 iface (HotplugJob *self)
 {
   return HOTPLUG_DBUS_JOB (self);
 }
 
+/* --- publishing --------------------------------------------------------- */
+
 static void
 set_phase (HotplugJob *self, const char *phase)
 {
   if (g_strcmp0 (hotplug_dbus_job_get_phase (iface (self)), phase) != 0)
     hotplug_dbus_job_set_phase (iface (self), phase);
-  hotplug_unit_update_string (self->unit, "phase", phase);
+  hotplug_unit_job_phase (self->unit, phase);
 }
 
-static void
-update_progress (HotplugJob *self)
+void
+hotplug_job_update_progress (HotplugJob *self)
 {
   guint total = self->steps ? self->steps->len : 0;
 
@@ -172,24 +125,30 @@ step_started (HotplugJob *self, const char *phase, guint index, const char *desc
                     "job %u: %s", self->id, description);
 }
 
-static void
-step_finished (HotplugJob *self, gboolean ok, const char *message)
+void
+hotplug_job_step_finished (HotplugJob *self, gboolean ok, const char *message)
 {
+  hotplug_job_journal_step_done (self, ok);
   hotplug_dbus_job_emit_step_finished (iface (self), self->signal_index, ok, message ? message : "");
 }
 
 /* --- the end ---------------------------------------------------------- */
 
-static void
-finish (HotplugJob *self)
+void
+hotplug_job_finish (HotplugJob *self)
 {
-  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (self->unit);
   const char *state = hotplug_enum_to_string (HOTPLUG_TYPE_JOB_STATE, self->end_state);
   const char *reason = self->end_reason ? self->end_reason : "";
   gint64 now = g_get_real_time ();
 
   self->mode = MODE_DONE;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->journal)
+    {
+      hotplug_job_journal (self, "end", "state", g_variant_new_string (state), "reason", g_variant_new_string (reason),
+                     "unit-failed", g_variant_new_boolean (self->undo_failed), NULL);
+      hotplug_journal_close (g_steal_pointer (&self->journal), TRUE);
+    }
   /* the model's pending ownership pass first: the unit's state must be
    * the kernel's now, not after the job let go of it (a slot whose devices
    * this job removed would otherwise look like a surprise removal) */
@@ -206,16 +165,8 @@ finish (HotplugJob *self)
   hotplug_dbus_job_set_state (iface (self), state);
 
   /* the unit shows the kernel's state again, unless the undo failed */
-  if (self->undo_failed)
-    hotplug_unit_hold_state (self->unit, HOTPLUG_UNIT_STATE_FAILED);
-  else
-    hotplug_unit_release_state (self->unit);
-  hotplug_unit_update_string (self->unit, "phase", "");
-  hotplug_unit_update_string (self->unit, "job", "/");
-  hotplug_unit_update_string (self->unit, "last-job-operation", hotplug_operation_to_string (self->op));
-  hotplug_unit_update_string (self->unit, "last-job-state", state);
-  hotplug_unit_update_string (self->unit, "last-job-reason", reason);
-  hotplug_dbus_unit_set_last_job_end_time (u, now);
+  hotplug_unit_job_ended (self->unit, hotplug_operation_to_string (self->op), state, reason, now,
+                          self->undo_failed);
 
   hotplug_log_full (self->end_state == HOTPLUG_JOB_STATE_SUCCEEDED ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_WARNING,
                     TOPIC, hotplug_unit_get_id (self->unit), hotplug_operation_to_string (self->op), NULL,
@@ -237,11 +188,17 @@ end_with (HotplugJob *self, HotplugJobState state, const char *reason)
 static void
 run_failed_hooks (HotplugJob *self);
 
+const char *
+hotplug_job_cancel_reason (HotplugJob *self)
+{
+  return self->cancel_reason ? self->cancel_reason : "cancelled";
+}
+
 /* Something went wrong: undo, then the *-failed hooks.  WHAT (a hook or a
  * step) is HOTPLUG_FAILED_HOOK; it prefixes the reason unless the reason
  * already names it (PREFIX false). */
-static void
-begin_failure_full (HotplugJob      *self,
+void
+hotplug_job_fail (HotplugJob      *self,
                     HotplugJobState  state,
                     const char      *what,
                     const char      *reason,
@@ -255,6 +212,9 @@ begin_failure_full (HotplugJob      *self,
   end_with (self, state, state == HOTPLUG_JOB_STATE_VETOED ? reason : full);
   g_free (self->failed_what);
   self->failed_what = g_strdup (what ? what : "");
+  hotplug_job_journal (self, "rollback", "state", g_variant_new_string (hotplug_enum_to_string (HOTPLUG_TYPE_JOB_STATE, state)),
+                 "reason", g_variant_new_string (self->end_reason), "what", g_variant_new_string (self->failed_what),
+                 NULL);
 
   /* the undo of every kernel step done, latest first */
   self->undo = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
@@ -267,229 +227,16 @@ begin_failure_full (HotplugJob      *self,
     }
   self->undo_pos = 0;
   self->mode = MODE_ROLLBACK;
-  job_next (self);
+  hotplug_job_next (self);
 }
 
-static void
-begin_failure (HotplugJob *self, HotplugJobState state, const char *what, const char *reason)
+void
+hotplug_job_fail_named (HotplugJob *self, HotplugJobState state, const char *what, const char *reason)
 {
-  begin_failure_full (self, state, what, reason, TRUE);
-}
-
-/* --- hooks ------------------------------------------------------------ */
-
-static gboolean
-is_empty (const char *s)
-{
-  return s == NULL || *s == '\0';
-}
-
-static void
-replace_str (char **where, const char *value)
-{
-  char *old = *where;
-
-  *where = g_strdup (value);
-  g_free (old);
-}
-
-/* Records the unit's facts.  FILL_ONLY: only those still unknown, as an add
- * brings up hardware the unit did not show when the job was created (a
- * slot's devices appear once it is powered): post-add names them. */
-static void
-take_facts (HotplugJob *self, gboolean fill_only)
-{
-  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (self->unit);
-  HotplugHookRequest *f = self->facts;
-  const char *const *pci = hotplug_dbus_unit_get_pci_devices (u);
-
-  if (!fill_only || is_empty (f->sysfs_path))
-    replace_str (&f->sysfs_path, hotplug_dbus_unit_get_sysfs_path (u));
-  if (!fill_only || is_empty (f->cpus))
-    replace_str (&f->cpus, hotplug_dbus_unit_get_cpus (u));
-  if (!fill_only || f->memory_bytes == 0)
-    f->memory_bytes = hotplug_dbus_unit_get_memory_bytes (u);
-  if (!fill_only || is_empty (f->nodes))
-    replace_str (&f->nodes, hotplug_dbus_unit_get_nodes (u));
-  if (!fill_only || f->pci_devices == NULL || f->pci_devices[0] == NULL)
-    {
-      g_strfreev (f->pci_devices);
-      f->pci_devices = pci ? g_strdupv ((GStrv) pci) : g_new0 (char *, 1);
-    }
-}
-
-static HotplugHookRequest *
-make_request (HotplugJob *self, const char *event)
-{
-  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (self->unit);
-  HotplugHookRequest *req = hotplug_hook_request_new (event, hotplug_dbus_unit_get_kind (u),
-                                                      hotplug_unit_get_id (self->unit));
-
-  if (self->op == HOTPLUG_OPERATION_ADD)
-    take_facts (self, TRUE);
-  req->job = g_strdup_printf ("%u", self->id);
-  req->operation = g_strdup (hotplug_operation_to_string (self->op));
-  req->sysfs_path = g_strdup (self->facts->sysfs_path);
-  req->cpus = g_strdup (self->facts->cpus);
-  req->memory_bytes = self->facts->memory_bytes;
-  req->nodes = g_strdup (self->facts->nodes);
-  req->pci_devices = g_strdupv (self->facts->pci_devices);
-  req->force = self->options.force;
-  req->dry_run = self->options.dry_run;
-  return req;
-}
-
-static void
-on_hook_progress (HotplugHookRunner        *runner,
-                  const HotplugHookRequest *request,
-                  const HotplugHookRecord  *record,
-                  gboolean                  finished,
-                  gpointer                  user_data)
-{
-  HotplugJob *self = HOTPLUG_JOB (user_data);
-  g_autofree char *result = NULL;
-  const char *word;
-
-  if (!finished)
-    {
-      hotplug_dbus_job_set_hook (iface (self), record->path);
-      return;
-    }
-  hotplug_dbus_job_set_hook (iface (self), "");
-  if (record->timed_out)
-    word = "timeout";
-  else if (record->exit_status == 0 && record->term_signal == 0 && !record->spawn_failed)
-    word = "ok";
-  else if (self->cancellable && g_cancellable_is_cancelled (self->cancellable) && record->term_signal != 0)
-    word = "cancelled";
-  else if (hotplug_hook_event_phase (request->event) == HOTPLUG_HOOK_PHASE_PRE)
-    word = "vetoed";
-  else
-    word = "failed";
-  result = record->reason && *record->reason && !g_str_equal (word, "ok")
-             ? g_strdup_printf ("%s: %s", word, record->reason) : g_strdup (word);
-  hotplug_dbus_job_emit_hook_finished (iface (self), request->event, record->path,
-                                       record->exit_status, result, (guint64) MAX (record->duration_us, 0));
-}
-
-static void
-on_hooks_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(HotplugJob) self = HOTPLUG_JOB (user_data);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(HotplugHookResult) result = hotplug_hook_runner_run_finish (HOTPLUG_HOOK_RUNNER (source), res, &error);
-  HotplugHookPhase phase;
-
-  if (result == NULL)
-    {
-      step_finished (self, FALSE, error->message);
-      if (self->mode == MODE_RUN)
-        begin_failure (self, HOTPLUG_JOB_STATE_FAILED, "hooks", error->message);
-      else
-        finish (self);
-      return;
-    }
-  phase = hotplug_hook_event_phase (result->event);
-
-  if (self->mode == MODE_FAILED)
-    {
-      step_finished (self, result->outcome == HOTPLUG_HOOK_OUTCOME_OK, result->reason);
-      finish (self);
-      return;
-    }
-
-  if (phase == HOTPLUG_HOOK_PHASE_PRE)
-    {
-      switch (result->outcome)
-        {
-        case HOTPLUG_HOOK_OUTCOME_OK:
-          break;
-        case HOTPLUG_HOOK_OUTCOME_TIMEOUT:
-          {
-            /* the runner's reason names the hook and its limit: no veto, the
-             * hook never answered */
-            g_autofree char *reason = result->reason && *result->reason
-                                        ? g_strdup (result->reason)
-                                        : g_strdup_printf ("hook %s timed out", result->hook ? result->hook : "");
-
-            step_finished (self, FALSE, reason);
-            begin_failure_full (self, HOTPLUG_JOB_STATE_TIMEOUT, result->hook ? result->hook : "", reason, FALSE);
-            return;
-          }
-        case HOTPLUG_HOOK_OUTCOME_CANCELLED:
-          step_finished (self, FALSE, "cancelled");
-          begin_failure (self, self->timed_out ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_CANCELLED,
-                         result->hook, self->timed_out ? "the job's time limit expired" : "cancelled");
-          return;
-        default:
-          {
-            g_autofree char *reason = g_strdup (result->reason && *result->reason ? result->reason
-                                                : "vetoed by a hook");
-            step_finished (self, FALSE, reason);
-            begin_failure (self, HOTPLUG_JOB_STATE_VETOED, result->hook ? result->hook : "", reason);
-            return;
-          }
-        }
-    }
-  else if (result->outcome != HOTPLUG_HOOK_OUTCOME_OK && result->failures)
-    {
-      /* post-*: reported on the job, the kernel change stays */
-      for (guint i = 0; result->failures[i]; i++)
-        g_ptr_array_add (self->post_failures, g_strdup (result->failures[i]));
-    }
-  step_finished (self, TRUE, phase == HOTPLUG_HOOK_PHASE_PRE ? NULL : result->reason);
-  self->pos++;
-  update_progress (self);
-  job_next (self);
-}
-
-static void
-run_hooks (HotplugJob *self, const char *event, gboolean dry_run)
-{
-  g_autoptr(HotplugHookRequest) req = make_request (self, event);
-  /* only pre-* is interrupted by Cancel: post-* and *-failed always run
-   * to their end */
-  GCancellable *c = hotplug_hook_event_phase (event) == HOTPLUG_HOOK_PHASE_PRE ? self->cancellable : NULL;
-
-  req->dry_run = dry_run;
-  if (self->mode == MODE_FAILED)
-    {
-      req->failed_hook = g_strdup (self->failed_what);
-      req->failure_reason = g_strdup (self->end_reason);
-    }
-  else if (self->surprise_reason)
-    req->failure_reason = g_strdup (self->surprise_reason);
-  hotplug_hook_runner_run_async (self->runner, req, c, on_hook_progress, g_object_ref (self), g_object_unref,
-                                 on_hooks_done, g_object_ref (self));
+  hotplug_job_fail (self, state, what, reason, TRUE);
 }
 
 /* --- kernel steps ------------------------------------------------------- */
-
-typedef struct
-{
-  char *path;   /* rooted */
-  char *value;
-} WriteData;
-
-static void
-write_data_free (WriteData *w)
-{
-  g_free (w->path);
-  g_free (w->value);
-  g_free (w);
-}
-
-static void
-write_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  WriteData *w = task_data;
-  GError *error = NULL;
-
-  if (hotplug_sysfs_write (w->path, w->value, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
 
 static const HotplugStep *
 current_step (HotplugJob *self)
@@ -505,12 +252,12 @@ kernel_step_ended (HotplugJob *self, const GError *error)
   const HotplugStep *step = current_step (self);
   g_autofree char *desc = hotplug_step_describe (step);
 
-  step_finished (self, error == NULL, error ? error->message : NULL);
+  hotplug_job_step_finished (self, error == NULL, error ? error->message : NULL);
   if (self->mode == MODE_RUN)
     {
       if (error)
         {
-          begin_failure (self, g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_TIMEOUT)
+          hotplug_job_fail_named (self, g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_TIMEOUT)
                                  ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_FAILED,
                          desc, error->message);
           return;
@@ -518,7 +265,7 @@ kernel_step_ended (HotplugJob *self, const GError *error)
       if (hotplug_step_writes_kernel (step))
         g_ptr_array_add (self->done, (gpointer) step);
       self->pos++;
-      update_progress (self);
+      hotplug_job_update_progress (self);
     }
   else
     {
@@ -532,7 +279,7 @@ kernel_step_ended (HotplugJob *self, const GError *error)
         }
       self->undo_pos++;
     }
-  job_next (self);
+  hotplug_job_next (self);
 }
 
 static guint
@@ -551,66 +298,44 @@ wait_timeout_ms (HotplugJob *self)
 }
 
 static void
-on_wait_done (GObject *source, GAsyncResult *res, gpointer user_data)
+on_kernel_written (const char *path, const char *value, gpointer user_data)
 {
-  g_autoptr(HotplugJob) self = HOTPLUG_JOB (user_data);
-  g_autoptr(GError) error = NULL;
-
-  hotplug_platform_wait_finish (HOTPLUG_PLATFORM (source), res, &error);
-  kernel_step_ended (self, error);
-}
-
-static gboolean
-step_predicate (HotplugPlatform *platform, gpointer data)
-{
-  return hotplug_operation_step_done (platform, data);
+  g_signal_emit (HOTPLUG_JOB (user_data), signals[SIGNAL_KERNEL_WRITE], 0, path, value);
 }
 
 static void
-wait_for_kernel (HotplugJob *self, const HotplugStep *step)
-{
-  hotplug_platform_wait_async (self->platform, step_predicate, hotplug_step_copy (step),
-                               (GDestroyNotify) hotplug_step_free, wait_timeout_ms (self), NULL,
-                               on_wait_done, g_object_ref (self));
-}
-
-static void
-on_write_done (GObject *source, GAsyncResult *res, gpointer user_data)
+on_kernel_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(HotplugJob) self = HOTPLUG_JOB (user_data);
   g_autoptr(GError) error = NULL;
-  WriteData *w = g_task_get_task_data (G_TASK (res));
+  gboolean written = FALSE;
 
-  if (!g_task_propagate_boolean (G_TASK (res), &error))
+  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, &written, &error) &&
+      written && g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_TIMEOUT) && self->mode == MODE_RUN)
     {
-      /* a write error fails the step at once */
-      kernel_step_ended (self, error);
-      return;
+      /* the kernel took the write but did not confirm it in time: the
+       * change may still land, so the step counts as possibly done and
+       * the rollback settles it first */
+      g_ptr_array_add (self->done, (gpointer) current_step (self));
+      self->unsettled = current_step (self);
     }
-  g_signal_emit (self, signals[SIGNAL_KERNEL_WRITE], 0, hotplug_sysfs_unroot (w->path), w->value);
-  wait_for_kernel (self, current_step (self));
+  kernel_step_ended (self, error);
 }
 
 static void
 run_kernel_step (HotplugJob *self, const HotplugStep *step)
 {
-  g_autofree char *rel = NULL;
-  const char *value = NULL;
-  g_autoptr(GTask) task = NULL;
-  WriteData *w;
-
-  if (!hotplug_step_get_write (step, &rel, &value))
+  if (self->mode == MODE_ROLLBACK && hotplug_kernel_step_holds (self->platform, step))
     {
-      wait_for_kernel (self, step);
+      /* nothing to write: the kernel already shows it (a step that never
+       * happened, or was put back by someone else) */
+      hotplug_job_step_finished (self, TRUE, "already so");
+      self->undo_pos++;
+      hotplug_job_next (self);
       return;
     }
-  w = g_new0 (WriteData, 1);
-  w->path = hotplug_sysfs_path (rel);
-  w->value = g_strdup (value);
-  /* one write at a time per job: the next step starts from its result */
-  task = g_task_new (NULL, NULL, on_write_done, g_object_ref (self));
-  g_task_set_task_data (task, w, (GDestroyNotify) write_data_free);
-  g_task_run_in_thread (task, write_thread);
+  hotplug_kernel_run_async (self->platform, step, wait_timeout_ms (self), on_kernel_written, NULL,
+                            on_kernel_done, g_object_ref (self));
 }
 
 /* --- the engine ------------------------------------------------------- */
@@ -626,10 +351,10 @@ run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean
       g_autofree char *d = g_strconcat (desc, " (dry run)", NULL);
 
       step_started (self, phase, index, d);
-      step_finished (self, TRUE, NULL);
+      hotplug_job_step_finished (self, TRUE, NULL);
       self->pos++;
-      update_progress (self);
-      job_next (self);
+      hotplug_job_update_progress (self);
+      hotplug_job_next (self);
       return;
     }
   if (dry_run && hotplug_hook_event_phase (step->name) != HOTPLUG_HOOK_PHASE_PRE)
@@ -637,17 +362,50 @@ run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean
       g_autofree char *d = g_strconcat (desc, " (dry run: not run)", NULL);
 
       step_started (self, phase, index, d);
-      step_finished (self, TRUE, NULL);
+      hotplug_job_step_finished (self, TRUE, NULL);
       self->pos++;
-      update_progress (self);
-      job_next (self);
+      hotplug_job_update_progress (self);
+      hotplug_job_next (self);
       return;
     }
+  hotplug_job_journal_step (self, index, step);
   step_started (self, phase, index, desc);
   if (step->kind == HOTPLUG_STEP_RUN_HOOKS)
-    run_hooks (self, step->name, dry_run);
+    hotplug_job_run_hooks (self, step->name, dry_run);
   else
     run_kernel_step (self, step);
+}
+
+static void
+on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(HotplugJob) self = HOTPLUG_JOB (user_data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *desc = hotplug_step_describe (self->unsettled);
+
+  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error))
+    {
+      /* its undo still runs where it is needed; whether the change lands
+       * later nobody can tell: the unit needs the administrator */
+      self->undo_failed = TRUE;
+      g_free (self->undo_error);
+      self->undo_error = g_strdup_printf ("the kernel never confirmed “%s”: its state is unknown", desc);
+    }
+  self->unsettled = NULL;
+  hotplug_job_next (self);
+}
+
+/* Waits, once more as long as a step may take, for a step whose write the
+ * kernel took without confirming it in time, so that the rollback undoes
+ * what really happened, not what had happened by the timeout. */
+static void
+settle (HotplugJob *self)
+{
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit), "rollback", NULL, NULL,
+                    "job %u: waiting for the kernel to settle before the undo", self->id);
+  hotplug_kernel_wait_async (self->platform, self->unsettled,
+                             (guint) (hotplug_config_get_step_timeout (self->config) * 1000.0),
+                             on_settled, g_object_ref (self));
 }
 
 static char *
@@ -677,8 +435,8 @@ dry_run_summary (HotplugJob *self)
   return g_string_free (s, FALSE);
 }
 
-static void
-job_next (HotplugJob *self)
+void
+hotplug_job_next (HotplugJob *self)
 {
   const HotplugStep *step;
 
@@ -693,6 +451,8 @@ job_next (HotplugJob *self)
             reason = dry_run_summary (self);
           else if (self->surprise_reason)
             reason = g_strdup (self->surprise_reason);
+          else if (self->recovery)
+            reason = g_strdup (self->recovery->reason);
           else if (self->post_failures->len)
             {
               g_ptr_array_add (self->post_failures, NULL);
@@ -700,7 +460,7 @@ job_next (HotplugJob *self)
               g_ptr_array_remove_index (self->post_failures, self->post_failures->len - 1);
             }
           end_with (self, HOTPLUG_JOB_STATE_SUCCEEDED, reason);
-          finish (self);
+          hotplug_job_finish (self);
           return;
         }
       step = g_ptr_array_index (self->steps, self->pos);
@@ -712,15 +472,20 @@ job_next (HotplugJob *self)
         {
           g_autofree char *desc = hotplug_step_describe (step);
 
-          begin_failure (self, self->timed_out ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_CANCELLED,
+          hotplug_job_fail_named (self, self->timed_out ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_CANCELLED,
                          NULL, self->timed_out ? "the job's time limit expired before it could "
-                                                 "finish" : "cancelled");
+                                                 "finish" : hotplug_job_cancel_reason (self));
           return;
         }
       run_step (self, step, hotplug_operation_step_phase (self->op, step), self->options.dry_run);
       return;
 
     case MODE_ROLLBACK:
+      if (self->unsettled)
+        {
+          settle (self);
+          return;
+        }
       if (self->undo_pos < self->undo->len)
         {
           run_step (self, g_ptr_array_index (self->undo, self->undo_pos), "rollback", FALSE);
@@ -751,8 +516,19 @@ run_failed_hooks (HotplugJob *self)
   g_autofree char *desc = g_strdup_printf ("run the %s hooks", event);
 
   self->mode = MODE_FAILED;
+  if (self->options.dry_run)
+    {
+      /* the pre-* hooks of a dry run changed nothing (they were told so):
+       * nothing for the *-failed hooks, which restart services, to repair */
+      g_autofree char *d = g_strconcat (desc, " (dry run: not run)", NULL);
+
+      step_started (self, event, self->steps->len + self->undo->len, d);
+      hotplug_job_step_finished (self, TRUE, NULL);
+      hotplug_job_finish (self);
+      return;
+    }
   step_started (self, event, self->steps->len + self->undo->len, desc);
-  run_hooks (self, event, self->options.dry_run);
+  hotplug_job_run_hooks (self, event, FALSE);
 }
 
 static gboolean
@@ -768,23 +544,57 @@ on_job_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+start_recovery (HotplugJob *self)
+{
+  HotplugRecovery *r = self->recovery;
+  g_autoptr(GError) error = NULL;
+
+  self->journal = hotplug_journal_open (r->journal_path, r->valid_length, &error);
+  if (self->journal == NULL)
+    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
+                      "job %u: %s", self->id, error->message);
+  hotplug_job_journal (self, "recovery", "job", g_variant_new_uint32 (self->id), NULL);
+  hotplug_hook_request_free (self->facts);
+  self->facts = g_steal_pointer (&r->facts);
+  if (r->forward)
+    {
+      self->steps = g_steal_pointer (&r->steps);
+      hotplug_job_update_progress (self);
+      hotplug_job_next (self);
+      return;
+    }
+  self->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
+  for (guint i = 0; i < r->steps->len; i++)
+    g_ptr_array_add (self->done, g_ptr_array_index (r->steps, i));
+  self->unsettled = r->unsettled;
+  hotplug_job_fail (self, r->state, r->failed_what, r->reason, FALSE);
+}
+
 void
 hotplug_job_start (HotplugJob *self)
 {
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (self->mode == MODE_IDLE);
 
   self->mode = MODE_RUN;
-  hotplug_unit_hold_state (self->unit, self->op == HOTPLUG_OPERATION_ADD ? HOTPLUG_UNIT_STATE_ADDING
-                                                                          : HOTPLUG_UNIT_STATE_REMOVING);
+  hotplug_unit_job_running (self->unit, self->op == HOTPLUG_OPERATION_ADD ? HOTPLUG_UNIT_STATE_ADDING
+                                                                           : HOTPLUG_UNIT_STATE_REMOVING);
   hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit),
                     hotplug_operation_to_string (self->op), NULL, NULL, "job %u: %s %s (by %s)%s",
                     self->id, hotplug_operation_to_string (self->op), hotplug_unit_get_id (self->unit),
                     hotplug_dbus_job_get_initiator (iface (self)), self->options.dry_run ? ", dry run" : "");
+  if (self->recovery)
+    {
+      start_recovery (self);
+      return;
+    }
   self->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
   if (self->noop_reason)
     {
       end_with (self, HOTPLUG_JOB_STATE_SUCCEEDED, self->noop_reason);
-      finish (self);
+      hotplug_job_finish (self);
       return;
     }
   if (self->surprise_reason)
@@ -795,21 +605,34 @@ hotplug_job_start (HotplugJob *self)
       hotplug_platform_flush (self->platform);
       /* again: a platform job starts after a settle, the unit may have
        * grown since it was created (a new board's last CPUs) */
-      take_facts (self, FALSE);
+      hotplug_job_take_facts (self, FALSE);
       self->steps = hotplug_operation_plan (self->platform, self->unit, self->op, self->options.flags,
                                             hotplug_config_get_memory_online_type (self->config));
+    }
+  if (!hotplug_job_journal_begin (self, &error))
+    {
+      /* no step without its record: a daemon that died could not undo it */
+      end_with (self, HOTPLUG_JOB_STATE_FAILED, error->message);
+      hotplug_job_finish (self);
+      return;
     }
   if (self->options.timeout_s)
     {
       self->deadline = g_get_monotonic_time () + (gint64) self->options.timeout_s * G_USEC_PER_SEC;
       self->timeout_id = g_timeout_add_seconds (self->options.timeout_s, on_job_timeout, self);
     }
-  update_progress (self);
-  job_next (self);
+  hotplug_job_update_progress (self);
+  hotplug_job_next (self);
 }
 
 gboolean
 hotplug_job_cancel (HotplugJob *self, GError **error)
+{
+  return hotplug_job_cancel_with_reason (self, NULL, error);
+}
+
+gboolean
+hotplug_job_cancel_with_reason (HotplugJob *self, const char *reason, GError **error)
 {
   if (self->mode == MODE_DONE)
     {
@@ -820,6 +643,8 @@ hotplug_job_cancel (HotplugJob *self, GError **error)
   if (self->mode == MODE_ROLLBACK || self->mode == MODE_FAILED)
     return TRUE; /* already on its way back */
   self->cancel_requested = TRUE;
+  if (reason && self->cancel_reason == NULL)
+    self->cancel_reason = g_strdup (reason);
   g_cancellable_cancel (self->cancellable);
   hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
                     "job %u: cancel requested", self->id);
@@ -833,6 +658,26 @@ hotplug_job_set_noop (HotplugJob *self, const char *reason)
 {
   g_free (self->noop_reason);
   self->noop_reason = g_strdup (reason);
+}
+
+void
+hotplug_job_set_journal_dir (HotplugJob *self, const char *dir)
+{
+  g_free (self->journal_dir);
+  self->journal_dir = g_strdup (dir);
+}
+
+void
+hotplug_job_set_recovery (HotplugJob *self, HotplugRecovery *recovery)
+{
+  g_clear_pointer (&self->recovery, hotplug_recovery_free);
+  self->recovery = recovery;
+}
+
+gboolean
+hotplug_job_get_unit_failed (HotplugJob *self)
+{
+  return self->mode == MODE_DONE && self->undo_failed;
 }
 
 void
@@ -900,6 +745,13 @@ hotplug_job_finalize (GObject *object)
   g_free (self->end_reason);
   g_free (self->failed_what);
   g_clear_pointer (&self->post_failures, g_ptr_array_unref);
+  g_free (self->journal_dir);
+  g_free (self->cancel_reason);
+  if (self->journal)
+    hotplug_journal_close (self->journal, FALSE);
+  /* done borrows the recovery's steps */
+  g_clear_pointer (&self->done, g_ptr_array_unref);
+  g_clear_pointer (&self->recovery, hotplug_recovery_free);
   G_OBJECT_CLASS (hotplug_job_parent_class)->finalize (object);
 }
 
@@ -946,7 +798,7 @@ hotplug_job_new (guint                    id,
   self->config = hotplug_config_ref (config);
   self->facts = hotplug_hook_request_new ("", hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (unit)),
                                           hotplug_unit_get_id (unit));
-  take_facts (self, FALSE);
+  hotplug_job_take_facts (self, FALSE);
 
   hotplug_dbus_job_set_id (i, id);
   hotplug_dbus_job_set_operation (i, hotplug_operation_to_string (op));
@@ -961,5 +813,6 @@ hotplug_job_new (guint                    id,
   hotplug_dbus_job_set_initiator (i, initiator ? initiator : "");
   hotplug_dbus_job_set_start_time (i, g_get_real_time ());
   hotplug_dbus_job_set_end_time (i, 0);
+  hotplug_unit_job_attached (unit, self->path);
   return self;
 }

@@ -38,6 +38,31 @@ gboolean hotplug_job_options_parse (GVariant          *options,
                                     HotplugJobOptions *out,
                                     GError           **error);
 
+/* A job taken over from a daemon that died in its middle: built from the
+ * journal by hotplug-recovery.c, run by the same engine. */
+typedef struct {
+  char               *journal_path;  /* continued, and removed at the end */
+  char               *unit;
+  char               *kind;
+  HotplugOperation    op;
+  guint               original_job;
+  gboolean            forward;       /* only the post-* hooks were left: finish */
+  GPtrArray          *steps;         /* HotplugStep. forward: what is left to run;
+                                      * back: the kernel steps possibly done, in run order */
+  HotplugStep        *unsettled;     /* a kernel step in flight when the daemon died */
+  GHashTable         *ran;           /* event → GPtrArray of the names of hooks that ran */
+  HotplugJobState     state;         /* the outcome of a rollback */
+  char               *reason;
+  char               *failed_what;
+  HotplugHookRequest *facts;         /* the unit as the job saw it */
+  gboolean            force;
+  gsize               valid_length;  /* of the journal: whole records */
+  GArray             *leftovers;     /* int: process groups of hooks that never ended */
+} HotplugRecovery;
+
+void             hotplug_recovery_free (HotplugRecovery *recovery);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugRecovery, hotplug_recovery_free)
+
 #define HOTPLUG_TYPE_JOB (hotplug_job_get_type ())
 G_DECLARE_FINAL_TYPE (HotplugJob, hotplug_job, HOTPLUG, JOB, HotplugDbusJobSkeleton)
 
@@ -56,11 +81,20 @@ void             hotplug_job_set_noop (HotplugJob *self, const char *reason);
  * HOTPLUG_FAILURE_REASON set to @reason. */
 void             hotplug_job_set_surprise (HotplugJob *self, const char *reason);
 
+/* Before start: journal under DIR (NULL: no journal). */
+void             hotplug_job_set_journal_dir (HotplugJob *self, const char *dir);
+/* Before start: take over a dead daemon's job (takes @recovery). */
+void             hotplug_job_set_recovery (HotplugJob *self, HotplugRecovery *recovery);
+/* Whether the undo failed and the unit needs the administrator. */
+gboolean         hotplug_job_get_unit_failed (HotplugJob *self);
+
 /* Plan from the model as it is now and run. */
 void             hotplug_job_start (HotplugJob *self);
 /* Stop at the next safe point and roll back.  FALSE with
  * HOTPLUG_ERROR_FAILED when the job already ended. */
 gboolean         hotplug_job_cancel (HotplugJob *self, GError **error);
+/* The same, with the reason the job reports (the daemon stopping). */
+gboolean         hotplug_job_cancel_with_reason (HotplugJob *self, const char *reason, GError **error);
 
 guint            hotplug_job_get_id (HotplugJob *self);
 const char      *hotplug_job_get_object_path (HotplugJob *self);

@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "hotplug-error.h"
+#include "hotplug-enum-types.h"
 #include "hotplug-jobs.h"
+#include "hotplug-journal.h"
+#include "hotplug-recovery.h"
 #include "hotplug-log.h"
 #include "hotplug-names.h"
+#include "hotplug-platform-jobs.h"
+#include "hotplug-util.h"
 
 #define TOPIC "job"
-/* A new board or CPU is announced as its devices arrive one event at a
- * time: give the rest of them this long before planning its add. */
-#define AUTO_ADD_SETTLE_MS 1000
 
 struct _HotplugJobs
 {
@@ -21,10 +25,13 @@ struct _HotplugJobs
   GHashTable        *jobs;       /* id → HotplugJob (ref) */
   GHashTable        *linger;     /* HotplugJob → source id */
   guint              next_id;
-  gboolean           platform_jobs;
+  HotplugPlatformJobs *policy;   /* the jobs the platform starts */
+  char              *state_dir;   /* NULL: nothing kept on disk */
+  char              *journal_dir;
+  GHashTable        *failed;      /* unit id → reason: left failed, from the state directory */
 };
 
-enum { SIGNAL_JOB_ADDED, SIGNAL_JOB_REMOVED, SIGNAL_KERNEL_WRITE, N_SIGNALS };
+enum { SIGNAL_JOB_ADDED, SIGNAL_JOB_REMOVED, SIGNAL_KERNEL_WRITE, SIGNAL_IDLE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (HotplugJobs, hotplug_jobs, G_TYPE_OBJECT)
@@ -80,17 +87,45 @@ hotplug_jobs_check (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, H
   return TRUE;
 }
 
+typedef struct
+{
+  HotplugJobs *jobs;
+  HotplugJob  *job;
+} Linger;
+
 static gboolean
 on_linger_over (gpointer user_data)
 {
-  HotplugJob *job = user_data;
-  HotplugJobs *self = g_object_get_data (G_OBJECT (job), "hotplug-jobs");
-  g_autoptr(HotplugJob) ref = g_object_ref (job);
+  Linger *l = user_data;
+  HotplugJobs *self = l->jobs;
+  g_autoptr(HotplugJob) job = g_object_ref (l->job);
 
   g_hash_table_remove (self->linger, job);
   g_hash_table_remove (self->jobs, GUINT_TO_POINTER (hotplug_job_get_id (job)));
   g_signal_emit (self, signals[SIGNAL_JOB_REMOVED], 0, job);
   return G_SOURCE_REMOVE;
+}
+
+/* A unit left failed stays failed across restarts until a job on it
+ * (not a dry run) ends with the unit repaired. */
+static void
+remember_failed (HotplugJobs *self, HotplugJob *job)
+{
+  HotplugDbusJob *j = HOTPLUG_DBUS_JOB (job);
+  const char *unit = hotplug_unit_get_id (hotplug_job_get_unit (job));
+  gboolean failed = hotplug_job_get_unit_failed (job);
+  g_autoptr(GError) error = NULL;
+
+  if (self->state_dir == NULL || hotplug_dbus_job_get_dry_run (j))
+    return;
+  if (!failed && !g_hash_table_contains (self->failed, unit))
+    return;
+  if (failed)
+    g_hash_table_insert (self->failed, g_strdup (unit), g_strdup (hotplug_dbus_job_get_reason (j)));
+  else
+    g_hash_table_remove (self->failed, unit);
+  if (!hotplug_failed_units_set (self->state_dir, unit, failed ? hotplug_dbus_job_get_reason (j) : NULL, &error))
+    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, unit, NULL, NULL, NULL, "%s", error->message);
 }
 
 static void
@@ -99,7 +134,39 @@ on_job_finished (HotplugJob *job, HotplugJobs *self)
   double linger = hotplug_config_get_job_linger (self->config);
   guint ms = (guint) (linger * 1000.0);
 
-  g_hash_table_insert (self->linger, job, GUINT_TO_POINTER (g_timeout_add (ms, on_linger_over, job)));
+  Linger *l = g_new0 (Linger, 1);
+
+  l->jobs = self;
+  l->job = job;
+  remember_failed (self, job);
+  g_hash_table_insert (self->linger, job,
+                       GUINT_TO_POINTER (g_timeout_add_full (G_PRIORITY_DEFAULT, ms, on_linger_over, l, g_free)));
+  hotplug_platform_jobs_job_ended (self->policy, job);
+  if (!hotplug_jobs_any_running (self))
+    g_signal_emit (self, signals[SIGNAL_IDLE], 0);
+}
+
+gboolean
+hotplug_jobs_any_running (HotplugJobs *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->jobs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (hotplug_job_is_running (value))
+      return TRUE;
+  return FALSE;
+}
+
+void
+hotplug_jobs_cancel_all (HotplugJobs *self, const char *reason)
+{
+  g_autoptr(GPtrArray) all = hotplug_jobs_get_all (self);
+
+  for (guint i = 0; i < all->len; i++)
+    if (hotplug_job_is_running (g_ptr_array_index (all, i)))
+      hotplug_job_cancel_with_reason (g_ptr_array_index (all, i), reason, NULL);
 }
 
 static void
@@ -122,16 +189,15 @@ create_job (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, const Hot
   HotplugJob *job = hotplug_job_new (++self->next_id, unit, op, options, initiator, self->platform,
                                      self->runner, self->config);
 
+  hotplug_job_set_journal_dir (job, self->journal_dir);
   if (noop)
     hotplug_job_set_noop (job, noop);
   if (surprise)
     hotplug_job_set_surprise (job, surprise);
-  g_object_set_data (G_OBJECT (job), "hotplug-jobs", self);
   g_hash_table_insert (self->jobs, GUINT_TO_POINTER (hotplug_job_get_id (job)), job);
   g_signal_connect (job, "finished", G_CALLBACK (on_job_finished), self);
   g_signal_connect (job, "kernel-write", G_CALLBACK (on_job_kernel_write), self);
   g_signal_emit (self, signals[SIGNAL_JOB_ADDED], 0, job);
-  hotplug_unit_update_string (unit, "job", hotplug_job_get_object_path (job));
   if (delay_ms)
     g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms, start_idle, g_object_ref (job), g_object_unref);
   else
@@ -180,69 +246,123 @@ hotplug_jobs_get_all (HotplugJobs *self)
   return all;
 }
 
-/* --- jobs the platform starts ------------------------------------------ */
+/* --- the state directory: failed units, recovery ------------------------ */
 
 static void
-platform_job (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, const char *surprise,
-              guint delay_ms, const char *why)
+hold_if_failed (HotplugJobs *self, HotplugUnit *unit)
 {
-  HotplugJob *busy = hotplug_jobs_find_conflict (self, unit);
-  HotplugJobOptions options = { FALSE, FALSE, 0 };
-  HotplugJob *job;
+  const char *reason = g_hash_table_lookup (self->failed, hotplug_unit_get_id (unit));
 
-  if (busy)
+  if (reason)
+    hotplug_unit_restore_failed (unit, reason);
+}
+
+void
+hotplug_jobs_set_state_dir (HotplugJobs *self, const char *state_dir)
+{
+  g_autoptr(GPtrArray) units = NULL;
+
+  g_clear_pointer (&self->state_dir, g_free);
+  g_clear_pointer (&self->journal_dir, g_free);
+  g_hash_table_remove_all (self->failed);
+  if (state_dir == NULL)
+    return;
+  self->state_dir = g_strdup (state_dir);
+  self->journal_dir = hotplug_journal_dir (state_dir);
+  g_clear_pointer (&self->failed, g_hash_table_unref);
+  self->failed = hotplug_failed_units_load (state_dir);
+  units = hotplug_platform_get_units (self->platform);
+  for (guint i = 0; i < units->len; i++)
+    hold_if_failed (self, g_ptr_array_index (units, i));
+}
+
+static void
+recover_one (HotplugJobs *self, const char *path)
+{
+  g_autoptr(HotplugRecovery) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = NULL;
+  g_autoptr(HotplugUnit) unit = NULL;
+  HotplugJobOptions options = { 0 };
+  HotplugJob *job;
+  guint killed;
+  int kind = HOTPLUG_UNIT_KIND_SB;
+
+  if (!hotplug_recovery_read (path, &r, &note, &error))
     {
-      hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (unit), NULL, NULL, NULL,
-                        "%s: no %s job, job %u runs", why, hotplug_operation_to_string (op),
-                        hotplug_job_get_id (busy));
+      g_autoptr(GError) e2 = NULL;
+      g_autofree char *aside = hotplug_journal_set_aside (path, &e2);
+
+      hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, HOTPLUG_MSGID_JOURNAL_BAD,
+                        "journal %s cannot be used: %s; %s%s: the operation it describes was neither "
+                        "finished nor undone", path, error->message, aside ? "set aside as " : "",
+                        aside ? aside : e2->message);
       return;
     }
-  job = create_job (self, unit, op, &options, "platform", NULL, surprise, delay_ms);
-  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (unit), NULL, NULL, NULL,
-                    "%s: job %u (%s)", why, hotplug_job_get_id (job), hotplug_operation_to_string (op));
+  if (r == NULL)
+    {
+      if (note)
+        hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, NULL, NULL, NULL, NULL, "%s", note);
+      g_unlink (path);
+      return;
+    }
+  killed = hotplug_recovery_kill_leftovers (r);
+  if (killed)
+    hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, r->unit, NULL, NULL, NULL,
+                      "ended %u process(es) of hooks the stopped daemon left running", killed);
+  unit = hotplug_platform_lookup_unit (self->platform, r->unit);
+  if (unit)
+    g_object_ref (unit);
+  else
+    {
+      /* gone with the hardware (a board ejected while the daemon was
+       * down): its hooks still get the job's facts */
+      hotplug_enum_from_string (HOTPLUG_TYPE_UNIT_KIND, r->kind, &kind);
+      unit = hotplug_unit_new (kind, r->unit);
+      hotplug_unit_set_state (unit, HOTPLUG_UNIT_STATE_ABSENT);
+    }
+  options.force = r->force;
+  job = create_job (self, unit, r->op, &options, "recovery", NULL, NULL, 0);
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, r->unit, NULL, NULL, HOTPLUG_MSGID_JOB_RECOVERED,
+                    "job %u takes over job %u of the stopped daemon (%s of %s): %s", hotplug_job_get_id (job),
+                    r->original_job, hotplug_operation_to_string (r->op), r->unit,
+                    r->forward ? "finishing it" : "rolling it back");
+  hotplug_job_set_recovery (job, g_steal_pointer (&r));
 }
 
 static void
-on_eject_request (HotplugPlatform *platform, HotplugUnit *unit, HotplugJobs *self)
+on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, HotplugJobs *self)
 {
-  if (!self->platform_jobs || !hotplug_config_get_auto_remove_on_eject (self->config))
-    return;
-  /* no "already offline" shortcut: the job must end with the eject the
-   * firmware asked for */
-  platform_job (self, unit, HOTPLUG_OPERATION_REMOVE, NULL, 0, "eject request");
+  hold_if_failed (self, unit);
 }
 
-static gboolean
-has_offline_cpu (HotplugJobs *self, HotplugUnit *unit)
+guint
+hotplug_jobs_recover (HotplugJobs *self)
 {
-  GArray *cpus = hotplug_unit_get_cpu_list (unit);
+  g_autoptr(GPtrArray) paths = NULL;
+  guint before = self->next_id;
 
-  for (guint i = 0; i < cpus->len; i++)
-    if (!hotplug_platform_cpu_is_online (self->platform, g_array_index (cpus, guint, i)))
-      return TRUE;
-  return FALSE;
+  if (self->journal_dir == NULL)
+    return 0;
+  paths = hotplug_journal_list (self->journal_dir);
+  for (guint i = 0; i < paths->len; i++)
+    recover_one (self, g_ptr_array_index (paths, i));
+  return self->next_id - before;
 }
 
-/* the board or I/O unit a slot was last seen in: a model pass that takes
- * a slot's devices away together with the bridge above them (an I/O unit's
- * remove job) also loses the slot's parent, while that parent's job runs */
-static void
-remember_parent (HotplugUnit *unit)
-{
-  const char *parent = unit_parent (unit);
+/* --- jobs the platform starts ------------------------------------------ */
 
-  if (parent && *parent)
-    g_object_set_data_full (G_OBJECT (unit), "hotplug-last-parent", g_strdup (parent), g_free);
+HotplugJob *
+hotplug_jobs_create_platform (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, const char *surprise,
+                              guint delay_ms)
+{
+  HotplugJobOptions options = { 0 };
+
+  return create_job (self, unit, op, &options, "platform", NULL, surprise, delay_ms);
 }
 
-static void
-on_unit_parent (HotplugUnit *unit, GParamSpec *pspec, HotplugJobs *self)
-{
-  remember_parent (unit);
-}
-
-static gboolean
-job_runs_on (HotplugJobs *self, const char *id)
+gboolean
+hotplug_jobs_job_runs_on (HotplugJobs *self, const char *id)
 {
   GHashTableIter iter;
   gpointer value;
@@ -256,57 +376,10 @@ job_runs_on (HotplugJobs *self, const char *id)
   return FALSE;
 }
 
-static void
-on_unit_state (HotplugUnit *unit, GParamSpec *pspec, HotplugJobs *self)
-{
-  HotplugUnitState was = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (unit), "hotplug-kernel-state"));
-  HotplugUnitState now = hotplug_unit_get_state (unit);
-
-  g_object_set_data (G_OBJECT (unit), "hotplug-kernel-state", GINT_TO_POINTER (now));
-  /* only a slot loses its devices by surprise: a board or CPU that goes
-   * offline was taken offline by someone (an administrator writing sysfs),
-   * which is no removal */
-  if (!self->platform_jobs || !hotplug_config_get_surprise_removal_hooks (self->config) ||
-      hotplug_unit_get_kind (unit) != HOTPLUG_UNIT_KIND_SLOT ||
-      was != HOTPLUG_UNIT_STATE_ONLINE || now == HOTPLUG_UNIT_STATE_ONLINE)
-    return;
-  /* devices vanished from a slot while no job of ours ran on it or on
-   * what it sits in: the card was pulled.  (A job that ends releases the
-   * unit's state while Unit.Job still names it: that is no surprise.) */
-  if (g_strcmp0 (hotplug_dbus_unit_get_job (HOTPLUG_DBUS_UNIT (unit)), "/") != 0 ||
-      hotplug_jobs_find_conflict (self, unit) ||
-      job_runs_on (self, g_object_get_data (G_OBJECT (unit), "hotplug-last-parent")))
-    return;
-  platform_job (self, unit, HOTPLUG_OPERATION_REMOVE, "surprise removal", 0, "surprise removal");
-}
-
-static void
-on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, HotplugJobs *self)
-{
-  HotplugUnitKind kind = hotplug_unit_get_kind (unit);
-
-  if (kind == HOTPLUG_UNIT_KIND_SLOT)
-    {
-      g_object_set_data (G_OBJECT (unit), "hotplug-kernel-state", GINT_TO_POINTER (hotplug_unit_get_state (unit)));
-      g_signal_connect_object (unit, "notify::state", G_CALLBACK (on_unit_state), self, 0);
-      remember_parent (unit);
-      g_signal_connect_object (unit, "notify::parent", G_CALLBACK (on_unit_parent), self, 0);
-    }
-  if (!self->platform_jobs || !hotplug_config_get_auto_add (self->config))
-    return;
-  if ((kind == HOTPLUG_UNIT_KIND_SB || kind == HOTPLUG_UNIT_KIND_CPU) && has_offline_cpu (self, unit))
-    platform_job (self, unit, HOTPLUG_OPERATION_ADD, NULL, AUTO_ADD_SETTLE_MS,
-                  kind == HOTPLUG_UNIT_KIND_SB ? "new board" : "hot-added CPU");
-  else if ((kind == HOTPLUG_UNIT_KIND_SB || kind == HOTPLUG_UNIT_KIND_IOU) &&
-           hotplug_unit_get_state (unit) == HOTPLUG_UNIT_STATE_OFFLINE)
-    platform_job (self, unit, HOTPLUG_OPERATION_ADD, NULL, AUTO_ADD_SETTLE_MS,
-                  kind == HOTPLUG_UNIT_KIND_SB ? "new board" : "new I/O unit");
-}
-
 void
 hotplug_jobs_set_platform_jobs (HotplugJobs *self, gboolean enabled)
 {
-  self->platform_jobs = enabled;
+  hotplug_platform_jobs_enable (self->policy, enabled);
 }
 
 /* --- object ----------------------------------------------------------- */
@@ -337,6 +410,7 @@ hotplug_jobs_dispose (GObject *object)
 {
   HotplugJobs *self = HOTPLUG_JOBS (object);
 
+  g_clear_pointer (&self->policy, hotplug_platform_jobs_free);
   if (self->platform)
     g_signal_handlers_disconnect_by_data (self->platform, self);
   if (self->linger)
@@ -362,6 +436,9 @@ hotplug_jobs_dispose (GObject *object)
   g_clear_object (&self->platform);
   g_clear_object (&self->runner);
   g_clear_pointer (&self->config, hotplug_config_unref);
+  g_clear_pointer (&self->state_dir, g_free);
+  g_clear_pointer (&self->journal_dir, g_free);
+  g_clear_pointer (&self->failed, g_hash_table_unref);
   G_OBJECT_CLASS (hotplug_jobs_parent_class)->dispose (object);
 }
 
@@ -377,6 +454,8 @@ hotplug_jobs_class_init (HotplugJobsClass *klass)
   signals[SIGNAL_KERNEL_WRITE] = g_signal_new ("kernel-write", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                                0, NULL, NULL, NULL, G_TYPE_NONE, 3, HOTPLUG_TYPE_JOB,
                                                G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_IDLE] = g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -384,23 +463,18 @@ hotplug_jobs_init (HotplugJobs *self)
 {
   self->jobs = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   self->linger = g_hash_table_new (NULL, NULL);
+  self->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 HotplugJobs *
 hotplug_jobs_new (HotplugPlatform *platform, HotplugHookRunner *runner, HotplugConfig *config)
 {
   HotplugJobs *self = g_object_new (HOTPLUG_TYPE_JOBS, NULL);
-  g_autoptr(GPtrArray) units = hotplug_platform_get_units (platform);
 
   self->platform = g_object_ref (platform);
   self->runner = g_object_ref (runner);
   self->config = hotplug_config_ref (config);
   g_signal_connect (platform, "unit-added", G_CALLBACK (on_unit_added), self);
-  /* a board or I/O unit inserted where it was ejected is the same unit
-   * back: its platform-started add runs as for a new one */
-  g_signal_connect (platform, "unit-present", G_CALLBACK (on_unit_added), self);
-  g_signal_connect (platform, "eject-request", G_CALLBACK (on_eject_request), self);
-  for (guint i = 0; i < units->len; i++)
-    on_unit_added (platform, g_ptr_array_index (units, i), self);
+  self->policy = hotplug_platform_jobs_new (self, platform);
   return self;
 }

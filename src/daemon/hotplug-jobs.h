@@ -7,12 +7,13 @@ G_BEGIN_DECLS
 
 /* The jobs of the daemon: creates them (after the checks every operation
  * gets before a job exists), keeps them while they run and for a while
- * after (config job-linger), and starts the platform's own jobs (eject
- * requests, new boards and CPUs, surprise removals) once enabled.
+ * after (config job-linger), journals them, takes over those a dead daemon
+ * left, and holds the policy for the platform's own jobs
+ * (hotplug-platform-jobs.h).
  *
  * Signals: "job-added" (HotplugJob *): export it; "job-removed"
  * (HotplugJob *): unexport it; "kernel-write" (HotplugJob *, path, value):
- * a job's sysfs write succeeded. */
+ * a job's sysfs write succeeded; "idle": the last running job ended. */
 #define HOTPLUG_TYPE_JOBS (hotplug_jobs_get_type ())
 G_DECLARE_FINAL_TYPE (HotplugJobs, hotplug_jobs, HOTPLUG, JOBS, GObject)
 
@@ -50,6 +51,31 @@ HotplugJob        *hotplug_jobs_create (HotplugJobs             *self,
 HotplugJob        *hotplug_jobs_lookup (HotplugJobs *self, guint id);
 /* Every job held (running or lingering), by id. */
 GPtrArray         *hotplug_jobs_get_all (HotplugJobs *self);
+
+/* Journal every job under <STATE_DIR>/journal and keep units left failed
+ * in <STATE_DIR>/failed-units (NULL: neither; unit tests).  Units listed
+ * there show `failed` again. */
+void               hotplug_jobs_set_state_dir (HotplugJobs *self, const char *state_dir);
+/* Takes over the jobs a daemon that died left in the journal: each becomes
+ * a job with Initiator "recovery" (rolled back, or finished where only
+ * post-* hooks were left).  Unusable journals are set aside and logged.
+ * Returns the number of jobs started. */
+guint              hotplug_jobs_recover (HotplugJobs *self);
+/* Whether a job runs. */
+gboolean           hotplug_jobs_any_running (HotplugJobs *self);
+/* Stopping: cancel every running job (rolled back, *-failed hooks run);
+ * "idle" is emitted once no job runs any more. */
+void               hotplug_jobs_cancel_all (HotplugJobs *self, const char *reason);
+
+/* A job the platform starts (Initiator "platform"), after @delay_ms;
+ * @surprise: a surprise removal with that reason (post-remove hooks only). */
+HotplugJob        *hotplug_jobs_create_platform (HotplugJobs     *self,
+                                                 HotplugUnit     *unit,
+                                                 HotplugOperation op,
+                                                 const char      *surprise,
+                                                 guint            delay_ms);
+/* Whether a job runs on the unit with this id. */
+gboolean           hotplug_jobs_job_runs_on (HotplugJobs *self, const char *id);
 
 /* Platform-initiated jobs start only after start-up (a board that is
  * offline when the daemon starts is left as it is). */

@@ -6,6 +6,7 @@
 #include "hotplug-error.h"
 #include "hotplug-hooks.h"
 #include "hotplug-log.h"
+#include "hotplug-inhibit.h"
 #include "hotplug-manager.h"
 #include "hotplug-names.h"
 
@@ -24,6 +25,7 @@ struct _HotplugManager
   GHashTable               *objects; /* unit, domain or job (not ref'd) → GDBusObjectSkeleton */
   HotplugAuth              *auth;
   HotplugJobs              *jobs;
+  HotplugInhibit           *inhibit;
   char                     *config_path;
   guint                     owner_id;
   gboolean                  owns_name;
@@ -91,6 +93,13 @@ on_job_added (HotplugJobs *jobs, HotplugJob *job, gpointer user_data)
 
   g_signal_connect_object (job, "handle-cancel", G_CALLBACK (handle_job_cancel), self, 0);
   export_interface (self, job, hotplug_job_get_object_path (job), G_DBUS_INTERFACE_SKELETON (job));
+  hotplug_inhibit_hold (self->inhibit, TRUE, "a hotplug job is running: it must end or roll back first");
+}
+
+static void
+on_jobs_idle (HotplugJobs *jobs, gpointer user_data)
+{
+  hotplug_inhibit_hold (HOTPLUG_MANAGER (user_data)->inhibit, FALSE, NULL);
 }
 
 static void
@@ -441,6 +450,7 @@ register_objects (HotplugManager *self, GDBusConnection *connection, GError **er
   if (self->connection)
     return TRUE;
   self->connection = g_object_ref (connection);
+  hotplug_inhibit_set_connection (self->inhibit, connection);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->iface), connection,
                                          HOTPLUG_DBUS_PATH, error))
     return FALSE;
@@ -471,6 +481,8 @@ on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_d
                     hotplug_udev_get_group (self->udev));
   /* only now may anything change: start dispatching device events */
   hotplug_udev_listen (self->udev);
+  /* a job the previous daemon left half done comes first */
+  hotplug_jobs_recover (self->jobs);
   /* what is offline at start-up stays so; what appears from now on is
    * the platform's to add */
   hotplug_jobs_set_platform_jobs (self->jobs, TRUE);
@@ -578,6 +590,7 @@ hotplug_manager_dispose (GObject *object)
   g_clear_object (&self->server);
   g_clear_object (&self->iface);
   g_clear_object (&self->jobs);
+  g_clear_pointer (&self->inhibit, hotplug_inhibit_free);
   g_clear_object (&self->auth);
   g_clear_pointer (&self->config_path, g_free);
   g_clear_object (&self->platform);
@@ -621,8 +634,10 @@ hotplug_manager_new (HotplugPlatform *platform, HotplugUdev *udev)
   self->udev = g_object_ref (udev);
   self->auth = hotplug_auth_new ();
   self->config_path = g_strdup (hotplug_config_default_path ());
+  self->inhibit = hotplug_inhibit_new ();
   self->jobs = hotplug_jobs_new (platform, runner, config);
   g_signal_connect (self->jobs, "job-added", G_CALLBACK (on_job_added), self);
+  g_signal_connect (self->jobs, "idle", G_CALLBACK (on_jobs_idle), self);
   g_signal_connect (self->jobs, "job-removed", G_CALLBACK (on_job_removed), self);
   g_signal_connect (self->iface, "handle-list-hooks", G_CALLBACK (handle_list_hooks), self);
   g_signal_connect (self->iface, "handle-reload", G_CALLBACK (handle_reload), self);

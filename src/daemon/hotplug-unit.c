@@ -33,8 +33,8 @@ hotplug_unit_finalize (GObject *object)
   G_OBJECT_CLASS (hotplug_unit_parent_class)->finalize (object);
 }
 
-/* Add and Remove are handled by the manager (hotplug-manager.c); Replace
- * has no job engine yet: say so plainly instead of pretending. */
+/* Add and Remove are handled by the manager (hotplug-manager.c); hot
+ * replace is not implemented yet: say so plainly instead of pretending. */
 static gboolean
 handle_operation (HotplugDbusUnit       *iface,
                   GDBusMethodInvocation *invocation,
@@ -44,8 +44,7 @@ handle_operation (HotplugDbusUnit       *iface,
   HotplugUnit *self = HOTPLUG_UNIT (iface);
 
   g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_SUPPORTED,
-                                         "%s of unit %s is not supported by this version of hotplugd "
-                                         "(it has no job engine yet)",
+                                         "%s of unit %s is not supported by this version of hotplugd",
                                          (const char *) user_data, self->id);
   return TRUE;
 }
@@ -114,21 +113,77 @@ hotplug_unit_set_state (HotplugUnit *self, HotplugUnitState state)
                                  hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_STATE, state));
 }
 
-void
-hotplug_unit_hold_state (HotplugUnit *self, HotplugUnitState state)
+static void
+hold_state (HotplugUnit *self, HotplugUnitState state)
 {
-  g_return_if_fail (HOTPLUG_IS_UNIT (self));
   self->held = TRUE;
   self->held_state = state;
   hotplug_unit_update_string (self, "state", hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_STATE, state));
 }
 
-void
-hotplug_unit_release_state (HotplugUnit *self)
+static void
+release_state (HotplugUnit *self)
 {
-  g_return_if_fail (HOTPLUG_IS_UNIT (self));
   self->held = FALSE;
   hotplug_unit_update_string (self, "state", hotplug_enum_to_string (HOTPLUG_TYPE_UNIT_STATE, self->state));
+}
+
+void
+hotplug_unit_job_attached (HotplugUnit *self, const char *job_path)
+{
+  hotplug_unit_update_string (self, "job", job_path);
+}
+
+void
+hotplug_unit_job_running (HotplugUnit *self, HotplugUnitState state)
+{
+  hold_state (self, state);
+}
+
+void
+hotplug_unit_job_phase (HotplugUnit *self, const char *phase)
+{
+  hotplug_unit_update_string (self, "phase", phase);
+}
+
+void
+hotplug_unit_job_ended (HotplugUnit *self,
+                        const char  *operation,
+                        const char  *state,
+                        const char  *reason,
+                        gint64       end_time,
+                        gboolean     unit_failed)
+{
+  if (unit_failed)
+    hold_state (self, HOTPLUG_UNIT_STATE_FAILED);
+  else
+    release_state (self);
+  hotplug_unit_update_string (self, "phase", "");
+  hotplug_unit_update_string (self, "job", "/");
+  hotplug_unit_update_string (self, "last-job-operation", operation);
+  hotplug_unit_update_string (self, "last-job-state", state);
+  hotplug_unit_update_string (self, "last-job-reason", reason);
+  hotplug_dbus_unit_set_last_job_end_time (HOTPLUG_DBUS_UNIT (self), end_time);
+}
+
+void
+hotplug_unit_set_eject_pending (HotplugUnit *self, gboolean pending)
+{
+  HotplugDbusUnit *iface = HOTPLUG_DBUS_UNIT (self);
+
+  if (hotplug_dbus_unit_get_eject_pending (iface) != pending)
+    hotplug_dbus_unit_set_eject_pending (iface, pending);
+}
+
+void
+hotplug_unit_restore_failed (HotplugUnit *self, const char *reason)
+{
+  hold_state (self, HOTPLUG_UNIT_STATE_FAILED);
+  if (!*hotplug_dbus_unit_get_last_job_state (HOTPLUG_DBUS_UNIT (self)))
+    {
+      hotplug_unit_update_string (self, "last-job-state", "failed");
+      hotplug_unit_update_string (self, "last-job-reason", reason);
+    }
 }
 
 HotplugUnitState

@@ -21,12 +21,26 @@ const char      *hotplug_unit_get_id (HotplugUnit *self);
 HotplugUnitState hotplug_unit_get_state (HotplugUnit *self);
 void             hotplug_unit_set_state (HotplugUnit     *self,
                                          HotplugUnitState state);
-/* While a job runs the bus shows the job's state (adding, removing) instead
- * of the kernel's, and after a failed rollback it shows failed until the
- * next job: hold publishes @state, release the kernel's state again. */
-void             hotplug_unit_hold_state (HotplugUnit     *self,
-                                          HotplugUnitState state);
-void             hotplug_unit_release_state (HotplugUnit *self);
+/* The job side of a unit, written by the job engine only (hotplug-job.c):
+ * Unit.Job, Phase, the LastJob* properties, and the state a job holds.
+ * While a job runs the bus shows its state (adding, removing) instead of
+ * the kernel's; after a failed rollback it shows failed until the next
+ * job ends with the unit repaired. */
+void             hotplug_unit_job_attached (HotplugUnit *self, const char *job_path);
+void             hotplug_unit_job_running (HotplugUnit *self, HotplugUnitState state);
+void             hotplug_unit_job_phase (HotplugUnit *self, const char *phase);
+void             hotplug_unit_job_ended (HotplugUnit *self,
+                                         const char  *operation,
+                                         const char  *state,
+                                         const char  *reason,
+                                         gint64       end_time,
+                                         gboolean     unit_failed);
+/* A firmware eject request waits for the unit's running job (written by
+ * the platform-job policy only). */
+void             hotplug_unit_set_eject_pending (HotplugUnit *self, gboolean pending);
+/* A unit left failed before the daemon restarted (the state directory):
+ * failed again, with the reason as its last job's. */
+void             hotplug_unit_restore_failed (HotplugUnit *self, const char *reason);
 /* The state clients see (held or the kernel's). */
 HotplugUnitState hotplug_unit_get_public_state (HotplugUnit *self);
 

@@ -749,6 +749,23 @@ test_dry_run (Test *t, gconstpointer data)
   g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "4-7");
 }
 
+/* A vetoed dry run: its pre-* hooks changed nothing, so no *-failed hook
+ * (which would restart services) runs. */
+static void
+test_dry_run_vetoed (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  HotplugJobOptions o = { .dry_run = TRUE };
+  const char *const expected[] = { "hook pre-remove 10-no dry=1 failed=", NULL };
+
+  add_hook (t, "sb", "pre-remove", "10-no", "echo reason=busy; exit 1");
+  add_hook (t, "sb", "remove-failed", "50-start-services", NULL);
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, &o, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_VETOED);
+  g_assert_cmpstr (hotplug_dbus_job_get_reason (HOTPLUG_DBUS_JOB (job)), ==, "busy");
+  assert_log (t, expected);
+}
+
 static void
 test_eject_request (Test *t, gconstpointer data)
 {
@@ -767,6 +784,53 @@ test_eject_request (Test *t, gconstpointer data)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
   g_assert_cmpstr (g_ptr_array_index (t->writes, t->writes->len - 1), ==, "/sys/bus/acpi/devices/ACPI0004:00/eject=1");
+}
+
+/* An eject request while an add of the board runs: the add is cancelled
+ * (rolled back), Unit.EjectPending shows the request meanwhile, then the
+ * remove that ends in the eject runs by itself. */
+static void
+test_eject_request_during_add (Test *t, gconstpointer data)
+{
+  HotplugUnit *sb1 = unit (t, "sb1");
+  g_autofree char *container = g_path_get_basename (hotplug_dbus_unit_get_sysfs_path (HOTPLUG_DBUS_UNIT (sb1)));
+  g_autofree char *devpath = g_strdup_printf ("/devices/system/container/%s", container);
+  g_autofree char *eject = g_strdup_printf ("/sys/bus/acpi/devices/%s/eject=1", container);
+  g_autoptr(HotplugEvent) ev = hotplug_event_new ("change", "container", devpath);
+  g_autoptr(HotplugJob) add = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GError) error = NULL;
+  HotplugJob *remove = NULL;
+  HotplugJobOptions o = { 0 };
+
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (HOTPLUG_DBUS_UNIT (sb1)), ==, "offline");
+  add_hook (t, "sb", "pre-add", "10-slow", "sleep 0.5");
+  hotplug_jobs_set_platform_jobs (t->jobs, TRUE);
+  add = g_object_ref (hotplug_jobs_create (t->jobs, sb1, HOTPLUG_OPERATION_ADD, &o, ":1.42", &error));
+  g_assert_no_error (error);
+  while (!*hotplug_dbus_job_get_hook (HOTPLUG_DBUS_JOB (add)))
+    g_main_context_iteration (NULL, TRUE);
+  hotplug_event_set_property (ev, "EVENT", "offline");
+  hotplug_udev_inject (t->udev, ev);
+  g_assert_true (hotplug_dbus_unit_get_eject_pending (HOTPLUG_DBUS_UNIT (sb1)));
+  while (hotplug_job_is_running (add))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (hotplug_job_get_state (add), ==, HOTPLUG_JOB_STATE_CANCELLED);
+  /* cancelled while its hook ran: the reason names the hook */
+  g_assert_cmpstr (hotplug_dbus_job_get_reason (HOTPLUG_DBUS_JOB (add)), ==,
+                   "10-slow: the firmware asked to eject the unit");
+  all = hotplug_jobs_get_all (t->jobs);
+  for (guint i = 0; i < all->len; i++)
+    if (g_ptr_array_index (all, i) != add)
+      remove = g_ptr_array_index (all, i);
+  g_assert_nonnull (remove);
+  g_assert_false (hotplug_dbus_unit_get_eject_pending (HOTPLUG_DBUS_UNIT (sb1)));
+  g_assert_cmpstr (hotplug_dbus_job_get_operation (HOTPLUG_DBUS_JOB (remove)), ==, "remove");
+  g_assert_cmpstr (hotplug_dbus_job_get_initiator (HOTPLUG_DBUS_JOB (remove)), ==, "platform");
+  while (hotplug_job_is_running (remove))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (hotplug_job_get_state (remove), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  g_assert_cmpstr (g_ptr_array_index (t->writes, t->writes->len - 1), ==, eject);
 }
 
 static void
@@ -805,6 +869,8 @@ main (int argc, char **argv)
   ADD ("undo-failure", test_undo_failure);
   ADD ("dry-run", test_dry_run);
   ADD ("no-eject-and-repair", test_no_eject_and_repair);
+  ADD ("dry-run-vetoed", test_dry_run_vetoed);
+  ADD ("eject-request-during-add", test_eject_request_during_add);
   ADD ("eject-request", test_eject_request);
   ADD ("slot", test_slot);
   return g_test_run ();

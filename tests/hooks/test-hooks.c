@@ -147,11 +147,20 @@ on_run_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
 static void
 on_progress (HotplugHookRunner *runner, const HotplugHookRequest *request,
-             const HotplugHookRecord *record, gboolean finished, gpointer user_data)
+             const HotplugHookRecord *record, HotplugHookStage stage, gpointer user_data)
 {
   Fixture *f = user_data;
 
-  g_ptr_array_add (f->progress, g_strdup_printf ("%s %s", finished ? "end" : "start", record->name));
+  /* a spawned hook has its process (its group's leader: the runner
+   * signals the group); it may have ended and been reaped already */
+  if (stage == HOTPLUG_HOOK_SPAWNED)
+    {
+      g_assert_cmpint (record->pid, >, 0);
+      g_ptr_array_add (f->progress, g_strdup_printf ("spawned %s", record->name));
+      return;
+    }
+  g_ptr_array_add (f->progress, g_strdup_printf ("%s %s", stage == HOTPLUG_HOOK_FINISHED ? "end" : "start",
+                                                 record->name));
 }
 
 static gboolean
@@ -598,8 +607,9 @@ test_run_order (Fixture *f, gconstpointer data)
 
   g_ptr_array_add (f->progress, NULL);
   progress = g_strjoinv (",", (char **) f->progress->pdata);
-  g_assert_cmpstr (progress, ==, "start 10-a,end 10-a,start 20-b,end 20-b,start 30-c,end 30-c,"
-                                 "start 30-c,end 30-c,start 20-b,end 20-b,start 10-a,end 10-a");
+  g_assert_cmpstr (progress, ==, "start 10-a,spawned 10-a,end 10-a,start 20-b,spawned 20-b,end 20-b,"
+                                 "start 30-c,spawned 30-c,end 30-c,start 30-c,spawned 30-c,end 30-c,"
+                                 "start 20-b,spawned 20-b,end 20-b,start 10-a,spawned 10-a,end 10-a");
   for (guint i = 0; i < pre->records->len; i++)
     {
       HotplugHookRecord *r = g_ptr_array_index (pre->records, i);
@@ -927,6 +937,31 @@ test_run_retry (Fixture *f, gconstpointer data)
   g_free (write_hook (f, f->admin, "any", "pre-add", "10-tempfail", "exit 75", 0755));
   r3 = run (f, "pre-add", "slot");
   g_assert_cmpint (r3->outcome, ==, HOTPLUG_HOOK_OUTCOME_VETOED);
+}
+
+/* A job recovered after the daemon died: the hooks that already ran for
+ * the event are not run again. */
+static void
+test_run_skip (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HotplugHookRequest) req = hotplug_hook_request_new ("remove-failed", "sb", "sb1");
+  g_autoptr(HotplugHookResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *log = NULL;
+  const char *const skip[] = { "30-c", NULL };
+
+  if (!need_root ())
+    return;
+  logging_hook (f, f->vendor, "any", "remove-failed", "10-a", 0);
+  logging_hook (f, f->admin, "sb", "remove-failed", "20-b", 0);
+  logging_hook (f, f->vendor, "any", "remove-failed", "30-c", 0);
+  req->skip = g_strdupv ((char **) skip);
+  r = run_full (f, req, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (r->outcome, ==, HOTPLUG_HOOK_OUTCOME_OK);
+  log = read_log (f);
+  g_assert_cmpstr (log, ==, "20-b 10-a");
+  g_assert_cmpuint (r->records->len, ==, 2);
 }
 
 static void
@@ -1407,6 +1442,7 @@ main (int argc, char **argv)
   ADD ("/hooks/run/failed-runs-all", test_run_failed_runs_all);
   ADD ("/hooks/run/retry", test_run_retry);
   ADD ("/hooks/run/timeout", test_run_timeout);
+  ADD ("/hooks/run/skip", test_run_skip);
   ADD ("/hooks/run/background-child", test_run_background_child);
   ADD ("/hooks/run/big-output", test_run_big_output);
   ADD ("/hooks/run/crash", test_run_crash);

@@ -192,22 +192,22 @@ class Polkit:
 
 
 class Daemon:
-    def __init__(self, args=(), env=None, log_path=None):
+    def __init__(self, args=(), env=None, log_path=None, state_dir=None):
         self.args = list(args)
         self.env = env
         self.proc = None
         self.log_path = log_path
         self.log = None
+        # the journal and the failed units: kept across restarts of the
+        # daemon, never the machine's /var/lib
+        self.state_dir = state_dir or tempfile.mkdtemp(prefix='hotplug-state.')
 
     def start(self, timeout=60):
         env = dict(os.environ)
+        env['STATE_DIRECTORY'] = self.state_dir
         if self.env:
             env.update(self.env)
-        if 'STATE_DIRECTORY' not in env and self.log_path:
-            # never the machine's /var/lib/hotplugd: the run's own directory
-            env['STATE_DIRECTORY'] = os.path.join(os.path.dirname(self.log_path), 'state')
-            os.makedirs(env['STATE_DIRECTORY'], exist_ok=True)
-        self.log = open(self.log_path, 'w+') if self.log_path else None
+        self.log = open(self.log_path, 'a+') if self.log_path else None
         self.proc = subprocess.Popen([daemon_exe()] + self.args, env=env, stdin=subprocess.DEVNULL,
                                      stdout=self.log or None, stderr=subprocess.STDOUT if self.log else None)
         _wait(lambda: name_has_owner(BUS_NAME) or self.proc.poll() is not None, timeout, 'hotplugd on the bus')
@@ -221,6 +221,15 @@ class Daemon:
         self.log.flush()
         with open(self.log_path) as f:
             return '\n' + f.read()
+
+    def kill(self):
+        """SIGKILL: the daemon dies wherever it is (the journal stays)."""
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+        if self.log:
+            self.log.close()
+            self.log = None
 
     def stop(self):
         rc = None
@@ -252,12 +261,12 @@ class Environment:
         shutil.copy(os.path.join(SRC, 'data', 'dbus', 'org.hotplugd.Hotplug1.conf'),
                     os.path.join(self.tmpdir, 'policy'))
         self.polkit = Polkit(polkit, self.tmpdir)
-        # the daemon's state (units.ini) lives in the run's own directory and
-        # survives a restart of the daemon within it, as /var/lib/hotplugd would
+        # the daemon's state (journal, units.ini) lives in the run's own
+        # directory and survives a restart of the daemon within it
         self.state_dir = os.path.join(self.tmpdir, 'state')
         os.makedirs(self.state_dir)
-        daemon_env = {'STATE_DIRECTORY': self.state_dir} | (daemon_env or {})
-        self.daemon = Daemon(daemon_args, daemon_env, os.path.join(self.tmpdir, 'hotplugd.log')) if start_daemon else None
+        self.daemon = Daemon(daemon_args, daemon_env, os.path.join(self.tmpdir, 'hotplugd.log'),
+                             self.state_dir) if start_daemon else None
 
     def __enter__(self):
         try:
