@@ -252,11 +252,12 @@ hotplug_platform_locations_save (HotplugPlatform *self)
 void
 hotplug_platform_set_state_directory (HotplugPlatform *self, const char *dir)
 {
-  gboolean had = g_hash_table_size (self->locations) > 0;
+  gboolean had;
 
   g_return_if_fail (HOTPLUG_IS_PLATFORM (self));
   g_return_if_fail (dir != NULL);
 
+  had = g_hash_table_size (self->locations) > 0;
   g_free (self->state_file);
   self->state_file = g_build_filename (dir, HOTPLUG_STATE_UNITS_FILE, NULL);
   locations_load (self);
