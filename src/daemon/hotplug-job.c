@@ -40,14 +40,15 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
     {
       const GVariantType *want = NULL;
 
-      if (g_str_equal (key, "force") || g_str_equal (key, "dry-run"))
+      if (g_str_equal (key, "force") || g_str_equal (key, "dry-run") || g_str_equal (key, "strict") ||
+          g_str_equal (key, "eject"))
         want = G_VARIANT_TYPE_BOOLEAN;
       else if (g_str_equal (key, "timeout"))
         want = G_VARIANT_TYPE_UINT32;
       else
         {
           g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                       "unknown option “%.64s” (known: force, dry-run, timeout)", key);
+                       "unknown option “%.64s” (known: force, dry-run, timeout, strict, eject)", key);
           g_variant_unref (value);
           return FALSE;
         }
@@ -63,6 +64,17 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
         out->force = g_variant_get_boolean (value);
       else if (g_str_equal (key, "dry-run"))
         out->dry_run = g_variant_get_boolean (value);
+      else if (g_str_equal (key, "strict"))
+        out->flags = g_variant_get_boolean (value) ? out->flags | HOTPLUG_OPERATION_FLAG_STRICT
+                                                   : out->flags & ~HOTPLUG_OPERATION_FLAG_STRICT;
+      else if (g_str_equal (key, "eject"))
+        {
+          out->flags |= HOTPLUG_OPERATION_FLAG_EJECT_SET;
+          if (g_variant_get_boolean (value))
+            out->flags &= ~HOTPLUG_OPERATION_FLAG_NO_EJECT;
+          else
+            out->flags |= HOTPLUG_OPERATION_FLAG_NO_EJECT;
+        }
       else
         {
           out->timeout_s = g_variant_get_uint32 (value);
@@ -605,7 +617,7 @@ hotplug_job_start (HotplugJob *self)
       /* again: a platform job starts after a settle, the unit may have
        * grown since it was created (a new board's last CPUs) */
       hotplug_job_take_facts (self, FALSE);
-      self->steps = hotplug_operation_plan (self->platform, self->unit, self->op,
+      self->steps = hotplug_operation_plan (self->platform, self->unit, self->op, self->options.flags,
                                             hotplug_config_get_memory_online_type (self->config));
     }
   if (!hotplug_job_journal_begin (self, &error))
