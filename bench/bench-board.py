@@ -87,10 +87,13 @@ def main():
                 base_on.append(float(out[3]))
                 rem.append(run_job(conn, path, 'Remove'))
                 ht.sim_ctl('insert', BOARD)
+                # the ejected board kept its place (absent): wait for the part
+                # inserted there to show, every CPU of it
                 deadline = time.monotonic() + 60
-                while (path := unit_path(conn, BOARD)) is None and time.monotonic() < deadline:
+                while (prop(conn, path, UNIT_IFACE, 'State') == 'absent' or
+                       prop(conn, path, UNIT_IFACE, 'Cpus') != cpus) and time.monotonic() < deadline:
                     time.sleep(0.05)
-                time.sleep(0.5)     # let the board's devices arrive
+                time.sleep(0.5)     # let the board's memory blocks arrive too
                 add.append(run_job(conn, path, 'Add'))
             m = statistics.median
             print(f'board {BOARD}: {ncpus} CPUs, {nblocks} memory blocks ({steps} kernel steps each way); '

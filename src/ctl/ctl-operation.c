@@ -671,20 +671,69 @@ hotplug_ctl_operation_add_match (HotplugCtlOperation *self, GError **error)
   return reply != NULL;
 }
 
+/* The command line's options, as the daemon takes them. */
+typedef struct
+{
+  gboolean force;
+  gboolean dry_run;
+  gboolean strict;
+  gboolean no_eject;
+  gboolean has_timeout;
+  guint32  timeout;
+} HotplugCtlOperationArgs;
+
 static GVariant *
-hotplug_ctl_operation_options (gboolean force, gboolean dry_run, gboolean has_timeout,
-                               guint32 timeout)
+hotplug_ctl_operation_options (const HotplugCtlOperationArgs *args)
 {
   GVariantBuilder options;
 
   g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
-  if (force)
+  if (args->force)
     g_variant_builder_add (&options, "{sv}", "force", g_variant_new_boolean (TRUE));
-  if (dry_run)
+  if (args->dry_run)
     g_variant_builder_add (&options, "{sv}", "dry-run", g_variant_new_boolean (TRUE));
-  if (has_timeout)
-    g_variant_builder_add (&options, "{sv}", "timeout", g_variant_new_uint32 (timeout));
+  if (args->has_timeout)
+    g_variant_builder_add (&options, "{sv}", "timeout", g_variant_new_uint32 (args->timeout));
+  if (args->strict)
+    g_variant_builder_add (&options, "{sv}", "strict", g_variant_new_boolean (TRUE));
+  /* only what was asked: the daemon decides eject's default per unit */
+  if (args->no_eject)
+    g_variant_builder_add (&options, "{sv}", "eject", g_variant_new_boolean (FALSE));
   return g_variant_builder_end (&options);
+}
+
+/* --no-wait: start the job, print it, return. */
+static int
+hotplug_ctl_operation_no_wait (HotplugCtl *ctl, const char *operation, const char *method, const char *unit,
+                               const char *unit_path, GVariant *options)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *number = NULL;
+  const char *job_path;
+
+  reply = g_dbus_connection_call_sync (ctl->bus, HOTPLUG_DBUS_NAME, unit_path,
+                                       HOTPLUG_DBUS_IFACE_UNIT, method,
+                                       g_variant_new ("(@a{sv})", options),
+                                       G_VARIANT_TYPE ("(o)"),
+                                       G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+                                       G_MAXINT, NULL, &error);
+  if (reply == NULL)
+    {
+      if (g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NO_SUCH_UNIT))
+        hotplug_ctl_error (_("no such unit: %s"), unit);
+      else
+        {
+          g_dbus_error_strip_remote_error (error);
+          hotplug_ctl_error (_("cannot %s %s: %s"), operation, unit, error->message);
+        }
+      return HOTPLUG_CTL_EXIT_ERROR;
+    }
+  g_variant_get (reply, "(&o)", &job_path);
+  number = hotplug_ctl_job_number (job_path);
+  /* TRANSLATORS: --no-wait: "job 7 /org/hotplugd/Hotplug1/job/7" */
+  printf (_("job %s %s\n"), hotplug_ctl_or_dash (number), job_path);
+  return HOTPLUG_CTL_EXIT_OK;
 }
 
 static int
@@ -702,23 +751,33 @@ hotplug_ctl_operation (HotplugCtl *ctl,
   g_autofree char *unit_path = NULL;
   g_autoptr(GVariant) options = NULL;
   HotplugCtlOperation self = { 0 };
-  gboolean no_wait = FALSE, force = FALSE, dry_run = FALSE;
+  HotplugCtlOperationArgs args = { 0 };
+  gboolean no_wait = FALSE;
   guint64 timeout = 0;
 
   const GOptionEntry entries[] = {
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait,
       N_("Print the job and return at once instead of following it"), NULL },
-    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+    { "force", 0, 0, G_OPTION_ARG_NONE, &args.force,
       N_("Ask for the operation with force (HOTPLUG_FORCE=1 for the hooks)"), NULL },
-    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &args.dry_run,
       N_("Only run the pre-* hooks in dry-run mode and show what would be done"), NULL },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_text,
       N_("Give up after SECONDS"), N_("SECONDS") },
+    { "strict", 0, 0, G_OPTION_ARG_NONE, &args.strict,
+      N_("Fail when there is nothing to do instead of succeeding"), NULL },
+    { NULL }
+  };
+  const GOptionEntry remove_entries[] = {
+    { "no-eject", 0, 0, G_OPTION_ARG_NONE, &args.no_eject,
+      N_("Stop at offline: leave a board or I/O unit in place (add brings it back)"), NULL },
     { NULL }
   };
 
   context = hotplug_ctl_option_context (ctl, operation, _("UNIT"), summary, FALSE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (g_str_equal (method, "Remove"))
+    g_option_context_add_main_entries (context, remove_entries, GETTEXT_PACKAGE);
   if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 1, _("missing unit"))))
     return status;
   if (timeout_text != NULL &&
@@ -742,44 +801,18 @@ hotplug_ctl_operation (HotplugCtl *ctl,
       return HOTPLUG_CTL_EXIT_ERROR;
     }
 
-  options = g_variant_ref_sink (hotplug_ctl_operation_options (force, dry_run, timeout_text != NULL,
-                                                               (guint32) timeout));
+  args.has_timeout = timeout_text != NULL;
+  args.timeout = (guint32) timeout;
+  options = g_variant_ref_sink (hotplug_ctl_operation_options (&args));
 
   if (no_wait)
-    {
-      g_autoptr(GVariant) reply = NULL;
-      g_autofree char *number = NULL;
-      const char *job_path;
-
-      reply = g_dbus_connection_call_sync (ctl->bus, HOTPLUG_DBUS_NAME, unit_path,
-                                           HOTPLUG_DBUS_IFACE_UNIT, method,
-                                           g_variant_new ("(@a{sv})", options),
-                                           G_VARIANT_TYPE ("(o)"),
-                                           G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
-                                           G_MAXINT, NULL, &error);
-      if (reply == NULL)
-        {
-          if (g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NO_SUCH_UNIT))
-            hotplug_ctl_error (_("no such unit: %s"), argv[1]);
-          else
-            {
-              g_dbus_error_strip_remote_error (error);
-              hotplug_ctl_error (_("cannot %s %s: %s"), operation, argv[1], error->message);
-            }
-          return HOTPLUG_CTL_EXIT_ERROR;
-        }
-      g_variant_get (reply, "(&o)", &job_path);
-      number = hotplug_ctl_job_number (job_path);
-      /* TRANSLATORS: --no-wait: "job 7 /org/hotplugd/Hotplug1/job/7" */
-      printf (_("job %s %s\n"), hotplug_ctl_or_dash (number), job_path);
-      return HOTPLUG_CTL_EXIT_OK;
-    }
+    return hotplug_ctl_operation_no_wait (ctl, operation, method, argv[1], unit_path, options);
 
   self.ctl = ctl;
   self.operation = operation;
   self.method = method;
   self.unit = argv[1];
-  self.dry_run = dry_run;
+  self.dry_run = args.dry_run;
   self.loop = g_main_loop_new (NULL, FALSE);
   self.early = g_ptr_array_new_with_free_func (hotplug_ctl_signal_free);
   self.steps = g_hash_table_new_full (NULL, NULL, NULL, g_free);

@@ -134,6 +134,10 @@ hotplug_ctl_show_text (HotplugCtl      *ctl,
   g_autofree char *blockers = hotplug_ctl_show_blockers (hotplug_dbus_unit_get_blockers (unit));
   const char *job_path = hotplug_dbus_unit_get_job (unit);
   const char *last_state = hotplug_dbus_unit_get_last_job_state (unit);
+  /* TRANSLATORS: a slot the platform cannot power: "no: <why>" */
+  g_autofree char *hotpluggable = hotplug_dbus_unit_get_hotpluggable (unit)
+                                    ? g_strdup (_("yes"))
+                                    : g_strdup_printf (_("no: %s"), hotplug_dbus_unit_get_hotpluggable_reason (unit));
 
   if (hotplug_dbus_unit_get_memory_blocks (unit) > 0)
     /* TRANSLATORS: memory blocks of a unit: "64 (64 online)" */
@@ -144,6 +148,7 @@ hotplug_ctl_show_text (HotplugCtl      *ctl,
   hotplug_ctl_show_add (&lines, _("Id"), hotplug_dbus_unit_get_id (unit));
   hotplug_ctl_show_add (&lines, _("Kind"), hotplug_dbus_unit_get_kind (unit));
   hotplug_ctl_show_add (&lines, _("State"), hotplug_dbus_unit_get_state (unit));
+  hotplug_ctl_show_add (&lines, _("Hotpluggable"), hotpluggable);
   hotplug_ctl_show_add (&lines, _("Phase"), hotplug_dbus_unit_get_phase (unit));
   hotplug_ctl_show_add (&lines, _("Parent"), hotplug_dbus_unit_get_parent (unit));
   hotplug_ctl_show_add (&lines, _("Sysfs path"), hotplug_dbus_unit_get_sysfs_path (unit));

@@ -90,12 +90,15 @@ main (int argc, char **argv)
   int receive_buffer = 0;
   g_autofree char *sysfs_root = NULL;
   g_autofree char *config_path = NULL;
+  g_autofree char *state_dir = NULL;
   GOptionEntry entries[] = {
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, N_("Replace a running instance"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       N_("Read the configuration from FILE"), N_("FILE") },
+    { "state-directory", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+      N_("Keep state in DIR (default: $STATE_DIRECTORY, else /var/lib/hotplugd)"), N_("DIR") },
     { "sysfs-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &sysfs_root,
       "Read sysfs below DIR (tests)", "DIR" },
     { "receive-buffer-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &receive_buffer,
@@ -145,11 +148,15 @@ main (int argc, char **argv)
   if (receive_buffer > 0)
     hotplug_udev_set_receive_buffer_size (udev, receive_buffer);
   platform = hotplug_platform_new ();
+  /* one state directory: the journal, the failed units, units.ini */
+  if (state_dir == NULL)
+    state_dir = g_strdup (hotplug_state_dir_default ());
+  hotplug_platform_set_state_directory (platform, state_dir);
   manager = hotplug_manager_new (platform, udev);
   d.manager = manager;
   g_unix_signal_add (SIGTERM, on_signal, &d);
   g_unix_signal_add (SIGINT, on_signal, &d);
-  hotplug_jobs_set_state_dir (hotplug_manager_get_jobs (manager), no_journal ? NULL : hotplug_state_dir_default ());
+  hotplug_jobs_set_state_dir (hotplug_manager_get_jobs (manager), no_journal ? NULL : state_dir);
   g_signal_connect (manager, "name-lost", G_CALLBACK (on_name_lost), &d);
   if (!hotplug_manager_load_config (manager, config_path, &error))
     {

@@ -40,14 +40,15 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
     {
       const GVariantType *want = NULL;
 
-      if (g_str_equal (key, "force") || g_str_equal (key, "dry-run"))
+      if (g_str_equal (key, "force") || g_str_equal (key, "dry-run") || g_str_equal (key, "strict") ||
+          g_str_equal (key, "eject"))
         want = G_VARIANT_TYPE_BOOLEAN;
       else if (g_str_equal (key, "timeout"))
         want = G_VARIANT_TYPE_UINT32;
       else
         {
           g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                       "unknown option “%.64s” (known: force, dry-run, timeout)", key);
+                       "unknown option “%.64s” (known: force, dry-run, timeout, strict, eject)", key);
           g_variant_unref (value);
           return FALSE;
         }
@@ -63,6 +64,17 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
         out->force = g_variant_get_boolean (value);
       else if (g_str_equal (key, "dry-run"))
         out->dry_run = g_variant_get_boolean (value);
+      else if (g_str_equal (key, "strict"))
+        out->flags = g_variant_get_boolean (value) ? out->flags | HOTPLUG_OPERATION_FLAG_STRICT
+                                                   : out->flags & ~HOTPLUG_OPERATION_FLAG_STRICT;
+      else if (g_str_equal (key, "eject"))
+        {
+          out->flags |= HOTPLUG_OPERATION_FLAG_EJECT_SET;
+          if (g_variant_get_boolean (value))
+            out->flags &= ~HOTPLUG_OPERATION_FLAG_NO_EJECT;
+          else
+            out->flags |= HOTPLUG_OPERATION_FLAG_NO_EJECT;
+        }
       else
         {
           out->timeout_s = g_variant_get_uint32 (value);
@@ -313,12 +325,17 @@ on_kernel_done (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 run_kernel_step (HotplugJob *self, const HotplugStep *step)
 {
-  if (self->mode == MODE_ROLLBACK && hotplug_kernel_step_holds (self->platform, step))
+  if ((self->mode == MODE_ROLLBACK && hotplug_kernel_step_holds (self->platform, step)) ||
+      (self->recovery && hotplug_operation_step_done (self->platform, step)))
     {
       /* nothing to write: the kernel already shows it (a step that never
-       * happened, or was put back by someone else) */
+       * happened, or was put back by someone else; a recovered job's step
+       * that the dead daemon saw through) */
       hotplug_job_step_finished (self, TRUE, "already so");
-      self->undo_pos++;
+      if (self->mode == MODE_RUN)
+        self->pos++;
+      else
+        self->undo_pos++;
       hotplug_job_next (self);
       return;
     }
@@ -371,7 +388,7 @@ on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *desc = hotplug_step_describe (self->unsettled);
 
-  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error))
+  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error) && self->mode == MODE_ROLLBACK)
     {
       /* its undo still runs where it is needed; whether the change lands
        * later nobody can tell: the unit needs the administrator */
@@ -431,6 +448,12 @@ hotplug_job_next (HotplugJob *self)
   switch (self->mode)
     {
     case MODE_RUN:
+      if (self->unsettled)
+        {
+          /* a recovered job finishing an eject the dead daemon asked for */
+          settle (self);
+          return;
+        }
       if (self->pos >= self->steps->len)
         {
           g_autofree char *reason = NULL;
@@ -545,6 +568,7 @@ start_recovery (HotplugJob *self)
   hotplug_job_journal (self, "recovery", "job", g_variant_new_uint32 (self->id), NULL);
   hotplug_hook_request_free (self->facts);
   self->facts = g_steal_pointer (&r->facts);
+  self->unsettled = r->unsettled;
   if (r->forward)
     {
       self->steps = g_steal_pointer (&r->steps);
@@ -555,7 +579,6 @@ start_recovery (HotplugJob *self)
   self->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
   for (guint i = 0; i < r->steps->len; i++)
     g_ptr_array_add (self->done, g_ptr_array_index (r->steps, i));
-  self->unsettled = r->unsettled;
   hotplug_job_fail (self, r->state, r->failed_what, r->reason, FALSE);
 }
 
@@ -594,7 +617,7 @@ hotplug_job_start (HotplugJob *self)
       /* again: a platform job starts after a settle, the unit may have
        * grown since it was created (a new board's last CPUs) */
       hotplug_job_take_facts (self, FALSE);
-      self->steps = hotplug_operation_plan (self->platform, self->unit, self->op,
+      self->steps = hotplug_operation_plan (self->platform, self->unit, self->op, self->options.flags,
                                             hotplug_config_get_memory_online_type (self->config));
     }
   if (!hotplug_job_journal_begin (self, &error))

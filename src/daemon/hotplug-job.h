@@ -27,10 +27,13 @@ typedef struct {
   gboolean force;
   gboolean dry_run;
   guint    timeout_s; /* 0: none */
+  HotplugOperationFlags flags; /* strict, eject */
 } HotplugJobOptions;
 
-/* a{sv} of Unit.Add/Remove: force (b), dry-run (b), timeout (u > 0).  An
- * unknown key or a wrong type is HOTPLUG_ERROR_INVALID_ARGUMENT naming it. */
+/* a{sv} of Unit.Add/Remove: force (b), dry-run (b), timeout (u > 0),
+ * strict (b), eject (b; whether it applies to the unit is the operation's
+ * check).  An unknown key or a wrong type is
+ * HOTPLUG_ERROR_INVALID_ARGUMENT naming it. */
 gboolean hotplug_job_options_parse (GVariant          *options,
                                     HotplugJobOptions *out,
                                     GError           **error);

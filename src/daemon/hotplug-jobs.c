@@ -67,12 +67,13 @@ hotplug_jobs_find_conflict (HotplugJobs *self, HotplugUnit *unit)
 }
 
 gboolean
-hotplug_jobs_check (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, GError **error)
+hotplug_jobs_check (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, HotplugOperationFlags flags,
+                    GError **error)
 {
   g_autofree char *noop = NULL;
   HotplugJob *busy;
 
-  if (!hotplug_operation_check (unit, op, &noop, error))
+  if (!hotplug_operation_check (self->platform, unit, op, flags, &noop, error))
     return FALSE;
   busy = hotplug_jobs_find_conflict (self, unit);
   if (busy)
@@ -209,10 +210,11 @@ hotplug_jobs_create (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op,
                      const HotplugJobOptions *options, const char *initiator, GError **error)
 {
   g_autofree char *noop = NULL;
+  HotplugOperationFlags flags = options ? options->flags : HOTPLUG_OPERATION_FLAG_NONE;
 
-  if (!hotplug_jobs_check (self, unit, op, error))
+  if (!hotplug_jobs_check (self, unit, op, flags, error))
     return NULL;
-  hotplug_operation_check (unit, op, &noop, NULL);
+  hotplug_operation_check (self->platform, unit, op, flags, &noop, NULL);
   return create_job (self, unit, op, options, initiator, noop, NULL, 0);
 }
 

@@ -29,12 +29,14 @@ HotplugHookRunner *hotplug_jobs_get_runner (HotplugJobs *self);
  * itself, on its parent, or on one of its child slots.  NULL if none. */
 HotplugJob        *hotplug_jobs_find_conflict (HotplugJobs *self, HotplugUnit *unit);
 
-/* NotPresent, then Busy (errors as on the bus); the no-op answers
+/* hotplug_operation_check (InvalidArgument, NotSupported, NotPresent,
+ * strict's Failed), then Busy (errors as on the bus); the no-op answers
  * ("already online") become a job that succeeds at once. */
-gboolean           hotplug_jobs_check (HotplugJobs      *self,
-                                       HotplugUnit      *unit,
-                                       HotplugOperation  op,
-                                       GError          **error);
+gboolean           hotplug_jobs_check (HotplugJobs          *self,
+                                       HotplugUnit          *unit,
+                                       HotplugOperation      op,
+                                       HotplugOperationFlags flags,
+                                       GError              **error);
 
 /* Check again, create the job, announce it ("job-added": the manager
  * exports it), point Unit.Job at it, and start it from an idle (after the

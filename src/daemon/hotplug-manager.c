@@ -318,7 +318,7 @@ handle_operation (HotplugManager *self, HotplugUnit *unit, GDBusMethodInvocation
    * password: options, presence, Busy, then polkit */
   hotplug_platform_flush (self->platform);
   if (!hotplug_job_options_parse (options, &parsed, &error) ||
-      !hotplug_jobs_check (self->jobs, unit, op, &error))
+      !hotplug_jobs_check (self->jobs, unit, op, parsed.flags, &error))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
       return TRUE;

@@ -13,24 +13,119 @@ hotplug_operation_to_string (HotplugOperation op)
   return op == HOTPLUG_OPERATION_ADD ? "add" : "remove";
 }
 
-gboolean
-hotplug_operation_check (HotplugUnit *unit, HotplugOperation op, char **noop_reason, GError **error)
+static char *
+container_name (HotplugUnit *unit)
 {
-  HotplugUnitState state = hotplug_unit_get_state (unit);
+  return g_path_get_basename (hotplug_dbus_unit_get_sysfs_path (HOTPLUG_DBUS_UNIT (unit)));
+}
 
-  *noop_reason = NULL;
-  if (state == HOTPLUG_UNIT_STATE_ABSENT)
+static gboolean
+has_container (HotplugUnitKind kind)
+{
+  return kind == HOTPLUG_UNIT_KIND_SB || kind == HOTPLUG_UNIT_KIND_IOU;
+}
+
+/* Which parts of the unit are online, as the model shows them: *all when
+ * every part is, *any when one is.  CPUs without an online file count as
+ * online (they always are). */
+static void
+parts_online (HotplugPlatform *platform, HotplugUnit *unit, gboolean *all, gboolean *any)
+{
+  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (unit);
+  HotplugUnitKind kind = hotplug_unit_get_kind (unit);
+  GArray *cpus = hotplug_unit_get_cpu_list (unit);
+  guint blocks = hotplug_dbus_unit_get_memory_blocks (u);
+  guint blocks_online = hotplug_unit_get_blocks_online (unit);
+  const char *const *pci = hotplug_dbus_unit_get_pci_devices (u);
+  gboolean has_pci = pci && pci[0];
+
+  *all = TRUE;
+  *any = FALSE;
+  for (guint i = 0; i < cpus->len; i++)
     {
-      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT,
-                   op == HOTPLUG_OPERATION_ADD ? "%s is empty: there is nothing to add"
-                                               : "%s is absent: there is nothing to remove",
-                   hotplug_unit_get_id (unit));
+      gboolean on = hotplug_platform_cpu_is_online (platform, g_array_index (cpus, guint, i));
+
+      *all &= on;
+      *any |= on;
+    }
+  *all &= blocks_online == blocks;
+  *any |= blocks_online > 0;
+  if (has_container (kind))
+    {
+      g_autofree char *container = container_name (unit);
+      gboolean on = hotplug_platform_container_is_online (platform, container);
+
+      *all &= on;
+      *any |= on;
+    }
+  if (kind == HOTPLUG_UNIT_KIND_IOU || kind == HOTPLUG_UNIT_KIND_SLOT)
+    {
+      *all &= has_pci;
+      *any |= has_pci;
+    }
+}
+
+static gboolean
+check_presence (HotplugUnit *unit, HotplugOperation op, GError **error)
+{
+  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (unit);
+  HotplugUnitKind kind = hotplug_unit_get_kind (unit);
+  const char *id = hotplug_unit_get_id (unit);
+
+  if (!hotplug_dbus_unit_get_hotpluggable (u))
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_SUPPORTED, "%s cannot be %s: %s", id,
+                   op == HOTPLUG_OPERATION_ADD ? "added" : "removed",
+                   hotplug_dbus_unit_get_hotpluggable_reason (u));
       return FALSE;
     }
-  if (op == HOTPLUG_OPERATION_ADD && state == HOTPLUG_UNIT_STATE_ONLINE)
+  if (hotplug_unit_get_state (unit) != HOTPLUG_UNIT_STATE_ABSENT)
+    return TRUE;
+  if (op == HOTPLUG_OPERATION_REMOVE)
+    g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT,
+                 "%s is absent: there is nothing to remove", id);
+  else if (has_container (kind))
+    g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT,
+                 "%s is absent: the %s was ejected or pulled out, and only the platform can "
+                 "put it back: insert it again (hotplugd then adds it by itself)",
+                 id, kind == HOTPLUG_UNIT_KIND_SB ? "board" : "I/O unit");
+  else
+    g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT,
+                 "%s is empty: there is nothing to add", id);
+  return FALSE;
+}
+
+gboolean
+hotplug_operation_check (HotplugPlatform *platform, HotplugUnit *unit, HotplugOperation op,
+                         HotplugOperationFlags flags, char **noop_reason, GError **error)
+{
+  HotplugUnitKind kind = hotplug_unit_get_kind (unit);
+  const char *id = hotplug_unit_get_id (unit);
+  gboolean all, any, eject_due;
+
+  *noop_reason = NULL;
+  if ((flags & HOTPLUG_OPERATION_FLAG_EJECT_SET) && (op != HOTPLUG_OPERATION_REMOVE || !has_container (kind)))
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "option “eject” applies to Remove of a board or I/O unit, not to %s of %s",
+                   op == HOTPLUG_OPERATION_ADD ? "Add" : "Remove", id);
+      return FALSE;
+    }
+  if (!check_presence (unit, op, error))
+    return FALSE;
+  parts_online (platform, unit, &all, &any);
+  eject_due = has_container (kind) && !(flags & HOTPLUG_OPERATION_FLAG_NO_EJECT);
+  if (op == HOTPLUG_OPERATION_ADD && all)
     *noop_reason = g_strdup ("already online");
-  else if (op == HOTPLUG_OPERATION_REMOVE && state == HOTPLUG_UNIT_STATE_OFFLINE)
+  else if (op == HOTPLUG_OPERATION_REMOVE && !any && !eject_due)
     *noop_reason = g_strdup ("already offline");
+  if (*noop_reason && (flags & HOTPLUG_OPERATION_FLAG_STRICT))
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "%s is %s: nothing to %s (strict)", id,
+                   *noop_reason, op == HOTPLUG_OPERATION_ADD ? "add" : "remove");
+      g_clear_pointer (noop_reason, g_free);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -53,12 +148,6 @@ unit_blocks (HotplugUnit *unit)
   GArray *blocks = ranges && *ranges ? hotplug_list_parse (ranges, NULL) : NULL;
 
   return blocks ? blocks : g_array_new (FALSE, FALSE, sizeof (guint));
-}
-
-static char *
-container_name (HotplugUnit *unit)
-{
-  return g_path_get_basename (hotplug_dbus_unit_get_sysfs_path (HOTPLUG_DBUS_UNIT (unit)));
 }
 
 /* the container's online attribute: 1, 0, or -1 when unreadable */
@@ -173,7 +262,7 @@ plan_pci_remove (HotplugPlatform *platform, HotplugUnit *unit, GPtrArray *steps)
 
 GPtrArray *
 hotplug_operation_plan (HotplugPlatform *platform, HotplugUnit *unit, HotplugOperation op,
-                        const char *online_type)
+                        HotplugOperationFlags flags, const char *online_type)
 {
   GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
   gboolean add = op == HOTPLUG_OPERATION_ADD;
@@ -202,7 +291,8 @@ hotplug_operation_plan (HotplugPlatform *platform, HotplugUnit *unit, HotplugOpe
           plan_memory (platform, unit, op, online_type, steps);
           if (container_online (container) != 0)
             add_step (steps, HOTPLUG_STEP_CONTAINER_OFFLINE, 0, container, NULL);
-          add_step (steps, HOTPLUG_STEP_EJECT, 0, container, NULL);
+          if (!(flags & HOTPLUG_OPERATION_FLAG_NO_EJECT))
+            add_step (steps, HOTPLUG_STEP_EJECT, 0, container, NULL);
         }
       break;
     case HOTPLUG_UNIT_KIND_CPU:
@@ -238,7 +328,8 @@ hotplug_operation_plan (HotplugPlatform *platform, HotplugUnit *unit, HotplugOpe
           plan_pci_remove (platform, unit, steps);
           if (container_online (container) != 0)
             add_step (steps, HOTPLUG_STEP_CONTAINER_OFFLINE, 0, container, NULL);
-          add_step (steps, HOTPLUG_STEP_EJECT, 0, container, NULL);
+          if (!(flags & HOTPLUG_OPERATION_FLAG_NO_EJECT))
+            add_step (steps, HOTPLUG_STEP_EJECT, 0, container, NULL);
         }
       break;
     default:

@@ -16,18 +16,44 @@ typedef enum {
 
 const char *hotplug_operation_to_string (HotplugOperation op); /* add, remove */
 
-/* The answer an operation gets before any job exists: FALSE with
- * HOTPLUG_ERROR_NOT_PRESENT when the hardware is not there; TRUE otherwise,
- * with *noop_reason set ("already online") when there is nothing to do. */
-gboolean    hotplug_operation_check (HotplugUnit     *unit,
-                                     HotplugOperation op,
-                                     char           **noop_reason,
-                                     GError         **error);
+/* What the caller asked for beyond the operation (Unit.Add/Remove options). */
+typedef enum {
+  HOTPLUG_OPERATION_FLAG_NONE      = 0,
+  /* strict=true: SDI's rules — an operation with nothing to do fails
+   * instead of succeeding as a no-op */
+  HOTPLUG_OPERATION_FLAG_STRICT    = 1 << 0,
+  /* eject was given (only Remove of a board or I/O unit takes it) */
+  HOTPLUG_OPERATION_FLAG_EJECT_SET = 1 << 1,
+  /* eject=false: a board or I/O unit is taken offline and left in place */
+  HOTPLUG_OPERATION_FLAG_NO_EJECT  = 1 << 2,
+} HotplugOperationFlags;
 
-/* Every step, hooks included, in run order:
+/* The answer an operation gets before any job exists, from the parts of
+ * the unit as the model shows them (not from its State, which a failed
+ * undo may leave half true):
+ *  - HOTPLUG_ERROR_INVALID_ARGUMENT: eject given where it means nothing
+ *    (Add, or a unit that is no board or I/O unit);
+ *  - HOTPLUG_ERROR_NOT_PRESENT: the hardware is not there (an empty slot,
+ *    an absent board or I/O unit), with a reason that says what to do;
+ *  - HOTPLUG_ERROR_NOT_SUPPORTED: a slot the platform cannot power;
+ *  - HOTPLUG_ERROR_FAILED: strict, and there is nothing to do.
+ * TRUE otherwise, with *noop_reason set ("already online") when there is
+ * nothing to do: Add when every part (every CPU, every memory block, the
+ * container, a slot's or I/O unit's devices) is online; Remove when no
+ * part is online and no eject is due. */
+gboolean    hotplug_operation_check (HotplugPlatform      *platform,
+                                     HotplugUnit          *unit,
+                                     HotplugOperation      op,
+                                     HotplugOperationFlags flags,
+                                     char                **noop_reason,
+                                     GError              **error);
+
+/* Every step, hooks included, in run order; only what is not done yet (a
+ * CPU already offline is not offlined again), so that a half-done unit is
+ * finished by the same operation:
  *  sb remove: pre-remove, offline each online CPU, offline each online
  *    memory block from the highest down, container online=0 (if it is 1),
- *    eject, post-remove.
+ *    eject (unless HOTPLUG_OPERATION_FLAG_NO_EJECT), post-remove.
  *  sb add: pre-add, container online=1 (if 0), online each offline block
  *    from the lowest up (online_type), online each offline CPU, post-add.
  *  cpu / memory: the one CPU, the unit's blocks, in the same orders.
@@ -35,12 +61,13 @@ gboolean    hotplug_operation_check (HotplugUnit     *unit,
  *    post-remove.  slot add: pre-add, power on, rescan, wait for the
  *    devices, post-add.
  *  iou remove: pre-remove, devices deepest first, container online=0,
- *    eject, post-remove.  iou add: pre-add, container online=1 (if 0),
+ *    eject (unless HOTPLUG_OPERATION_FLAG_NO_EJECT), post-remove.  iou add: pre-add, container online=1 (if 0),
  *    rescan, wait for the devices, post-add. */
-GPtrArray  *hotplug_operation_plan (HotplugPlatform *platform,
-                                    HotplugUnit     *unit,
-                                    HotplugOperation op,
-                                    const char      *online_type);
+GPtrArray  *hotplug_operation_plan (HotplugPlatform      *platform,
+                                    HotplugUnit          *unit,
+                                    HotplugOperation      op,
+                                    HotplugOperationFlags flags,
+                                    const char           *online_type);
 
 /* The phase a step of the operation belongs to: the hook event for hook
  * steps, "enable" (add) or "disable" (remove) for the others. */

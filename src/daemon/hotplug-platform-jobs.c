@@ -227,6 +227,9 @@ hotplug_platform_jobs_new (HotplugJobs *jobs, HotplugPlatform *platform)
   self->slots = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) slot_watch_free);
   self->ejects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   g_signal_connect (platform, "unit-added", G_CALLBACK (on_unit_added), self);
+  /* a board or I/O unit inserted where it was ejected is the same unit
+   * back: its platform-started add runs as for a new one */
+  g_signal_connect (platform, "unit-present", G_CALLBACK (on_unit_added), self);
   g_signal_connect (platform, "unit-removed", G_CALLBACK (on_unit_removed), self);
   g_signal_connect (platform, "eject-request", G_CALLBACK (on_eject_request), self);
   for (guint i = 0; i < units->len; i++)

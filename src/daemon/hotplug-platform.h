@@ -20,8 +20,13 @@ G_BEGIN_DECLS
  *
  * Signals:
  *  "unit-added" (HotplugUnit *), "unit-removed" (HotplugUnit *): units
- *    appear and vanish with their hardware (a slot stays when its card is
- *    pulled: it goes absent).  A unit is announced with its properties set.
+ *    appear and vanish with their hardware.  A unit is announced with its
+ *    properties set.  A unit is its location: a slot stays when its card
+ *    is pulled, and a board or I/O unit stays when it is ejected or pulled
+ *    (hotplug-locations.c): both go `absent`.
+ *  "unit-present" (HotplugUnit *): a board or I/O unit that was absent has
+ *    a part in its place again (the same object, now offline or online):
+ *    for its listeners, as good as a new unit.
  *  "domain-added" (HotplugDomain *): a PCI segment was seen for the first time.
  *  "eject-request" (HotplugUnit *): the firmware asks to eject a board
  *    (container change event with EVENT=offline). */
@@ -36,6 +41,12 @@ void             hotplug_platform_handle_event (HotplugPlatform    *self,
  * what is in it is re-read.  Ownership is resolved before returning. */
 void             hotplug_platform_reconcile (HotplugPlatform *self,
                                              GPtrArray       *events);
+/* Where the locations of boards and I/O units are remembered across
+ * restarts: DIR/units.ini (HOTPLUG_STATE_UNITS_FILE), read at once.  Set
+ * it before the first events; without it they are remembered in memory
+ * only. */
+void             hotplug_platform_set_state_directory (HotplugPlatform *self,
+                                                       const char      *dir);
 /* Run a pending ownership pass now (start-up: before the bus name is
  * taken, the model must be complete). */
 void             hotplug_platform_flush (HotplugPlatform *self);
@@ -52,8 +63,6 @@ GPtrArray       *hotplug_platform_get_domains (HotplugPlatform *self);
  * address, depth below the unit, parent address, description. */
 GVariant        *hotplug_platform_list_devices (HotplugPlatform *self,
                                                 HotplugUnit     *unit);
-
-guint64          hotplug_platform_get_block_size (HotplugPlatform *self);
 
 /* The model's view of single devices (what the last events said). */
 gboolean         hotplug_platform_cpu_is_online (HotplugPlatform *self, guint cpu);

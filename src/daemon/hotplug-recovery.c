@@ -38,6 +38,7 @@ typedef struct
   GPtrArray   *done;       /* HotplugStep (copies): kernel steps of the run, confirmed or in flight */
   HotplugStep *in_flight;  /* the run's kernel step without its end */
   gint         last_run;   /* index of the last run step begun, -1 */
+  GHashTable  *confirmed;  /* indices of the run's steps that ended well */
   gboolean     eject_asked;
   gboolean     ended;
   gboolean     failing;    /* a rollback had begun */
@@ -60,6 +61,7 @@ history_clear (History *h)
   g_free (h->what);
   g_clear_pointer (&h->ran, g_hash_table_unref);
   g_clear_pointer (&h->pids, g_hash_table_unref);
+  g_clear_pointer (&h->confirmed, g_hash_table_unref);
 }
 
 static const char *
@@ -130,6 +132,8 @@ take_step (History *h, GVariant *fields, gboolean ended, GError **error)
       return TRUE;
     }
   g_variant_lookup (fields, "ok", "b", &ok);
+  if (ok)
+    g_hash_table_add (h->confirmed, GUINT_TO_POINTER (index));
   if (h->in_flight && (gint) index == h->last_run)
     {
       /* confirmed, or refused by the kernel (then nothing changed) */
@@ -230,15 +234,23 @@ remaining_post_hooks (History *h)
   return steps;
 }
 
-/* Whether every kernel step of the plan was begun: only hooks were left. */
+/* Whether the kernel part of the plan is over: every kernel step and wait
+ * confirmed, so only hooks were left — or the eject was asked for, after
+ * which the board cannot be brought back. */
 static gboolean
 kernel_part_over (History *h)
 {
-  for (guint i = (guint) (h->last_run + 1); i < h->plan->len; i++)
-    if (hotplug_step_writes_kernel (g_ptr_array_index (h->plan, i)) ||
-        ((HotplugStep *) g_ptr_array_index (h->plan, i))->kind == HOTPLUG_STEP_WAIT_DEVICES)
-      return FALSE;
-  return h->in_flight == NULL || h->eject_asked;
+  if (h->eject_asked)
+    return TRUE;
+  for (guint i = 0; i < h->plan->len; i++)
+    {
+      const HotplugStep *s = g_ptr_array_index (h->plan, i);
+
+      if ((hotplug_step_writes_kernel (s) || s->kind == HOTPLUG_STEP_WAIT_DEVICES) &&
+          !g_hash_table_contains (h->confirmed, GUINT_TO_POINTER (i)))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static HotplugRecovery *
@@ -272,8 +284,13 @@ build (History *h, const char *path, gsize valid_length)
   if (r->forward)
     {
       r->steps = remaining_post_hooks (h);
+      /* the eject in flight: waited for, and asked again unless it
+       * happened by then */
       if (h->in_flight)
-        r->unsettled = g_steal_pointer (&h->in_flight);
+        {
+          r->unsettled = hotplug_step_copy (h->in_flight);
+          g_ptr_array_insert (r->steps, 0, g_steal_pointer (&h->in_flight));
+        }
       r->reason = g_strdup_printf ("hotplugd stopped during job %u (%s of %s): completed on restart", job, op,
                                    r->unit);
       return r;
@@ -328,6 +345,7 @@ hotplug_recovery_read (const char *path, HotplugRecovery **recovery, char **note
   h.done = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
   h.ran = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   h.pids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  h.confirmed = g_hash_table_new (NULL, NULL);
   h.last_run = -1;
   for (guint i = 0; ok && i < records->len; i++)
     ok = take_record (&h, g_ptr_array_index (records, i), error);

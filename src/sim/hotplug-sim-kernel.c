@@ -643,6 +643,12 @@ slot_sync (HotplugSimKernel *self, HotplugSimUnit *s)
       mkdir_rel (self, s->path);
       snprintf (v, sizeof v, "%04x:%02x\n", s->domain, s->bus);
       put (self, s->path, "address", v, 0444);
+      if (!s->hotplug)
+        {
+          /* listed by the firmware, driven by no hotplug controller */
+          watch_dir (self, s->path, NULL, s);
+          return;
+        }
       put_rw (self, s->path, "power", s->power ? "1\n" : "0\n", "accept=0 1\n", 0644);
       snprintf (v, sizeof v, "%u\n", s->attention);
       put_rw (self, s->path, "attention", v, "accept=0 1 2\n", 0644);
@@ -1592,6 +1598,10 @@ hotplug_sim_kernel_control (HotplugSimKernel *self, char **argv, GString *out, G
                             "eject applies to sb and iou units; a slot is removed with its power"), FALSE;
       if (u->wd < 0)
         return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is not present (its unit is gone)", u->id), FALSE;
+      if (!u->hotplug)
+        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                            "%s is no hotplug slot (hotplug=false): its card cannot be changed while running",
+                            u->id), FALSE;
       if (g_str_equal (verb, "insert"))
         {
           if (u->adapter)

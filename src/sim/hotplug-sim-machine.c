@@ -650,6 +650,107 @@ cmp_pci (gconstpointer a, gconstpointer b)
   return kx < ky ? -1 : kx > ky;
 }
 
+/* The bridge whose secondary bus is the slot's bus. */
+static HotplugSimDev *
+slot_upstream (HotplugSimMachine *m, HotplugSimUnit *u)
+{
+  HotplugSimDev *found = NULL;
+
+  for (guint j = 0; j < m->devs->len; j++)
+    {
+      HotplugSimDev *dev = g_ptr_array_index (m->devs, j);
+      if ((dev->kind == HOTPLUG_SIM_DEV_PCI || dev->kind == HOTPLUG_SIM_DEV_ROOTBUS) &&
+          dev->domain == u->domain && dev->secondary == (int) u->bus)
+        found = dev;
+    }
+  return found;
+}
+
+/* Every PCI device on the slot's bus, and everything below it, is the
+ * slot's card. */
+static void
+slot_claim_devices (HotplugSimMachine *m, HotplugSimUnit *u)
+{
+  for (guint j = 0; j < m->devs->len; j++)
+    {
+      HotplugSimDev *dev = g_ptr_array_index (m->devs, j);
+      HotplugSimDev *top;
+      if (dev->kind != HOTPLUG_SIM_DEV_PCI)
+        continue;
+      for (top = dev; top && top->kind == HOTPLUG_SIM_DEV_PCI; top = top->parent)
+        if (top->domain == u->domain && top->bus == u->bus)
+          break;
+      if (top && top->kind == HOTPLUG_SIM_DEV_PCI && dev->slot == NULL)
+        {
+          dev->slot = u;
+          dev->physical = u->adapter;
+          g_ptr_array_add (u->devs, dev);
+        }
+    }
+}
+
+static gboolean
+parse_slot (Desc *d, GKeyFile *kf, const char *g, HotplugSimMachine *m, GHashTable *ids, GPtrArray *slots,
+            GError **error)
+{
+  g_autofree char *bus = NULL;
+  HotplugSimUnit *u;
+  guint64 att, latch;
+  gboolean power, adapter, hotplug;
+  const char *const controls[] = { "power", "adapter", "attention", "latch", NULL };
+
+  if (!check_keys (d, g, (const char * const[]) { "bus", "power", "adapter", "attention", "latch", "hotplug", NULL }, error) ||
+      !get_bool (d, g, "hotplug", TRUE, &hotplug, error) ||
+      !get_bool (d, g, "power", TRUE, &power, error) ||
+      !get_bool (d, g, "adapter", TRUE, &adapter, error) ||
+      !get_number (d, g, "attention", FALSE, NULL, 0, 2, &att, error) ||
+      !get_number (d, g, "latch", FALSE, NULL, 1, 1, &latch, error))
+    return FALSE;
+  if (strchr (g + 5, '/') || g[5] == '.' || g[5] == '\0')
+    return desc_error (d, error, g, NULL, "'%s' is not a slot name", g + 5), FALSE;
+  /* a slot the firmware lists but no hotplug controller drives: its
+   * directory has an address and nothing to switch */
+  for (guint k = 0; !hotplug && controls[k]; k++)
+    if (g_key_file_has_key (kf, g, controls[k], NULL))
+      return desc_error (d, error, g, controls[k], "a slot with hotplug=false has no %s control "
+                         "(it is a location the platform cannot power)", controls[k]), FALSE;
+  u = g_new0 (HotplugSimUnit, 1);
+  u->kind = HOTPLUG_SIM_UNIT_SLOT;
+  u->devs = g_ptr_array_new ();
+  u->name = g_strdup (g + 5);
+  u->id = g_strdup_printf ("slot-%s", u->name);
+  u->path = g_strdup_printf ("bus/pci/slots/%s", u->name);
+  u->wd = -1;
+  u->present = TRUE;
+  u->power = power;
+  u->adapter = adapter;
+  u->hotplug = hotplug;
+  u->attention = att;
+  u->latch = latch;
+  g_ptr_array_add (m->units, u);
+  if (g_hash_table_contains (ids, u->id))
+    return desc_error (d, error, g, NULL, "duplicate unit %s", u->id), FALSE;
+  g_hash_table_insert (ids, g_strdup (u->id), g_strdup (g));
+  bus = g_key_file_get_value (kf, g, "bus", NULL);
+  if (bus == NULL)
+    return desc_error (d, error, g, NULL, "a slot needs a 'bus' key (the bus its card sits on)"), FALSE;
+  g_strstrip (bus);
+  if (!parse_bus (bus, &u->domain, &u->bus))
+    return desc_error (d, error, g, "bus", "'%s' is not a bus such as 0000:41", bus), FALSE;
+  u->upstream = slot_upstream (m, u);
+  if (u->upstream == NULL)
+    return desc_error (d, error, g, "bus", "no bridge has %s as its secondary bus", bus), FALSE;
+  for (guint j = 0; j < slots->len; j++)
+    {
+      HotplugSimUnit *o = g_ptr_array_index (slots, j);
+      if (o->domain == u->domain && o->bus == u->bus)
+        return desc_error (d, error, g, "bus", "bus %s already belongs to slot %s", bus, o->name), FALSE;
+    }
+  g_ptr_array_add (slots, u);
+  slot_claim_devices (m, u);
+  return TRUE;
+}
+
 HotplugSimMachine *
 hotplug_sim_machine_load (const char *file, GError **error)
 {
@@ -801,80 +902,8 @@ hotplug_sim_machine_load (const char *file, GError **error)
 
   /* Slots */
   for (guint i = 0; groups[i]; i++)
-    {
-      const char *g = groups[i];
-      g_autofree char *bus = NULL;
-      HotplugSimUnit *u;
-      guint64 att, latch;
-      gboolean power, adapter, found = FALSE;
-      if (!g_str_has_prefix (g, "slot "))
-        continue;
-      if (!check_keys (d, g, (const char * const[]) { "bus", "power", "adapter", "attention", "latch", NULL }, error) ||
-          !get_bool (d, g, "power", TRUE, &power, error) ||
-          !get_bool (d, g, "adapter", TRUE, &adapter, error) ||
-          !get_number (d, g, "attention", FALSE, NULL, 0, 2, &att, error) ||
-          !get_number (d, g, "latch", FALSE, NULL, 1, 1, &latch, error))
-        return NULL;
-      if (strchr (g + 5, '/') || g[5] == '.' || g[5] == '\0')
-        return desc_error (d, error, g, NULL, "'%s' is not a slot name", g + 5), NULL;
-      u = g_new0 (HotplugSimUnit, 1);
-      u->kind = HOTPLUG_SIM_UNIT_SLOT;
-      u->devs = g_ptr_array_new ();
-      u->name = g_strdup (g + 5);
-      u->id = g_strdup_printf ("slot-%s", u->name);
-      u->path = g_strdup_printf ("bus/pci/slots/%s", u->name);
-      u->wd = -1;
-      u->present = TRUE;
-      u->power = power;
-      u->adapter = adapter;
-      u->attention = att;
-      u->latch = latch;
-      g_ptr_array_add (m->units, u);
-      if (g_hash_table_contains (ids, u->id))
-        return desc_error (d, error, g, NULL, "duplicate unit %s", u->id), NULL;
-      g_hash_table_insert (ids, g_strdup (u->id), g_strdup (g));
-      bus = g_key_file_get_value (kf, g, "bus", NULL);
-      if (bus == NULL)
-        return desc_error (d, error, g, NULL, "a slot needs a 'bus' key (the bus its card sits on)"), NULL;
-      g_strstrip (bus);
-      if (!parse_bus (bus, &u->domain, &u->bus))
-        return desc_error (d, error, g, "bus", "'%s' is not a bus such as 0000:41", bus), NULL;
-      for (guint j = 0; j < m->devs->len; j++)
-        {
-          HotplugSimDev *dev = g_ptr_array_index (m->devs, j);
-          if ((dev->kind == HOTPLUG_SIM_DEV_PCI || dev->kind == HOTPLUG_SIM_DEV_ROOTBUS) &&
-              dev->domain == u->domain && dev->secondary == (int) u->bus)
-            {
-              found = TRUE;
-              u->upstream = dev;
-            }
-        }
-      if (!found)
-        return desc_error (d, error, g, "bus", "no bridge has %s as its secondary bus", bus), NULL;
-      for (guint j = 0; j < slots->len; j++)
-        {
-          HotplugSimUnit *o = g_ptr_array_index (slots, j);
-          if (o->domain == u->domain && o->bus == u->bus)
-            return desc_error (d, error, g, "bus", "bus %s already belongs to slot %s", bus, o->name), NULL;
-        }
-      g_ptr_array_add (slots, u);
-      for (guint j = 0; j < m->devs->len; j++)
-        {
-          HotplugSimDev *dev = g_ptr_array_index (m->devs, j);
-          HotplugSimDev *top;
-          if (dev->kind != HOTPLUG_SIM_DEV_PCI)
-            continue;
-          for (top = dev; top && top->kind == HOTPLUG_SIM_DEV_PCI; top = top->parent)
-            if (top->domain == u->domain && top->bus == u->bus)
-              break;
-          if (top && top->kind == HOTPLUG_SIM_DEV_PCI && dev->slot == NULL)
-            {
-              dev->slot = u;
-              dev->physical = adapter;
-              g_ptr_array_add (u->devs, dev);
-            }
-        }
-    }
+    if (g_str_has_prefix (groups[i], "slot ") && !parse_slot (d, kf, groups[i], m, ids, slots, error))
+      return NULL;
 
   g_array_sort (m->nodes, cmp_uint);
   if (m->nodes->len == 0)

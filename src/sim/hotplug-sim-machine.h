@@ -75,6 +75,7 @@ struct _HotplugSimUnit {
   char           *path;       /* bus/pci/slots/<name> */
   guint           domain, bus;
   gboolean        power, adapter;
+  gboolean        hotplug;   /* slots: FALSE, only an address (no power control) */
   guint           attention, latch;
   HotplugSimDev  *upstream;   /* bridge or root bus whose secondary bus is the slot's */
   int             wd;

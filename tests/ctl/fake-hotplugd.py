@@ -118,7 +118,7 @@ class Error(dbus.DBusException):
 
 def unit_props(uid, kind, state, parent='', cpus='', cpus_online='', nodes='',
                mem=0, blocks=0, blocks_online=0, ranges='', slots=(),
-               domain='', phase='', job='/', blockers=(), last=('', '', '', 0)):
+               domain='', phase='', job='/', blockers=(), last=('', '', '', 0), not_hotpluggable=''):
     pci = []
     for s in ([uid] if kind == 'slot' else slots):
         pci += [d[0] for d in DEVICES.get(s, [])]
@@ -146,6 +146,8 @@ def unit_props(uid, kind, state, parent='', cpus='', cpus_online='', nodes='',
         'LastJobEndTime': dbus.UInt64(last[3]),
         'Blockers': dbus.Array([dbus.Struct(b, signature='ssss') for b in blockers],
                                signature='(ssss)'),
+        'Hotpluggable': dbus.Boolean(not not_hotpluggable),
+        'HotpluggableReason': dbus.String(not_hotpluggable),
     }
 
 
@@ -187,7 +189,8 @@ def platform():
         unit_props('iou1', 'iou', 'failed'),
         unit_props('iou0', 'iou', 'online', slots=('slot-10',), domain='0001'),
         unit_props('slot-10', 'slot', 'online', parent='iou0', domain='0001'),
-        unit_props('slot-2', 'slot', 'online', parent='sb0', domain='0000'),
+        unit_props('slot-2', 'slot', 'online', parent='sb0', domain='0000',
+                   not_hotpluggable='the platform lists this slot but cannot power it'),
         unit_props('slot-1', 'slot', 'online', parent='sb0', domain='0000'),
         unit_props('slot-3', 'slot', 'absent', parent='sb0', domain='0000'),
         unit_props('cpu10', 'cpu', 'offline', cpus='10', nodes='0'),

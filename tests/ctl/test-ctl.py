@@ -221,6 +221,7 @@ class TestListings(CtlTestCase):
         self.assertEqual(lines['CPUs'], '16-31')
         self.assertEqual(lines['CPUs online'], '16-23')
         self.assertEqual(lines['Job'], PATH + '/job/3')
+        self.assertEqual(lines['Hotpluggable'], 'yes')
         # no job ended on sb1 yet: no last job lines
         self.assertNotIn('Last job', out)
         self.assertIn('Running job:\n', out)
@@ -240,6 +241,13 @@ class TestListings(CtlTestCase):
         data = self.json('show', 'sb10', '--json')
         self.assertEqual((data['LastJobOperation'], data['LastJobState'], data['LastJobEndTime']),
                          ('add', 'vetoed', 1700000100000000))
+
+    def test_show_not_hotpluggable(self):
+        out = self.ok('show', 'slot-2')
+        self.assertRegex(out, r'\nHotpluggable: +no: the platform lists this slot but cannot power it\n')
+        data = self.json('show', 'slot-2', '--json')
+        self.assertEqual((data['Hotpluggable'], data['HotpluggableReason']),
+                         (False, 'the platform lists this slot but cannot power it'))
 
     def test_show_slot_tree(self):
         out = self.ok('show', 'slot-1')
@@ -364,7 +372,8 @@ class TestErrors(CtlTestCase):
                      ['remove', 'sb0', '--timeout', '0'], ['remove', 'sb0', '--timeout', '-5'],
                      ['add', 'sb0', '--timeout', '4294967296'], ['remove', 'sb0', '--json'],
                      ['jobs', 'x'], ['cancel'], ['cancel', 'seven'], ['cancel', '3', '4'],
-                     ['hooks', 'pre-add', 'post-add'], ['hooks', '--kind']):
+                     ['hooks', 'pre-add', 'post-add'], ['hooks', '--kind'],
+                     ['add', 'sb0', '--no-eject']):
             r = self.run_ctl(*args)
             self.assertEqual(r.returncode, 2, args)
             self.assertEqual(r.stdout, '', args)
@@ -379,8 +388,10 @@ class TestErrors(CtlTestCase):
         self.assertIn('hotplugctl show [OPTION…] UNIT', self.ok('show', '--help'))
         self.assertIn('--tree', self.ok('slots', '--help'))
         self.assertIn('--json', self.ok('monitor', '--help'))
-        for option in ('--no-wait', '--force', '--dry-run', '--timeout=SECONDS'):
+        for option in ('--no-wait', '--force', '--dry-run', '--timeout=SECONDS', '--strict', '--no-eject'):
             self.assertIn(option, self.ok('remove', '--help'))
+        self.assertIn('--strict', self.ok('add', '--help'))
+        self.assertNotIn('--no-eject', self.ok('add', '--help'))
         self.assertIn('--kind=KIND', self.ok('hooks', '--help'))
 
 
@@ -755,9 +766,13 @@ class TestOperations(OperationTestCase):
         self.script([['end', 'succeeded', '']])
         self.ok('remove', 'sb1', '--force', '--dry-run', '--timeout', '45')
         self.ok('add', 'sb10', '--timeout=4294967295')
+        self.ok('remove', 'sb1', '--no-eject', '--strict')
+        self.ok('add', 'sb10', '--strict')
         self.assertEqual([c['options'] for c in self.calls()], [
             {'force': ['b', True], 'dry-run': ['b', True], 'timeout': ['u', 45]},
             {'timeout': ['u', 4294967295]},
+            {'strict': ['b', True], 'eject': ['b', False]},
+            {'strict': ['b', True]},
         ])
 
     def test_dry_run(self):

@@ -363,6 +363,16 @@ board_events (Test *t, const char *action)
 }
 
 static void
+assert_dbus_error (GError *error, const char *name)
+{
+  g_autofree char *remote = NULL;
+
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, name);
+}
+
+static void
 test_board_add_remove (Test *t, gconstpointer data)
 {
   g_autofree char *sb3 = hotplug_unit_object_path ("sb3");
@@ -403,21 +413,30 @@ test_board_add_remove (Test *t, gconstpointer data)
     }
   board_events (t, "remove");
   settle ();
-  g_assert_cmpuint (count_signals (t, "InterfacesRemoved", NULL), ==, 1);
+  /* the board keeps its place on the bus: the same object, absent */
+  g_assert_cmpuint (count_signals (t, "InterfacesRemoved", NULL), ==, 0);
   g_assert_cmpuint (count_signals (t, "InterfacesAdded", NULL), ==, 0);
-  s = find_signal (t, "InterfacesRemoved", HOTPLUG_DBUS_PATH);
-  g_variant_get (s->params, "(&o@as)", &path, NULL);
+  s = find_signal (t, "PropertiesChanged", sb3);
+  g_assert_nonnull (s);
+  {
+    g_autoptr(GVariant) changed = NULL;
+    g_autoptr(GVariant) state = NULL;
+
+    g_variant_get (s->params, "(&s@a{sv}@as)", NULL, &changed, NULL);
+    state = g_variant_lookup_value (changed, "State", G_VARIANT_TYPE_STRING);
+    g_assert_nonnull (state);
+    g_assert_cmpstr (g_variant_get_string (state, NULL), ==, "absent");
+  }
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", "sb3"), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(&o)", &path);
   g_assert_cmpstr (path, ==, sb3);
-}
-
-static void
-assert_dbus_error (GError *error, const char *name)
-{
-  g_autofree char *remote = NULL;
-
-  g_assert_nonnull (error);
-  remote = g_dbus_error_get_remote_error (error);
-  g_assert_cmpstr (remote, ==, name);
+  /* and Add says why there is nothing to add, before polkit is asked */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call (t, sb3, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new ("(a{sv})", NULL), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotPresent");
+  g_assert_nonnull (strstr (error->message, "sb3 is absent: the board was ejected or pulled out"));
 }
 
 static void
@@ -456,6 +475,27 @@ test_errors (Test *t, gconstpointer data)
   reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new_parsed ("({'force': <'yes'>},)"), &error);
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
   g_assert_nonnull (strstr (error->message, "force"));
+  g_clear_error (&error);
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new_parsed ("({'eject': <1>},)"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_assert_nonnull (strstr (error->message, "eject"));
+  g_clear_error (&error);
+  /* eject means something to a board's or I/O unit's Remove only */
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new_parsed ("({'eject': <false>},)"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_assert_nonnull (strstr (error->message, "option “eject” applies to Remove of a board or I/O unit"));
+  g_clear_error (&error);
+  {
+    g_autofree char *slot1 = hotplug_unit_object_path ("slot-1");
+
+    reply = call (t, slot1, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new_parsed ("({'eject': <false>},)"), &error);
+    assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+    g_clear_error (&error);
+  }
+  /* strict: an Add with nothing to add fails, no job */
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new_parsed ("({'strict': <true>},)"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".Failed");
+  g_assert_nonnull (strstr (error->message, "sb0 is already online: nothing to add (strict)"));
   g_clear_error (&error);
   reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Replace", g_variant_new ("(a{sv})", NULL), &error);
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");

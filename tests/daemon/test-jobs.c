@@ -328,6 +328,9 @@ test_options (void)
   g_autoptr(GVariant) unknown = g_variant_ref_sink (g_variant_new_parsed ("{'forse': <true>}"));
   g_autoptr(GVariant) wrong = g_variant_ref_sink (g_variant_new_parsed ("{'timeout': <'9'>}"));
   g_autoptr(GVariant) zero = g_variant_ref_sink (g_variant_new_parsed ("{'timeout': <uint32 0>}"));
+  g_autoptr(GVariant) flags = g_variant_ref_sink (g_variant_new_parsed ("{'strict': <true>, 'eject': <false>}"));
+  g_autoptr(GVariant) eject = g_variant_ref_sink (g_variant_new_parsed ("{'eject': <true>}"));
+  g_autoptr(GVariant) eject_wrong = g_variant_ref_sink (g_variant_new_parsed ("{'eject': <'no'>}"));
 
   g_assert_true (hotplug_job_options_parse (good, &o, &error));
   g_assert_true (o.force && o.dry_run && o.timeout_s == 9);
@@ -341,12 +344,23 @@ test_options (void)
   g_clear_error (&error);
   g_assert_false (hotplug_job_options_parse (zero, &o, &error));
   g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (hotplug_job_options_parse (good, &o, &error));
+  g_assert_cmpint (o.flags, ==, HOTPLUG_OPERATION_FLAG_NONE);
+  g_assert_true (hotplug_job_options_parse (flags, &o, &error));
+  g_assert_cmpint (o.flags, ==, HOTPLUG_OPERATION_FLAG_STRICT | HOTPLUG_OPERATION_FLAG_EJECT_SET |
+                                HOTPLUG_OPERATION_FLAG_NO_EJECT);
+  g_assert_true (hotplug_job_options_parse (eject, &o, &error));
+  g_assert_cmpint (o.flags, ==, HOTPLUG_OPERATION_FLAG_EJECT_SET);
+  g_assert_false (hotplug_job_options_parse (eject_wrong, &o, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "eject"));
 }
 
 static void
 assert_plan (Test *t, const char *id, HotplugOperation op, const char *expected)
 {
-  g_autoptr(GPtrArray) steps = hotplug_operation_plan (t->platform, unit (t, id), op, "online_movable");
+  g_autoptr(GPtrArray) steps = hotplug_operation_plan (t->platform, unit (t, id), op, HOTPLUG_OPERATION_FLAG_NONE, "online_movable");
   g_autofree char *text = describe_plan (steps);
 
   g_assert_cmpstr (text, ==, expected);
@@ -368,7 +382,7 @@ test_plans (Test *t, gconstpointer data)
   /* a container that is offline comes online first */
   fx_write (t->fx, "/sys/devices/system/container/ACPI0004:01/online", "0");
   {
-    g_autoptr(GPtrArray) steps = hotplug_operation_plan (t->platform, unit (t, "sb1"), HOTPLUG_OPERATION_ADD, "online");
+    g_autoptr(GPtrArray) steps = hotplug_operation_plan (t->platform, unit (t, "sb1"), HOTPLUG_OPERATION_ADD, HOTPLUG_OPERATION_FLAG_NONE, "online");
     g_autofree char *d = hotplug_step_describe (g_ptr_array_index (steps, 1));
 
     g_assert_cmpstr (d, ==, "online container ACPI0004:01");
@@ -400,7 +414,7 @@ test_checks (Test *t, gconstpointer data)
   g_autoptr(HotplugJob) job = NULL;
 
   /* an empty slot has nothing to add or remove */
-  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "slot-2"), HOTPLUG_OPERATION_ADD, &error));
+  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "slot-2"), HOTPLUG_OPERATION_ADD, HOTPLUG_OPERATION_FLAG_NONE, &error));
   g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT);
   g_clear_error (&error);
 
@@ -409,15 +423,15 @@ test_checks (Test *t, gconstpointer data)
   job = g_object_ref (hotplug_jobs_create (t->jobs, unit (t, "sb0"), HOTPLUG_OPERATION_REMOVE, &o, "test", &error));
   g_assert_no_error (error);
   g_assert_cmpstr (hotplug_dbus_unit_get_job (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "/org/hotplugd/Hotplug1/job/1");
-  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "sb0"), HOTPLUG_OPERATION_REMOVE, &error));
+  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "sb0"), HOTPLUG_OPERATION_REMOVE, HOTPLUG_OPERATION_FLAG_NONE, &error));
   g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY);
   g_clear_error (&error);
-  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "slot-1"), HOTPLUG_OPERATION_REMOVE, &error));
+  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "slot-1"), HOTPLUG_OPERATION_REMOVE, HOTPLUG_OPERATION_FLAG_NONE, &error));
   g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY);
   g_clear_error (&error);
-  g_assert_true (hotplug_jobs_check (t->jobs, unit (t, "sb1"), HOTPLUG_OPERATION_ADD, &error));
-  g_assert_true (hotplug_jobs_check (t->jobs, unit (t, "cpu1"), HOTPLUG_OPERATION_REMOVE, &error));
-  g_assert_true (hotplug_jobs_check (t->jobs, unit (t, "slot-io-3.a"), HOTPLUG_OPERATION_REMOVE, &error));
+  g_assert_true (hotplug_jobs_check (t->jobs, unit (t, "sb1"), HOTPLUG_OPERATION_ADD, HOTPLUG_OPERATION_FLAG_NONE, &error));
+  g_assert_true (hotplug_jobs_check (t->jobs, unit (t, "cpu1"), HOTPLUG_OPERATION_REMOVE, HOTPLUG_OPERATION_FLAG_NONE, &error));
+  g_assert_true (hotplug_jobs_check (t->jobs, unit (t, "slot-io-3.a"), HOTPLUG_OPERATION_REMOVE, HOTPLUG_OPERATION_FLAG_NONE, &error));
   g_assert_no_error (error);
   /* and the other way round: a job on a slot keeps its board busy */
   g_assert_true (hotplug_job_cancel (job, &error));
@@ -429,7 +443,7 @@ test_checks (Test *t, gconstpointer data)
   g_clear_error (&error);
   g_clear_object (&job);
   job = g_object_ref (hotplug_jobs_create (t->jobs, unit (t, "slot-1"), HOTPLUG_OPERATION_REMOVE, &o, "test", &error));
-  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "sb0"), HOTPLUG_OPERATION_REMOVE, &error));
+  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "sb0"), HOTPLUG_OPERATION_REMOVE, HOTPLUG_OPERATION_FLAG_NONE, &error));
   g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY);
   g_clear_error (&error);
   g_assert_true (hotplug_job_cancel (job, &error));
@@ -442,6 +456,7 @@ test_checks (Test *t, gconstpointer data)
 static void
 test_success (Test *t, gconstpointer data)
 {
+  g_autoptr(GError) error = NULL;
   g_autoptr(HotplugJob) job = NULL;
   g_autoptr(HotplugUnit) sb0 = g_object_ref (unit (t, "sb0"));
   g_auto(GStrv) lines = NULL;
@@ -458,9 +473,16 @@ test_success (Test *t, gconstpointer data)
   g_assert_cmpstr (lines[12], ==, "write /sys/devices/system/memory/memory16/state=offline");
   g_assert_cmpstr (lines[14], ==, "write /sys/bus/acpi/devices/ACPI0004:00/eject=1");
   g_assert_cmpstr (lines[15], ==, "hook post-remove 20-b dry=0 failed=");
-  /* the board is gone from the model; its last job is on it */
+  /* the ejected board keeps its place: the same unit, absent, its last
+   * job on it; only the platform can bring it back */
   hotplug_platform_flush (t->platform);
-  g_assert_null (hotplug_platform_lookup_unit (t->platform, "sb0"));
+  g_assert_true (hotplug_platform_lookup_unit (t->platform, "sb0") == sb0);
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (HOTPLUG_DBUS_UNIT (sb0)), ==, "absent");
+  g_assert_cmpstr (hotplug_dbus_unit_get_cpus (HOTPLUG_DBUS_UNIT (sb0)), ==, "");
+  g_assert_false (hotplug_jobs_check (t->jobs, sb0, HOTPLUG_OPERATION_ADD, HOTPLUG_OPERATION_FLAG_NONE, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT);
+  g_assert_nonnull (strstr (error->message, "sb0 is absent: the board was ejected or pulled out"));
+  g_clear_error (&error);
   g_assert_cmpstr (hotplug_dbus_unit_get_job (HOTPLUG_DBUS_UNIT (sb0)), ==, "/");
   g_assert_cmpstr (hotplug_dbus_unit_get_last_job_state (HOTPLUG_DBUS_UNIT (sb0)), ==, "succeeded");
   g_assert_cmpstr (hotplug_dbus_unit_get_last_job_operation (HOTPLUG_DBUS_UNIT (sb0)), ==, "remove");
@@ -609,6 +631,105 @@ test_undo_failure (Test *t, gconstpointer data)
 
     g_assert_cmpstr (lines[g_strv_length (lines) - 1], ==, "hook remove-failed 10-f dry=0 failed=offline memory22");
   }
+
+  /* the administrator repairs it through the daemon: Add acts on the part
+   * actually offline (cpu5), not on the State, which says failed */
+  g_clear_pointer (&t->mute, g_free);
+  g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (sb0), ==, "4,6-7");
+  g_ptr_array_set_size (t->writes, 0);
+  g_clear_object (&job);
+  job = run (t, "sb0", HOTPLUG_OPERATION_ADD, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  g_assert_cmpstr (hotplug_dbus_job_get_reason (HOTPLUG_DBUS_JOB (job)), !=, "already online");
+  g_assert_cmpuint (t->writes->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (t->writes, 0), ==, "/sys/devices/system/cpu/cpu5/online=1");
+  g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (sb0), ==, "4-7");
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb0), ==, "online");
+}
+
+/* what an administrator does by hand, behind the daemon's back */
+static void
+set_cpu_by_hand (Test *t, guint n, gboolean online)
+{
+  g_autofree char *file = g_strdup_printf ("/sys/devices/system/cpu/cpu%u/online", n);
+  g_autofree char *devpath = g_strdup_printf ("/devices/system/cpu/cpu%u", n);
+
+  fx_write (t->fx, file, online ? "1" : "0");
+  inject (t, online ? "online" : "offline", "cpu", devpath);
+  hotplug_platform_flush (t->platform);
+}
+
+static void
+assert_writes (Test *t, const char *const *expected)
+{
+  g_autofree char *got = NULL;
+  g_autofree char *want = g_strjoinv (" ", (char **) expected);
+
+  g_ptr_array_add (t->writes, NULL);
+  got = g_strjoinv (" ", (char **) t->writes->pdata);
+  g_ptr_array_set_size (t->writes, 0);
+  g_assert_cmpstr (got, ==, want);
+}
+
+static void
+test_no_eject_and_repair (Test *t, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HotplugJob) job = NULL;
+  HotplugJobOptions keep = { .flags = HOTPLUG_OPERATION_FLAG_EJECT_SET | HOTPLUG_OPERATION_FLAG_NO_EJECT };
+  HotplugUnit *sb0 = unit (t, "sb0");
+  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (sb0);
+  const char *const rest_offline[] = {
+    "/sys/devices/system/cpu/cpu4/online=0", "/sys/devices/system/cpu/cpu6/online=0",
+    "/sys/devices/system/cpu/cpu7/online=0", "/sys/devices/system/memory/memory23/state=offline",
+    "/sys/devices/system/memory/memory22/state=offline", "/sys/devices/system/memory/memory21/state=offline",
+    "/sys/devices/system/memory/memory20/state=offline", "/sys/devices/system/memory/memory19/state=offline",
+    "/sys/devices/system/memory/memory18/state=offline", "/sys/devices/system/memory/memory17/state=offline",
+    "/sys/devices/system/memory/memory16/state=offline",
+    "/sys/devices/system/container/ACPI0004:00/online=0", NULL };
+  const char *const just_cpu6[] = { "/sys/devices/system/cpu/cpu6/online=1", NULL };
+
+  /* a CPU offlined by hand: Remove offlines the rest, and eject=false
+   * stops at offline, the board still in place */
+  set_cpu_by_hand (t, 5, FALSE);
+  g_ptr_array_set_size (t->writes, 0);
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, &keep, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  assert_writes (t, rest_offline);
+  hotplug_platform_flush (t->platform);
+  g_assert_true (hotplug_platform_has_container (t->platform, "ACPI0004:00"));
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (u), ==, "offline");
+
+  /* nothing online and no eject asked: a no-op, or with strict a failure */
+  g_assert_true (hotplug_jobs_check (t->jobs, sb0, HOTPLUG_OPERATION_REMOVE, keep.flags, &error));
+  g_assert_false (hotplug_jobs_check (t->jobs, sb0, HOTPLUG_OPERATION_REMOVE,
+                                      keep.flags | HOTPLUG_OPERATION_FLAG_STRICT, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED);
+  g_clear_error (&error);
+  /* but a plain Remove still has the eject to do */
+  g_assert_true (hotplug_jobs_check (t->jobs, sb0, HOTPLUG_OPERATION_REMOVE, HOTPLUG_OPERATION_FLAG_STRICT, &error));
+
+  /* Add brings it back */
+  g_clear_object (&job);
+  job = run (t, "sb0", HOTPLUG_OPERATION_ADD, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (u), ==, "online");
+  g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (u), ==, "4-7");
+  g_assert_cmpuint (hotplug_dbus_unit_get_memory_blocks_online (u), ==, 8);
+  g_ptr_array_set_size (t->writes, 0);
+
+  /* one CPU offlined by hand: the board is still online, yet Add has one
+   * thing to do, and strict agrees */
+  set_cpu_by_hand (t, 6, FALSE);
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (u), ==, "online");
+  g_assert_true (hotplug_jobs_check (t->jobs, sb0, HOTPLUG_OPERATION_ADD, HOTPLUG_OPERATION_FLAG_STRICT, &error));
+  g_clear_object (&job);
+  job = run (t, "sb0", HOTPLUG_OPERATION_ADD, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  assert_writes (t, just_cpu6);
+  /* now every part is online */
+  g_assert_false (hotplug_jobs_check (t->jobs, sb0, HOTPLUG_OPERATION_ADD, HOTPLUG_OPERATION_FLAG_STRICT, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED);
 }
 
 static void
@@ -747,6 +868,7 @@ main (int argc, char **argv)
   ADD ("cancel", test_cancel);
   ADD ("undo-failure", test_undo_failure);
   ADD ("dry-run", test_dry_run);
+  ADD ("no-eject-and-repair", test_no_eject_and_repair);
   ADD ("dry-run-vetoed", test_dry_run_vetoed);
   ADD ("eject-request-during-add", test_eject_request_during_add);
   ADD ("eject-request", test_eject_request);

@@ -7,7 +7,9 @@
 #include <glib/gstdio.h>
 
 #include "hotplug-fixture.h"
+#include "hotplug-error.h"
 #include "hotplug-log.h"
+#include "hotplug-operation.h"
 #include "hotplug-pci.h"
 #include "hotplug-platform.h"
 #include "hotplug-udev.h"
@@ -21,6 +23,7 @@ typedef struct
   GPtrArray       *added;    /* ids */
   GPtrArray       *removed;  /* ids */
   GPtrArray       *ejects;   /* ids */
+  GPtrArray       *present;  /* ids */
   GPtrArray       *warnings; /* lines */
 } Test;
 
@@ -64,12 +67,21 @@ on_eject (HotplugPlatform *p, HotplugUnit *unit, Test *t)
 }
 
 static void
+on_present (HotplugPlatform *p, HotplugUnit *unit, Test *t)
+{
+  g_ptr_array_add (t->present, g_strdup (hotplug_unit_get_id (unit)));
+}
+
+static void
 start (Test *t)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *state = fx_path (t->fx, "/state");
 
   t->udev = hotplug_udev_new_without_monitor ();
   t->platform = hotplug_platform_new ();
+  hotplug_platform_set_state_directory (t->platform, state);
+  g_signal_connect (t->platform, "unit-present", G_CALLBACK (on_present), t);
   g_signal_connect (t->udev, "event", G_CALLBACK (on_event), t);
   g_signal_connect (t->udev, "resync", G_CALLBACK (on_resync), t);
   g_signal_connect (t->platform, "unit-added", G_CALLBACK (on_added), t);
@@ -86,6 +98,7 @@ setup (Test *t, gconstpointer data)
   t->added = g_ptr_array_new_with_free_func (g_free);
   t->removed = g_ptr_array_new_with_free_func (g_free);
   t->ejects = g_ptr_array_new_with_free_func (g_free);
+  t->present = g_ptr_array_new_with_free_func (g_free);
   t->warnings = g_ptr_array_new_with_free_func (g_free);
   hotplug_log_set_hook (on_log, t);
   /* the large tree is built much faster on a tmpfs; plain files, no
@@ -111,6 +124,7 @@ teardown (Test *t, gconstpointer data)
   g_ptr_array_unref (t->added);
   g_ptr_array_unref (t->removed);
   g_ptr_array_unref (t->ejects);
+  g_ptr_array_unref (t->present);
   g_ptr_array_unref (t->warnings);
   /* run what the objects left behind (skeleton idles) */
   while (g_main_context_iteration (NULL, FALSE))
@@ -422,16 +436,139 @@ test_container_remove (Test *t, gconstpointer data)
   g_autofree char *ids = NULL;
   HotplugDomain *d1;
 
+  HotplugDbusUnit *sb1 = unit (t, "sb1");
+
   remove_sb1 (t, TRUE);
   hotplug_platform_flush (t->platform);
   ids = unit_ids (t);
-  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 slot-1 slot-2 slot-io-3.a");
-  g_assert_cmpuint (t->removed->len, ==, 1);
-  g_assert_cmpstr (g_ptr_array_index (t->removed, 0), ==, "sb1");
+  /* the board keeps its place: the same object, absent, nothing on it */
+  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 sb1 slot-1 slot-2 slot-io-3.a");
+  g_assert_cmpuint (t->removed->len, ==, 0);
   g_assert_cmpuint (t->added->len, ==, 12);
+  g_assert_true (unit (t, "sb1") == sb1);
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb1), ==, "absent");
+  g_assert_cmpstr (hotplug_dbus_unit_get_cpus (sb1), ==, "");
+  g_assert_cmpuint (hotplug_dbus_unit_get_memory_blocks (sb1), ==, 0);
   d1 = hotplug_platform_lookup_domain (t->platform, "0001");
   g_assert_cmpstr (hotplug_dbus_domain_get_connection_state (HOTPLUG_DBUS_DOMAIN (d1)), ==, "inactive");
   assert_strv (hotplug_dbus_domain_get_pci_devices (HOTPLUG_DBUS_DOMAIN (d1)), "");
+}
+
+/* The daemon restarting: a new model over the same sysfs and state. */
+static void
+restart (Test *t)
+{
+  g_clear_object (&t->udev);
+  g_clear_object (&t->platform);
+  g_ptr_array_set_size (t->added, 0);
+  g_ptr_array_set_size (t->removed, 0);
+  g_ptr_array_set_size (t->present, 0);
+  start (t);
+}
+
+static void
+test_container_reinsert (Test *t, gconstpointer data)
+{
+  HotplugDbusUnit *sb1 = unit (t, "sb1");
+  g_autofree char *ids = NULL;
+
+  remove_sb1 (t, TRUE);
+  hotplug_platform_flush (t->platform);
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb1), ==, "absent");
+  g_assert_cmpuint (t->present->len, ==, 0);
+
+  /* the platform inserts a board there again: its ACPI node and container
+   * first, then its CPUs and memory */
+  fx_board (t->fx, 1, "1", 8, 24, TRUE);
+  inject (t, "add", "acpi", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:01");
+  inject (t, "add", "container", "/devices/system/container/ACPI0004:01");
+  hotplug_platform_flush (t->platform);
+  /* not an I/O unit for a moment: the location is a board's */
+  g_assert_null (hotplug_platform_lookup_unit (t->platform, "iou1"));
+  for (guint n = 8; n < 12; n++)
+    {
+      g_autofree char *devpath = g_strdup_printf ("/devices/system/cpu/cpu%u", n);
+      inject (t, "add", "cpu", devpath);
+    }
+  for (guint b = 24; b < 32; b++)
+    {
+      g_autofree char *devpath = g_strdup_printf ("/devices/system/memory/memory%u", b);
+      inject (t, "add", "memory", devpath);
+    }
+  hotplug_platform_flush (t->platform);
+
+  /* the same object, back in place, announced as present, not as new */
+  g_assert_true (unit (t, "sb1") == sb1);
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb1), ==, "offline");
+  g_assert_cmpstr (hotplug_dbus_unit_get_cpus (sb1), ==, "8-11");
+  g_assert_cmpuint (hotplug_dbus_unit_get_memory_blocks (sb1), ==, 8);
+  g_assert_cmpuint (t->present->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (t->present, 0), ==, "sb1");
+  g_assert_cmpuint (t->removed->len, ==, 0);
+  ids = unit_ids (t);
+  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 sb1 slot-1 slot-2 slot-io-3.a");
+}
+
+static void
+test_locations_kept (Test *t, gconstpointer data)
+{
+  g_autofree char *file = fx_path (t->fx, "/state/units.ini");
+  g_autofree char *aside = fx_path (t->fx, "/state/units.ini.unreadable");
+  g_autofree char *text = NULL;
+  g_autofree char *ids = NULL;
+
+  remove_sb1 (t, TRUE);
+  hotplug_platform_flush (t->platform);
+  g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "[location sb1]"));
+  g_assert_nonnull (strstr (text, "container=ACPI0004:01"));
+
+  /* a restarted daemon shows the board it no longer sees, absent */
+  restart (t);
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (unit (t, "sb1")), ==, "absent");
+  g_assert_cmpstr (hotplug_dbus_unit_get_sysfs_path (unit (t, "sb1")), ==,
+                   "/sys/devices/system/container/ACPI0004:01");
+  g_assert_true (g_ptr_array_find_with_equal_func (t->added, "sb1", g_str_equal, NULL));
+
+  /* a file it cannot read is set aside and said so, never fatal */
+  g_ptr_array_set_size (t->warnings, 0);
+  g_assert_true (g_file_set_contents (file, "[units]\nversion=99\n", -1, NULL));
+  restart (t);
+  g_assert_null (hotplug_platform_lookup_unit (t->platform, "sb1"));
+  g_assert_true (g_file_test (aside, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (t->warnings->len, >=, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (t->warnings, 0), "newer than this hotplugd"));
+  g_ptr_array_set_size (t->warnings, 0);
+  ids = unit_ids (t);
+  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 slot-1 slot-2 slot-io-3.a");
+}
+
+static void
+test_slot_without_power (Test *t, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *noop = NULL;
+  HotplugUnit *slot;
+
+  g_assert_true (hotplug_dbus_unit_get_hotpluggable (unit (t, "slot-1")));
+  g_assert_cmpstr (hotplug_dbus_unit_get_hotpluggable_reason (unit (t, "slot-1")), ==, "");
+  g_assert_true (hotplug_dbus_unit_get_hotpluggable (unit (t, "sb0")));
+
+  /* a slot the platform lists but cannot switch: a location only */
+  fx_rm (t->fx, "/sys/bus/pci/slots/1/power");
+  restart (t);
+  slot = HOTPLUG_UNIT (unit (t, "slot-1"));
+  g_assert_false (hotplug_dbus_unit_get_hotpluggable (HOTPLUG_DBUS_UNIT (slot)));
+  g_assert_nonnull (strstr (hotplug_dbus_unit_get_hotpluggable_reason (HOTPLUG_DBUS_UNIT (slot)),
+                            "cannot power it"));
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (HOTPLUG_DBUS_UNIT (slot)), ==, "online");
+  for (guint op = HOTPLUG_OPERATION_ADD; op <= HOTPLUG_OPERATION_REMOVE; op++)
+    {
+      g_assert_false (hotplug_operation_check (t->platform, slot, op, HOTPLUG_OPERATION_FLAG_NONE, &noop, &error));
+      g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_SUPPORTED);
+      g_assert_nonnull (strstr (error->message, "it is a location, not a hotplug slot"));
+      g_clear_error (&error);
+    }
 }
 
 static void
@@ -521,10 +658,12 @@ test_resync (Test *t, gconstpointer data)
     ;
   g_assert_cmpuint (hotplug_udev_get_resyncs (t->udev), ==, 1);
   ids = unit_ids (t);
-  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 slot-1 slot-2 slot-io-3.a");
+  /* sb1 keeps its place, absent */
+  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 sb1 slot-1 slot-2 slot-io-3.a");
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (unit (t, "sb1")), ==, "absent");
   g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (unit (t, "sb0")), ==, "4,6-7");
   g_assert_cmpstr (hotplug_dbus_unit_get_cpus (unit (t, "sb0")), ==, "4-7");
-  g_assert_cmpuint (t->removed->len, ==, 1);
+  g_assert_cmpuint (t->removed->len, ==, 0);
   /* the resync is announced */
   g_assert_cmpuint (t->warnings->len, ==, 1);
   g_assert_nonnull (strstr (g_ptr_array_index (t->warnings, 0), "lost"));
@@ -675,6 +814,9 @@ main (int argc, char **argv)
   ADD ("memory-events", test_memory_events, NULL);
   ADD ("container-add-late-cpus", test_container_add_late, NULL);
   ADD ("container-remove", test_container_remove, NULL);
+  ADD ("container-reinsert", test_container_reinsert, NULL);
+  ADD ("locations-kept", test_locations_kept, NULL);
+  ADD ("slot-without-power", test_slot_without_power, NULL);
   ADD ("pci-slot", test_pci_slot, NULL);
   ADD ("resync", test_resync, NULL);
   ADD ("garbage", test_garbage, NULL);

@@ -261,9 +261,12 @@ class Environment:
         shutil.copy(os.path.join(SRC, 'data', 'dbus', 'org.hotplugd.Hotplug1.conf'),
                     os.path.join(self.tmpdir, 'policy'))
         self.polkit = Polkit(polkit, self.tmpdir)
-        os.makedirs(os.path.join(self.tmpdir, 'state'))
+        # the daemon's state (journal, units.ini) lives in the run's own
+        # directory and survives a restart of the daemon within it
+        self.state_dir = os.path.join(self.tmpdir, 'state')
+        os.makedirs(self.state_dir)
         self.daemon = Daemon(daemon_args, daemon_env, os.path.join(self.tmpdir, 'hotplugd.log'),
-                             os.path.join(self.tmpdir, 'state')) if start_daemon else None
+                             self.state_dir) if start_daemon else None
 
     def __enter__(self):
         try:

@@ -5,9 +5,8 @@ jobs, collaboration hooks (order, environment, vetoes, failures,
 timeouts), kernel failures with rollback, cancel, concurrency, the
 firmware's eject request, and polkit.
 
-Written against the API contract (org.hotplugd.Hotplug1.xml, design.md
-"Operations and phases" and "Collaboration hooks").  Skips as a whole while
-Unit.Add answers NotSupported (no job engine in this build).
+Written against the API contract: org.hotplugd.Hotplug1.xml, hotplugd(8)
+and hotplugd-hooks(7).  Skips as a whole outside the simulator.
 
 Test hooks append one line per run to a log:
   EVENT UNIT NAME op=.. kind=.. cpus=.. pci=.. api=.. args=$1,$2 failed=.. reason=..
@@ -47,27 +46,10 @@ def daemon_options():
 class Ops(unittest.TestCase):
     polkit = 'allow'
 
-    engine = None     # probed once per file
-
     @classmethod
     def setUpClass(cls):
         if not ht.in_simulator():
             raise unittest.SkipTest('runs under hotplug-sim')
-        if Ops.engine is None:
-            Ops.engine = True
-            with ht.Environment():
-                conn = ht.bus_connect()
-                try:
-                    # cpu3 is online: a no-op job where the engine exists
-                    ht.call(conn, ht.unit_path('cpu3'), ht.UNIT_IFACE, 'Add', GLib.Variant('(a{sv})', ({},)))
-                except GLib.Error as e:
-                    if ht.dbus_error_name(e) != 'org.hotplugd.Hotplug1.Error.NotSupported':
-                        raise
-                    Ops.engine = False
-                finally:
-                    conn.close_sync(None)
-        if not Ops.engine:
-            raise unittest.SkipTest('job engine not in this build: Unit.Add is NotSupported')
 
     # --- fixtures -----------------------------------------------------------
 
@@ -263,10 +245,21 @@ class Success(Ops):
         self.assertEqual(self.hook_log(), [])
 
     def assert_ejected_then_added(self, uid, kind):
-        # a removed board or I/O unit is ejected: gone from the bus and the
-        # simulated firmware; the hardware put back is added by the daemon
-        self.assertFalse(self.unit_exists(uid))
+        # a removed board or I/O unit is ejected: gone from the simulated
+        # firmware, yet it keeps its place on the bus, absent, at the same
+        # object path; Add says why it cannot, and what to do
+        self.assertTrue(self.unit_exists(uid))
+        self.assertEqual(self.prop(uid, 'State'), 'absent')
+        self.assertEqual(self.prop(uid, 'Cpus'), '')
         self.assertNotIn(f'{uid} present', ht.sim_ctl('status').stdout)
+        with self.assertRaises(GLib.Error) as cm:
+            self.request(uid, 'add')
+        self.assertEqual(ht.dbus_error_name(cm.exception), 'org.hotplugd.Hotplug1.Error.NotPresent')
+        what = 'board' if kind == 'sb' else 'I/O unit'
+        self.assertIn(f'{uid} is absent: the {what} was ejected or pulled out', cm.exception.message)
+        r = ht.ctl('add', uid)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('insert it again', r.stderr)
         self.clear_log()
         want = MACHINE.units[uid]
         if kind == 'iou':
@@ -282,9 +275,14 @@ class Success(Ops):
             for key in ('State', 'PciDevices'):
                 self.assertEqual(self.prop(uid, key), want[key], key)
             return
+        rec = ht.SignalRecorder()
+        self.addCleanup(rec.stop)
         job, state, reason = self.insert_and_wait_add(uid)
         self.assertEqual((state, reason), ('succeeded', ''))
         self.assertEqual(self.job_prop(job, 'Initiator'), 'platform')
+        # the same object came back: it never left the bus, nothing new
+        self.assertEqual([e[5][0] for e in rec.snapshot() if e[4] in ('InterfacesAdded', 'InterfacesRemoved')
+                          and ht.UNIT_IFACE in (e[5][1] if e[4] == 'InterfacesRemoved' else e[5][1].keys())], [])
         self.assertEqual(self.hook_log(), [['pre-add', uid, '10-any'], ['pre-add', uid, f'20-{kind}'],
                                            ['post-add', uid, '10-any'], ['post-add', uid, f'20-{kind}']])
         self.check_env(self.hook_lines(), uid, kind, 'add')
@@ -767,8 +765,10 @@ class Jobs(Ops):
         self.addCleanup(rec.stop)
         ht.sim_ctl('eject', 'sb2')
         path = ht.unit_path('sb2')
-        self.assertTrue(rec.wait(lambda evs: any(e[4] == 'InterfacesRemoved' and e[5][0] == path for e in evs),
+        self.assertTrue(rec.wait(lambda evs: any(e[4] == 'PropertiesChanged' and e[2] == path and
+                                                 e[5][1].get('State') == 'absent' for e in evs),
                                  timeout=30), [e[2:5] for e in rec.snapshot()])
+        self.assertEqual([e for e in rec.snapshot() if e[4] == 'InterfacesRemoved' and e[5][0] == path], [])
         jobs = [e[5][1][ht.JOB_IFACE] for e in rec.snapshot() if e[4] == 'InterfacesAdded' and ht.JOB_IFACE in e[5][1]]
         self.assertEqual(len(jobs), 1, jobs)
         self.assertEqual((jobs[0]['Operation'], jobs[0]['Unit'], jobs[0]['Initiator']), ('remove', 'sb2', 'platform'))
@@ -777,7 +777,150 @@ class Jobs(Ops):
         self.assertEqual(self.hook_log(), [['pre-remove', 'sb2', '10-any'], ['pre-remove', 'sb2', '20-sb'],
                                            ['post-remove', 'sb2', '10-any'], ['post-remove', 'sb2', '20-sb']])
         self.assertNotIn('sb2 present', ht.sim_ctl('status').stdout)   # ejected in the simulated firmware
-        self.assertNotIn('sb2', [l.split()[0] for l in ht.ctl('status').stdout.splitlines()[1:] if l.strip()])
+        # still listed where it was, absent
+        self.assertEqual(self.prop('sb2', 'State'), 'absent')
+        self.assertIn('sb2', [l.split()[0] for l in ht.ctl('status').stdout.splitlines()[1:] if l.strip()])
+
+
+class Places(Ops):
+    """Units keep their place: eject or not, SDI's strict rules, a half-done
+    unit finished by the operation that failed on it, and what a daemon
+    restart remembers."""
+
+    def start(self, polkit=None, args=()):
+        super().start(polkit, args)
+        self.rec = ht.SignalRecorder(members=('StepStarted',))
+        self.addCleanup(self.rec.stop)
+
+    def steps_of(self, job):
+        return [e[5][2] for e in self.rec.snapshot() if e[4] == 'StepStarted' and e[2] == job]
+
+    def run_job(self, uid, op, **options):
+        job = self.request(uid, op, **options)
+        return job, self.wait_job_object(job)
+
+    def jobs_on_bus(self):
+        return [p for p, ifaces in ht.managed_objects(self.conn).items() if ht.JOB_IFACE in ifaces]
+
+    def assert_refused(self, uid, op, error, text, **options):
+        jobs = self.jobs_on_bus()
+        with self.assertRaises(GLib.Error) as cm:
+            self.request(uid, op, **options)
+        self.assertEqual(ht.dbus_error_name(cm.exception), 'org.hotplugd.Hotplug1.Error.' + error)
+        self.assertIn(text, cm.exception.message)
+        self.assertEqual(self.jobs_on_bus(), jobs, 'a refused operation started a job')
+
+    def test_remove_without_eject_and_add_back(self):
+        self.start()
+        self.addCleanup(self.restore_board, 'sb1')
+        want = MACHINE.units['sb1']
+        job, end = self.run_job('sb1', 'remove', eject=False)
+        self.assertEqual(end, ('succeeded', ''))
+        self.assertNotIn('eject ' + self.container('sb1'), self.steps_of(job))
+        # offline, and still there: in the firmware and on the bus
+        self.assertEqual((self.prop('sb1', 'State'), self.prop('sb1', 'CpusOnline')), ('offline', ''))
+        self.assertEqual(self.prop('sb1', 'MemoryBlocksOnline'), 0)
+        self.assertEqual(self.prop('sb1', 'Cpus'), want['Cpus'])
+        self.assertIn('sb1 present', ht.sim_ctl('status').stdout)
+        self.assertEqual(ht.read_sysfs(f'/sys/devices/system/container/{self.container("sb1")}/online'), '0')
+        # nothing online and no eject asked: a no-op; strict refuses it
+        self.assertEqual(self.run_op('sb1', 'remove', eject=False), ('succeeded', 'already offline'))
+        self.assert_refused('sb1', 'remove', 'Failed', 'sb1 is already offline: nothing to remove (strict)',
+                            eject=False, strict=True)
+        # Add brings it back, whole
+        self.assertEqual(self.run_op('sb1', 'add'), ('succeeded', ''))
+        for key in ('State', 'CpusOnline', 'MemoryBlocksOnline'):
+            self.assertEqual(self.prop('sb1', key), want[key], key)
+        # the same round trip from the command line
+        r = ht.ctl('remove', 'sb1', '--no-eject')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.prop('sb1', 'State'), 'offline')
+        self.assertIn('sb1 present', ht.sim_ctl('status').stdout)
+        r = ht.ctl('add', 'sb1')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.prop('sb1', 'State'), 'online')
+
+    def test_eject_only_for_boards_and_io_units(self):
+        self.start()
+        self.assert_refused('cpu3', 'remove', 'InvalidArgument', 'option “eject” applies to Remove of a board',
+                            eject=False)
+        self.assert_refused('sb1', 'add', 'InvalidArgument', 'option “eject”', eject=True)
+        r = ht.ctl('remove', 'slot-4', '--no-eject')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('eject', r.stderr)
+        self.assertEqual(self.prop('slot-4', 'State'), 'online')
+
+    def test_strict(self):
+        self.start()
+        self.addCleanup(self.restore_cpu, 3)
+        # Add where every part is online: a no-op, or with strict a failure
+        self.assertEqual(self.run_op('cpu3', 'add'), ('succeeded', 'already online'))
+        self.assert_refused('cpu3', 'add', 'Failed', 'cpu3 is already online: nothing to add (strict)', strict=True)
+        r = ht.ctl('add', 'cpu3', '--strict')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn('nothing to add (strict)', r.stderr)
+        # with something to do, strict changes nothing
+        self.assertEqual(self.run_op('cpu3', 'remove', strict=True), ('succeeded', ''))
+        self.assertEqual(self.prop('cpu3', 'State'), 'offline')
+        self.assert_refused('cpu3', 'remove', 'Failed', 'cpu3 is already offline: nothing to remove (strict)',
+                            strict=True)
+        self.assertEqual(self.run_op('cpu3', 'remove'), ('succeeded', 'already offline'))
+        r = ht.ctl('add', 'cpu3', '--strict')
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.prop('cpu3', 'State'), 'online')
+
+    def test_half_done_board_is_finished(self):
+        self.start()
+        self.addCleanup(self.restore_board, 'sb2')
+        cpus = MACHINE.cpus_of('sb2')
+        # one CPU offlined by hand: the board still reads online, yet Add
+        # has that one CPU to bring back, and nothing else
+        ht.write_sysfs(CPU.format(cpus[1]), '0')
+        ht._wait(lambda: self.prop('sb2', 'CpusOnline') == ht.format_list(cpus[:1] + cpus[2:]), 10, 'cpu offline')
+        self.assertEqual(self.prop('sb2', 'State'), 'online')
+        job, end = self.run_job('sb2', 'add', strict=True)
+        self.assertEqual(end, ('succeeded', ''))
+        kernel = [d for d in self.steps_of(job) if not d.startswith('run ')]
+        self.assertEqual(kernel, [f'online cpu{cpus[1]}'])
+        self.assertEqual(self.prop('sb2', 'CpusOnline'), ht.format_list(cpus))
+        # two CPUs offlined by hand: Remove offlines the rest only
+        ht.write_sysfs(CPU.format(cpus[0]), '0')
+        ht.write_sysfs(CPU.format(cpus[2]), '0')
+        ht._wait(lambda: self.prop('sb2', 'CpusOnline') == ht.format_list(cpus[1:2] + cpus[3:]), 10, 'cpus offline')
+        job, end = self.run_job('sb2', 'remove', eject=False)
+        self.assertEqual(end, ('succeeded', ''))
+        offlined = [d for d in self.steps_of(job) if d.startswith('offline cpu')]
+        self.assertEqual(offlined, [f'offline cpu{c}' for c in cpus if c not in (cpus[0], cpus[2])])
+        self.assertEqual((self.prop('sb2', 'State'), self.prop('sb2', 'CpusOnline')), ('offline', ''))
+        self.assertEqual(self.run_op('sb2', 'add'), ('succeeded', ''))
+
+    def test_restart_keeps_the_absent_board(self):
+        self.standard_hooks('sb', 'add')
+        self.start()
+        self.addCleanup(self.restore_board, 'sb3')
+        path = ht.unit_path('sb3')
+        sysfs_path = self.prop('sb3', 'SysfsPath')
+        self.assertEqual(self.run_op('sb3', 'remove'), ('succeeded', ''))
+        self.assertEqual(self.prop('sb3', 'State'), 'absent')
+        with open(os.path.join(self.env.state_dir, 'units.ini')) as f:
+            self.assertIn('[location sb3]', f.read())
+        # a new daemon does not see the board in sysfs, and still shows it
+        self.env.daemon.stop()
+        self.env.daemon.start()
+        self.assertIn(path, ht.managed_objects(self.conn))
+        self.assertEqual(self.prop('sb3', 'State'), 'absent')
+        self.assertEqual(self.prop('sb3', 'SysfsPath'), sysfs_path)
+        self.assert_refused('sb3', 'add', 'NotPresent', 'sb3 is absent: the board was ejected or pulled out')
+        # and the board inserted again is added by the new daemon, in place
+        self.clear_log()
+        job, state, reason = self.insert_and_wait_add('sb3')
+        self.assertEqual((state, reason), ('succeeded', ''))
+        self.assertEqual(self.prop('sb3', 'State'), 'online')
+        self.assertEqual(self.hook_log(), [['pre-add', 'sb3', '10-any'], ['pre-add', 'sb3', '20-sb'],
+                                           ['post-add', 'sb3', '10-any'], ['post-add', 'sb3', '20-sb']])
+
+    def container(self, uid):
+        return os.path.basename(self.prop(uid, 'SysfsPath'))
 
 
 class Authorization(Ops):

@@ -16,6 +16,7 @@ import importlib.util
 import os
 import signal
 import subprocess
+import sys
 import time
 import unittest
 
@@ -43,20 +44,19 @@ class Recovery(ops.Ops):
     def journals(self):
         return glob.glob(os.path.join(self.env.daemon.state_dir, 'journal', 'job-*.journal'))
 
-    def wait_for(self, pred, what, timeout=20):
+    def wait_for(self, pred, what, timeout=20, interval=0.02):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if pred():
                 return
-            time.sleep(0.02)
+            time.sleep(interval)
         self.fail(f'timed out waiting for {what}')
 
     def restart(self):
-        """SIGKILL now, then start again on the same state directory and bus."""
+        """SIGKILL now, then start again on the same state directory and
+        bus (the test's bus connection stays)."""
         self.env.daemon.kill()
         self.env.daemon.start()
-        self.conn = ht.bus_connect()
-        self.addCleanup(self.conn.close_sync, None)
 
     def recovery_job(self, uid, op, since):
         return self.find_job(uid, op, since, initiator='recovery')
@@ -158,6 +158,114 @@ class Recovery(ops.Ops):
         self.assertEqual(self.count('remove-failed', '20-slow'), 1)
         self.assertEqual(self.count('remove-failed', '10-last'), 1)
         self.assertEqual(self.prop(uid, 'State'), 'online')
+
+    # --- SIGKILL at each kind of kernel step ------------------------------
+
+    def kill_at(self, kind):
+        """SIGKILL as soon as the journal announces a step of this kind
+        (the record is written before the step runs; the kernel's delay
+        keeps the step in flight), then start again."""
+        needle = f"<('{kind}',"
+
+        def announced():
+            for path in self.journals():
+                with open(path) as f:
+                    if any(' step ' in line and needle in line for line in f):
+                        return True
+            return False
+        self.wait_for(announced, f'a {kind} step', 60, 0.005)
+        self.restart()
+        if os.environ.get('DEBUG_JOURNAL'):
+            for path in self.journals():
+                print(open(path).read(), file=sys.stderr)
+
+    def kill_during(self, uid, op, kind, kernel_delay='150'):
+        """Standard hooks; op on uid; killed during its first step of the
+        kind; returns the recovery job's (State, Reason)."""
+        kinds = {'sb': 'sb', 'slot': 'slot', 'cpu': 'cpu'}
+        self.standard_hooks(kinds[uid.split('-')[0].rstrip('0123456789')], op)
+        ht.sim_ctl('delay', kernel_delay)
+        since = GLib.get_real_time()
+        self.request(uid, op)
+        self.kill_at(kind)
+        result = self.wait_job_object(self.recovery_job(uid, op, since), 60)
+        ht.sim_ctl('delay', '0')
+        return result
+
+    def assert_hooks_once(self, kind, op, ran_failed):
+        for name in ('10-any', '20-' + kind):
+            self.assertEqual(self.count(f'pre-{op}', name), 1, self.hook_lines())
+            self.assertEqual(self.count(f'{op}-failed', name), 1 if ran_failed else 0, self.hook_lines())
+            self.assertEqual(self.count(f'post-{op}', name), 0 if ran_failed else 1, self.hook_lines())
+
+    def assert_board_whole(self, uid):
+        for c in ops.MACHINE.cpus_of(uid):
+            if os.path.exists(CPU.format(c)):
+                self.assertEqual(ht.read_sysfs(CPU.format(c)), '1', f'cpu{c}')
+        for b in ops.MACHINE.blocks_of(uid):
+            self.assertEqual(ht.read_sysfs(ops.MEM.format(b)), 'online', f'memory{b}')
+        self.wait_for(lambda: self.prop(uid, 'State') == 'online', f'{uid} online')
+
+    def test_kill_during_memory_offline(self):
+        self.start()
+        self.addCleanup(self.restore_board, 'sb2')
+        state, reason = self.kill_during('sb2', 'remove', 'memory-offline')
+        self.assertEqual(state, 'failed', reason)
+        self.assert_board_whole('sb2')
+        self.assert_hooks_once('sb', 'remove', True)
+
+    def test_kill_during_container_offline(self):
+        self.start()
+        self.addCleanup(self.restore_board, 'sb2')
+        state, reason = self.kill_during('sb2', 'remove', 'container-offline', '400')
+        self.assertEqual(state, 'failed', reason)
+        self.assert_board_whole('sb2')
+        self.assert_hooks_once('sb', 'remove', True)
+
+    def test_kill_during_eject_finishes_forward(self):
+        self.start()
+        self.addCleanup(self.restore_board, 'sb2')
+        state, reason = self.kill_during('sb2', 'remove', 'eject', '400')
+        self.assertEqual(state, 'succeeded', reason)
+        self.assertIn('completed', reason)
+        self.assert_hooks_once('sb', 'remove', False)
+        st = ht.sim_ctl('status').stdout
+        self.assertNotIn('present', next(l for l in st.splitlines() if l.startswith('sb2 ')))
+
+    def test_kill_during_pci_remove(self):
+        self.start()
+        self.addCleanup(self.restore_slot, 4)
+        devices = self.prop('slot-4', 'PciDevices')
+        state, reason = self.kill_during('slot-4', 'remove', 'pci-remove')
+        self.assertEqual(state, 'failed', reason)
+        self.wait_for(lambda: list(self.prop('slot-4', 'PciDevices')) == list(devices), 'the devices back')
+        self.assertEqual(ht.read_sysfs('/sys/bus/pci/slots/4/power'), '1')
+        self.assert_hooks_once('slot', 'remove', True)
+
+    def test_kill_while_a_slot_add_waits_for_its_devices(self):
+        # power and rescan are confirmed at once by the simulator; the
+        # devices come after the kernel's delay
+        self.start()
+        self.addCleanup(self.restore_slot, 4)
+        self.assertEqual(self.run_op('slot-4', 'remove')[0], 'succeeded')
+        self.clear_log()
+        state, reason = self.kill_during('slot-4', 'add', 'wait-devices', '500')
+        self.assertEqual(state, 'failed', reason)
+        # rolled back: powered off, no devices
+        self.wait_for(lambda: self.prop('slot-4', 'State') == 'offline', 'slot-4 offline')
+        self.assertEqual(ht.read_sysfs('/sys/bus/pci/slots/4/power'), '0')
+        self.assert_hooks_once('slot', 'add', True)
+
+    def test_kill_during_cpu_online(self):
+        self.start()
+        self.addCleanup(self.restore_cpu, 3)
+        self.assertEqual(self.run_op('cpu3', 'remove')[0], 'succeeded')
+        self.clear_log()
+        state, reason = self.kill_during('cpu3', 'add', 'cpu-online')
+        self.assertEqual(state, 'failed', reason)
+        self.assertEqual(ht.read_sysfs(CPU.format(3)), '0')
+        self.wait_for(lambda: self.prop('cpu3', 'State') == 'offline', 'cpu3 offline')
+        self.assert_hooks_once('cpu', 'add', True)
 
     def test_unusable_journals_are_set_aside(self):
         self.start()

@@ -95,6 +95,18 @@ test_bad_bool (void)
   run (t, 2, "11: [slot 1] key 'power'", "maybe");
 }
 static void
+test_slot_without_hotplug (void)
+{
+  g_autofree char *ok = g_strconcat (good, "[slot 1]\nbus=0000:10\nhotplug=false\n", NULL);
+  g_autofree char *t = g_strconcat (good, "[slot 1]\nbus=0000:10\nhotplug=false\nattention=1\n", NULL);
+  g_autofree char *bad = g_strconcat (good, "[slot 1]\nbus=0000:10\nhotplug=no\n", NULL);
+
+  run (ok, 0, NULL, NULL);
+  /* a location the platform cannot power has nothing to switch */
+  run (t, 2, "12: [slot 1] key 'attention'", "a slot with hotplug=false has no attention control");
+  run (bad, 2, "11: [slot 1] key 'hotplug'", "no");
+}
+static void
 test_orphan_device (void)
 {
   g_autofree char *t = g_strconcat (good, "[pci 0000:42:00.0]\nclass=0x020000\n", NULL);
@@ -155,6 +167,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/machine/good", test_good);
   g_test_add_func ("/sim/machine/bad-number", test_bad_number);
   g_test_add_func ("/sim/machine/unknown-key", test_unknown_key);
+  g_test_add_func ("/sim/machine/slot-without-hotplug", test_slot_without_hotplug);
   g_test_add_func ("/sim/machine/unknown-group", test_unknown_group);
   g_test_add_func ("/sim/machine/duplicate-id", test_duplicate_id);
   g_test_add_func ("/sim/machine/cpu-in-two-boards", test_cpu_twice);
