@@ -15,6 +15,8 @@
 #define TOPIC "job"
 /* the dry run's Reason lists this many steps, then counts the rest */
 #define DRY_RUN_LISTED 12
+/* how long a recovered job waits for a step the dead daemon had begun */
+#define RECOVERY_SETTLE_S 3.0
 
 enum { SIGNAL_FINISHED, SIGNAL_KERNEL_WRITE, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -388,7 +390,8 @@ on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *desc = hotplug_step_describe (self->unsettled);
 
-  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error) && self->mode == MODE_ROLLBACK)
+  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error) && self->mode == MODE_ROLLBACK &&
+      self->recovery == NULL)
     {
       /* its undo still runs where it is needed; whether the change lands
        * later nobody can tell: the unit needs the administrator */
@@ -406,11 +409,19 @@ on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 settle (HotplugJob *self)
 {
-  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit), "rollback", NULL, NULL,
-                    "job %u: waiting for the kernel to settle before the undo", self->id);
-  hotplug_kernel_wait_async (self->platform, self->unsettled,
-                             (guint) (hotplug_config_get_step_timeout (self->config) * 1000.0),
-                             on_settled, g_object_ref (self));
+  double seconds = hotplug_config_get_step_timeout (self->config);
+
+  /* A recovered job cannot tell whether the dead daemon made the write
+   * its journal announced.  If it did, the kernel (whose writes return
+   * once done) has long answered it, the asynchronous eject aside: a short
+   * wait tells, and no answer means the write was never made. */
+  if (self->recovery)
+    seconds = MIN (seconds, RECOVERY_SETTLE_S);
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
+                    "job %u: waiting for the kernel to settle “%s”", self->id,
+                    hotplug_dbus_job_get_step (iface (self)));
+  hotplug_kernel_wait_async (self->platform, self->unsettled, (guint) (seconds * 1000.0), on_settled,
+                             g_object_ref (self));
 }
 
 static char *

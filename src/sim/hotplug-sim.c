@@ -61,7 +61,7 @@ run_ctl (int argc, char **argv)
     {
       g_printerr ("usage: hotplug-sim ctl [--control PATH] VERB [ARGS...]\n"
                   "verbs: eject UNIT, insert UNIT, pull UNIT, swap UNIT,\n"
-                  "       fail ATTRIBUTE [COUNT] [--errno NAME], delay MS, status\n");
+                  "       fail ATTRIBUTE [COUNT] [--errno NAME], delay MS [MATCH], status\n");
       return 2;
     }
   if (path == NULL || *path == '\0')
