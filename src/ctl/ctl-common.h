@@ -57,6 +57,15 @@ int hotplug_ctl_domains (HotplugCtl *ctl, int argc, char **argv);
 int hotplug_ctl_monitor (HotplugCtl *ctl, int argc, char **argv);
 int hotplug_ctl_add     (HotplugCtl *ctl, int argc, char **argv);
 int hotplug_ctl_remove  (HotplugCtl *ctl, int argc, char **argv);
+int hotplug_ctl_replace (HotplugCtl *ctl, int argc, char **argv);
+
+/* ctl-operation.c: add, remove and replace follow their job the same way */
+int  hotplug_ctl_operation_run (HotplugCtl *ctl, int argc, char **argv, const char *operation,
+                                const char *method, const char *summary);
+/* ctl-replace.c: the replace window of the job being followed (end: µs
+ * since the epoch, 0 when it is over) */
+void hotplug_ctl_window_changed (HotplugCtl *ctl, const char *job_path, gint64 end);
+void hotplug_ctl_window_stop (void);
 int hotplug_ctl_jobs    (HotplugCtl *ctl, int argc, char **argv);
 int hotplug_ctl_cancel  (HotplugCtl *ctl, int argc, char **argv);
 int hotplug_ctl_hooks   (HotplugCtl *ctl, int argc, char **argv);

@@ -346,6 +346,7 @@ hotplug_ctl_operation_job_changed (HotplugCtlOperation *self, GVariant *changed)
 {
   const char *text = NULL;
   guint progress;
+  guint64 window_end;
   gboolean redraw = FALSE;
 
   if (g_variant_lookup (changed, "Phase", "&s", &text))
@@ -371,6 +372,11 @@ hotplug_ctl_operation_job_changed (HotplugCtlOperation *self, GVariant *changed)
     {
       g_free (self->reason);
       self->reason = g_strdup (text);
+    }
+  if (g_variant_lookup (changed, "WindowEnd", "t", &window_end))
+    {
+      hotplug_ctl_operation_clear_progress (self);
+      hotplug_ctl_window_changed (self->ctl, self->job_path, (gint64) window_end);
     }
   if (g_variant_lookup (changed, "State", "&s", &text) && hotplug_ctl_operation_is_end (text))
     {
@@ -680,6 +686,7 @@ typedef struct
   gboolean no_eject;
   gboolean has_timeout;
   guint32  timeout;
+  guint32  window;   /* replace: 0 for the daemon's default */
 } HotplugCtlOperationArgs;
 
 static GVariant *
@@ -699,6 +706,8 @@ hotplug_ctl_operation_options (const HotplugCtlOperationArgs *args)
   /* only what was asked: the daemon decides eject's default per unit */
   if (args->no_eject)
     g_variant_builder_add (&options, "{sv}", "eject", g_variant_new_boolean (FALSE));
+  if (args->window)
+    g_variant_builder_add (&options, "{sv}", "window", g_variant_new_uint32 (args->window));
   return g_variant_builder_end (&options);
 }
 
@@ -736,24 +745,25 @@ hotplug_ctl_operation_no_wait (HotplugCtl *ctl, const char *operation, const cha
   return HOTPLUG_CTL_EXIT_OK;
 }
 
-static int
-hotplug_ctl_operation (HotplugCtl *ctl,
-                       int         argc,
-                       char      **argv,
-                       const char *operation,
-                       const char *method,
-                       const char *summary)
+int
+hotplug_ctl_operation_run (HotplugCtl *ctl,
+                           int         argc,
+                           char      **argv,
+                           const char *operation,
+                           const char *method,
+                           const char *summary)
 {
   g_autoptr(GOptionContext) context = NULL;
   int status;
   g_autoptr(GError) error = NULL;
   g_autofree char *timeout_text = NULL;
+  g_autofree char *window_text = NULL;
   g_autofree char *unit_path = NULL;
   g_autoptr(GVariant) options = NULL;
   HotplugCtlOperation self = { 0 };
   HotplugCtlOperationArgs args = { 0 };
   gboolean no_wait = FALSE;
-  guint64 timeout = 0;
+  guint64 timeout = 0, window = 0;
 
   const GOptionEntry entries[] = {
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait,
@@ -768,6 +778,11 @@ hotplug_ctl_operation (HotplugCtl *ctl,
       N_("Fail when there is nothing to do instead of succeeding"), NULL },
     { NULL }
   };
+  const GOptionEntry replace_entries[] = {
+    { "window", 0, 0, G_OPTION_ARG_STRING, &window_text,
+      N_("Wait at most SECONDS for the part to be swapped (default 300)"), N_("SECONDS") },
+    { NULL }
+  };
   const GOptionEntry remove_entries[] = {
     { "no-eject", 0, 0, G_OPTION_ARG_NONE, &args.no_eject,
       N_("Stop at offline: leave a board or I/O unit in place (add brings it back)"), NULL },
@@ -778,6 +793,8 @@ hotplug_ctl_operation (HotplugCtl *ctl,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (g_str_equal (method, "Remove"))
     g_option_context_add_main_entries (context, remove_entries, GETTEXT_PACKAGE);
+  if (g_str_equal (method, "Replace"))
+    g_option_context_add_main_entries (context, replace_entries, GETTEXT_PACKAGE);
   if ((status = hotplug_ctl_parse_options (context, &argc, &argv, 1, _("missing unit"))))
     return status;
   if (timeout_text != NULL &&
@@ -788,6 +805,13 @@ hotplug_ctl_operation (HotplugCtl *ctl,
 
       return hotplug_ctl_usage_error (context, message);
     }
+  if (window_text != NULL && !g_ascii_string_to_unsigned (window_text, 10, 1, 86400, &window, NULL))
+    {
+      g_autofree char *message = g_strdup_printf (_("invalid window: %s (seconds, 1 to 86400)"), window_text);
+
+      return hotplug_ctl_usage_error (context, message);
+    }
+  args.window = (guint32) window;
 
   if (!hotplug_ctl_connect (ctl))
     return HOTPLUG_CTL_EXIT_ERROR;
@@ -851,6 +875,7 @@ hotplug_ctl_operation (HotplugCtl *ctl,
   g_main_loop_run (self.loop);
 
 out:
+  hotplug_ctl_window_stop ();
   if (self.sigint)
     g_source_remove (self.sigint);
   if (self.owner_watch)
@@ -881,7 +906,7 @@ out:
 int
 hotplug_ctl_add (HotplugCtl *ctl, int argc, char **argv)
 {
-  return hotplug_ctl_operation (ctl, argc, argv, "add", "Add",
+  return hotplug_ctl_operation_run (ctl, argc, argv, "add", "Add",
                                 _("Bring a unit into service and follow the job phase by phase "
                                   "until it ends. Exit status 0 only if it succeeded."));
 }
@@ -889,7 +914,7 @@ hotplug_ctl_add (HotplugCtl *ctl, int argc, char **argv)
 int
 hotplug_ctl_remove (HotplugCtl *ctl, int argc, char **argv)
 {
-  return hotplug_ctl_operation (ctl, argc, argv, "remove", "Remove",
+  return hotplug_ctl_operation_run (ctl, argc, argv, "remove", "Remove",
                                 _("Take a unit out of service and follow the job phase by phase "
                                   "until it ends. Exit status 0 only if it succeeded."));
 }

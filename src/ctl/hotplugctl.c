@@ -21,6 +21,7 @@ static const HotplugCtlCommand hotplug_ctl_commands[] = {
   { "domains", hotplug_ctl_domains, N_("List PCI domains") },
   { "add",     hotplug_ctl_add,     N_("Bring a unit into service and follow the job") },
   { "remove",  hotplug_ctl_remove,  N_("Take a unit out of service and follow the job") },
+  { "replace", hotplug_ctl_replace, N_("Replace a unit's part in service and follow the job") },
   { "jobs",    hotplug_ctl_jobs,    N_("List running and recently ended jobs") },
   { "cancel",  hotplug_ctl_cancel,  N_("Cancel a running job") },
   { "hooks",   hotplug_ctl_hooks,   N_("List the hooks that would run for each event") },

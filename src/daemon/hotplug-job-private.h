@@ -62,12 +62,20 @@ struct _HotplugJob
   char              *journal_dir; /* NULL: no journal (unit tests) */
   HotplugJournal    *journal;
   HotplugRecovery   *recovery;    /* a job taken over from a daemon that died */
+  /* the replace window (hotplug-job-replace.c) */
+  guint              window_id;
+  gulong             swap_handler;
+  gulong             cancel_handler;
+  guint              cancel_idle;
 };
 
 /* hotplug-job.c */
 void        hotplug_job_update_progress (HotplugJob *self);
 void        hotplug_job_step_finished (HotplugJob *self, gboolean ok, const char *message);
 void        hotplug_job_next (HotplugJob *self);
+/* A step that changes the system ended (NULL: well): recorded as done and
+ * on to the next, or the failure begins. */
+void        hotplug_job_step_ended (HotplugJob *self, const GError *error);
 void        hotplug_job_finish (HotplugJob *self);
 /* Something went wrong: undo, then the *-failed hooks.  WHAT (a hook or a
  * step) is HOTPLUG_FAILED_HOOK; it prefixes the reason unless PREFIX is
@@ -83,6 +91,11 @@ const char *hotplug_job_cancel_reason (HotplugJob *self);
 /* hotplug-job-hooks.c */
 void        hotplug_job_take_facts (HotplugJob *self, gboolean fill_only);
 void        hotplug_job_run_hooks (HotplugJob *self, const char *event, gboolean dry_run);
+
+/* hotplug-job-replace.c */
+void        hotplug_job_quiesce (HotplugJob *self, const HotplugStep *step);
+void        hotplug_job_wait_swap (HotplugJob *self, const HotplugStep *step);
+void        hotplug_job_window_clear (HotplugJob *self);
 
 /* hotplug-job-journal.c: a record of KEY, GVariant * pairs (floating
  * references are consumed), NULL-terminated */

@@ -15,6 +15,8 @@
 #define TOPIC "job"
 /* the dry run's Reason lists this many steps, then counts the rest */
 #define DRY_RUN_LISTED 12
+/* how long a recovered job waits for a step the dead daemon had begun */
+#define RECOVERY_SETTLE_S 3.0
 
 enum { SIGNAL_FINISHED, SIGNAL_KERNEL_WRITE, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -43,12 +45,12 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
       if (g_str_equal (key, "force") || g_str_equal (key, "dry-run") || g_str_equal (key, "strict") ||
           g_str_equal (key, "eject"))
         want = G_VARIANT_TYPE_BOOLEAN;
-      else if (g_str_equal (key, "timeout"))
+      else if (g_str_equal (key, "timeout") || g_str_equal (key, "window"))
         want = G_VARIANT_TYPE_UINT32;
       else
         {
           g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                       "unknown option “%.64s” (known: force, dry-run, timeout, strict, eject)", key);
+                       "unknown option “%.64s” (known: force, dry-run, timeout, strict, eject, window)", key);
           g_variant_unref (value);
           return FALSE;
         }
@@ -74,6 +76,18 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
             out->flags &= ~HOTPLUG_OPERATION_FLAG_NO_EJECT;
           else
             out->flags |= HOTPLUG_OPERATION_FLAG_NO_EJECT;
+        }
+      else if (g_str_equal (key, "window"))
+        {
+          out->window_s = g_variant_get_uint32 (value);
+          out->flags |= HOTPLUG_OPERATION_FLAG_WINDOW_SET;
+          if (out->window_s == 0 || out->window_s > HOTPLUG_REPLACE_WINDOW_MAX_S)
+            {
+              g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                           "option “window” must be 1 to %u seconds", HOTPLUG_REPLACE_WINDOW_MAX_S);
+              g_variant_unref (value);
+              return FALSE;
+            }
         }
       else
         {
@@ -246,8 +260,8 @@ current_step (HotplugJob *self)
   return g_ptr_array_index (self->undo, self->undo_pos);
 }
 
-static void
-kernel_step_ended (HotplugJob *self, const GError *error)
+void
+hotplug_job_step_ended (HotplugJob *self, const GError *error)
 {
   const HotplugStep *step = current_step (self);
   g_autofree char *desc = hotplug_step_describe (step);
@@ -257,9 +271,12 @@ kernel_step_ended (HotplugJob *self, const GError *error)
     {
       if (error)
         {
-          hotplug_job_fail_named (self, g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_TIMEOUT)
-                                 ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_FAILED,
-                         desc, error->message);
+          HotplugJobState state = g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_TIMEOUT)
+                                    ? HOTPLUG_JOB_STATE_TIMEOUT
+                                    : g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_CANCELLED)
+                                        ? HOTPLUG_JOB_STATE_CANCELLED : HOTPLUG_JOB_STATE_FAILED;
+
+          hotplug_job_fail_named (self, state, desc, error->message);
           return;
         }
       if (hotplug_step_writes_kernel (step))
@@ -319,7 +336,7 @@ on_kernel_done (GObject *source, GAsyncResult *res, gpointer user_data)
       g_ptr_array_add (self->done, (gpointer) current_step (self));
       self->unsettled = current_step (self);
     }
-  kernel_step_ended (self, error);
+  hotplug_job_step_ended (self, error);
 }
 
 static void
@@ -377,6 +394,10 @@ run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean
   step_started (self, phase, index, desc);
   if (step->kind == HOTPLUG_STEP_RUN_HOOKS)
     hotplug_job_run_hooks (self, step->name, dry_run);
+  else if (step->kind == HOTPLUG_STEP_QUIESCE && self->mode == MODE_RUN)
+    hotplug_job_quiesce (self, step);
+  else if (step->kind == HOTPLUG_STEP_WAIT_SWAP)
+    hotplug_job_wait_swap (self, step);
   else
     run_kernel_step (self, step);
 }
@@ -388,7 +409,8 @@ on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *desc = hotplug_step_describe (self->unsettled);
 
-  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error) && self->mode == MODE_ROLLBACK)
+  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error) && self->mode == MODE_ROLLBACK &&
+      self->recovery == NULL)
     {
       /* its undo still runs where it is needed; whether the change lands
        * later nobody can tell: the unit needs the administrator */
@@ -406,11 +428,19 @@ on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 settle (HotplugJob *self)
 {
-  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit), "rollback", NULL, NULL,
-                    "job %u: waiting for the kernel to settle before the undo", self->id);
-  hotplug_kernel_wait_async (self->platform, self->unsettled,
-                             (guint) (hotplug_config_get_step_timeout (self->config) * 1000.0),
-                             on_settled, g_object_ref (self));
+  double seconds = hotplug_config_get_step_timeout (self->config);
+
+  /* A recovered job cannot tell whether the dead daemon made the write
+   * its journal announced.  If it did, the kernel (whose writes return
+   * once done) has long answered it, the asynchronous eject aside: a short
+   * wait tells, and no answer means the write was never made. */
+  if (self->recovery)
+    seconds = MIN (seconds, RECOVERY_SETTLE_S);
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
+                    "job %u: waiting for the kernel to settle “%s”", self->id,
+                    hotplug_dbus_job_get_step (iface (self)));
+  hotplug_kernel_wait_async (self->platform, self->unsettled, (guint) (seconds * 1000.0), on_settled,
+                             g_object_ref (self));
 }
 
 static char *
@@ -590,8 +620,10 @@ hotplug_job_start (HotplugJob *self)
   g_return_if_fail (self->mode == MODE_IDLE);
 
   self->mode = MODE_RUN;
-  hotplug_unit_job_running (self->unit, self->op == HOTPLUG_OPERATION_ADD ? HOTPLUG_UNIT_STATE_ADDING
-                                                                           : HOTPLUG_UNIT_STATE_REMOVING);
+  /* a replace shows the unit as it is until it is quiesced */
+  if (self->op != HOTPLUG_OPERATION_REPLACE)
+    hotplug_unit_job_running (self->unit, self->op == HOTPLUG_OPERATION_ADD ? HOTPLUG_UNIT_STATE_ADDING
+                                                                             : HOTPLUG_UNIT_STATE_REMOVING);
   hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit),
                     hotplug_operation_to_string (self->op), NULL, NULL, "job %u: %s %s (by %s)%s",
                     self->id, hotplug_operation_to_string (self->op), hotplug_unit_get_id (self->unit),
@@ -617,8 +649,11 @@ hotplug_job_start (HotplugJob *self)
       /* again: a platform job starts after a settle, the unit may have
        * grown since it was created (a new board's last CPUs) */
       hotplug_job_take_facts (self, FALSE);
-      self->steps = hotplug_operation_plan (self->platform, self->unit, self->op, self->options.flags,
-                                            hotplug_config_get_memory_online_type (self->config));
+      if (self->op == HOTPLUG_OPERATION_REPLACE)
+        self->steps = hotplug_operation_plan_replace (self->unit, NULL);
+      else
+        self->steps = hotplug_operation_plan (self->platform, self->unit, self->op, self->options.flags,
+                                              hotplug_config_get_memory_online_type (self->config));
     }
   if (!hotplug_job_journal_begin (self, &error))
     {
@@ -740,6 +775,7 @@ hotplug_job_finalize (GObject *object)
   HotplugJob *self = HOTPLUG_JOB (object);
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  hotplug_job_window_clear (self);
   g_free (self->path);
   g_clear_object (&self->unit);
   g_clear_object (&self->platform);

@@ -28,7 +28,12 @@ typedef struct {
   gboolean dry_run;
   guint    timeout_s; /* 0: none */
   HotplugOperationFlags flags; /* strict, eject */
+  guint    window_s;  /* Replace: the window for the swap; 0: the default */
 } HotplugJobOptions;
+
+/* the replace window when Replace is given none */
+#define HOTPLUG_REPLACE_WINDOW_DEFAULT_S 300
+#define HOTPLUG_REPLACE_WINDOW_MAX_S     86400
 
 /* a{sv} of Unit.Add/Remove: force (b), dry-run (b), timeout (u > 0),
  * strict (b), eject (b; whether it applies to the unit is the operation's
@@ -85,6 +90,9 @@ void             hotplug_job_set_surprise (HotplugJob *self, const char *reason)
 void             hotplug_job_set_journal_dir (HotplugJob *self, const char *dir);
 /* Before start: take over a dead daemon's job (takes @recovery). */
 void             hotplug_job_set_recovery (HotplugJob *self, HotplugRecovery *recovery);
+/* The part of a replace is back (Job.Resume): end the window.  FALSE with
+ * HOTPLUG_ERROR_FAILED when the job does not wait for a part. */
+gboolean         hotplug_job_resume (HotplugJob *self, GError **error);
 /* Whether the undo failed and the unit needs the administrator. */
 gboolean         hotplug_job_get_unit_failed (HotplugJob *self);
 

@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include "hotplug-blockers.h"
 #include "hotplug-error.h"
 #include "hotplug-kernel.h"
@@ -79,6 +85,43 @@ write_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
     g_task_return_error (task, error);
 }
 
+/* FIFREEZE / FITHAW on the filesystem mounted at the step's name.  A thaw
+ * of a filesystem that is not frozen (any more), or no longer mounted,
+ * has nothing to do: recovery thaws what a dead daemon may have frozen. */
+static void
+freeze_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  RunData *d = task_data;
+  gboolean freeze = d->step->kind == HOTPLUG_STEP_FREEZE;
+  int fd = open (d->step->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int e = 0;
+
+  if (fd < 0 || ioctl (fd, freeze ? FIFREEZE : FITHAW, 0) < 0)
+    e = errno;
+  if (fd >= 0)
+    close (fd);
+  if (e == 0 || (!freeze && (e == EINVAL || e == ENOENT || e == ENOTDIR)))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_new_error (task, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "cannot %s %s: %s",
+                             freeze ? "freeze" : "thaw", d->step->name,
+                             e == EBUSY && freeze ? "it is frozen already" : g_strerror (e));
+}
+
+static void
+on_freeze_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RunData *d = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  d->written = TRUE;
+  if (g_task_propagate_boolean (G_TASK (res), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
 static void
 on_write_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -119,6 +162,13 @@ hotplug_kernel_run_async (HotplugPlatform          *platform,
   d->written_data = user_data;
   d->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, d, (GDestroyNotify) run_data_free);
+  if (step->kind == HOTPLUG_STEP_FREEZE || step->kind == HOTPLUG_STEP_THAW)
+    {
+      write = g_task_new (NULL, NULL, on_freeze_done, task);
+      g_task_set_task_data (write, d, NULL);
+      g_task_run_in_thread (write, freeze_thread);
+      return;
+    }
   if (!hotplug_step_get_write (step, &rel, &value))
     {
       wait_confirmation (task);

@@ -8,7 +8,9 @@ G_BEGIN_DECLS
 
 /* The kernel actuator: one kernel step of an operation (hotplug-step.h),
  * its sysfs write made in a worker thread (offlining memory can take
- * seconds), then the wait for the model to show the kernel's answer. */
+ * seconds), then the wait for the model to show the kernel's answer;
+ * freezing and thawing a filesystem (FIFREEZE/FITHAW, done when the ioctl
+ * returns). */
 
 /* Called on the main thread when the write succeeded (path without the
  * root prefix): from then on the step is possibly done, even if its

@@ -53,6 +53,10 @@ export_interface (HotplugManager *self, gpointer key, const char *path, GDBusInt
 
 static gboolean handle_unit_add (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation,
                                  GVariant *options, gpointer user_data);
+static gboolean handle_unit_replace (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation,
+                                     GVariant *options, gpointer user_data);
+static gboolean handle_job_resume (HotplugDbusJob *iface, GDBusMethodInvocation *invocation,
+                                   gpointer user_data);
 static gboolean handle_unit_remove (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation,
                                     GVariant *options, gpointer user_data);
 static gboolean handle_job_cancel (HotplugDbusJob *iface, GDBusMethodInvocation *invocation,
@@ -79,6 +83,7 @@ on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
   /* disconnected with the manager: units belong to the platform */
   g_signal_connect_object (unit, "handle-add", G_CALLBACK (handle_unit_add), self, 0);
   g_signal_connect_object (unit, "handle-remove", G_CALLBACK (handle_unit_remove), self, 0);
+  g_signal_connect_object (unit, "handle-replace", G_CALLBACK (handle_unit_replace), self, 0);
   export_interface (self, unit, path, G_DBUS_INTERFACE_SKELETON (unit));
 }
 
@@ -94,6 +99,7 @@ on_job_added (HotplugJobs *jobs, HotplugJob *job, gpointer user_data)
   HotplugManager *self = HOTPLUG_MANAGER (user_data);
 
   g_signal_connect_object (job, "handle-cancel", G_CALLBACK (handle_job_cancel), self, 0);
+  g_signal_connect_object (job, "handle-resume", G_CALLBACK (handle_job_resume), self, 0);
   export_interface (self, job, hotplug_job_get_object_path (job), G_DBUS_INTERFACE_SKELETON (job));
   hotplug_inhibit_hold (self->inhibit, TRUE, "a hotplug job is running: it must end or roll back first");
 }
@@ -351,6 +357,47 @@ handle_unit_remove (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation, G
 {
   return handle_operation (HOTPLUG_MANAGER (user_data), HOTPLUG_UNIT (iface), invocation, options,
                            HOTPLUG_OPERATION_REMOVE);
+}
+
+static gboolean
+handle_unit_replace (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation, GVariant *options, gpointer user_data)
+{
+  return handle_operation (HOTPLUG_MANAGER (user_data), HOTPLUG_UNIT (iface), invocation, options,
+                           HOTPLUG_OPERATION_REPLACE);
+}
+
+static void
+resume_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  HotplugJob *job = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hotplug_job_resume (job, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    hotplug_dbus_job_complete_resume (HOTPLUG_DBUS_JOB (job), invocation);
+}
+
+static gboolean
+handle_job_resume (HotplugDbusJob *iface, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  HotplugJob *job = HOTPLUG_JOB (iface);
+  g_autoptr(GHashTable) details = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* asked before polkit: a job that waits for nothing needs no password */
+  if (hotplug_dbus_job_get_window_end (iface) == 0)
+    {
+      g_set_error (&error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "job %u is not waiting for a part (%s)",
+                   hotplug_job_get_id (job), hotplug_job_is_running (job) ? "it is not in its replace window"
+                                                                          : "it has ended");
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return TRUE;
+    }
+  details = hotplug_auth_details_new ("unit", hotplug_unit_get_id (hotplug_job_get_unit (job)), NULL);
+  return hotplug_auth_call (self->auth, invocation, details, resume_authorized, g_object_ref (job),
+                            g_object_unref);
 }
 
 static void

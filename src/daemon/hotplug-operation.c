@@ -10,7 +10,7 @@
 const char *
 hotplug_operation_to_string (HotplugOperation op)
 {
-  return op == HOTPLUG_OPERATION_ADD ? "add" : "remove";
+  return op == HOTPLUG_OPERATION_ADD ? "add" : op == HOTPLUG_OPERATION_REMOVE ? "remove" : "replace";
 }
 
 static char *
@@ -75,13 +75,16 @@ check_presence (HotplugUnit *unit, HotplugOperation op, GError **error)
   if (!hotplug_dbus_unit_get_hotpluggable (u))
     {
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_SUPPORTED, "%s cannot be %s: %s", id,
-                   op == HOTPLUG_OPERATION_ADD ? "added" : "removed",
+                   op == HOTPLUG_OPERATION_ADD ? "added" : op == HOTPLUG_OPERATION_REMOVE ? "removed" : "replaced",
                    hotplug_dbus_unit_get_hotpluggable_reason (u));
       return FALSE;
     }
   if (hotplug_unit_get_state (unit) != HOTPLUG_UNIT_STATE_ABSENT)
     return TRUE;
-  if (op == HOTPLUG_OPERATION_REMOVE)
+  if (op == HOTPLUG_OPERATION_REPLACE)
+    g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT,
+                 "%s is absent: there is no part in service to replace (insert one: it is added)", id);
+  else if (op == HOTPLUG_OPERATION_REMOVE)
     g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT,
                  "%s is absent: there is nothing to remove", id);
   else if (has_container (kind))
@@ -93,6 +96,35 @@ check_presence (HotplugUnit *unit, HotplugOperation op, GError **error)
     g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_PRESENT,
                  "%s is empty: there is nothing to add", id);
   return FALSE;
+}
+
+/* A part is replaced in service: a board, an I/O unit or a slot that is
+ * online (an offline one is swapped without hotplugd, then added). */
+static gboolean
+check_replace (HotplugUnit *unit, HotplugOperationFlags flags, gboolean any_online, GError **error)
+{
+  HotplugUnitKind kind = hotplug_unit_get_kind (unit);
+  const char *id = hotplug_unit_get_id (unit);
+
+  if (flags & HOTPLUG_OPERATION_FLAG_STRICT)
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "option “strict” applies to Add and Remove, not to Replace");
+      return FALSE;
+    }
+  if (kind == HOTPLUG_UNIT_KIND_CPU || kind == HOTPLUG_UNIT_KIND_MEMORY)
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_SUPPORTED,
+                   "%s is no replaceable part: replace the board it is on, or remove and add it", id);
+      return FALSE;
+    }
+  if (!any_online)
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED,
+                   "%s is offline: there is nothing to quiesce; swap the part, then add it", id);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -108,12 +140,20 @@ hotplug_operation_check (HotplugPlatform *platform, HotplugUnit *unit, HotplugOp
     {
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
                    "option “eject” applies to Remove of a board or I/O unit, not to %s of %s",
-                   op == HOTPLUG_OPERATION_ADD ? "Add" : "Remove", id);
+                   op == HOTPLUG_OPERATION_ADD ? "Add" : op == HOTPLUG_OPERATION_REMOVE ? "Remove" : "Replace", id);
+      return FALSE;
+    }
+  if ((flags & HOTPLUG_OPERATION_FLAG_WINDOW_SET) && op != HOTPLUG_OPERATION_REPLACE)
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "option “window” applies to Replace, not to %s", op == HOTPLUG_OPERATION_ADD ? "Add" : "Remove");
       return FALSE;
     }
   if (!check_presence (unit, op, error))
     return FALSE;
   parts_online (platform, unit, &all, &any);
+  if (op == HOTPLUG_OPERATION_REPLACE)
+    return check_replace (unit, flags, any, error);
   eject_due = has_container (kind) && !(flags & HOTPLUG_OPERATION_FLAG_NO_EJECT);
   if (op == HOTPLUG_OPERATION_ADD && all)
     *noop_reason = g_strdup ("already online");
@@ -340,11 +380,40 @@ hotplug_operation_plan (HotplugPlatform *platform, HotplugUnit *unit, HotplugOpe
   return steps;
 }
 
+GPtrArray *
+hotplug_operation_plan_replace (HotplugUnit *unit, const char *const *mount_points)
+{
+  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
+  const char *id = hotplug_unit_get_id (unit);
+  const char *const *pci = hotplug_dbus_unit_get_pci_devices (HOTPLUG_DBUS_UNIT (unit));
+  /* a board's CPUs and memory stay where they are: only devices rebind */
+  const char *rebind = hotplug_unit_get_kind (unit) != HOTPLUG_UNIT_KIND_SB && pci && pci[0] ? pci[0] : NULL;
+  guint n = mount_points ? g_strv_length ((char **) mount_points) : 0;
+
+  add_hooks (steps, "pre-replace");
+  add_step (steps, HOTPLUG_STEP_QUIESCE, 0, id, rebind);
+  for (guint i = 0; i < n; i++)
+    add_step (steps, HOTPLUG_STEP_FREEZE, 0, mount_points[i], NULL);
+  add_step (steps, HOTPLUG_STEP_WAIT_SWAP, 0, id, NULL);
+  for (guint i = n; i > 0; i--)
+    add_step (steps, HOTPLUG_STEP_THAW, 0, mount_points[i - 1], NULL);
+  if (rebind)
+    {
+      add_step (steps, HOTPLUG_STEP_PCI_RESCAN, 0, NULL, rebind);
+      add_step (steps, HOTPLUG_STEP_WAIT_DEVICES, 0, id, NULL);
+    }
+  add_hooks (steps, "post-replace");
+  return steps;
+}
+
 const char *
 hotplug_operation_step_phase (HotplugOperation op, const HotplugStep *step)
 {
   if (step->kind == HOTPLUG_STEP_RUN_HOOKS)
     return step->name;
+  if (op == HOTPLUG_OPERATION_REPLACE)
+    return step->kind == HOTPLUG_STEP_QUIESCE || step->kind == HOTPLUG_STEP_FREEZE ||
+           step->kind == HOTPLUG_STEP_WAIT_SWAP ? "quiesce" : "resume";
   return op == HOTPLUG_OPERATION_ADD ? "enable" : "disable";
 }
 
@@ -393,6 +462,14 @@ hotplug_operation_step_done (HotplugPlatform *platform, const HotplugStep *step)
       unit = hotplug_platform_lookup_unit (platform, step->name);
       pci = unit ? hotplug_dbus_unit_get_pci_devices (HOTPLUG_DBUS_UNIT (unit)) : NULL;
       return pci && pci[0];
+    case HOTPLUG_STEP_QUIESCE:
+    case HOTPLUG_STEP_FREEZE:
+    case HOTPLUG_STEP_THAW:
+      /* no state the model shows: done when the step returns */
+      return TRUE;
+    case HOTPLUG_STEP_WAIT_SWAP:
+      /* only the job sees the swap or the Resume */
+      return FALSE;
     case HOTPLUG_STEP_RUN_HOOKS:
     default:
       return TRUE;

@@ -12,9 +12,10 @@ G_BEGIN_DECLS
 typedef enum {
   HOTPLUG_OPERATION_ADD,
   HOTPLUG_OPERATION_REMOVE,
+  HOTPLUG_OPERATION_REPLACE,
 } HotplugOperation;
 
-const char *hotplug_operation_to_string (HotplugOperation op); /* add, remove */
+const char *hotplug_operation_to_string (HotplugOperation op); /* add, remove, replace */
 
 /* What the caller asked for beyond the operation (Unit.Add/Remove options). */
 typedef enum {
@@ -26,6 +27,8 @@ typedef enum {
   HOTPLUG_OPERATION_FLAG_EJECT_SET = 1 << 1,
   /* eject=false: a board or I/O unit is taken offline and left in place */
   HOTPLUG_OPERATION_FLAG_NO_EJECT  = 1 << 2,
+  /* window was given (only Replace takes it) */
+  HOTPLUG_OPERATION_FLAG_WINDOW_SET = 1 << 3,
 } HotplugOperationFlags;
 
 /* The answer an operation gets before any job exists, from the parts of
@@ -69,8 +72,17 @@ GPtrArray  *hotplug_operation_plan (HotplugPlatform      *platform,
                                     HotplugOperationFlags flags,
                                     const char           *online_type);
 
+/* Hot replace of a board, I/O unit or slot: pre-replace; quiesce (the
+ * unit shows quiesced; undone by rebinding its devices); freeze each of
+ * @mount_points (the filesystems on the unit's block devices); the window
+ * (wait for the swap or Job.Resume); thaw them in reverse order; rebind
+ * (a rescan, then wait for the devices; not for a board); post-replace. */
+GPtrArray  *hotplug_operation_plan_replace (HotplugUnit        *unit,
+                                            const char * const *mount_points);
+
 /* The phase a step of the operation belongs to: the hook event for hook
- * steps, "enable" (add) or "disable" (remove) for the others. */
+ * steps, "enable" (add) or "disable" (remove) for the others; for a
+ * replace "quiesce" up to the window, "resume" after it. */
 const char *hotplug_operation_step_phase (HotplugOperation   op,
                                           const HotplugStep *step);
 

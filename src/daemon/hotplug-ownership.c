@@ -749,6 +749,32 @@ pass_clear (Pass *pass)
   g_ptr_array_unref (pass->present);
 }
 
+/* PCI devices that arrived since the last pass: the units they came to
+ * got new hardware (the part a hot replace waits for) */
+static void
+announce_arrivals (HotplugPlatform *self)
+{
+  g_autoptr(GPtrArray) units = NULL;
+  g_autoptr(GHashTable) told = NULL;
+
+  if (self->arrived->len == 0)
+    return;
+  units = hotplug_platform_get_units (self);
+  told = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < self->arrived->len; i++)
+    for (guint j = 0; j < units->len; j++)
+      {
+        HotplugUnit *unit = g_ptr_array_index (units, j);
+        const char *const *pci = hotplug_dbus_unit_get_pci_devices (HOTPLUG_DBUS_UNIT (unit));
+        HotplugUnitKind kind = hotplug_unit_get_kind (unit);
+
+        if ((kind == HOTPLUG_UNIT_KIND_SLOT || kind == HOTPLUG_UNIT_KIND_IOU) && pci &&
+            g_strv_contains (pci, g_ptr_array_index (self->arrived, i)) && g_hash_table_add (told, unit))
+          g_signal_emit (self, hotplug_platform_signals[HOTPLUG_PLATFORM_SIGNAL_PART_SWAPPED], 0, unit);
+      }
+  g_ptr_array_set_size (self->arrived, 0);
+}
+
 void
 hotplug_platform_recompute (HotplugPlatform *self)
 {
@@ -783,5 +809,6 @@ hotplug_platform_recompute (HotplugPlatform *self)
                  (double) (g_get_monotonic_time () - start) / 1000.0);
   announce (&pass);
   pass_clear (&pass);
+  announce_arrivals (self);
   hotplug_platform_check_waiters (self);
 }

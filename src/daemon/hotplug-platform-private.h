@@ -102,6 +102,7 @@ struct _HotplugPlatform
   int         block_node_hint;
 
   GList      *waiters;    /* GTask */
+  GPtrArray  *arrived;    /* BDFs added since the last ownership pass ("part-swapped") */
 
   GHashTable *locations;  /* unit id → HotplugLocation: boards and I/O units seen */
   gboolean    locations_changed;
@@ -115,6 +116,7 @@ enum {
   HOTPLUG_PLATFORM_SIGNAL_DOMAIN_ADDED,
   HOTPLUG_PLATFORM_SIGNAL_EJECT_REQUEST,
   HOTPLUG_PLATFORM_SIGNAL_UNIT_PRESENT,
+  HOTPLUG_PLATFORM_SIGNAL_PART_SWAPPED,
   HOTPLUG_PLATFORM_N_SIGNALS
 };
 extern guint hotplug_platform_signals[HOTPLUG_PLATFORM_N_SIGNALS];

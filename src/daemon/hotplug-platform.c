@@ -195,6 +195,18 @@ handle_container (HotplugPlatform *self, const HotplugEvent *ev)
     }
   hotplug_platform_container_refresh (self, ev->sysname, ev->devpath);
   c = g_hash_table_lookup (self->containers, ev->sysname);
+  if (c && g_str_equal (ev->action, "change") && event_prop == NULL)
+    {
+          /* the firmware's word that the part in the container changed (a
+       * board or I/O unit swapped during a hot replace) */
+      HotplugUnit *unit;
+
+      if (self->dirty)
+        hotplug_platform_recompute (self);
+      unit = hotplug_platform_unit_of_container (self, c);
+      if (unit)
+        g_signal_emit (self, hotplug_platform_signals[HOTPLUG_PLATFORM_SIGNAL_PART_SWAPPED], 0, unit);
+    }
   /* The attribute is no witness: a writer's value sits in it before the
    * kernel acted on it (on the simulator), so the state comes from the
    * kernel's word — the uevent. */
@@ -206,6 +218,8 @@ handle_container (HotplugPlatform *self, const HotplugEvent *ev)
 static void
 handle_pci (HotplugPlatform *self, const HotplugEvent *ev)
 {
+  if (g_str_equal (ev->action, "add"))
+    g_ptr_array_add (self->arrived, g_strdup (ev->sysname));
   if (g_str_equal (ev->action, "remove"))
     hotplug_platform_pci_remove (self, ev->devpath);
   else if (g_str_equal (ev->action, "add") || g_str_equal (ev->action, "change") ||
@@ -440,6 +454,7 @@ hotplug_platform_finalize (GObject *object)
   g_clear_handle_id (&self->dirty_id, g_source_remove);
   /* waiters hold a reference on us: none can be left here */
   g_warn_if_fail (self->waiters == NULL);
+  g_clear_pointer (&self->arrived, g_ptr_array_unref);
   g_clear_handle_id (&self->recheck_id, g_source_remove);
   g_array_unref (self->recheck);
   g_clear_object (&self->pci);
@@ -469,6 +484,8 @@ hotplug_platform_class_init (HotplugPlatformClass *klass)
                                                0, NULL, NULL, NULL, G_TYPE_NONE, 1, HOTPLUG_TYPE_DOMAIN);
   hotplug_platform_signals[HOTPLUG_PLATFORM_SIGNAL_EJECT_REQUEST] = g_signal_new ("eject-request", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 1, HOTPLUG_TYPE_UNIT);
+  hotplug_platform_signals[HOTPLUG_PLATFORM_SIGNAL_PART_SWAPPED] = g_signal_new ("part-swapped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                                                 0, NULL, NULL, NULL, G_TYPE_NONE, 1, HOTPLUG_TYPE_UNIT);
   hotplug_platform_signals[HOTPLUG_PLATFORM_SIGNAL_UNIT_PRESENT] =
     g_signal_new ("unit-present", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, HOTPLUG_TYPE_UNIT);
@@ -480,6 +497,7 @@ hotplug_platform_init (HotplugPlatform *self)
   self->cpus = g_array_new (FALSE, TRUE, sizeof (HotplugCpuEntry));
   self->blocks = g_array_new (FALSE, TRUE, sizeof (HotplugBlockEntry));
   self->recheck = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->arrived = g_ptr_array_new_with_free_func (g_free);
   self->containers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) hotplug_container_free);
   self->pci_devs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) hotplug_pci_dev_free);
   self->slots = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) hotplug_slot_free);

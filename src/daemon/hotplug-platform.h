@@ -29,7 +29,11 @@ G_BEGIN_DECLS
  *    for its listeners, as good as a new unit.
  *  "domain-added" (HotplugDomain *): a PCI segment was seen for the first time.
  *  "eject-request" (HotplugUnit *): the firmware asks to eject a board
- *    (container change event with EVENT=offline). */
+ *    (container change event with EVENT=offline).
+ *  "part-swapped" (HotplugUnit *): new hardware in a unit — the firmware
+ *    says the part of a board or I/O unit changed (a container change
+ *    event without EVENT), or PCI devices were added below a slot or I/O
+ *    unit: the swap a hot replace waits for. */
 #define HOTPLUG_TYPE_PLATFORM (hotplug_platform_get_type ())
 G_DECLARE_FINAL_TYPE (HotplugPlatform, hotplug_platform, HOTPLUG, PLATFORM, GObject)
 

@@ -92,7 +92,7 @@ take_begin (History *h, GVariant *fields, GError **error)
   if (h->begin)
     return bad (error, "two begin records");
   if (steps == NULL || !*field_str (fields, "unit") || !*field_str (fields, "kind") ||
-      !(g_str_equal (op, "add") || g_str_equal (op, "remove")))
+      !(g_str_equal (op, "add") || g_str_equal (op, "remove") || g_str_equal (op, "replace")))
     return bad (error, "begin record without unit, kind, operation or steps");
   h->begin = g_variant_ref (fields);
   g_variant_iter_init (&iter, steps);
@@ -246,7 +246,8 @@ kernel_part_over (History *h)
     {
       const HotplugStep *s = g_ptr_array_index (h->plan, i);
 
-      if ((hotplug_step_writes_kernel (s) || s->kind == HOTPLUG_STEP_WAIT_DEVICES) &&
+      if ((hotplug_step_writes_kernel (s) || s->kind == HOTPLUG_STEP_WAIT_DEVICES ||
+           s->kind == HOTPLUG_STEP_WAIT_SWAP) &&
           !g_hash_table_contains (h->confirmed, GUINT_TO_POINTER (i)))
         return FALSE;
     }
@@ -267,7 +268,8 @@ build (History *h, const char *path, gsize valid_length)
   r->valid_length = valid_length;
   r->unit = g_strdup (field_str (h->begin, "unit"));
   r->kind = g_strdup (field_str (h->begin, "kind"));
-  r->op = g_str_equal (op, "add") ? HOTPLUG_OPERATION_ADD : HOTPLUG_OPERATION_REMOVE;
+  r->op = g_str_equal (op, "add") ? HOTPLUG_OPERATION_ADD
+          : g_str_equal (op, "remove") ? HOTPLUG_OPERATION_REMOVE : HOTPLUG_OPERATION_REPLACE;
   r->original_job = job;
   g_variant_lookup (h->begin, "force", "b", &r->force);
   r->facts = facts_of (h->begin, r->kind, r->unit);

@@ -20,6 +20,10 @@ static const char *const kind_names[] = {
   [HOTPLUG_STEP_SLOT_POWER_OFF] = "slot-power-off",
   [HOTPLUG_STEP_SLOT_POWER_ON] = "slot-power-on",
   [HOTPLUG_STEP_WAIT_DEVICES] = "wait-devices",
+  [HOTPLUG_STEP_QUIESCE] = "quiesce",
+  [HOTPLUG_STEP_FREEZE] = "freeze",
+  [HOTPLUG_STEP_THAW] = "thaw",
+  [HOTPLUG_STEP_WAIT_SWAP] = "wait-swap",
 };
 
 HotplugStep *
@@ -109,6 +113,14 @@ hotplug_step_describe (const HotplugStep *step)
       return g_strdup_printf ("power on slot %s", step->name);
     case HOTPLUG_STEP_WAIT_DEVICES:
       return g_strdup_printf ("wait for the devices of %s", step->name);
+    case HOTPLUG_STEP_QUIESCE:
+      return g_strdup_printf ("quiesce %s", step->name);
+    case HOTPLUG_STEP_FREEZE:
+      return g_strdup_printf ("freeze the filesystem on %s", step->name);
+    case HOTPLUG_STEP_THAW:
+      return g_strdup_printf ("thaw the filesystem on %s", step->name);
+    case HOTPLUG_STEP_WAIT_SWAP:
+      return g_strdup_printf ("wait for the part of %s to be swapped", step->name);
     default:
       return g_strdup ("unknown step");
     }
@@ -117,7 +129,8 @@ hotplug_step_describe (const HotplugStep *step)
 gboolean
 hotplug_step_writes_kernel (const HotplugStep *step)
 {
-  return step->kind != HOTPLUG_STEP_RUN_HOOKS && step->kind != HOTPLUG_STEP_WAIT_DEVICES;
+  return step->kind != HOTPLUG_STEP_RUN_HOOKS && step->kind != HOTPLUG_STEP_WAIT_DEVICES &&
+         step->kind != HOTPLUG_STEP_WAIT_SWAP;
 }
 
 gboolean
@@ -216,6 +229,18 @@ hotplug_step_undo (const HotplugStep *step)
     case HOTPLUG_STEP_SLOT_POWER_ON:
       g_ptr_array_add (undo, hotplug_step_new (HOTPLUG_STEP_SLOT_POWER_OFF, 0, step->name, NULL));
       break;
+    case HOTPLUG_STEP_FREEZE:
+      g_ptr_array_add (undo, hotplug_step_new (HOTPLUG_STEP_THAW, 0, step->name, NULL));
+      break;
+    case HOTPLUG_STEP_QUIESCE:
+      /* rebind: the drivers find the devices (the part that is back, or
+       * the one that never left) */
+      if (*step->value)
+        {
+          g_ptr_array_add (undo, hotplug_step_new (HOTPLUG_STEP_PCI_RESCAN, 0, NULL, step->value));
+          g_ptr_array_add (undo, hotplug_step_new (HOTPLUG_STEP_WAIT_DEVICES, 0, step->name, NULL));
+        }
+      break;
     case HOTPLUG_STEP_RUN_HOOKS:
     case HOTPLUG_STEP_EJECT:
     case HOTPLUG_STEP_PCI_RESCAN:
@@ -245,6 +270,24 @@ safe_name (const char *s)
   return TRUE;
 }
 
+/* a mount point: absolute, no ".." component, no control character */
+static gboolean
+safe_mount_point (const char *s)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (s[0] != '/' || strlen (s) > 4096 || !g_utf8_validate (s, -1, NULL))
+    return FALSE;
+  for (const char *p = s; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      return FALSE;
+  parts = g_strsplit (s, "/", -1);
+  for (guint i = 0; parts[i]; i++)
+    if (g_str_equal (parts[i], ".."))
+      return FALSE;
+  return TRUE;
+}
+
 HotplugStep *
 hotplug_step_from_variant (GVariant *variant, GError **error)
 {
@@ -265,7 +308,8 @@ hotplug_step_from_variant (GVariant *variant, GError **error)
                    "unknown step kind “%s”", kind_text);
       return NULL;
     }
-  if (!safe_name (name) || !safe_name (value))
+  if (!((kind == HOTPLUG_STEP_FREEZE || kind == HOTPLUG_STEP_THAW) ? safe_mount_point (name) : safe_name (name)) ||
+      !safe_name (value))
     {
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
                    "step %s: invalid name or value", kind_text);

@@ -24,6 +24,12 @@ typedef enum {
   HOTPLUG_STEP_SLOT_POWER_OFF,    /* name: slot name (not the unit id) */
   HOTPLUG_STEP_SLOT_POWER_ON,
   HOTPLUG_STEP_WAIT_DEVICES,      /* name: unit id (slot-3, iou2) that must show PCI devices */
+  /* hot replace */
+  HOTPLUG_STEP_QUIESCE,           /* name: unit id; the unit shows quiesced; undone by rebinding
+                                   * (value: a BDF of the unit to wait for, "" for a board) */
+  HOTPLUG_STEP_FREEZE,            /* name: mount point (FIFREEZE) */
+  HOTPLUG_STEP_THAW,              /* name: mount point (FITHAW) */
+  HOTPLUG_STEP_WAIT_SWAP,         /* name: unit id; the replace window: the part swapped or Job.Resume */
 } HotplugStepKind;
 
 typedef struct {
@@ -46,7 +52,8 @@ gboolean     hotplug_step_kind_from_string (const char *text, HotplugStepKind *k
 /* In words: "offline cpu17", "run the pre-remove hooks". */
 char        *hotplug_step_describe (const HotplugStep *step);
 
-/* TRUE for steps that write sysfs (everything but hook events and waits). */
+/* TRUE for steps that change the system (everything but hook events and
+ * waits): they are undone on failure and tracked by the journal. */
 gboolean     hotplug_step_writes_kernel (const HotplugStep *step);
 /* The attribute (a /sys path, not rooted) and value a kernel step writes;
  * FALSE for steps that write nothing. */

@@ -33,22 +33,6 @@ hotplug_unit_finalize (GObject *object)
   G_OBJECT_CLASS (hotplug_unit_parent_class)->finalize (object);
 }
 
-/* Add and Remove are handled by the manager (hotplug-manager.c); hot
- * replace is not implemented yet: say so plainly instead of pretending. */
-static gboolean
-handle_operation (HotplugDbusUnit       *iface,
-                  GDBusMethodInvocation *invocation,
-                  GVariant              *options,
-                  gpointer               user_data)
-{
-  HotplugUnit *self = HOTPLUG_UNIT (iface);
-
-  g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_SUPPORTED,
-                                         "%s of unit %s is not supported by this version of hotplugd",
-                                         (const char *) user_data, self->id);
-  return TRUE;
-}
-
 static void
 hotplug_unit_class_init (HotplugUnitClass *klass)
 {
@@ -59,7 +43,6 @@ static void
 hotplug_unit_init (HotplugUnit *self)
 {
   self->cpus = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_signal_connect (self, "handle-replace", G_CALLBACK (handle_operation), (gpointer) "Replace");
 }
 
 HotplugUnit *

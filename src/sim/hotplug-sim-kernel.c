@@ -31,6 +31,7 @@ struct _HotplugSimKernel {
   guint              ifd_source;
   GHashTable        *watches;    /* wd -> Watch* */
   guint              delay_ms;
+  char              *delay_match; /* the delay applies to attribute paths with this in them; NULL: all */
   GPtrArray         *pending;    /* Action* waiting for their delay */
   GPtrArray         *retry;      /* Retry*: files a writer held when we looked */
   guint              retry_source;
@@ -1146,6 +1147,17 @@ action_free (Action *a)
   g_free (a);
 }
 
+static gboolean
+delay_applies (HotplugSimKernel *self, const char *dir, const char *attr)
+{
+  g_autofree char *path = NULL;
+
+  if (self->delay_match == NULL)
+    return TRUE;
+  path = g_build_filename (dir, attr, NULL);
+  return strstr (path, self->delay_match) != NULL;
+}
+
 /* Answers what a writer left in an attribute, as the kernel answers a
  * write: compare it with the model, act on a change (the uevents go out
  * from there), and make the file read the kernel's form again.  All of it
@@ -1188,7 +1200,7 @@ answer (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const ch
       return;
     }
 
-  if (self->delay_ms == 0)
+  if (self->delay_ms == 0 || !delay_applies (self, dir, attr))
     {
       act (self, d, slot, attr, v);
       show_model (self, d, slot, attr, raw);
@@ -1540,9 +1552,13 @@ hotplug_sim_kernel_control (HotplugSimKernel *self, char **argv, GString *out, G
   if (g_str_equal (verb, "delay"))
     {
       guint64 ms;
-      if (argv[1] == NULL || !g_ascii_string_to_unsigned (argv[1], 10, 0, 3600000, &ms, NULL))
-        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "usage: delay MS (0-3600000)"), FALSE;
+      if (argv[1] == NULL || !g_ascii_string_to_unsigned (argv[1], 10, 0, 3600000, &ms, NULL) ||
+          (argv[2] && argv[3]))
+        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                            "usage: delay MS [MATCH] (MS 0-3600000; MATCH: only attributes whose path has it)"), FALSE;
       self->delay_ms = ms;
+      g_free (self->delay_match);
+      self->delay_match = argv[2] && *argv[2] ? g_strdup (argv[2]) : NULL;
       return TRUE;
     }
   if (g_str_equal (verb, "fail"))
@@ -1677,6 +1693,7 @@ hotplug_sim_kernel_finalize (GObject *object)
   hotplug_sim_machine_free (self->m);
   g_free (self->root);
   g_free (self->sys);
+  g_free (self->delay_match);
   G_OBJECT_CLASS (hotplug_sim_kernel_parent_class)->finalize (object);
 }
 

@@ -61,7 +61,7 @@ run_ctl (int argc, char **argv)
     {
       g_printerr ("usage: hotplug-sim ctl [--control PATH] VERB [ARGS...]\n"
                   "verbs: eject UNIT, insert UNIT, pull UNIT, swap UNIT,\n"
-                  "       fail ATTRIBUTE [COUNT] [--errno NAME], delay MS, status,\n"
+                  "       fail ATTRIBUTE [COUNT] [--errno NAME], delay MS [MATCH], status,\n"
                   "       back DISK|PARTITION NODE|none, hold DISK|PARTITION NODE|none,\n"
                   "       link IFNAME up|down\n");
       return 2;

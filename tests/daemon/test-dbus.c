@@ -497,9 +497,21 @@ test_errors (Test *t, gconstpointer data)
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".Failed");
   g_assert_nonnull (strstr (error->message, "sb0 is already online: nothing to add (strict)"));
   g_clear_error (&error);
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Replace", g_variant_new ("(a{sv})", NULL), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");
-  g_assert_nonnull (strstr (error->message, "sb0"));
+  /* Replace: what the unit cannot do is said before polkit is asked */
+  {
+    g_autofree char *cpu = hotplug_unit_object_path ("cpu1");
+
+    reply = call (t, cpu, HOTPLUG_DBUS_IFACE_UNIT, "Replace", g_variant_new ("(a{sv})", NULL), &error);
+    assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");
+    g_assert_nonnull (strstr (error->message, "no replaceable part"));
+    g_clear_error (&error);
+  }
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Replace", g_variant_new_parsed ("({'window': <uint32 0>},)"),
+                &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_clear_error (&error);
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new_parsed ("({'window': <uint32 5>},)"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
   g_clear_error (&error);
   /* an empty slot has nothing to add, before polkit is asked */
   {

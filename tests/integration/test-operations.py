@@ -356,19 +356,6 @@ class Vetoes(Ops):
         self.assertEqual(ht.read_sysfs(CPU.format(3)), '0')
         self.assertEqual(self.hook_log(), [['pre-add', 'cpu3', '10-veto'], ['add-failed', 'cpu3', '10-cpu']])
 
-    def test_replace_not_supported(self):
-        # Replace is not implemented yet: refused before any job or hook
-        self.hook('slot', 'pre-replace', '10-veto', extra='echo reason=I/O in flight; exit 1')
-        self.hook('any', 'replace-failed', '10-any')
-        self.start()
-        with self.assertRaises(GLib.Error) as cm:
-            self.request('slot-6', 'replace')
-        self.assertEqual(ht.dbus_error_name(cm.exception), 'org.hotplugd.Hotplug1.Error.NotSupported')
-        time.sleep(0.3)
-        self.assertEqual(self.hook_log(), [])
-        self.assertEqual(self.prop('slot-6', 'State'), 'online')
-        self.assertEqual(self.prop('slot-6', 'Job'), '/')
-
 
 class KernelFailures(Ops):
     def check_rollback(self, uid, op, attr, want_online):

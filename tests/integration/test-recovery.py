@@ -177,20 +177,25 @@ class Recovery(ops.Ops):
         self.restart()
         if os.environ.get('DEBUG_JOURNAL'):
             for path in self.journals():
-                print(open(path).read(), file=sys.stderr)
+                with open(path) as f:
+                    print(f.read(), file=sys.stderr)
 
-    def kill_during(self, uid, op, kind, kernel_delay='150'):
+    def kill_during(self, uid, op, kind, match=None, kernel_delay='300'):
         """Standard hooks; op on uid; killed during its first step of the
-        kind; returns the recovery job's (State, Reason)."""
+        kind (writes to attributes whose path has MATCH are slowed down,
+        all if None); returns the recovery job's (State, Reason)."""
         kinds = {'sb': 'sb', 'slot': 'slot', 'cpu': 'cpu'}
         self.standard_hooks(kinds[uid.split('-')[0].rstrip('0123456789')], op)
-        ht.sim_ctl('delay', kernel_delay)
+        ht.sim_ctl('delay', kernel_delay, *([match] if match else []))
         since = GLib.get_real_time()
         self.request(uid, op)
         self.kill_at(kind)
         result = self.wait_job_object(self.recovery_job(uid, op, since), 60)
         ht.sim_ctl('delay', '0')
         return result
+
+    def container(self, uid):
+        return os.path.basename(self.prop(uid, 'SysfsPath'))
 
     def assert_hooks_once(self, kind, op, ran_failed):
         for name in ('10-any', '20-' + kind):
@@ -209,7 +214,7 @@ class Recovery(ops.Ops):
     def test_kill_during_memory_offline(self):
         self.start()
         self.addCleanup(self.restore_board, 'sb2')
-        state, reason = self.kill_during('sb2', 'remove', 'memory-offline')
+        state, reason = self.kill_during('sb2', 'remove', 'memory-offline', '/state')
         self.assertEqual(state, 'failed', reason)
         self.assert_board_whole('sb2')
         self.assert_hooks_once('sb', 'remove', True)
@@ -217,7 +222,7 @@ class Recovery(ops.Ops):
     def test_kill_during_container_offline(self):
         self.start()
         self.addCleanup(self.restore_board, 'sb2')
-        state, reason = self.kill_during('sb2', 'remove', 'container-offline', '400')
+        state, reason = self.kill_during('sb2', 'remove', 'container-offline', self.container('sb2') + '/online')
         self.assertEqual(state, 'failed', reason)
         self.assert_board_whole('sb2')
         self.assert_hooks_once('sb', 'remove', True)
@@ -225,7 +230,7 @@ class Recovery(ops.Ops):
     def test_kill_during_eject_finishes_forward(self):
         self.start()
         self.addCleanup(self.restore_board, 'sb2')
-        state, reason = self.kill_during('sb2', 'remove', 'eject', '400')
+        state, reason = self.kill_during('sb2', 'remove', 'eject', '/eject')
         self.assertEqual(state, 'succeeded', reason)
         self.assertIn('completed', reason)
         self.assert_hooks_once('sb', 'remove', False)
@@ -249,12 +254,33 @@ class Recovery(ops.Ops):
         self.addCleanup(self.restore_slot, 4)
         self.assertEqual(self.run_op('slot-4', 'remove')[0], 'succeeded')
         self.clear_log()
-        state, reason = self.kill_during('slot-4', 'add', 'wait-devices', '500')
+        state, reason = self.kill_during('slot-4', 'add', 'wait-devices', None, '500')
         self.assertEqual(state, 'failed', reason)
         # rolled back: powered off, no devices
         self.wait_for(lambda: self.prop('slot-4', 'State') == 'offline', 'slot-4 offline')
         self.assertEqual(ht.read_sysfs('/sys/bus/pci/slots/4/power'), '0')
         self.assert_hooks_once('slot', 'add', True)
+
+    def test_kill_during_a_board_add(self):
+        uid = 'sb2'
+        self.start()
+        self.addCleanup(self.restore_board, uid)
+        self.assertEqual(self.run_op(uid, 'remove', eject=False)[0], 'succeeded')
+        self.assertEqual(self.prop(uid, 'State'), 'offline')
+        self.clear_log()
+        state, reason = self.kill_during(uid, 'add', 'memory-online', '/state')
+        self.assertEqual(state, 'failed', reason)
+        # rolled back to where the add began: present, offline
+        for b in ops.MACHINE.blocks_of(uid):
+            self.assertEqual(ht.read_sysfs(ops.MEM.format(b)), 'offline', f'memory{b}')
+        for c in ops.MACHINE.cpus_of(uid):
+            if os.path.exists(CPU.format(c)):
+                self.assertEqual(ht.read_sysfs(CPU.format(c)), '0', f'cpu{c}')
+        self.wait_for(lambda: self.prop(uid, 'State') == 'offline', f'{uid} offline')
+        self.assert_hooks_once('sb', 'add', True)
+        # and the daemon brings it back on request
+        self.assertEqual(self.run_op(uid, 'add')[0], 'succeeded')
+        self.assert_board_whole(uid)
 
     def test_kill_during_cpu_online(self):
         self.start()
