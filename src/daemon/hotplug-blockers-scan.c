@@ -598,6 +598,27 @@ hotplug_blockers_scan (GPtrArray *facts)
   return result;
 }
 
+char **
+hotplug_blockers_mount_points (const char * const *pci_devices)
+{
+  g_auto(Sys) s = { 0 };
+  g_autoptr(HotplugBlockerDevs) devs = hotplug_blocker_devs_find (pci_devices);
+  GPtrArray *out = g_ptr_array_new ();
+
+  read_mounts (&s);
+  for (guint i = 0; i < s.mounts->len; i++)
+    {
+      Mount *m = g_ptr_array_index (s.mounts, i);
+
+      /* a filesystem mounted twice is frozen once */
+      if (g_hash_table_contains (devs->by_dev, &m->dev) &&
+          !g_ptr_array_find_with_equal_func (out, m->point, g_str_equal, NULL))
+        g_ptr_array_add (out, g_strdup (m->point));
+    }
+  g_ptr_array_add (out, NULL);
+  return (char **) g_ptr_array_free (out, FALSE);
+}
+
 static void
 scan_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {

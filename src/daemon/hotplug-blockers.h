@@ -88,6 +88,12 @@ char       *hotplug_blockers_describe (GPtrArray *blockers);
 gboolean    hotplug_blockers_flush_pci_device (const char *bdf,
                                                GError    **error);
 
+/* The mount points of the filesystems on the disks below @pci_devices (on
+ * a partition or a device stacked on one included), in the order they
+ * were mounted: what a replace window freezes.  NULL-terminated, never
+ * NULL.  Reads the mount table and sysfs: quick, but blocking. */
+char      **hotplug_blockers_mount_points (const char * const *pci_devices);
+
 /* The parsers, for the unit tests. */
 /* A /proc/self/mountinfo line: device, mount point and source unescaped. */
 gboolean    hotplug_blockers_parse_mountinfo_line (const char *line,

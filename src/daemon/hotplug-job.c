@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hotplug-blockers.h"
 #include "hotplug-enum-types.h"
 #include "hotplug-error.h"
 #include "hotplug-job-private.h"
@@ -650,7 +651,13 @@ hotplug_job_start (HotplugJob *self)
        * grown since it was created (a new board's last CPUs) */
       hotplug_job_take_facts (self, FALSE);
       if (self->op == HOTPLUG_OPERATION_REPLACE)
-        self->steps = hotplug_operation_plan_replace (self->unit, NULL);
+        {
+          /* blockers: the window freezes the filesystems on the unit's disks */
+          g_auto(GStrv) mounts = hotplug_blockers_mount_points (
+            hotplug_dbus_unit_get_pci_devices (HOTPLUG_DBUS_UNIT (self->unit)));
+
+          self->steps = hotplug_operation_plan_replace (self->unit, (const char * const *) mounts);
+        }
       else
         self->steps = hotplug_operation_plan (self->platform, self->unit, self->op, self->options.flags,
                                               hotplug_config_get_memory_online_type (self->config));

@@ -291,6 +291,19 @@ test_devices (void)
   g_assert_null (strstr (text, "xdz"));
   /* sorted: mount before holder before netdev */
   g_assert_cmpstr (((HotplugBlocker *) g_ptr_array_index (found, 0))->kind, ==, "mount");
+
+  /* what a replace window would freeze: /, once */
+  {
+    g_auto(GStrv) points = hotplug_blockers_mount_points (pci);
+    const char *const none[] = { "0000:40:02.0", NULL };
+    g_auto(GStrv) nothing = hotplug_blockers_mount_points (none);
+
+    g_assert_nonnull (points[0]);
+    g_assert_cmpstr (points[0], ==, "/");   /* mounted first */
+    for (guint i = 1; points[i]; i++)
+      g_assert_cmpstr (points[i], !=, "/");
+    g_assert_cmpuint (g_strv_length (nothing), ==, 0);
+  }
 }
 
 /* A loop device node (bound or not, it opens read-only) stands for the

@@ -275,6 +275,42 @@ class Blockers(operations.Ops):
         self.assertTrue(os.path.ismount(mnt))
         self.wait_blockers('slot-3', lambda b: b == [], 'empties once the disk is gone')
 
+    def test_replace_freezes_the_filesystems_on_its_disks(self):
+        # the same mount table: a replace window freezes (FIFREEZE) what is
+        # mounted on the unit's disks, and thaws it when the part is back
+        self.start()
+        dev = self.loop()
+        self.back('nvme0n1', dev)
+        mnt = self.mount(dev)
+        opts = GLib.Variant('(a{sv})', ({'window': GLib.Variant('u', 60)},))
+        job = ht.call(self.conn, ht.unit_path('slot-3'), ht.UNIT_IFACE, 'Replace', opts)[0]
+        # whatever happens, nothing stays frozen once the test is over (a
+        # frozen filesystem outlives its unmounting and holds its device)
+        self.addCleanup(try_run, 'fsfreeze', '-u', mnt)
+        self.addCleanup(self.end_job, job)
+        # the window opens once everything is frozen
+        deadline = time.monotonic() + 20
+        while self.job_prop(job, 'WindowEnd') == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(self.prop('slot-3', 'State'), 'quiesced')
+        self.assertNotIn('freeze', self.job_prop(job, 'Reason'))
+        # frozen: a new file waits for the thaw
+        writer = subprocess.Popen(['touch', os.path.join(mnt, 'probe')], env=REAL)
+        self.addCleanup(writer.wait)
+        time.sleep(0.5)
+        self.assertIsNone(writer.poll(), 'the filesystem is not frozen')
+        ht.sim_ctl('swap', 'slot-3')
+        state, reason = self.wait_job_object(job)
+        self.assertEqual(state, 'succeeded', reason)
+        self.assertEqual(writer.wait(10), 0)
+        self.assertTrue(os.path.exists(os.path.join(mnt, 'probe')))
+
+    def end_job(self, job):
+        with contextlib.suppress(Exception):
+            if self.job_prop(job, 'State') == 'running':
+                ht.call(self.conn, job, ht.JOB_IFACE, 'Cancel')
+                self.wait_job_object(job)
+
     def restore_slot3(self):
         with contextlib.suppress(Exception):
             if self.prop('slot-3', 'State') != 'online':
