@@ -62,6 +62,7 @@ struct _HotplugJob
   char              *journal_dir; /* NULL: no journal (unit tests) */
   HotplugJournal    *journal;
   HotplugRecovery   *recovery;    /* a job taken over from a daemon that died */
+  char              *refused;     /* ends failed at once with this reason */
   /* the replace window (hotplug-job-replace.c) */
   guint              window_id;
   gulong             swap_handler;

@@ -635,9 +635,10 @@ hotplug_job_start (HotplugJob *self)
       return;
     }
   self->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
-  if (self->noop_reason)
+  if (self->noop_reason || self->refused)
     {
-      end_with (self, HOTPLUG_JOB_STATE_SUCCEEDED, self->noop_reason);
+      end_with (self, self->refused ? HOTPLUG_JOB_STATE_FAILED : HOTPLUG_JOB_STATE_SUCCEEDED,
+                self->refused ? self->refused : self->noop_reason);
       hotplug_job_finish (self);
       return;
     }
@@ -711,6 +712,13 @@ hotplug_job_set_noop (HotplugJob *self, const char *reason)
 {
   g_free (self->noop_reason);
   self->noop_reason = g_strdup (reason);
+}
+
+void
+hotplug_job_set_refused (HotplugJob *self, const char *reason)
+{
+  g_free (self->refused);
+  self->refused = g_strdup (reason);
 }
 
 void
@@ -801,6 +809,7 @@ hotplug_job_finalize (GObject *object)
   g_clear_pointer (&self->post_failures, g_ptr_array_unref);
   g_free (self->journal_dir);
   g_free (self->cancel_reason);
+  g_free (self->refused);
   if (self->journal)
     hotplug_journal_close (self->journal, FALSE);
   /* done borrows the recovery's steps */

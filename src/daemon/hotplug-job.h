@@ -82,6 +82,9 @@ HotplugJob      *hotplug_job_new (guint                    id,
 
 /* Before start: end at once with succeeded and this reason. */
 void             hotplug_job_set_noop (HotplugJob *self, const char *reason);
+/* Before start: end at once with failed and this reason, running
+ * nothing (a platform-started remove of a busy unit). */
+void             hotplug_job_set_refused (HotplugJob *self, const char *reason);
 /* Before start: a surprise removal — run only post-remove, with
  * HOTPLUG_FAILURE_REASON set to @reason. */
 void             hotplug_job_set_surprise (HotplugJob *self, const char *reason);

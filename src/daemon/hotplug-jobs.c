@@ -26,6 +26,7 @@ struct _HotplugJobs
   GHashTable        *linger;     /* HotplugJob → source id */
   guint              next_id;
   HotplugPlatformJobs *policy;   /* the jobs the platform starts */
+  gpointer           blockers;    /* HotplugBlockersWatch, not a reference */
   char              *state_dir;   /* NULL: nothing kept on disk */
   char              *journal_dir;
   GHashTable        *failed;      /* unit id → reason: left failed, from the state directory */
@@ -359,6 +360,18 @@ hotplug_jobs_create_platform (HotplugJobs *self, HotplugUnit *unit, HotplugOpera
   HotplugJobOptions options = { 0 };
 
   return create_job (self, unit, op, &options, "platform", NULL, surprise, delay_ms);
+}
+
+void
+hotplug_jobs_set_blockers_watch (HotplugJobs *self, gpointer watch)
+{
+  self->blockers = watch;
+}
+
+gpointer
+hotplug_jobs_get_blockers_watch (HotplugJobs *self)
+{
+  return self->blockers;
 }
 
 gboolean

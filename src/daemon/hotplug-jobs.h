@@ -74,6 +74,10 @@ HotplugJob        *hotplug_jobs_create_platform (HotplugJobs     *self,
                                                  HotplugOperation op,
                                                  const char      *surprise,
                                                  guint            delay_ms);
+/* The busy-device scan the platform's removes ask before they start
+ * (NULL: none, unit tests).  Not a reference: the manager owns both. */
+void               hotplug_jobs_set_blockers_watch (HotplugJobs *self, gpointer watch);
+gpointer           hotplug_jobs_get_blockers_watch (HotplugJobs *self);
 /* Whether a job runs on the unit with this id. */
 gboolean           hotplug_jobs_job_runs_on (HotplugJobs *self, const char *id);
 

@@ -736,6 +736,7 @@ hotplug_manager_new (HotplugPlatform *platform, HotplugUdev *udev)
   self->inhibit = hotplug_inhibit_new ();
   self->jobs = hotplug_jobs_new (platform, runner, config);
   self->blockers = hotplug_blockers_watch_new (platform);
+  hotplug_jobs_set_blockers_watch (self->jobs, self->blockers);
   hotplug_blockers_watch_set_interval (self->blockers, hotplug_config_get_blockers_refresh (config));
   g_signal_connect (self->jobs, "job-added", G_CALLBACK (on_job_added), self);
   g_signal_connect (self->jobs, "idle", G_CALLBACK (on_jobs_idle), self);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include "hotplug-blockers.h"
+#include "hotplug-blockers-watch.h"
 #include "hotplug-log.h"
 #include "hotplug-platform-jobs.h"
 
@@ -65,6 +67,71 @@ platform_job (HotplugPlatformJobs *self, HotplugUnit *unit, HotplugOperation op,
 
 /* --- eject requests ------------------------------------------------------ */
 
+typedef struct
+{
+  HotplugPlatformJobs *self;
+  HotplugUnit         *unit;
+  const char          *why;
+} EjectCheck;
+
+static void
+on_eject_checked (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  EjectCheck *c = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) blockers = hotplug_blockers_watch_check_finish (HOTPLUG_BLOCKERS_WATCH (source), res,
+                                                                        &error);
+  g_autofree char *what = blockers ? hotplug_blockers_describe (blockers) : NULL;
+  HotplugJob *job;
+
+  if (hotplug_jobs_find_conflict (c->self->jobs, c->unit))
+    ;
+  else if (blockers && blockers->len == 0)
+    platform_job (c->self, c->unit, HOTPLUG_OPERATION_REMOVE, NULL, 0, c->why);
+  else
+    {
+      /* busy devices are never pulled, whoever asks: a job that fails at
+       * once shows the refusal where clients look for the outcome */
+      g_autofree char *reason = blockers ? g_strdup_printf ("the firmware asked to eject %s, but it is busy: %s",
+                                                            hotplug_unit_get_id (c->unit), what)
+                                         : g_strdup_printf ("the firmware asked to eject %s, but whether it is "
+                                                            "busy cannot be told: %s",
+                                                            hotplug_unit_get_id (c->unit), error->message);
+
+      job = hotplug_jobs_create_platform (c->self->jobs, c->unit, HOTPLUG_OPERATION_REMOVE, NULL, 0);
+      hotplug_job_set_refused (job, reason);
+      hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_unit_get_id (c->unit), NULL, NULL, NULL,
+                        "%s: refused in job %u: %s", c->why, hotplug_job_get_id (job), reason);
+    }
+  g_object_unref (c->unit);
+  g_object_unref (c->self->jobs);
+  g_free (c);
+}
+
+/* The remove that ends in the eject, unless the unit is busy (asked
+ * afresh, in a worker); without a busy-device scan (unit tests), at once.
+ * No "already offline" shortcut: the job must end with the eject the
+ * firmware asked for. */
+static void
+eject_if_idle (HotplugPlatformJobs *self, HotplugUnit *unit, const char *why)
+{
+  HotplugBlockersWatch *watch = hotplug_jobs_get_blockers_watch (self->jobs);
+  EjectCheck *c;
+
+  if (watch == NULL)
+    {
+      platform_job (self, unit, HOTPLUG_OPERATION_REMOVE, NULL, 0, why);
+      return;
+    }
+  c = g_new0 (EjectCheck, 1);
+  /* the registry owns the policy: kept alive until the answer */
+  g_object_ref (self->jobs);
+  c->self = self;
+  c->unit = g_object_ref (unit);
+  c->why = why;
+  hotplug_blockers_watch_check_async (watch, unit, on_eject_checked, c);
+}
+
 static void
 on_eject_request (HotplugPlatform *platform, HotplugUnit *unit, HotplugPlatformJobs *self)
 {
@@ -75,9 +142,7 @@ on_eject_request (HotplugPlatform *platform, HotplugUnit *unit, HotplugPlatformJ
   busy = hotplug_jobs_find_conflict (self->jobs, unit);
   if (busy == NULL)
     {
-      /* no "already offline" shortcut: the job must end with the eject
-       * the firmware asked for */
-      platform_job (self, unit, HOTPLUG_OPERATION_REMOVE, NULL, 0, "eject request");
+      eject_if_idle (self, unit, "eject request");
       return;
     }
   /* the firmware wants the board out: an add of it stops, any other job
@@ -107,7 +172,7 @@ run_queued_ejects (gpointer user_data)
         continue;
       hotplug_unit_set_eject_pending (unit, FALSE);
       if (hotplug_unit_get_state (unit) != HOTPLUG_UNIT_STATE_ABSENT)
-        platform_job (self, unit, HOTPLUG_OPERATION_REMOVE, NULL, 0, "queued eject request");
+        eject_if_idle (self, unit, "queued eject request");
       g_hash_table_iter_remove (&iter);
     }
   return G_SOURCE_REMOVE;

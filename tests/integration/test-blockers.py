@@ -171,6 +171,28 @@ class Blockers(operations.Ops):
         run('umount', mnt)
         self.wait_blockers('slot-3', lambda b: b == [], 'empties after umount')
 
+    def test_firmware_eject_of_a_busy_unit_is_refused(self):
+        self.start()
+        # whatever happens, the next tests find iou0 and its slots again
+        self.addCleanup(self.restore_board, 'iou0')
+        dev = self.loop()
+        self.back('nvme0n1', dev)
+        mnt = self.mount(dev)
+        self.wait_blockers('iou0', lambda b: any(x[0] == 'mount' for x in b), 'shows the mount')
+        devices = self.prop('iou0', 'PciDevices')
+        since = GLib.get_real_time()
+        ht.sim_ctl('eject', 'iou0')
+        job = self.find_job('iou0', 'remove', since, initiator='platform')
+        state, reason = self.wait_job_object(job)
+        self.assertEqual(state, 'failed')
+        self.assertIn('busy', reason)
+        self.assertIn(mnt, reason)
+        # nothing was touched
+        self.assertEqual(self.prop('iou0', 'State'), 'online')
+        self.assertEqual(self.prop('iou0', 'PciDevices'), devices)
+        self.assertEqual(self.job_prop(job, 'Step'), '')
+        run('umount', mnt)
+
     def test_mount_on_partition(self):
         # a loop device stands for the partition itself: the kernel here
         # may not scan partitions of loop devices
