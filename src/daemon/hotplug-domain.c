@@ -26,16 +26,16 @@ hotplug_domain_finalize (GObject *object)
   G_OBJECT_CLASS (hotplug_domain_parent_class)->finalize (object);
 }
 
-/* Switchover needs the job engine and the hook runner, which this version
- * does not have yet. */
+/* Switchover (software disconnection of a domain's devices) is not
+ * implemented yet: say so plainly instead of pretending. */
 static gboolean
 handle_not_supported (HotplugDomain         *self,
                       GDBusMethodInvocation *invocation,
                       const char            *what)
 {
   g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_SUPPORTED,
-                                         "%s of domain %s is not supported by this version of hotplugd "
-                                         "(it has no job engine yet)", what, self->id);
+                                         "%s of domain %s is not supported by this version of hotplugd",
+                                         what, self->id);
   return TRUE;
 }
 

@@ -344,7 +344,7 @@ static void
 run_kernel_step (HotplugJob *self, const HotplugStep *step)
 {
   if ((self->mode == MODE_ROLLBACK && hotplug_kernel_step_holds (self->platform, step)) ||
-      (self->recovery && hotplug_operation_step_done (self->platform, step)))
+      (self->recovery && self->mode == MODE_RUN && hotplug_operation_step_done (self->platform, step)))
     {
       /* nothing to write: the kernel already shows it (a step that never
        * happened, or was put back by someone else; a recovered job's step

@@ -15,6 +15,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -318,7 +319,8 @@ class Blockers(operations.Ops):
         self.assertNotIn('freeze', self.job_prop(job, 'Reason'))
         # frozen: a new file waits for the thaw
         writer = subprocess.Popen(['touch', os.path.join(mnt, 'probe')], env=REAL)
-        self.addCleanup(writer.wait)
+        # thaw first, then reap: a writer held by a freeze never ends
+        self.addCleanup(self.thaw_and_reap, mnt, writer)
         time.sleep(0.5)
         self.assertIsNone(writer.poll(), 'the filesystem is not frozen')
         ht.sim_ctl('swap', 'slot-3')
@@ -326,6 +328,68 @@ class Blockers(operations.Ops):
         self.assertEqual(state, 'succeeded', reason)
         self.assertEqual(writer.wait(10), 0)
         self.assertTrue(os.path.exists(os.path.join(mnt, 'probe')))
+
+    def frozen_window(self, **options):
+        """A replace of slot-3 with a filesystem on its disk, in its window;
+        returns (job, mount point, a writer held back by the freeze)."""
+        dev = self.loop()
+        self.back('nvme0n1', dev)
+        mnt = self.mount(dev)
+        opts = GLib.Variant('(a{sv})', ({k: GLib.Variant('u', v) for k, v in options.items()},))
+        job = ht.call(self.conn, ht.unit_path('slot-3'), ht.UNIT_IFACE, 'Replace', opts)[0]
+        self.addCleanup(try_run, 'fsfreeze', '-u', mnt)
+        deadline = time.monotonic() + 20
+        while self.job_prop(job, 'WindowEnd') == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        writer = subprocess.Popen(['touch', os.path.join(mnt, 'probe')], env=REAL)
+        # thaw first, then reap: a writer held by a freeze never ends
+        self.addCleanup(self.thaw_and_reap, mnt, writer)
+        time.sleep(0.3)
+        self.assertIsNone(writer.poll(), 'the filesystem is not frozen')
+        return job, mnt, writer
+
+    def thaw_and_reap(self, mnt, writer):
+        try_run('fsfreeze', '-u', mnt)
+        writer.wait(30)
+
+    def assert_thawed(self, mnt, writer):
+        self.assertEqual(writer.wait(10), 0, 'the filesystem stayed frozen')
+        self.assertTrue(os.path.exists(os.path.join(mnt, 'probe')))
+
+    def window_ends(self, end):
+        """Every end of the replace window thaws: its time, Cancel, SIGTERM
+        to the daemon, the daemon killed (the next start thaws from the
+        journal)."""
+        self.start()
+        since = GLib.get_real_time()
+        job, mnt, writer = self.frozen_window(**({'window': 2} if end == 'window' else {}))
+        if end == 'cancel':
+            ht.call(self.conn, job, ht.JOB_IFACE, 'Cancel')
+        elif end == 'sigterm':
+            self.env.daemon.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(self.env.daemon.proc.wait(30), 0)
+            self.env.daemon.proc = None
+        elif end == 'sigkill':
+            self.env.daemon.kill()
+            self.env.daemon.start()
+            job = self.find_job('slot-3', 'replace', since, initiator='recovery')
+        self.assert_thawed(mnt, writer)
+        if end != 'sigterm':
+            state, reason = self.wait_job_object(job)
+            self.assertEqual(state, {'window': 'timeout', 'cancel': 'cancelled'}.get(end, 'failed'), reason)
+            self.assertEqual(self.prop('slot-3', 'State'), 'online')
+
+    def test_window_ends_by_time_thaws(self):
+        self.window_ends('window')
+
+    def test_window_ends_by_cancel_thaws(self):
+        self.window_ends('cancel')
+
+    def test_window_ends_by_sigterm_thaws(self):
+        self.window_ends('sigterm')
+
+    def test_window_ends_by_sigkill_thaws_on_restart(self):
+        self.window_ends('sigkill')
 
     def end_job(self, job):
         with contextlib.suppress(Exception):
