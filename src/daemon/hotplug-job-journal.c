@@ -107,8 +107,14 @@ hotplug_job_journal_step (HotplugJob *self, guint index, const HotplugStep *step
 void
 hotplug_job_journal_step_done (HotplugJob *self, gboolean ok)
 {
-  if (self->journal)
-    hotplug_job_journal (self, "step-done", "mode", g_variant_new_string (mode_name (self->mode)),
-                   "index", g_variant_new_uint32 (self->signal_index), "ok", g_variant_new_boolean (ok), NULL);
+  /* The plan's steps run one after the other: the record of the next one
+   * says this one ended well, and the journal costs one record per step.
+   * Only a failure is written, with whether the kernel took the write
+   * (then the step is possibly done). */
+  if (self->journal == NULL || (ok && self->mode == MODE_RUN))
+    return;
+  hotplug_job_journal (self, "step-done", "mode", g_variant_new_string (mode_name (self->mode)),
+                       "index", g_variant_new_uint32 (self->signal_index), "ok", g_variant_new_boolean (ok),
+                       "written", g_variant_new_boolean (self->unsettled != NULL), NULL);
 }
 

@@ -38,6 +38,8 @@ typedef struct
   GPtrArray   *done;       /* HotplugStep (copies): kernel steps of the run, confirmed or in flight */
   HotplugStep *in_flight;  /* the run's kernel step without its end */
   gint         last_run;   /* index of the last run step begun, -1 */
+  gboolean     last_open;  /* and no record ended it yet */
+  gboolean     recovered;  /* a recovery job took over: its steps are its own */
   GHashTable  *confirmed;  /* indices of the run's steps that ended well */
   gboolean     eject_asked;
   gboolean     ended;
@@ -113,17 +115,27 @@ take_step (History *h, GVariant *fields, gboolean ended, GError **error)
 {
   const char *mode = field_str (fields, "mode");
   guint32 index = 0;
-  gboolean ok = FALSE;
+  gboolean ok = FALSE, written = FALSE;
   const HotplugStep *step;
 
-  if (!g_str_equal (mode, "run"))
-    return TRUE; /* the rollback's own steps are state-checked again */
+  /* the rollback's own steps are state-checked again; a recovery job's
+   * steps are numbered in its own plan (its hooks count, by name) */
+  if (!g_str_equal (mode, "run") || h->recovered)
+    return TRUE;
   if (!g_variant_lookup (fields, "index", "u", &index) || index >= h->plan->len)
     return bad (error, "step record with a bad index");
   step = g_ptr_array_index (h->plan, index);
   if (!ended)
     {
+      /* the next step begun: the one before ended well */
+      if (h->last_open)
+        {
+          g_hash_table_add (h->confirmed, GUINT_TO_POINTER (h->last_run));
+          if (h->in_flight)
+            g_ptr_array_add (h->done, g_steal_pointer (&h->in_flight));
+        }
       h->last_run = (gint) index;
+      h->last_open = TRUE;
       if (step->kind == HOTPLUG_STEP_EJECT)
         h->eject_asked = TRUE;
       g_clear_pointer (&h->in_flight, hotplug_step_free);
@@ -132,14 +144,19 @@ take_step (History *h, GVariant *fields, gboolean ended, GError **error)
       return TRUE;
     }
   g_variant_lookup (fields, "ok", "b", &ok);
+  g_variant_lookup (fields, "written", "b", &written);
+  if ((gint) index == h->last_run)
+    h->last_open = FALSE;
   if (ok)
     g_hash_table_add (h->confirmed, GUINT_TO_POINTER (index));
   if (h->in_flight && (gint) index == h->last_run)
     {
-      /* confirmed, or refused by the kernel (then nothing changed) */
+      /* confirmed; or refused by the kernel (then nothing changed); or
+       * taken but not confirmed in time: possibly done, kept in flight */
       if (ok)
         g_ptr_array_add (h->done, g_steal_pointer (&h->in_flight));
-      g_clear_pointer (&h->in_flight, hotplug_step_free);
+      else if (!written)
+        g_clear_pointer (&h->in_flight, hotplug_step_free);
     }
   return TRUE;
 }
@@ -192,7 +209,9 @@ take_record (History *h, const HotplugJournalRecord *r, GError **error)
     }
   else if (g_str_equal (r->type, "end"))
     h->ended = TRUE;
-  else if (!g_str_equal (r->type, "recovery"))
+  else if (g_str_equal (r->type, "recovery"))
+    h->recovered = TRUE;
+  else
     {
       g_autofree char *msg = g_strdup_printf ("unknown record type “%.32s” (from a newer hotplugd?)", r->type);
 
