@@ -16,7 +16,6 @@ import importlib.util
 import os
 import signal
 import subprocess
-import sys
 import time
 import unittest
 
@@ -175,10 +174,6 @@ class Recovery(ops.Ops):
             return False
         self.wait_for(announced, f'a {kind} step', 60, 0.005)
         self.restart()
-        if os.environ.get('DEBUG_JOURNAL'):
-            for path in self.journals():
-                with open(path) as f:
-                    print(f.read(), file=sys.stderr)
 
     def kill_during(self, uid, op, kind, match=None, kernel_delay='300'):
         """Standard hooks; op on uid; killed during its first step of the
