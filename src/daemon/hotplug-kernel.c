@@ -115,9 +115,12 @@ on_freeze_done (GObject *source, GAsyncResult *res, gpointer user_data)
   RunData *d = g_task_get_task_data (task);
   GError *error = NULL;
 
-  d->written = TRUE;
+  /* a failed ioctl changed nothing */
   if (g_task_propagate_boolean (G_TASK (res), &error))
-    g_task_return_boolean (task, TRUE);
+    {
+      d->written = TRUE;
+      g_task_return_boolean (task, TRUE);
+    }
   else
     g_task_return_error (task, error);
 }

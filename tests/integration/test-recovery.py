@@ -377,10 +377,9 @@ class Recovery(ops.Ops):
         # no surprise removal job hides the outcome
         self.assertEqual(self.prop(uid, 'LastJobState'), 'timeout')
         self.assertEqual(self.count('remove-failed', '10-restart'), 1)
-        for path, ifaces in ht.managed_objects(self.conn).items():
+        for ifaces in ht.managed_objects(self.conn).values():
             j = ifaces.get(ht.JOB_IFACE)
             if j and j['Unit'] == uid and j['StartTime'] >= since:
-                self.assertEqual(j['Initiator'], self.job_prop(path, 'Initiator'))
                 self.assertNotEqual(j['Initiator'], 'platform', 'a surprise removal job ran')
 
     def test_shutdown_delay_lock_while_a_job_runs(self):
