@@ -118,8 +118,9 @@ dev_props (HotplugSimDev *d, char *buf, gsize size)
       break;
     case HOTPLUG_SIM_DEV_PCI:
       snprintf (buf, size,
-                "PCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\n"
+                "%s%s%sPCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\n"
                 "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
+                d->bound ? "DRIVER=" : "", d->bound ? d->driver->name : "", d->bound ? "\n" : "",
                 d->klass, d->vendor, d->device, d->svendor, d->sdevice, d->name,
                 d->vendor, d->device, d->svendor, d->sdevice,
                 (d->klass >> 16) & 0xff, (d->klass >> 8) & 0xff, d->klass & 0xff);
@@ -131,6 +132,16 @@ dev_props (HotplugSimDev *d, char *buf, gsize size)
       break;
     }
   return buf;
+}
+
+/* The uevent file again, after the device's properties changed (a driver
+ * bound or went). */
+void
+sim_dev_update_uevent (HotplugSimKernel *self, HotplugSimDev *d)
+{
+  char buf[512];
+
+  sim_put (self, d->path, "uevent", dev_props (d, buf, sizeof buf), 0644);
 }
 
 void
@@ -172,6 +183,11 @@ sim_dev_create (HotplugSimKernel *self, HotplugSimDev *d)
   const char *p = d->path;
   gboolean watch = FALSE;
 
+  if (d->kind == HOTPLUG_SIM_DEV_PCIBUS)
+    {
+      g_autofree char *dir = g_strdup_printf ("%s/pci_bus", d->parent->path);
+      sim_mkdir_rel (self, dir);
+    }
   sim_mkdir_rel (self, p);
   {
     char full[PATH_MAX];
@@ -179,14 +195,23 @@ sim_dev_create (HotplugSimKernel *self, HotplugSimDev *d)
     self->cur_dfd = open (full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     self->cur_dir = p;
   }
-  if (d->subsystem)
+  if (d->kind == HOTPLUG_SIM_DEV_PCIBUS)
+    {
+      /* a class device: /sys/class/pci_bus/<dddd:bb> */
+      sim_link_rel (self, p, "subsystem", "class/pci_bus");
+      sim_link_rel (self, "class/pci_bus", d->name, p);
+    }
+  else if (d->subsystem)
     {
       g_autofree char *bus = g_strdup_printf ("bus/%s", d->subsystem);
       g_autofree char *busdev = g_strdup_printf ("bus/%s/devices", d->subsystem);
       sim_link_rel (self, p, "subsystem", bus);
       sim_link_rel (self, busdev, d->name, p);
     }
-  sim_put (self, p, "uevent", dev_props (d, buf, sizeof buf), 0644);
+  if (d->kind == HOTPLUG_SIM_DEV_DRIVER)
+    sim_put (self, p, "uevent", "", 0200);
+  else
+    sim_put (self, p, "uevent", dev_props (d, buf, sizeof buf), 0644);
   if (d->fw && d->fw->present)
     {
       char n[32];
@@ -267,6 +292,17 @@ sim_dev_create (HotplugSimKernel *self, HotplugSimDev *d)
       sim_put_rw (self, p, "rescan", "", "accept=1\n", 0200);
       watch = TRUE;
       break;
+    case HOTPLUG_SIM_DEV_PCIBUS:
+      sim_link_rel (self, p, "device", d->parent->path);
+      sim_put_rw (self, p, "rescan", "", "accept=1\n", 0200);
+      watch = TRUE;
+      break;
+    case HOTPLUG_SIM_DEV_DRIVER:
+      /* the rules follow the devices (sim_pci_update_driver_rules) */
+      sim_put_rw (self, p, "bind", "", "accept=\n", 0200);
+      sim_put_rw (self, p, "unbind", "", "accept=\n", 0200);
+      watch = TRUE;
+      break;
     default:
       break;
     }
@@ -274,8 +310,6 @@ sim_dev_create (HotplugSimKernel *self, HotplugSimDev *d)
     close (self->cur_dfd);
   self->cur_dfd = -1;
   self->cur_dir = NULL;
-  if (d->kind == HOTPLUG_SIM_DEV_PCI)
-    hotplug_sim_storage_create (self->storage, d);
   d->present = TRUE;
   if (watch)
     sim_watch_dir (self, p, d, NULL);
@@ -288,7 +322,9 @@ sim_dev_destroy (HotplugSimKernel *self, HotplugSimDev *d)
     return;
   d->present = FALSE;
   sim_unwatch (self, &d->wd);
-  if (d->subsystem)
+  if (d->kind == HOTPLUG_SIM_DEV_PCIBUS)
+    sim_unlink_rel (self, "class/pci_bus", d->name);
+  else if (d->subsystem)
     {
       g_autofree char *busdev = g_strdup_printf ("bus/%s/devices", d->subsystem);
       sim_unlink_rel (self, busdev, d->name);
@@ -316,10 +352,11 @@ sim_dev_destroy (HotplugSimKernel *self, HotplugSimDev *d)
 void
 sim_unit_remove (HotplugSimKernel *self, HotplugSimUnit *u)
 {
-  HotplugSimDevKind order[] = { HOTPLUG_SIM_DEV_PCI, HOTPLUG_SIM_DEV_ROOTBUS, HOTPLUG_SIM_DEV_CPU,
-                                HOTPLUG_SIM_DEV_MEMORY, HOTPLUG_SIM_DEV_ACPI, HOTPLUG_SIM_DEV_CONTAINER };
+  HotplugSimDevKind order[] = { HOTPLUG_SIM_DEV_ROOTBUS, HOTPLUG_SIM_DEV_CPU, HOTPLUG_SIM_DEV_MEMORY,
+                                HOTPLUG_SIM_DEV_ACPI, HOTPLUG_SIM_DEV_CONTAINER };
 
   hotplug_sim_uevent_refresh (self->uevent);
+  sim_pci_remove (self, NULL, u->devs);
   for (guint k = 0; k < G_N_ELEMENTS (order); k++)
     {
       for (guint i = u->devs->len; i > 0; i--)
@@ -327,6 +364,11 @@ sim_unit_remove (HotplugSimKernel *self, HotplugSimUnit *u)
           HotplugSimDev *d = g_ptr_array_index (u->devs, i - 1);
           if (d->kind != order[k] || !d->present || d == u->acpi)
             continue;
+          if (d->kind == HOTPLUG_SIM_DEV_ROOTBUS)
+            {
+              sim_pci_host_bridge_remove (self, d);
+              continue;
+            }
           sim_send (self, d, "remove", NULL);
           sim_dev_destroy (self, d);
         }
@@ -361,6 +403,11 @@ sim_unit_insert (HotplugSimKernel *self, HotplugSimUnit *u)
           d->online = memon;
         if (d->kind == HOTPLUG_SIM_DEV_CONTAINER)
           d->online = TRUE;
+        if (d->kind == HOTPLUG_SIM_DEV_ROOTBUS)
+          {
+            sim_pci_host_bridge_add (self, d);
+            continue;
+          }
         sim_dev_create (self, d);
         sim_send (self, d, "add", NULL);
         if (d->kind == HOTPLUG_SIM_DEV_MEMORY && memon)

@@ -70,6 +70,7 @@ void      sim_update_cpu_lists (HotplugSimKernel *self);
 void      sim_send (HotplugSimKernel *self, HotplugSimDev *d, const char *action, const char *extra);
 void      sim_dev_create (HotplugSimKernel *self, HotplugSimDev *d);
 void      sim_dev_destroy (HotplugSimKernel *self, HotplugSimDev *d);
+void      sim_dev_update_uevent (HotplugSimKernel *self, HotplugSimDev *d);
 void      sim_unit_remove (HotplugSimKernel *self, HotplugSimUnit *u);
 void      sim_unit_insert (HotplugSimKernel *self, HotplugSimUnit *u);
 void      sim_set_online (HotplugSimKernel *self, HotplugSimDev *d, gboolean on);
@@ -83,5 +84,12 @@ void      sim_slots_sync (HotplugSimKernel *self);
 gboolean  sim_pci_enumerable (HotplugSimDev *d);
 void      sim_pci_rescan (HotplugSimKernel *self, HotplugSimDev *top);
 void      sim_pci_remove (HotplugSimKernel *self, HotplugSimDev *top, GPtrArray *list);
+void      sim_pci_host_bridge_add (HotplugSimKernel *self, HotplugSimDev *rb);
+void      sim_pci_host_bridge_remove (HotplugSimKernel *self, HotplugSimDev *rb);
+HotplugSimDev *sim_pci_find (HotplugSimKernel *self, const char *bdf);
+void      sim_pci_bind (HotplugSimKernel *self, HotplugSimDev *d, gboolean announce);
+void      sim_pci_unbind (HotplugSimKernel *self, HotplugSimDev *d);
+void      sim_pci_update_driver_rules (HotplugSimKernel *self);
+void      sim_pci_driver_write (HotplugSimKernel *self, HotplugSimDev *drv, const char *attr, const char *bdf);
 
 G_END_DECLS

@@ -36,6 +36,11 @@ typedef struct {
   char           *attr;
 } Retry;
 
+/* The attributes the kernel answers: of devices (and drivers), of
+ * /sys/bus/pci itself. */
+static const char * const dev_attrs[] = { "online", "state", "eject", "remove", "rescan", "bind", "unbind", NULL };
+static const char * const bus_attrs[] = { "rescan", "drivers_probe", NULL };
+
 static void action_free (Action *a);
 static void retry_free (Retry *r);
 /* ---------------------------------------------------------------------- */
@@ -212,6 +217,8 @@ act_on (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const ch
     {
       if (g_str_equal (attr, "rescan") && g_str_equal (value, "1"))
         sim_pci_rescan (self, NULL);
+      else if (g_str_equal (attr, "drivers_probe"))
+        sim_pci_driver_write (self, NULL, attr, value);
       return;
     }
   if (!d->present)
@@ -261,6 +268,14 @@ act_on (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const ch
         sim_pci_remove (self, d, NULL);
       else if (g_str_equal (attr, "rescan") && g_str_equal (value, "1"))
         sim_pci_rescan (self, d);
+      break;
+    case HOTPLUG_SIM_DEV_PCIBUS:
+      if (g_str_equal (attr, "rescan") && g_str_equal (value, "1"))
+        sim_pci_rescan (self, d->parent);
+      break;
+    case HOTPLUG_SIM_DEV_DRIVER:
+      if (g_str_equal (attr, "bind") || g_str_equal (attr, "unbind"))
+        sim_pci_driver_write (self, d, attr, value);
       break;
     case HOTPLUG_SIM_DEV_ROOTBUS:
     default:
@@ -389,10 +404,9 @@ answer (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const ch
 
   if (cur == NULL)
     return;   /* not an attribute we answer */
-  if (!slot && d && !g_str_equal (attr, "online") && !g_str_equal (attr, "state") &&
-      !g_str_equal (attr, "eject") && !g_str_equal (attr, "remove") && !g_str_equal (attr, "rescan"))
+  if (!slot && d && !g_strv_contains (dev_attrs, attr))
     return;
-  if (!slot && !d && !g_str_equal (attr, "rescan"))
+  if (!slot && !d && !g_strv_contains (bus_attrs, attr))
     return;
   if (!still_there (d, slot))
     return;
@@ -445,7 +459,8 @@ answer (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const ch
 static void
 rescan_all (HotplugSimKernel *self)
 {
-  const char *attrs[] = { "online", "state", "eject", "remove", "rescan", "power", "attention" };
+  const char *attrs[] = { "online", "state", "eject", "remove", "rescan", "power", "attention", "bind",
+                          "unbind", "drivers_probe" };
   GHashTableIter it;
   gpointer value;
   g_autoptr(GPtrArray) ws = g_ptr_array_new ();
@@ -508,6 +523,32 @@ on_inotify (int fd, GIOCondition cond, gpointer data)
 /* ---------------------------------------------------------------------- */
 /* build                                                                   */
 
+/* What is there at start-up, parents first; PCI devices come bound to
+ * their drivers (no uevents: nobody listens yet). */
+static void
+build_devices (HotplugSimKernel *self)
+{
+  HotplugSimMachine *m = self->m;
+
+  for (guint i = 0; i < m->devs->len; i++)
+    {
+      HotplugSimDev *d = g_ptr_array_index (m->devs, i);
+      if (d->unit && !d->unit->present)
+        continue;
+      if (d->kind == HOTPLUG_SIM_DEV_PCI && !sim_pci_enumerable (d))
+        continue;
+      if (d->kind == HOTPLUG_SIM_DEV_PCIBUS && !d->parent->present)
+        continue;
+      sim_dev_create (self, d);
+    }
+  for (guint i = 0; i < m->devs->len; i++)
+    {
+      HotplugSimDev *d = g_ptr_array_index (m->devs, i);
+      if (d->kind == HOTPLUG_SIM_DEV_PCI && d->present)
+        sim_pci_bind (self, d, FALSE);
+    }
+}
+
 gboolean
 hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
 {
@@ -516,7 +557,7 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
     "", "devices", "devices/system", "devices/system/cpu", "devices/system/memory",
     "devices/system/node", "devices/system/container", "bus", "class", "firmware",
     "firmware/acpi", "firmware/acpi/hotplug", "firmware/acpi/hotplug/container",
-    "firmware/acpi/hotplug/memory", "bus/pci/slots",
+    "firmware/acpi/hotplug/memory", "class/pci_bus", "bus/pci/slots",
   };
   const char *buses[] = { "cpu", "memory", "node", "container", "acpi", "pci" };
   g_autoptr(GArray) nodes = NULL;
@@ -547,6 +588,7 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
   sim_putf (self, "devices/system/memory", "block_size_bytes", "%" G_GINT64_MODIFIER "x\n", m->block_size);
   sim_putf (self, "devices/system/memory", "auto_online_blocks", "%s\n", m->auto_online);
   sim_put_rw (self, "bus/pci", "rescan", "", "accept=1\n", 0200);
+  sim_put_rw (self, "bus/pci", "drivers_probe", "", "accept=\n", 0200);
 
   for (guint i = 0; i < m->nodes->len; i++)
     {
@@ -565,18 +607,11 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
     sim_putf (self, "devices/system/node", "possible", "%s\n", l);
   }
 
-  for (guint i = 0; i < m->devs->len; i++)
-    {
-      HotplugSimDev *d = g_ptr_array_index (m->devs, i);
-      if (d->unit && !d->unit->present)
-        continue;
-      if (d->kind == HOTPLUG_SIM_DEV_PCI && !sim_pci_enumerable (d))
-        continue;
-      sim_dev_create (self, d);
-    }
+  build_devices (self);
   sim_slots_sync (self);
   sim_update_cpu_lists (self);
   sim_update_all_rules (self);
+  sim_pci_update_driver_rules (self);
   return TRUE;
 }
 

@@ -321,6 +321,7 @@ typedef struct {
   char     *block, *net;
   guint64   partitions;
   gboolean  net_up;
+  char     *driver;     /* NULL: no driver binds */
 } PciDesc;
 
 static void
@@ -329,6 +330,7 @@ pci_desc_free (PciDesc *p)
   g_free (p->group);
   g_free (p->block);
   g_free (p->net);
+  g_free (p->driver);
   g_free (p);
 }
 
@@ -384,6 +386,51 @@ parse_pci_storage (Desc *d, const char *g, PciDesc *pd, GHashTable *names, GErro
   return TRUE;
 }
 
+/* The driver a PCI function binds to: driver= (empty: none), else by
+ * class: bridges pcieport, NVMe nvme, Ethernet by vendor (Intel X710 i40e,
+ * other Intel igb, Mellanox mlx5_core, Broadcom bnxt_en, others e1000e). */
+static const char *
+default_driver (PciDesc *pd)
+{
+  if (pd->has_secondary)
+    return "pcieport";
+  if ((pd->klass >> 8) == 0x0108)
+    return "nvme";
+  if ((pd->klass >> 16) != 0x02)
+    return NULL;
+  switch (pd->vendor)
+    {
+    case 0x8086:
+      return pd->device == 0x1572 || pd->device == 0x1583 ? "i40e" : "igb";
+    case 0x15b3:
+      return "mlx5_core";
+    case 0x14e4:
+      return "bnxt_en";
+    default:
+      return "e1000e";
+    }
+}
+
+static gboolean
+parse_pci_driver (Desc *d, const char *g, PciDesc *pd, GError **error)
+{
+  g_autofree char *drv = g_key_file_get_value (d->kf, g, "driver", NULL);
+
+  if (drv == NULL)
+    {
+      pd->driver = g_strdup (default_driver (pd));
+      return TRUE;
+    }
+  g_strstrip (drv);
+  for (const char *c = drv; *c; c++)
+    if (!g_ascii_isalnum (*c) && *c != '_' && *c != '-')
+      return desc_error (d, error, g, "driver", "'%s' is not a driver name such as nvme or mlx5_core", drv);
+  if (strlen (drv) > 63)
+    return desc_error (d, error, g, "driver", "'%s' is too long for a driver name", drv);
+  pd->driver = *drv ? g_steal_pointer (&drv) : NULL;
+  return TRUE;
+}
+
 static const char * const unit_keys[] = {
   "cpus", "fixed-cpus", "memory", "memory-zone", "unmovable-blocks", "node", "host-bridges",
   "hid", "present", NULL
@@ -397,6 +444,7 @@ typedef struct {
   GHashTable        *rootbus;     /* "SSSS:BB" -> HotplugSimDev* root bus */
   GHashTable        *buses;       /* "SSSS:BB" -> HotplugSimDev* (root bus or bridge) */
   GHashTable        *ids;         /* unit id -> group */
+  GHashTable        *drivers;     /* name -> HotplugSimDev* driver */
   HotplugSimDev     *sybus;
   guint64            next_addr;
 } Parser;
@@ -593,6 +641,35 @@ parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GE
   return TRUE;
 }
 
+/* The pci_bus class device of a root bus or a bridge's secondary bus. */
+static void
+pcibus_new (HotplugSimMachine *m, HotplugSimDev *owner)
+{
+  char *name = g_strdup_printf ("%04x:%02x", owner->domain, (guint) owner->secondary);
+  HotplugSimDev *b = dev_new (m, HOTPLUG_SIM_DEV_PCIBUS, "pci_bus", owner->unit, name,
+                              g_strdup_printf ("%s/pci_bus/%s", owner->path, name));
+
+  b->parent = owner;
+  b->domain = owner->domain;
+  b->bus = owner->secondary;
+  b->node = owner->node;
+  owner->pcibus = b;
+}
+
+static HotplugSimDev *
+driver_of (Parser *p, const char *name)
+{
+  HotplugSimDev *drv = g_hash_table_lookup (p->drivers, name);
+
+  if (drv == NULL)
+    {
+      drv = dev_new (p->m, HOTPLUG_SIM_DEV_DRIVER, NULL, NULL, g_strdup (name),
+                     g_strdup_printf ("bus/pci/drivers/%s", name));
+      g_hash_table_insert (p->drivers, drv->name, drv);
+    }
+  return drv;
+}
+
 static void
 pci_place (Parser *p, HotplugSimDev *parent, GPtrArray *pcis)
 {
@@ -623,9 +700,12 @@ pci_place (Parser *p, HotplugSimDev *parent, GPtrArray *pcis)
       dev->partitions = pd->partitions;
       dev->net = g_strdup (pd->net);
       dev->net_up = pd->net_up;
+      if (pd->driver)
+        dev->driver = driver_of (p, pd->driver);
       if (pd->has_secondary)
         {
           dev->secondary = pd->secondary;
+          pcibus_new (p->m, dev);
           pci_place (p, dev, pcis);
           dev->subordinate = dev->secondary;
           for (guint j = 0; j < p->m->devs->len; j++)
@@ -767,7 +847,8 @@ hotplug_sim_machine_load (const char *file, GError **error)
   g_autoptr(GError) e = NULL;
   g_autofree char *text = NULL;
   g_auto(GStrv) groups = NULL;
-  Parser p = { { file, lines, kf }, NULL, instances, cpu_owner, rootbus, NULL, ids, NULL, 0 };
+  g_autoptr(GHashTable) drivers = g_hash_table_new (g_str_hash, g_str_equal);
+  Parser p = { { file, lines, kf }, NULL, instances, cpu_owner, rootbus, NULL, ids, drivers, NULL, 0 };
   Desc *d = &p.d;
   guint64 n;
 
@@ -858,7 +939,8 @@ hotplug_sim_machine_load (const char *file, GError **error)
         return desc_error (d, error, g, NULL, "'%s' is not a PCI address such as 0000:41:00.0", g + 4), NULL;
       if (!check_keys (d, g, (const char * const[]) { "vendor", "device", "subsystem-vendor",
                                                       "subsystem-device", "class", "secondary-bus",
-                                                      "block", "partitions", "net", "net-state", NULL }, error) ||
+                                                      "block", "partitions", "net", "net-state", "driver",
+                                                      NULL }, error) ||
           !parse_pci_storage (d, g, pd, storage_names, error) ||
           !get_number (d, g, "vendor", FALSE, NULL, 0x8086, 0xffff, &pd->vendor, error) ||
           !get_number (d, g, "device", FALSE, NULL, 0x0001, 0xffff, &pd->device, error) ||
@@ -870,6 +952,8 @@ hotplug_sim_machine_load (const char *file, GError **error)
         return NULL;
       if (pd->has_secondary && pd->secondary <= pd->bus)
         return desc_error (d, error, g, "secondary-bus", "the secondary bus must be above the device's own bus"), NULL;
+      if (!parse_pci_driver (d, g, pd, error))
+        return NULL;
     }
   g_ptr_array_sort (pcis, cmp_pci);
   {
@@ -889,6 +973,7 @@ hotplug_sim_machine_load (const char *file, GError **error)
       {
         HotplugSimDev *rb = g_ptr_array_index (rbs, i);
         g_ptr_array_add (rb->unit->devs, rb);
+        pcibus_new (m, rb);
         pci_place (&p, rb, pcis);
       }
   }

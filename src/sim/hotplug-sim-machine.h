@@ -16,6 +16,8 @@ typedef enum {
   HOTPLUG_SIM_DEV_MEMORY,
   HOTPLUG_SIM_DEV_ROOTBUS,
   HOTPLUG_SIM_DEV_PCI,
+  HOTPLUG_SIM_DEV_PCIBUS,     /* class pci_bus: a root bus or a bridge's secondary bus */
+  HOTPLUG_SIM_DEV_DRIVER,     /* a PCI driver: bus/pci/drivers/<name> */
 } HotplugSimDevKind;
 
 typedef enum {
@@ -57,6 +59,9 @@ struct _HotplugSimDev {
   guint           partitions; /* of that disk */
   char           *net;        /* a network interface below it (eth0), or NULL */
   gboolean        net_up;     /* its initial state */
+  HotplugSimDev  *driver;     /* the driver that binds to it, or NULL */
+  gboolean        bound;      /* to that driver, now */
+  HotplugSimDev  *pcibus;     /* root bus, bridge: its pci_bus class device */
   int             wd;         /* inotify watch, -1 when none */
 };
 

@@ -114,7 +114,142 @@ below (HotplugSimDev *d, HotplugSimDev *top)
   return FALSE;
 }
 
-/* Adds every missing PCI device below TOP (NULL: everywhere), parents first. */
+/* ---------------------------------------------------------------------- */
+/* drivers                                                                 */
+
+HotplugSimDev *
+sim_pci_find (HotplugSimKernel *self, const char *bdf)
+{
+  for (guint i = 0; i < self->m->devs->len; i++)
+    {
+      HotplugSimDev *d = g_ptr_array_index (self->m->devs, i);
+      if (d->kind == HOTPLUG_SIM_DEV_PCI && g_ascii_strcasecmp (d->name, bdf) == 0)
+        return d;
+    }
+  return NULL;
+}
+
+/* Binds D to its driver, as a probe that succeeded: the links, the disk
+ * or interface the driver registers, then the uevent (ANNOUNCE). */
+void
+sim_pci_bind (HotplugSimKernel *self, HotplugSimDev *d, gboolean announce)
+{
+  if (d->bound || d->driver == NULL || !d->present)
+    return;
+  d->bound = TRUE;
+  sim_link_rel (self, d->path, "driver", d->driver->path);
+  sim_link_rel (self, d->driver->path, d->name, d->path);
+  sim_dev_update_uevent (self, d);
+  hotplug_sim_storage_create (self->storage, d);
+  if (announce)
+    sim_send (self, d, "bind", NULL);
+}
+
+/* The driver lets D go: its disk or interface vanishes first. */
+void
+sim_pci_unbind (HotplugSimKernel *self, HotplugSimDev *d)
+{
+  if (!d->bound)
+    return;
+  hotplug_sim_storage_destroy (self->storage, d);
+  d->bound = FALSE;
+  sim_unlink_rel (self, d->path, "driver");
+  sim_unlink_rel (self, d->driver->path, d->name);
+  sim_dev_update_uevent (self, d);
+  sim_send (self, d, "unbind", NULL);
+}
+
+/* Arms what the kernel answers on bind, unbind and drivers_probe: a BDF
+ * that the driver does not hold (unbind), or that is absent, bound or
+ * meant for another driver (bind), fails with ENODEV (bind of a bound
+ * device: EBUSY).  "serial": a write waits for the one before it to be
+ * taken, as the kernel's writes are one at a time. */
+void
+sim_pci_update_driver_rules (HotplugSimKernel *self)
+{
+  g_autoptr(GString) probe = g_string_new ("accept=");
+  HotplugSimMachine *m = self->m;
+
+  for (guint i = 0; i < m->devs->len; i++)
+    {
+      HotplugSimDev *drv = g_ptr_array_index (m->devs, i);
+      g_autoptr(GString) bound = NULL;
+      g_autoptr(GString) unbound = NULL;
+      g_autofree char *unbind = NULL;
+      g_autofree char *bind = NULL;
+
+      if (drv->kind == HOTPLUG_SIM_DEV_PCI && drv->present)
+        g_string_append_printf (probe, "%s ", drv->name);
+      if (drv->kind != HOTPLUG_SIM_DEV_DRIVER || !drv->present)
+        continue;
+      bound = g_string_new (NULL);
+      unbound = g_string_new (NULL);
+      for (guint j = 0; j < m->devs->len; j++)
+        {
+          HotplugSimDev *d = g_ptr_array_index (m->devs, j);
+          if (d->kind == HOTPLUG_SIM_DEV_PCI && d->present && d->driver == drv)
+            g_string_append_printf (d->bound ? bound : unbound, "%s ", d->name);
+        }
+      unbind = g_strdup_printf ("accept=%s\notherwise=19\nserial\n", bound->str);
+      bind = g_strdup_printf ("accept=%s\nrefuse=16 %s\notherwise=19\nserial\n", unbound->str, bound->str);
+      sim_set_rules (self, drv->path, "unbind", unbind);
+      sim_set_rules (self, drv->path, "bind", bind);
+    }
+  g_string_append (probe, "\notherwise=19\nserial\n");
+  sim_set_rules (self, "bus/pci", "drivers_probe", probe->str);
+}
+
+/* A bind, unbind (at DRV) or drivers_probe (DRV NULL) write of BDF. */
+void
+sim_pci_driver_write (HotplugSimKernel *self, HotplugSimDev *drv, const char *attr, const char *bdf)
+{
+  HotplugSimDev *d = sim_pci_find (self, bdf);
+
+  if (d == NULL || !d->present)
+    return;
+  if (g_str_equal (attr, "unbind") && d->driver == drv)
+    sim_pci_unbind (self, d);
+  else if ((g_str_equal (attr, "bind") && d->driver == drv) || g_str_equal (attr, "drivers_probe"))
+    sim_pci_bind (self, d, TRUE);
+  sim_pci_update_driver_rules (self);
+}
+
+/* ---------------------------------------------------------------------- */
+/* enumeration                                                             */
+
+/* A host bridge appears with its root bus (no uevent: it has no
+ * subsystem), then the root bus's pci_bus device. */
+void
+sim_pci_host_bridge_add (HotplugSimKernel *self, HotplugSimDev *rb)
+{
+  if (!rb->present)
+    sim_dev_create (self, rb);
+  if (rb->pcibus && !rb->pcibus->present)
+    {
+      sim_dev_create (self, rb->pcibus);
+      sim_send (self, rb->pcibus, "add", NULL);
+    }
+}
+
+static void
+pcibus_remove (HotplugSimKernel *self, HotplugSimDev *d)
+{
+  if (d->pcibus && d->pcibus->present)
+    {
+      sim_send (self, d->pcibus, "remove", NULL);
+      sim_dev_destroy (self, d->pcibus);
+    }
+}
+
+void
+sim_pci_host_bridge_remove (HotplugSimKernel *self, HotplugSimDev *rb)
+{
+  pcibus_remove (self, rb);
+  sim_dev_destroy (self, rb);
+}
+
+/* Adds every missing PCI device below TOP (NULL: everywhere), parents
+ * first, each bound to its driver at once. */
 void
 sim_pci_rescan (HotplugSimKernel *self, HotplugSimDev *top)
 {
@@ -127,27 +262,43 @@ sim_pci_rescan (HotplugSimKernel *self, HotplugSimDev *top)
         continue;
       sim_dev_create (self, d);
       sim_send (self, d, "add", NULL);
+      if (d->pcibus)
+        {
+          sim_dev_create (self, d->pcibus);
+          sim_send (self, d->pcibus, "add", NULL);
+        }
+      sim_pci_bind (self, d, TRUE);
     }
   sim_slots_sync (self);
+  sim_pci_update_driver_rules (self);
 }
 
 /* Removes TOP and everything below it (or every PCI device of LIST when TOP
- * is NULL), children first. */
+ * is NULL) as the kernel does: the drivers let go first, deepest device
+ * first; then the devices go, children (and a bridge's bus) before their
+ * parent. */
 void
 sim_pci_remove (HotplugSimKernel *self, HotplugSimDev *top, GPtrArray *list)
 {
   GPtrArray *devs = list ? list : self->m->devs;
 
-  for (guint i = devs->len; i > 0; i--)
-    {
-      HotplugSimDev *d = g_ptr_array_index (devs, i - 1);
-      if (d->kind != HOTPLUG_SIM_DEV_PCI || !d->present)
-        continue;
-      if (top && !below (d, top))
-        continue;
-      sim_send (self, d, "remove", NULL);
-      sim_dev_destroy (self, d);
-    }
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = devs->len; i > 0; i--)
+      {
+        HotplugSimDev *d = g_ptr_array_index (devs, i - 1);
+        if (d->kind != HOTPLUG_SIM_DEV_PCI || !d->present)
+          continue;
+        if (top && !below (d, top))
+          continue;
+        if (pass == 0)
+          {
+            sim_pci_unbind (self, d);
+            continue;
+          }
+        pcibus_remove (self, d);
+        sim_send (self, d, "remove", NULL);
+        sim_dev_destroy (self, d);
+      }
   sim_slots_sync (self);
+  sim_pci_update_driver_rules (self);
 }
-
