@@ -157,6 +157,7 @@ status (HotplugSimKernel *self, GString *out)
                                 u->container && u->present ? (u->container->online ? " online" : " offline") : "",
                                 cpuson, cpus, blockson, blocks, pci);
     }
+  sim_domain_status (self, out);
 }
 
 gboolean
@@ -187,11 +188,14 @@ hotplug_sim_kernel_control (HotplugSimKernel *self, char **argv, GString *out, G
     }
   if (g_str_equal (verb, "fail"))
     return ctl_fail (self, argv, out, error);
+  if (g_str_equal (verb, "handover") || g_str_equal (verb, "owner"))
+    return sim_domain_control (self, argv, out, error);
   if (hotplug_sim_storage_handles (verb))
     return hotplug_sim_storage_control (self->storage, argv, out, error);
   if (!g_strv_contains ((const char * const[]) { "eject", "insert", "pull", "swap", NULL }, verb))
     return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                        "unknown verb '%s' (eject, insert, pull, swap, fail, delay, back, hold, link, status)",
+                        "unknown verb '%s' (eject, insert, pull, swap, fail, delay, back, hold, link, "
+                        "handover, owner, status)",
                         verb), FALSE;
   if (argv[1] && argv[2])
     return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s takes one UNIT", verb), FALSE;

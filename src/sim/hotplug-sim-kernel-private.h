@@ -5,11 +5,13 @@
  *   hotplug-sim-kernel.c   the object, answering writes, building sysfs
  *   hotplug-sim-sysfs.c    files, links and watches below ROOT/sys
  *   hotplug-sim-devices.c  devices, CPUs, memory and whole units
- *   hotplug-sim-pci.c      PCI devices, slots, rescan and removal
+ *   hotplug-sim-pci.c      PCI devices, drivers, buses, slots, rescan and removal
+ *   hotplug-sim-domain.c   shared PCI domains (the fabric, handover)
  *   hotplug-sim-control.c  the ctl verbs (firmware and test controls) */
 
 #include <sys/types.h>
 
+#include "hotplug-sim-fabric.h"
 #include "hotplug-sim-kernel.h"
 #include "hotplug-sim-storage.h"
 #include "hotplug-sim-uevent.h"
@@ -39,6 +41,7 @@ struct _HotplugSimKernel {
    * short relative lookup (a large machine creates ~400,000 files) */
   int                cur_dfd;
   const char        *cur_dir;
+  HotplugSimFabric  *fabric;     /* hosts sharing domains, or NULL */
 };
 
 typedef struct {
@@ -90,6 +93,18 @@ HotplugSimDev *sim_pci_find (HotplugSimKernel *self, const char *bdf);
 void      sim_pci_bind (HotplugSimKernel *self, HotplugSimDev *d, gboolean announce);
 void      sim_pci_unbind (HotplugSimKernel *self, HotplugSimDev *d);
 void      sim_pci_update_driver_rules (HotplugSimKernel *self);
+/* after PCI devices came or went */
+void      sim_pci_changed (HotplugSimKernel *self);
 void      sim_pci_driver_write (HotplugSimKernel *self, HotplugSimDev *drv, const char *attr, const char *bdf);
+
+/* shared domains */
+gboolean  sim_domain_init (HotplugSimKernel *self, GError **error);
+gboolean  sim_domain_shown (HotplugSimKernel *self, guint domain);
+void      sim_domain_sync (HotplugSimKernel *self, guint domain);
+void      sim_domain_publish (HotplugSimKernel *self);
+void      sim_domain_leave (HotplugSimKernel *self);
+/* the ctl verbs handover and owner */
+gboolean  sim_domain_control (HotplugSimKernel *self, char **argv, GString *out, GError **error);
+void      sim_domain_status (HotplugSimKernel *self, GString *out);
 
 G_END_DECLS

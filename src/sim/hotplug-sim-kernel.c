@@ -539,6 +539,8 @@ build_devices (HotplugSimKernel *self)
         continue;
       if (d->kind == HOTPLUG_SIM_DEV_PCIBUS && !d->parent->present)
         continue;
+      if (d->kind == HOTPLUG_SIM_DEV_ROOTBUS && !sim_domain_shown (self, d->domain))
+        continue;   /* a shared domain that the peer owns */
       sim_dev_create (self, d);
     }
   for (guint i = 0; i < m->devs->len; i++)
@@ -562,6 +564,8 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
   const char *buses[] = { "cpu", "memory", "node", "container", "acpi", "pci" };
   g_autoptr(GArray) nodes = NULL;
 
+  if (!sim_domain_init (self, error))
+    return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
     {
       if (i == G_N_ELEMENTS (dirs) - 1)
@@ -611,8 +615,14 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
   sim_slots_sync (self);
   sim_update_cpu_lists (self);
   sim_update_all_rules (self);
-  sim_pci_update_driver_rules (self);
+  sim_pci_changed (self);
   return TRUE;
+}
+
+static void
+on_fabric (guint domain, gpointer data)
+{
+  sim_domain_sync (data, domain);
 }
 
 gboolean
@@ -633,8 +643,20 @@ hotplug_sim_kernel_start (HotplugSimKernel *self, GError **error)
       }
     g_hash_table_replace (self->watches, GINT_TO_POINTER (wd), w);
   }
+  if (self->fabric && !hotplug_sim_fabric_watch (self->fabric, on_fabric, self, error))
+    return FALSE;
   hotplug_sim_uevent_refresh (self->uevent);
   return TRUE;
+}
+
+gboolean
+hotplug_sim_kernel_set_fabric (HotplugSimKernel *self, const char *dir, GError **error)
+{
+  if (self->m->name == NULL)
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                        "%s has no [machine] name: a host on a fabric needs one", self->m->file), FALSE;
+  self->fabric = hotplug_sim_fabric_new (dir, self->m->name, error);
+  return self->fabric != NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -655,6 +677,8 @@ hotplug_sim_kernel_finalize (GObject *object)
   g_hash_table_unref (self->watches);
   g_clear_object (&self->uevent);
   g_clear_pointer (&self->storage, hotplug_sim_storage_free);
+  sim_domain_leave (self);
+  g_clear_pointer (&self->fabric, hotplug_sim_fabric_free);
   hotplug_sim_machine_free (self->m);
   g_free (self->root);
   g_free (self->sys);

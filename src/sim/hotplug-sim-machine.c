@@ -263,6 +263,13 @@ unit_free (HotplugSimUnit *u)
   g_free (u);
 }
 
+static void
+domain_free (HotplugSimDomain *dom)
+{
+  g_free (dom->owner);
+  g_free (dom);
+}
+
 void
 hotplug_sim_machine_free (HotplugSimMachine *m)
 {
@@ -274,6 +281,7 @@ hotplug_sim_machine_free (HotplugSimMachine *m)
   g_ptr_array_unref (m->units);
   g_ptr_array_unref (m->devs);
   g_array_unref (m->nodes);
+  g_ptr_array_unref (m->domains);
   g_free (m);
 }
 
@@ -449,6 +457,80 @@ typedef struct {
   guint64            next_addr;
 } Parser;
 
+/* The host-bridges= of GROUP: a PNP0A08 node below PARENT and a root bus
+ * for each, in unit U; DOMAIN: the only domain allowed (G_MAXUINT: any). */
+static gboolean
+host_bridges_new (Parser *p, const char *group, HotplugSimUnit *u, HotplugSimDev *parent, guint node,
+                  guint domain, GError **error)
+{
+  Desc *d = &p->d;
+  g_auto(GStrv) bridges = g_key_file_get_string_list (d->kf, group, "host-bridges", NULL, NULL);
+
+  for (guint i = 0; bridges && bridges[i]; i++)
+    {
+      guint dom, bus;
+      HotplugSimDev *a, *rb;
+      g_strstrip (bridges[i]);
+      if (!parse_bus (bridges[i], &dom, &bus))
+        return desc_error (d, error, group, "host-bridges", "'%s' is not a root bus such as 0000:40", bridges[i]);
+      if (g_hash_table_contains (p->rootbus, bridges[i]))
+        return desc_error (d, error, group, "host-bridges", "root bus %s is listed twice", bridges[i]);
+      if (domain != G_MAXUINT && dom != domain)
+        return desc_error (d, error, group, "host-bridges", "root bus %s is not in domain %04x", bridges[i],
+                           domain);
+      a = acpi_new (p->m, p->instances, parent, u, "PNP0A08");
+      a->uid = dom * 256 + bus;
+      a->acpi_path = g_strdup_printf ("\\_SB_.PC%02X", a->uid & 0xff);
+      /* owned by m->devs now; joins its unit's list when the PCI tree is
+       * placed, so that the unit lists it after its CPUs and memory */
+      rb = dev_new (p->m, HOTPLUG_SIM_DEV_ROOTBUS, NULL, NULL, g_strdup_printf ("pci%04x:%02x", dom, bus), NULL);
+      rb->path = g_strdup_printf ("devices/%s", rb->name);
+      rb->unit = u;
+      rb->domain = dom;
+      rb->bus = bus;
+      rb->node = node;
+      rb->secondary = bus;
+      rb->fw = a;
+      g_ptr_array_add (a->phys, rb);
+      g_hash_table_insert (p->rootbus, g_strdup (bridges[i]), rb);
+    }
+  return TRUE;
+}
+
+/* [domain DDDD]: a PCI domain that hosts share (shared=, owner=), with
+ * host bridges of its own on no board. */
+static gboolean
+parse_domain (Parser *p, const char *g, GError **error)
+{
+  Desc *d = &p->d;
+  HotplugSimDomain *dom;
+  g_autofree char *owner = NULL;
+  guint64 id;
+  char *end;
+  gboolean shared;
+
+  if (!check_keys (d, g, (const char * const[]) { "shared", "owner", "host-bridges", NULL }, error) ||
+      !get_bool (d, g, "shared", FALSE, &shared, error))
+    return FALSE;
+  id = g_ascii_strtoull (g + 7, &end, 16);
+  if (strlen (g + 7) != 4 || *end || !g_ascii_isxdigit (g[7]))
+    return desc_error (d, error, g, NULL, "'%s' is not a PCI domain such as 0001", g + 7);
+  owner = g_key_file_get_value (d->kf, g, "owner", NULL);
+  if (owner)
+    g_strstrip (owner);
+  if (shared && (owner == NULL || *owner == '\0'))
+    return desc_error (d, error, g, NULL, "a shared domain needs owner= (the [machine] name of the host "
+                       "that owns it first)");
+  if (shared && p->m->name == NULL)
+    return desc_error (d, error, "machine", NULL, "a machine that shares a domain needs a name= (its host name)");
+  dom = g_new0 (HotplugSimDomain, 1);
+  dom->id = id;
+  dom->shared = shared;
+  dom->owner = g_steal_pointer (&owner);
+  g_ptr_array_add (p->m->domains, dom);
+  return host_bridges_new (p, g, hotplug_sim_machine_find_unit (p->m, "base"), p->sybus, 0, id, error);
+}
+
 static gboolean
 parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GError **error)
 {
@@ -458,7 +540,6 @@ parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GE
   g_autoptr(GArray) fixed = NULL;
   g_autofree char *hid = NULL;
   g_autofree char *zone = NULL;
-  g_auto(GStrv) bridges = NULL;
   HotplugSimUnit *u;
   HotplugSimDev *parent;
   guint64 mem, node, unmovable;
@@ -565,32 +646,8 @@ parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GE
         memdev->acpi_path = g_strdup_printf ("\\_SB_.M%03X", kind == HOTPLUG_SIM_UNIT_BASE ? 0xfff : uid);
       }
 
-    bridges = g_key_file_get_string_list (d->kf, group, "host-bridges", NULL, NULL);
-    for (guint i = 0; bridges && bridges[i]; i++)
-      {
-        guint dom, bus;
-        HotplugSimDev *a, *rb;
-        g_strstrip (bridges[i]);
-        if (!parse_bus (bridges[i], &dom, &bus))
-          return desc_error (d, error, group, "host-bridges", "'%s' is not a root bus such as 0000:40", bridges[i]);
-        if (g_hash_table_contains (p->rootbus, bridges[i]))
-          return desc_error (d, error, group, "host-bridges", "root bus %s is listed twice", bridges[i]);
-        a = acpi_new (m, p->instances, parent, u, "PNP0A08");
-        a->uid = dom * 256 + bus;
-        a->acpi_path = g_strdup_printf ("\\_SB_.PC%02X", a->uid & 0xff);
-        /* owned by m->devs now; joins its unit's list when the PCI tree is
-         * placed, so that the unit lists it after its CPUs and memory */
-        rb = dev_new (m, HOTPLUG_SIM_DEV_ROOTBUS, NULL, NULL, g_strdup_printf ("pci%04x:%02x", dom, bus), NULL);
-        rb->path = g_strdup_printf ("devices/%s", rb->name);
-        rb->unit = u;
-        rb->domain = dom;
-        rb->bus = bus;
-        rb->node = node;
-        rb->secondary = bus;
-        rb->fw = a;
-        g_ptr_array_add (a->phys, rb);
-        g_hash_table_insert (p->rootbus, g_strdup (bridges[i]), rb);
-      }
+    if (!host_bridges_new (p, group, u, parent, node, G_MAXUINT, error))
+      return FALSE;
 
     if (u->acpi)
       {
@@ -856,6 +913,7 @@ hotplug_sim_machine_load (const char *file, GError **error)
   m->units = g_ptr_array_new_with_free_func ((GDestroyNotify) unit_free);
   m->devs = g_ptr_array_new_with_free_func ((GDestroyNotify) dev_free);
   m->nodes = g_array_new (FALSE, FALSE, sizeof (guint));
+  m->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) domain_free);
   p.m = m;
 
   if (!g_file_get_contents (file, &text, NULL, &e))
@@ -871,9 +929,9 @@ hotplug_sim_machine_load (const char *file, GError **error)
       const char *g = groups[i];
       if (!g_str_equal (g, "machine") && !g_str_equal (g, "kernel") && !g_str_equal (g, "base") &&
           !g_str_has_prefix (g, "sb ") && !g_str_has_prefix (g, "iou ") &&
-          !g_str_has_prefix (g, "pci ") && !g_str_has_prefix (g, "slot "))
-        return desc_error (d, error, g, NULL,
-                           "unknown group (expected machine, kernel, base, sb N, iou N, pci BDF, slot NAME)"), NULL;
+          !g_str_has_prefix (g, "pci ") && !g_str_has_prefix (g, "slot ") && !g_str_has_prefix (g, "domain "))
+        return desc_error (d, error, g, NULL, "unknown group (expected machine, kernel, base, sb N, iou N, "
+                           "domain DDDD, pci BDF, slot NAME)"), NULL;
     }
 
   if (!check_keys (d, "machine", (const char * const[]) { "name", "description", "block-size", NULL }, error) ||
@@ -923,6 +981,9 @@ hotplug_sim_machine_load (const char *file, GError **error)
           if (!parse_unit (&p, g, pass == 0 ? HOTPLUG_SIM_UNIT_SB : HOTPLUG_SIM_UNIT_IOU, uid, error))
             return NULL;
         }
+    for (guint i = 0; groups[i]; i++)
+      if (g_str_has_prefix (groups[i], "domain ") && !parse_domain (&p, groups[i], error))
+        return NULL;
   }
 
   /* PCI devices */
@@ -1037,5 +1098,18 @@ hotplug_sim_machine_resolve (const char *name_or_file, GError **error)
     }
   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
                "no machine description '%s' in %s or %s", name_or_file, MACHINEDIR, SOURCE_MACHINEDIR);
+  return NULL;
+}
+
+/* The shared domain ID, or NULL. */
+HotplugSimDomain *
+hotplug_sim_machine_shared_domain (HotplugSimMachine *m, guint id)
+{
+  for (guint i = 0; i < m->domains->len; i++)
+    {
+      HotplugSimDomain *dom = g_ptr_array_index (m->domains, i);
+      if (dom->id == id && dom->shared)
+        return dom;
+    }
   return NULL;
 }

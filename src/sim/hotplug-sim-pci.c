@@ -199,6 +199,13 @@ sim_pci_update_driver_rules (HotplugSimKernel *self)
   sim_set_rules (self, "bus/pci", "drivers_probe", probe->str);
 }
 
+void
+sim_pci_changed (HotplugSimKernel *self)
+{
+  sim_pci_update_driver_rules (self);
+  sim_domain_publish (self);
+}
+
 /* A bind, unbind (at DRV) or drivers_probe (DRV NULL) write of BDF. */
 void
 sim_pci_driver_write (HotplugSimKernel *self, HotplugSimDev *drv, const char *attr, const char *bdf)
@@ -211,7 +218,7 @@ sim_pci_driver_write (HotplugSimKernel *self, HotplugSimDev *drv, const char *at
     sim_pci_unbind (self, d);
   else if ((g_str_equal (attr, "bind") && d->driver == drv) || g_str_equal (attr, "drivers_probe"))
     sim_pci_bind (self, d, TRUE);
-  sim_pci_update_driver_rules (self);
+  sim_pci_changed (self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -270,7 +277,7 @@ sim_pci_rescan (HotplugSimKernel *self, HotplugSimDev *top)
       sim_pci_bind (self, d, TRUE);
     }
   sim_slots_sync (self);
-  sim_pci_update_driver_rules (self);
+  sim_pci_changed (self);
 }
 
 /* Removes TOP and everything below it (or every PCI device of LIST when TOP
@@ -300,5 +307,5 @@ sim_pci_remove (HotplugSimKernel *self, HotplugSimDev *top, GPtrArray *list)
         sim_dev_destroy (self, d);
       }
   sim_slots_sync (self);
-  sim_pci_update_driver_rules (self);
+  sim_pci_changed (self);
 }
