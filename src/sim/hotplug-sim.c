@@ -299,6 +299,7 @@ reexec_clean (char **argv)
   g_unsetenv ("UMOCKDEV_DIR");
   g_unsetenv (HOTPLUG_ENV_SIM_ROOT);
   g_unsetenv (HOTPLUG_ENV_SIM_SOCKET);
+  g_unsetenv (HOTPLUG_ENV_SIM_FABRIC);
   g_setenv ("LD_PRELOAD", want, TRUE);
   execv ("/proc/self/exe", argv);
   g_printerr ("hotplug-sim: cannot re-execute under the umockdev preload: %s\n", g_strerror (errno));
@@ -461,6 +462,11 @@ main (int argc, char **argv)
   envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_ROOT, root, TRUE);
   envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_SOCKET, control, TRUE);
   envp = g_environ_setenv (envp, "TMPDIR", orig_tmp, TRUE);
+  if (fabric)
+    {
+      g_autofree char *abs = g_canonicalize_filename (fabric, NULL);
+      envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_FABRIC, abs, TRUE);
+    }
 
   child.loop = loop;
   if (!g_spawn_async (NULL, argv + 1, envp,
