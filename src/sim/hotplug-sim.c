@@ -63,7 +63,7 @@ run_ctl (int argc, char **argv)
                   "verbs: eject UNIT, insert UNIT, pull UNIT, swap UNIT,\n"
                   "       fail ATTRIBUTE [COUNT] [--errno NAME], delay MS [MATCH], status,\n"
                   "       back DISK|PARTITION NODE|none, hold DISK|PARTITION NODE|none,\n"
-                  "       link IFNAME up|down\n");
+                  "       link IFNAME up|down, handover DOMAIN [--force] [--to HOST], owner DOMAIN\n");
       return 2;
     }
   if (path == NULL || *path == '\0')
@@ -334,7 +334,7 @@ main (int argc, char **argv)
   Child child = { 0 };
   int ret;
   GOptionEntry entries[] = {
-    { "machine", 'm', 0, G_OPTION_ARG_STRING, &machine_arg, "Machine description: a name (default, large) or a file", "NAME|FILE" },
+    { "machine", 'm', 0, G_OPTION_ARG_STRING, &machine_arg, "Machine description: a name (default, large, host-a, host-b) or a file", "NAME|FILE" },
     { "delay", 'd', 0, G_OPTION_ARG_INT, &delay, "Kernel latency in ms (default: the description's)", "MS" },
     { "fabric", 0, 0, G_OPTION_ARG_FILENAME, &fabric, "Share the description's shared PCI domains with the other hosts of DIR", "DIR" },
     { "control", 0, 0, G_OPTION_ARG_FILENAME, &control, "Control socket path", "PATH" },
