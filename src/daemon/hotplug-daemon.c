@@ -18,6 +18,10 @@
 #include "hotplug-names.h"
 #include "hotplug-util.h"
 
+/* The exit status of a configuration that cannot be used (sysexits'
+ * EX_CONFIG; the unit does not restart on it) */
+#define EXIT_CONFIG 78
+
 /* How long a SIGTERM waits for the running jobs to roll back */
 #define STOP_TIMEOUT_S 60
 
@@ -160,10 +164,12 @@ main (int argc, char **argv)
   g_signal_connect (manager, "name-lost", G_CALLBACK (on_name_lost), &d);
   if (!hotplug_manager_load_config (manager, config_path, &error))
     {
-      /* a daemon that manages hardware keeps running on its defaults */
+      /* never on defaults the administrator did not choose: a mistyped
+       * timeout next to auto-remove-on-eject=false would otherwise let a
+       * firmware eject remove a board */
       hotplug_log_full (G_LOG_LEVEL_WARNING, "daemon", NULL, NULL, NULL, NULL,
-                        "%s: using the defaults", error->message);
-      g_clear_error (&error);
+                        "not starting: %s", error->message);
+      return EXIT_CONFIG;
     }
   if (!hotplug_manager_start (manager, NULL, replace, &error))
     {

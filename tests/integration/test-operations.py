@@ -610,6 +610,17 @@ class StepFailures(Ops):
 
 
 class HookRunner(Ops):
+    def test_bad_configuration_stops_start_up(self):
+        """Not the defaults next to a typo: auto-remove-on-eject=false must
+        not be dropped because step-timeout is mistyped."""
+        conf = os.path.join(self.hooks_root, 'hotplugd.conf')
+        with open(conf, 'w') as f:
+            f.write('[daemon]\nauto-remove-on-eject=false\nstep-timeout=6O\n')
+        r = subprocess.run([ht.daemon_exe(), '--config', conf], capture_output=True, text=True, timeout=30,
+                           stdin=subprocess.DEVNULL)
+        self.assertEqual(r.returncode, 78, r.stdout + r.stderr)
+        self.assertIn(f'{conf}:3: [daemon] step-timeout: expected a positive number of seconds', r.stderr)
+
     def test_hook_timeout(self):
         if '--config' not in daemon_options():
             self.skipTest('hotplugd has no --config option to set a short hook timeout')
