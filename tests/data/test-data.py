@@ -65,6 +65,28 @@ class SystemdUnit(unittest.TestCase):
             print('systemd-analyze security:', score[0].strip() if score else r.stdout[-200:])
 
 
+class Catalog(unittest.TestCase):
+    def test_every_message_id_explained(self):
+        with open(os.path.join(SRC, 'src', 'common', 'hotplug-names.h')) as f:
+            ids = set(re.findall(r'HOTPLUG_MSGID_\w+\s+"([0-9a-f]{32})"', f.read()))
+        self.assertTrue(ids)
+        catalog = os.path.join(SRC, 'data', 'systemd', 'hotplugd.catalog')
+        if not shutil.which('journalctl'):
+            self.skipTest('journalctl is not installed')
+        with tempfile.TemporaryDirectory() as root:
+            cdir = os.path.join(root, 'usr', 'lib', 'systemd', 'catalog')
+            os.makedirs(cdir)
+            os.makedirs(os.path.join(root, 'var', 'lib', 'systemd', 'catalog'))
+            shutil.copy(catalog, cdir)
+            r = subprocess.run(['journalctl', f'--root={root}', '--update-catalog'], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stderr, '')
+            r = subprocess.run(['journalctl', f'--root={root}', '--list-catalog'], capture_output=True, text=True)
+            listed = {line.split()[0] for line in r.stdout.splitlines() if line.strip()}
+        self.assertEqual(ids - listed, set(), 'MESSAGE_IDs without a catalog entry')
+        self.assertEqual(listed - ids, set(), 'catalog entries no message uses')
+
+
 class Translations(unittest.TestCase):
     def test_complete(self):
         with tempfile.TemporaryDirectory() as d:
