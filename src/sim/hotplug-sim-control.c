@@ -160,6 +160,109 @@ status (HotplugSimKernel *self, GString *out)
   sim_domain_status (self, out);
 }
 
+/* insert, pull of a CPU on no board */
+static gboolean
+ctl_cpu (HotplugSimKernel *self, const char *verb, const char *id, HotplugSimDev *cpu, GError **error)
+{
+  if (g_str_equal (verb, "insert") && !cpu->present)
+    {
+      cpu->online = FALSE;
+      if (cpu->fw && !cpu->fw->present)
+        {
+          sim_dev_create (self, cpu->fw);
+          sim_send (self, cpu->fw, "add", NULL);
+        }
+      sim_dev_create (self, cpu);
+      sim_send (self, cpu, "add", NULL);
+      sim_update_cpu_lists (self);
+      return TRUE;
+    }
+  if (g_str_equal (verb, "pull") && cpu->present && !cpu->fixed)
+    {
+      sim_send (self, cpu, "remove", NULL);
+      sim_dev_destroy (self, cpu);
+      if (cpu->fw)
+        {
+          sim_send (self, cpu->fw, "remove", NULL);
+          sim_dev_destroy (self, cpu->fw);
+        }
+      sim_update_cpu_lists (self);
+      return TRUE;
+    }
+  return g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot %s %s now (%s)", verb, id,
+                      cpu->present ? "present" : "absent"), FALSE;
+}
+
+/* insert, pull, swap of a slot's card */
+static gboolean
+ctl_slot (HotplugSimKernel *self, const char *verb, HotplugSimUnit *u, GError **error)
+{
+  if (g_str_equal (verb, "eject"))
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                        "eject applies to sb and iou units; a slot is removed with its power"), FALSE;
+  if (u->wd < 0)
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is not present (its unit is gone)", u->id), FALSE;
+  if (!u->hotplug)
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                        "%s is no hotplug slot (hotplug=false): its card cannot be changed while running",
+                        u->id), FALSE;
+  if (g_str_equal (verb, "insert"))
+    {
+      if (u->adapter)
+        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "%s already holds a card", u->id), FALSE;
+      u->adapter = TRUE;
+      for (guint i = 0; i < u->devs->len; i++)
+        ((HotplugSimDev *) g_ptr_array_index (u->devs, i))->physical = TRUE;
+      sim_put (self, u->path, "adapter", "1\n", 0444);
+      if (u->power)
+        sim_pci_rescan (self, u->upstream);
+      return TRUE;
+    }
+  if (!u->adapter)
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s holds no card", u->id), FALSE;
+  if (g_str_equal (verb, "pull"))
+    {
+      sim_pci_remove (self, NULL, u->devs);
+      u->adapter = FALSE;
+      for (guint i = 0; i < u->devs->len; i++)
+        ((HotplugSimDev *) g_ptr_array_index (u->devs, i))->physical = FALSE;
+      sim_put (self, u->path, "adapter", "0\n", 0444);
+      return TRUE;
+    }
+  /* swap: the new card is enumerated afresh */
+  sim_pci_remove (self, NULL, u->devs);
+  if (u->power)
+    sim_pci_rescan (self, u->upstream);
+  return TRUE;
+}
+
+/* eject, insert, pull, swap of a board or I/O unit */
+static gboolean
+ctl_board (HotplugSimKernel *self, const char *verb, HotplugSimUnit *u, GError **error)
+{
+  if (g_str_equal (verb, "insert"))
+    {
+      if (u->present)
+        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "%s is already present", u->id), FALSE;
+      sim_unit_insert (self, u);
+      return TRUE;
+    }
+  if (!u->present)
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is not present", u->id), FALSE;
+  if (g_str_equal (verb, "eject"))
+    sim_send (self, u->container, "change", "EVENT=offline\n");
+  else if (g_str_equal (verb, "pull"))
+    sim_unit_remove (self, u);
+  else if (u->kind == HOTPLUG_SIM_UNIT_SB)
+    sim_send (self, u->container, "change", NULL);
+  else
+    {
+      sim_pci_remove (self, NULL, u->devs);
+      sim_pci_rescan (self, NULL);
+    }
+  return TRUE;
+}
+
 gboolean
 hotplug_sim_kernel_control (HotplugSimKernel *self, char **argv, GString *out, GError **error)
 {
@@ -205,98 +308,9 @@ hotplug_sim_kernel_control (HotplugSimKernel *self, char **argv, GString *out, G
   hotplug_sim_uevent_refresh (self->uevent);
 
   if (cpu)
-    {
-      if (g_str_equal (verb, "insert") && !cpu->present)
-        {
-          cpu->online = FALSE;
-          if (cpu->fw && !cpu->fw->present)
-            {
-              sim_dev_create (self, cpu->fw);
-              sim_send (self, cpu->fw, "add", NULL);
-            }
-          sim_dev_create (self, cpu);
-          sim_send (self, cpu, "add", NULL);
-          sim_update_cpu_lists (self);
-          return TRUE;
-        }
-      if (g_str_equal (verb, "pull") && cpu->present && !cpu->fixed)
-        {
-          sim_send (self, cpu, "remove", NULL);
-          sim_dev_destroy (self, cpu);
-          if (cpu->fw)
-            {
-              sim_send (self, cpu->fw, "remove", NULL);
-              sim_dev_destroy (self, cpu->fw);
-            }
-          sim_update_cpu_lists (self);
-          return TRUE;
-        }
-      return g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot %s %s now (%s)", verb, argv[1],
-                          cpu->present ? "present" : "absent"), FALSE;
-    }
-
+    return ctl_cpu (self, verb, argv[1], cpu, error);
   if (u->kind == HOTPLUG_SIM_UNIT_SLOT)
-    {
-      if (g_str_equal (verb, "eject"))
-        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                            "eject applies to sb and iou units; a slot is removed with its power"), FALSE;
-      if (u->wd < 0)
-        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is not present (its unit is gone)", u->id), FALSE;
-      if (!u->hotplug)
-        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                            "%s is no hotplug slot (hotplug=false): its card cannot be changed while running",
-                            u->id), FALSE;
-      if (g_str_equal (verb, "insert"))
-        {
-          if (u->adapter)
-            return g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "%s already holds a card", u->id), FALSE;
-          u->adapter = TRUE;
-          for (guint i = 0; i < u->devs->len; i++)
-            ((HotplugSimDev *) g_ptr_array_index (u->devs, i))->physical = TRUE;
-          sim_put (self, u->path, "adapter", "1\n", 0444);
-          if (u->power)
-            sim_pci_rescan (self, u->upstream);
-          return TRUE;
-        }
-      if (!u->adapter)
-        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s holds no card", u->id), FALSE;
-      if (g_str_equal (verb, "pull"))
-        {
-          sim_pci_remove (self, NULL, u->devs);
-          u->adapter = FALSE;
-          for (guint i = 0; i < u->devs->len; i++)
-            ((HotplugSimDev *) g_ptr_array_index (u->devs, i))->physical = FALSE;
-          sim_put (self, u->path, "adapter", "0\n", 0444);
-          return TRUE;
-        }
-      /* swap: the new card is enumerated afresh */
-      sim_pci_remove (self, NULL, u->devs);
-      if (u->power)
-        sim_pci_rescan (self, u->upstream);
-      return TRUE;
-    }
-
-  /* sb, iou */
-  if (g_str_equal (verb, "insert"))
-    {
-      if (u->present)
-        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "%s is already present", u->id), FALSE;
-      sim_unit_insert (self, u);
-      return TRUE;
-    }
-  if (!u->present)
-    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is not present", u->id), FALSE;
-  if (g_str_equal (verb, "eject"))
-    sim_send (self, u->container, "change", "EVENT=offline\n");
-  else if (g_str_equal (verb, "pull"))
-    sim_unit_remove (self, u);
-  else if (u->kind == HOTPLUG_SIM_UNIT_SB)
-    sim_send (self, u->container, "change", NULL);
-  else
-    {
-      sim_pci_remove (self, NULL, u->devs);
-      sim_pci_rescan (self, NULL);
-    }
-  return TRUE;
+    return ctl_slot (self, verb, u, error);
+  return ctl_board (self, verb, u, error);
 }
 

@@ -175,26 +175,13 @@ phys_name (HotplugSimDev *fw, HotplugSimDev *d, char *buf)
   return buf;
 }
 
-/* Creates the device's directory, attributes and links. */
-void
-sim_dev_create (HotplugSimKernel *self, HotplugSimDev *d)
+/* The subsystem (bus or class) and firmware links, the uevent file. */
+static void
+dev_links (HotplugSimKernel *self, HotplugSimDev *d)
 {
-  char buf[512];
   const char *p = d->path;
-  gboolean watch = FALSE;
+  char buf[512];
 
-  if (d->kind == HOTPLUG_SIM_DEV_PCIBUS)
-    {
-      g_autofree char *dir = g_strdup_printf ("%s/pci_bus", d->parent->path);
-      sim_mkdir_rel (self, dir);
-    }
-  sim_mkdir_rel (self, p);
-  {
-    char full[PATH_MAX];
-    sim_sys_path (self, full, p, NULL);
-    self->cur_dfd = open (full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    self->cur_dir = p;
-  }
   if (d->kind == HOTPLUG_SIM_DEV_PCIBUS)
     {
       /* a class device: /sys/class/pci_bus/<dddd:bb> */
@@ -218,6 +205,27 @@ sim_dev_create (HotplugSimKernel *self, HotplugSimDev *d)
       sim_link_rel (self, p, "firmware_node", d->fw->path);
       sim_link_rel (self, d->fw->path, phys_name (d->fw, d, n), p);
     }
+}
+
+/* A CPU or memory block's node links. */
+static void
+node_links (HotplugSimKernel *self, HotplugSimDev *d)
+{
+  g_autofree char *node = g_strdup_printf ("devices/system/node/node%u", d->node);
+  char n[32];
+
+  sprintf (n, "node%u", d->node);
+  sim_link_rel (self, d->path, n, node);
+  sim_link_rel (self, node, d->name, d->path);
+}
+
+/* The attributes of ACPI nodes, containers, CPUs and memory blocks; TRUE
+ * when the kernel answers writes to some of them. */
+static gboolean
+system_attrs (HotplugSimKernel *self, HotplugSimDev *d)
+{
+  const char *p = d->path;
+  gboolean pinned;
 
   switch (d->kind)
     {
@@ -227,85 +235,56 @@ sim_dev_create (HotplugSimKernel *self, HotplugSimDev *d)
       if (d->unit)
         sim_putf (self, p, "uid", "%u\n", d->uid);
       sim_put (self, p, "status", "15\n", 0444);
-      if (d->unit && d->unit->acpi == d)
-        {
-          sim_put_rw (self, p, "eject", "", "accept=1\n", 0200);
-          watch = TRUE;
-        }
-      break;
+      if (!d->unit || d->unit->acpi != d)
+        return FALSE;
+      sim_put_rw (self, p, "eject", "", "accept=1\n", 0200);
+      return TRUE;
     case HOTPLUG_SIM_DEV_CONTAINER:
       sim_put_rw (self, p, "online", d->online ? "1\n" : "0\n", "accept=0 1\n", 0644);
-      watch = TRUE;
-      break;
+      return TRUE;
     case HOTPLUG_SIM_DEV_CPU:
-      {
-        g_autofree char *node = g_strdup_printf ("devices/system/node/node%u", d->node);
-        char n[32];
-        if (!d->fixed)
-          {
-            sim_put_rw (self, p, "online", d->online ? "1\n" : "0\n", "accept=0 1\n", 0644);
-            watch = TRUE;
-          }
-        sprintf (n, "node%u", d->node);
-        sim_link_rel (self, p, n, node);
-        sim_link_rel (self, node, d->name, p);
-      }
-      break;
+      node_links (self, d);
+      if (d->fixed)
+        return FALSE;
+      sim_put_rw (self, p, "online", d->online ? "1\n" : "0\n", "accept=0 1\n", 0644);
+      return TRUE;
     case HOTPLUG_SIM_DEV_MEMORY:
-      {
-        g_autofree char *node = g_strdup_printf ("devices/system/node/node%u", d->node);
-        gboolean pinned = g_str_equal (d->zone, "none");
-        char n[32];
-        sim_put_rw (self, p, "state", d->online ? "online\n" : "offline\n",
-                pinned ? "accept=online online_kernel online_movable offline\nrefuse=16 offline\n"
-                       : "accept=online online_kernel online_movable offline\n", 0644);
-        sim_put_rw (self, p, "online", d->online ? "1\n" : "0\n",
-                pinned ? "accept=0 1\nrefuse=16 0\n" : "accept=0 1\n", 0644);
-        sim_putf (self, p, "phys_index", "%08x\n", d->index);
-        sim_put (self, p, "phys_device", "0\n", 0444);
-        sim_put (self, p, "removable", pinned ? "0\n" : "1\n", 0444);
-        sim_putf (self, p, "valid_zones", "%s\n", d->zone);
-        sprintf (n, "node%u", d->node);
-        sim_link_rel (self, p, n, node);
-        sim_link_rel (self, node, d->name, p);
-        watch = TRUE;
-      }
-      break;
-    case HOTPLUG_SIM_DEV_ROOTBUS:
-      break;
-    case HOTPLUG_SIM_DEV_PCI:
-      sim_putf (self, p, "vendor", "0x%04x\n", d->vendor);
-      sim_putf (self, p, "device", "0x%04x\n", d->device);
-      sim_putf (self, p, "subsystem_vendor", "0x%04x\n", d->svendor);
-      sim_putf (self, p, "subsystem_device", "0x%04x\n", d->sdevice);
-      sim_putf (self, p, "class", "0x%06x\n", d->klass);
-      sim_putf (self, p, "irq", "%u\n", 16 + (d->devfn & 7));
-      sim_putf (self, p, "numa_node", "%u\n", d->node);
-      sim_put (self, p, "enable", "1\n", 0644);
-      sim_pci_config (self, d);
-      if (d->secondary >= 0)
-        {
-          sim_putf (self, p, "secondary_bus_number", "%d\n", d->secondary);
-          sim_putf (self, p, "subordinate_bus_number", "%d\n", d->subordinate);
-        }
-      sim_put_rw (self, p, "remove", "", "accept=1\n", 0200);
-      sim_put_rw (self, p, "rescan", "", "accept=1\n", 0200);
-      watch = TRUE;
-      break;
-    case HOTPLUG_SIM_DEV_PCIBUS:
-      sim_link_rel (self, p, "device", d->parent->path);
-      sim_put_rw (self, p, "rescan", "", "accept=1\n", 0200);
-      watch = TRUE;
-      break;
-    case HOTPLUG_SIM_DEV_DRIVER:
-      /* the rules follow the devices (sim_pci_update_driver_rules) */
-      sim_put_rw (self, p, "bind", "", "accept=\n", 0200);
-      sim_put_rw (self, p, "unbind", "", "accept=\n", 0200);
-      watch = TRUE;
-      break;
+      pinned = g_str_equal (d->zone, "none");
+      sim_put_rw (self, p, "state", d->online ? "online\n" : "offline\n",
+                  pinned ? "accept=online online_kernel online_movable offline\nrefuse=16 offline\n"
+                         : "accept=online online_kernel online_movable offline\n", 0644);
+      sim_put_rw (self, p, "online", d->online ? "1\n" : "0\n",
+                  pinned ? "accept=0 1\nrefuse=16 0\n" : "accept=0 1\n", 0644);
+      sim_putf (self, p, "phys_index", "%08x\n", d->index);
+      sim_put (self, p, "phys_device", "0\n", 0444);
+      sim_put (self, p, "removable", pinned ? "0\n" : "1\n", 0444);
+      sim_putf (self, p, "valid_zones", "%s\n", d->zone);
+      node_links (self, d);
+      return TRUE;
     default:
-      break;
+      return FALSE;
     }
+}
+
+/* Creates the device's directory, attributes and links. */
+void
+sim_dev_create (HotplugSimKernel *self, HotplugSimDev *d)
+{
+  const char *p = d->path;
+  char full[PATH_MAX];
+  gboolean watch;
+
+  if (d->kind == HOTPLUG_SIM_DEV_PCIBUS)
+    {
+      g_autofree char *dir = g_strdup_printf ("%s/pci_bus", d->parent->path);
+      sim_mkdir_rel (self, dir);
+    }
+  sim_mkdir_rel (self, p);
+  sim_sys_path (self, full, p, NULL);
+  self->cur_dfd = open (full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  self->cur_dir = p;
+  dev_links (self, d);
+  watch = system_attrs (self, d) || sim_pci_attrs (self, d);
   if (self->cur_dfd >= 0)
     close (self->cur_dfd);
   self->cur_dfd = -1;

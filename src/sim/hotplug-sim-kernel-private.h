@@ -82,7 +82,7 @@ void      sim_set_online (HotplugSimKernel *self, HotplugSimDev *d, gboolean on)
 void      sim_settle (HotplugSimKernel *self, HotplugSimDev *d, const char *name, const char *value);
 
 /* PCI */
-void      sim_pci_config (HotplugSimKernel *self, HotplugSimDev *d);
+gboolean  sim_pci_attrs (HotplugSimKernel *self, HotplugSimDev *d);
 void      sim_slots_sync (HotplugSimKernel *self);
 gboolean  sim_pci_enumerable (HotplugSimDev *d);
 void      sim_pci_rescan (HotplugSimKernel *self, HotplugSimDev *top);
@@ -95,6 +95,7 @@ void      sim_pci_unbind (HotplugSimKernel *self, HotplugSimDev *d);
 void      sim_pci_update_driver_rules (HotplugSimKernel *self);
 /* after PCI devices came or went */
 void      sim_pci_changed (HotplugSimKernel *self);
+void      sim_pci_act (HotplugSimKernel *self, HotplugSimDev *d, const char *attr, const char *value);
 void      sim_pci_driver_write (HotplugSimKernel *self, HotplugSimDev *drv, const char *attr, const char *bdf);
 
 /* shared domains */

@@ -189,36 +189,39 @@ act (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char 
 }
 
 static void
+act_on_slot (HotplugSimKernel *self, HotplugSimUnit *slot, const char *attr, const char *value)
+{
+  if (slot->wd < 0)
+    return;
+  if (g_str_equal (attr, "power") && truthy (value))
+    {
+      gboolean on = value[0] == '1';
+      if (on == slot->power)
+        return;
+      slot->power = on;
+      if (on)
+        sim_pci_rescan (self, slot->upstream);
+      else
+        sim_pci_remove (self, NULL, slot->devs);
+    }
+  else if (g_str_equal (attr, "attention") && strlen (value) == 1 && value[0] >= '0' && value[0] <= '2')
+    slot->attention = value[0] - '0';
+  else
+    g_message ("slot %s: ignoring '%s' written to %s", slot->name, value, attr);
+}
+
+static void
 act_on (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const char *attr, const char *value)
 {
   if (slot)
     {
-      if (slot->wd < 0)
-        return;
-      if (g_str_equal (attr, "power") && truthy (value))
-        {
-          gboolean on = value[0] == '1';
-          if (on == slot->power)
-            return;
-          slot->power = on;
-          if (on)
-            sim_pci_rescan (self, slot->upstream);
-          else
-            sim_pci_remove (self, NULL, slot->devs);
-        }
-      else if (g_str_equal (attr, "attention") && strlen (value) == 1 && value[0] >= '0' && value[0] <= '2')
-        slot->attention = value[0] - '0';
-      else
-        g_message ("slot %s: ignoring '%s' written to %s", slot->name, value, attr);
+      act_on_slot (self, slot, attr, value);
       return;
     }
-
-  if (d == NULL)
+  if (d == NULL || d->kind == HOTPLUG_SIM_DEV_PCI || d->kind == HOTPLUG_SIM_DEV_PCIBUS ||
+      d->kind == HOTPLUG_SIM_DEV_DRIVER)
     {
-      if (g_str_equal (attr, "rescan") && g_str_equal (value, "1"))
-        sim_pci_rescan (self, NULL);
-      else if (g_str_equal (attr, "drivers_probe"))
-        sim_pci_driver_write (self, NULL, attr, value);
+      sim_pci_act (self, d, attr, value);
       return;
     }
   if (!d->present)
@@ -262,20 +265,6 @@ act_on (HotplugSimKernel *self, HotplugSimDev *d, HotplugSimUnit *slot, const ch
             }
           sim_unit_remove (self, d->unit);
         }
-      break;
-    case HOTPLUG_SIM_DEV_PCI:
-      if (g_str_equal (attr, "remove") && g_str_equal (value, "1"))
-        sim_pci_remove (self, d, NULL);
-      else if (g_str_equal (attr, "rescan") && g_str_equal (value, "1"))
-        sim_pci_rescan (self, d);
-      break;
-    case HOTPLUG_SIM_DEV_PCIBUS:
-      if (g_str_equal (attr, "rescan") && g_str_equal (value, "1"))
-        sim_pci_rescan (self, d->parent);
-      break;
-    case HOTPLUG_SIM_DEV_DRIVER:
-      if (g_str_equal (attr, "bind") || g_str_equal (attr, "unbind"))
-        sim_pci_driver_write (self, d, attr, value);
       break;
     case HOTPLUG_SIM_DEV_ROOTBUS:
     default:

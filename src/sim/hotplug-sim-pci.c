@@ -13,8 +13,8 @@
 
 #include "hotplug-sim-kernel-private.h"
 
-void
-sim_pci_config (HotplugSimKernel *self, HotplugSimDev *d)
+static void
+pci_config (HotplugSimKernel *self, HotplugSimDev *d)
 {
   guint8 c[256] = { 0 };
   char p[PATH_MAX];
@@ -112,6 +112,47 @@ below (HotplugSimDev *d, HotplugSimDev *top)
     if (d == top)
       return TRUE;
   return FALSE;
+}
+
+/* The attributes of PCI functions, buses and drivers; TRUE when the
+ * kernel answers writes to some of them. */
+gboolean
+sim_pci_attrs (HotplugSimKernel *self, HotplugSimDev *d)
+{
+  const char *p = d->path;
+
+  switch (d->kind)
+    {
+    case HOTPLUG_SIM_DEV_PCI:
+      sim_putf (self, p, "vendor", "0x%04x\n", d->vendor);
+      sim_putf (self, p, "device", "0x%04x\n", d->device);
+      sim_putf (self, p, "subsystem_vendor", "0x%04x\n", d->svendor);
+      sim_putf (self, p, "subsystem_device", "0x%04x\n", d->sdevice);
+      sim_putf (self, p, "class", "0x%06x\n", d->klass);
+      sim_putf (self, p, "irq", "%u\n", 16 + (d->devfn & 7));
+      sim_putf (self, p, "numa_node", "%u\n", d->node);
+      sim_put (self, p, "enable", "1\n", 0644);
+      pci_config (self, d);
+      if (d->secondary >= 0)
+        {
+          sim_putf (self, p, "secondary_bus_number", "%d\n", d->secondary);
+          sim_putf (self, p, "subordinate_bus_number", "%d\n", d->subordinate);
+        }
+      sim_put_rw (self, p, "remove", "", "accept=1\n", 0200);
+      sim_put_rw (self, p, "rescan", "", "accept=1\n", 0200);
+      return TRUE;
+    case HOTPLUG_SIM_DEV_PCIBUS:
+      sim_link_rel (self, p, "device", d->parent->path);
+      sim_put_rw (self, p, "rescan", "", "accept=1\n", 0200);
+      return TRUE;
+    case HOTPLUG_SIM_DEV_DRIVER:
+      /* the rules follow the devices (sim_pci_update_driver_rules) */
+      sim_put_rw (self, p, "bind", "", "accept=\n", 0200);
+      sim_put_rw (self, p, "unbind", "", "accept=\n", 0200);
+      return TRUE;
+    default:
+      return FALSE;
+    }
 }
 
 /* ---------------------------------------------------------------------- */
@@ -219,6 +260,33 @@ sim_pci_driver_write (HotplugSimKernel *self, HotplugSimDev *drv, const char *at
   else if ((g_str_equal (attr, "bind") && d->driver == drv) || g_str_equal (attr, "drivers_probe"))
     sim_pci_bind (self, d, TRUE);
   sim_pci_changed (self);
+}
+
+/* A write to /sys/bus/pci (D NULL), a device's, a bus's or a driver's
+ * attribute. */
+void
+sim_pci_act (HotplugSimKernel *self, HotplugSimDev *d, const char *attr, const char *value)
+{
+  gboolean one = g_str_equal (value, "1");
+
+  if (d == NULL)
+    {
+      if (g_str_equal (attr, "rescan") && one)
+        sim_pci_rescan (self, NULL);
+      else if (g_str_equal (attr, "drivers_probe"))
+        sim_pci_driver_write (self, NULL, attr, value);
+      return;
+    }
+  if (!d->present)
+    return;
+  if (d->kind == HOTPLUG_SIM_DEV_PCI && g_str_equal (attr, "remove") && one)
+    sim_pci_remove (self, d, NULL);
+  else if (d->kind == HOTPLUG_SIM_DEV_PCI && g_str_equal (attr, "rescan") && one)
+    sim_pci_rescan (self, d);
+  else if (d->kind == HOTPLUG_SIM_DEV_PCIBUS && g_str_equal (attr, "rescan") && one)
+    sim_pci_rescan (self, d->parent);
+  else if (d->kind == HOTPLUG_SIM_DEV_DRIVER && (g_str_equal (attr, "bind") || g_str_equal (attr, "unbind")))
+    sim_pci_driver_write (self, d, attr, value);
 }
 
 /* ---------------------------------------------------------------------- */

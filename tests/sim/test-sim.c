@@ -15,129 +15,7 @@
 #include <glib.h>
 #include <libudev.h>
 
-static struct udev *udev;
-static struct udev_monitor *mon;
-
-typedef struct udev_enumerate UdevEnum;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (UdevEnum, udev_enumerate_unref)
-
-/* ---- helpers ---------------------------------------------------------- */
-
-static int
-sysw (const char *path, const char *value)
-{
-  int fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-  ssize_t r;
-  int e;
-
-  if (fd < 0)
-    return errno;
-  r = write (fd, value, strlen (value));
-  e = r < 0 ? errno : 0;
-  close (fd);
-  return e;
-}
-
-static char *
-sysr (const char *path)
-{
-  g_autofree char *s = NULL;
-
-  if (!g_file_get_contents (path, &s, NULL, NULL))
-    return NULL;
-  return g_strstrip (g_steal_pointer (&s));
-}
-
-static int
-ctl (const char *args, char **err_out)
-{
-  g_autofree char *cmd = g_strdup_printf ("%s/src/sim/hotplug-sim ctl %s", g_getenv ("HOTPLUG_BUILD_DIR"), args);
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_assert_true (g_spawn_command_line_sync (cmd, &out, &err, &status, &error));
-  g_assert_no_error (error);
-  if (err_out)
-    *err_out = g_steal_pointer (&err);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
-typedef struct {
-  char *action;
-  char *devpath;
-  char *subsystem;
-  char *event;     /* EVENT property or NULL */
-  char *driver;    /* DRIVER property or NULL */
-  gint64 when;
-} Ev;
-
-static void
-ev_free (Ev *e)
-{
-  g_free (e->action);
-  g_free (e->devpath);
-  g_free (e->subsystem);
-  g_free (e->event);
-  g_free (e->driver);
-  g_free (e);
-}
-
-/* Collects events until none arrives for QUIET ms (or MAX events). */
-static GPtrArray *
-collect (int quiet_ms, guint max)
-{
-  GPtrArray *evs = g_ptr_array_new_with_free_func ((GDestroyNotify) ev_free);
-  struct pollfd pfd = { udev_monitor_get_fd (mon), POLLIN, 0 };
-
-  while (evs->len < max && poll (&pfd, 1, quiet_ms) > 0)
-    {
-      struct udev_device *d = udev_monitor_receive_device (mon);
-      Ev *e;
-      if (d == NULL)
-        continue;
-      e = g_new0 (Ev, 1);
-      e->action = g_strdup (udev_device_get_action (d));
-      e->devpath = g_strdup (udev_device_get_devpath (d));
-      e->subsystem = g_strdup (udev_device_get_subsystem (d));
-      e->event = g_strdup (udev_device_get_property_value (d, "EVENT"));
-      e->driver = g_strdup (udev_device_get_property_value (d, "DRIVER"));
-      e->when = g_get_monotonic_time ();
-      g_ptr_array_add (evs, e);
-      udev_device_unref (d);
-    }
-  return evs;
-}
-
-static Ev *
-ev (GPtrArray *evs, guint i)
-{
-  g_assert_cmpuint (i, <, evs->len);
-  return g_ptr_array_index (evs, i);
-}
-
-static int
-find (GPtrArray *evs, const char *action, const char *devpath)
-{
-  for (guint i = 0; i < evs->len; i++)
-    if (g_str_equal (ev (evs, i)->action, action) && g_str_equal (ev (evs, i)->devpath, devpath))
-      return i;
-  return -1;
-}
-
-static guint
-count_subsystem (const char *subsystem)
-{
-  g_autoptr(UdevEnum) en = udev_enumerate_new (udev);
-  guint n = 0;
-
-  udev_enumerate_add_match_subsystem (en, subsystem);
-  udev_enumerate_scan_devices (en);
-  for (struct udev_list_entry *l = udev_enumerate_get_list_entry (en); l; l = udev_list_entry_get_next (l))
-    n++;
-  return n;
-}
+#include "sim-helpers.h"
 
 /* ---- tests ------------------------------------------------------------ */
 
@@ -406,17 +284,6 @@ test_container_eject (void)
   v = sysr ("/sys/devices/system/memory/memory200/state");
   g_assert_cmpstr (v, ==, "offline");  /* auto_online_blocks=offline */
   g_assert_cmpint (ctl ("insert sb3", NULL), ==, 1);
-}
-
-/* Actions of EVS in order, for a compact comparison: "unbind remove ...". */
-static char *
-actions (GPtrArray *evs)
-{
-  g_autoptr(GString) s = g_string_new (NULL);
-
-  for (guint i = 0; i < evs->len; i++)
-    g_string_append_printf (s, "%s%s", i ? " " : "", ev (evs, i)->action);
-  return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
 static void
@@ -741,179 +608,6 @@ test_firmware (void)
   }
 }
 
-/* Drivers: nvme0n1 at 0000:83:00.0 (nvme), ens4 at 0000:86:00.0 (mlx5_core). */
-static void
-test_drivers (void)
-{
-  const char *dev = "/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0/0000:83:00.0";
-  g_autoptr(GPtrArray) evs = NULL;
-  g_autofree char *link = NULL;
-  g_autofree char *a = NULL;
-  g_autofree char *uevent = NULL;
-
-  link = g_file_read_link ("/sys/bus/pci/devices/0000:83:00.0/driver", NULL);
-  g_assert_cmpstr (link, ==, "../../../../../../bus/pci/drivers/nvme");
-  g_clear_pointer (&link, g_free);
-  link = g_file_read_link ("/sys/bus/pci/drivers/nvme/0000:83:00.0", NULL);
-  g_assert_cmpstr (link, ==, "../../../../devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0/0000:83:00.0");
-  g_assert_true (g_file_test ("/sys/bus/pci/drivers/pcieport/0000:80:01.0", G_FILE_TEST_IS_DIR));
-  g_assert_true (g_file_test ("/sys/bus/pci/drivers_probe", G_FILE_TEST_EXISTS));
-  /* a device no driver takes (the SAS HBA of slot 6) */
-  g_assert_false (g_file_test ("/sys/bus/pci/devices/0001:02:00.0/driver", G_FILE_TEST_EXISTS));
-  uevent = sysr ("/sys/bus/pci/devices/0000:83:00.0/uevent");
-  g_assert_true (g_str_has_prefix (uevent, "DRIVER=nvme\n"));
-
-  /* not bound to that driver, not a device: ENODEV */
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:01:00.0"), ==, ENODEV);
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:99:00.0"), ==, ENODEV);
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:83:00.0"), ==, EBUSY);
-
-  /* unbind through the device's driver link: the disk goes with it */
-  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:83:00.0/driver/unbind", "0000:83:00.0"), ==, 0);
-  evs = collect (300, 10);
-  a = actions (evs);
-  g_assert_cmpstr (a, ==, "unbind");
-  g_assert_cmpstr (ev (evs, 0)->devpath, ==, dev);
-  g_assert_null (ev (evs, 0)->driver);
-  g_assert_false (g_file_test ("/sys/bus/pci/devices/0000:83:00.0/driver", G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test ("/sys/bus/pci/drivers/nvme/0000:83:00.0", G_FILE_TEST_EXISTS));
-  g_assert_false (g_file_test ("/sys/block/nvme0n1", G_FILE_TEST_EXISTS));
-  g_assert_true (g_file_test ("/sys/bus/pci/devices/0000:83:00.0", G_FILE_TEST_IS_DIR));
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:83:00.0"), ==, ENODEV);
-  /* only its own driver binds it */
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/i40e/bind", "0000:83:00.0"), ==, ENODEV);
-
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:83:00.0"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (300, 10);
-  g_clear_pointer (&a, g_free);
-  a = actions (evs);
-  g_assert_cmpstr (a, ==, "bind");
-  g_assert_cmpstr (ev (evs, 0)->driver, ==, "nvme");
-  g_assert_true (g_file_test ("/sys/block/nvme0n1/dev", G_FILE_TEST_EXISTS));
-  g_assert_true (g_file_test ("/sys/bus/pci/devices/0000:83:00.0/driver/bind", G_FILE_TEST_EXISTS));
-}
-
-/* drivers_probe, and a device removed while no driver holds it */
-static void
-test_drivers_probe (void)
-{
-  g_autoptr(GPtrArray) evs = NULL;
-  g_autofree char *a = NULL;
-
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/mlx5_core/unbind", "0000:86:00.0"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (300, 10);
-  g_assert_false (g_file_test ("/sys/class/net/ens4", G_FILE_TEST_EXISTS));
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers_probe", "0000:99:00.0"), ==, ENODEV);
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers_probe", "0000:86:00.0"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (300, 10);
-  g_clear_pointer (&a, g_free);
-  a = actions (evs);
-  g_assert_cmpstr (a, ==, "bind");
-  g_assert_cmpstr (ev (evs, 0)->driver, ==, "mlx5_core");
-  g_assert_true (g_file_test ("/sys/class/net/ens4/operstate", G_FILE_TEST_EXISTS));
-
-  /* removing an unbound device: no unbind */
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:84:00.0"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (300, 10);
-  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:84:00.0/remove", "1"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (300, 10);
-  g_clear_pointer (&a, g_free);
-  a = actions (evs);
-  g_assert_cmpstr (a, ==, "remove");
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:84:00.0"), ==, ENODEV);
-  g_assert_cmpint (sysw ("/sys/bus/pci/rescan", "1"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (300, 10);
-  g_clear_pointer (&a, g_free);
-  a = actions (evs);
-  g_assert_cmpstr (a, ==, "add bind");
-}
-
-/* A device that refuses to let go: unbind fails as often as armed. */
-static void
-test_drivers_fail (void)
-{
-  g_autoptr(GPtrArray) evs = NULL;
-
-  g_assert_cmpint (ctl ("fail /sys/bus/pci/drivers/nvme/unbind 2 --errno EBUSY", NULL), ==, 0);
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:83:00.0"), ==, EBUSY);
-  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:83:00.0/driver/unbind", "0000:83:00.0"), ==, EBUSY);
-  evs = collect (300, 10);
-  g_assert_cmpuint (evs->len, ==, 0);
-  g_assert_true (g_file_test ("/sys/bus/pci/devices/0000:83:00.0/driver", G_FILE_TEST_IS_DIR));
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:83:00.0"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (300, 10);
-  g_assert_cmpuint (evs->len, ==, 1);
-  g_assert_cmpstr (ev (evs, 0)->action, ==, "unbind");
-
-  /* every bind attribute, once */
-  g_assert_cmpint (ctl ("fail bind", NULL), ==, 0);
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:83:00.0"), ==, EIO);
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:83:00.0"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (300, 10);
-  g_assert_cmpuint (evs->len, ==, 1);
-  g_assert_cmpstr (ev (evs, 0)->action, ==, "bind");
-  g_assert_cmpint (ctl ("fail bind 0", NULL), ==, 0);
-
-  /* with the kernel slow, back-to-back unbinds of one driver are all taken */
-  g_assert_cmpint (ctl ("delay 100 drivers", NULL), ==, 0);
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:83:00.0"), ==, 0);
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:84:00.0"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (500, 10);
-  g_assert_cmpuint (evs->len, ==, 2);
-  g_assert_cmpint (ctl ("delay 0", NULL), ==, 0);
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:83:00.0"), ==, 0);
-  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:84:00.0"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (300, 10);
-  g_assert_cmpuint (evs->len, ==, 2);
-}
-
-/* The pci_bus class: root buses and bridges' secondary buses. */
-static void
-test_pci_bus (void)
-{
-  g_autoptr(GPtrArray) evs = NULL;
-  g_autofree char *link = NULL;
-  g_autofree char *dev = NULL;
-  struct udev_device *d;
-
-  g_assert_cmpuint (count_subsystem ("pci_bus"), ==, 7 + 9);
-  link = g_file_read_link ("/sys/class/pci_bus/0000:80", NULL);
-  g_assert_cmpstr (link, ==, "../../devices/pci0000:80/pci_bus/0000:80");
-  g_clear_pointer (&link, g_free);
-  link = g_file_read_link ("/sys/class/pci_bus/0001:01", NULL);
-  g_assert_cmpstr (link, ==, "../../devices/pci0001:00/0001:00:01.0/pci_bus/0001:01");
-  g_assert_true (g_file_test ("/sys/class/pci_bus/0001:01/uevent", G_FILE_TEST_EXISTS));
-  g_assert_true (g_file_test ("/sys/class/pci_bus/0001:01/rescan", G_FILE_TEST_EXISTS));
-  dev = sysr ("/sys/class/pci_bus/0001:01/device/secondary_bus_number");
-  g_assert_cmpstr (dev, ==, "1");
-  d = udev_device_new_from_syspath (udev, "/sys/class/pci_bus/0001:01");
-  g_assert_nonnull (d);
-  g_assert_cmpstr (udev_device_get_subsystem (d), ==, "pci_bus");
-  udev_device_unref (d);
-
-  /* the root bus's rescan finds what went */
-  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0001:00:01.0/remove", "1"), ==, 0);
-  evs = collect (300, 10);
-  g_assert_cmpint (find (evs, "remove", "/devices/pci0001:00/0001:00:01.0/pci_bus/0001:01"), >=, 0);
-  g_assert_false (g_file_test ("/sys/class/pci_bus/0001:01", G_FILE_TEST_EXISTS));
-  g_assert_cmpint (sysw ("/sys/class/pci_bus/0001:00/rescan", "1"), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
-  evs = collect (300, 10);
-  g_assert_cmpint (find (evs, "add", "/devices/pci0001:00/0001:00:01.0/pci_bus/0001:01"), ==, 1);
-  g_assert_cmpint (find (evs, "bind", "/devices/pci0001:00/0001:00:01.0/0001:01:00.0"), ==, 4);
-  g_assert_true (g_file_test ("/sys/class/pci_bus/0001:01", G_FILE_TEST_IS_DIR));
-}
-
 static void
 test_udev_group (void)
 {
@@ -941,15 +635,8 @@ test_udev_group (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (g_getenv ("HOTPLUG_SIM_SOCKET") == NULL)
-    {
-      g_printerr ("run me under hotplug-sim --machine default\n");
-      return 77;
-    }
-  udev = udev_new ();
-  mon = udev_monitor_new_from_netlink (udev, "kernel");
-  g_assert_cmpint (udev_monitor_enable_receiving (mon), ==, 0);
+  if (!sim_helpers_init (&argc, &argv, "HOTPLUG_SIM_SOCKET", "hotplug-sim --machine default"))
+    return 77;
 
   g_test_add_func ("/sim/enumerate", test_enumerate);
   g_test_add_func ("/sim/cpu-online", test_cpu_online);
@@ -962,15 +649,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/fail", test_fail);
   g_test_add_func ("/sim/firmware", test_firmware);
   g_test_add_func ("/sim/storage", test_storage);
-  g_test_add_func ("/sim/drivers", test_drivers);
-  g_test_add_func ("/sim/drivers-probe", test_drivers_probe);
-  g_test_add_func ("/sim/drivers-fail", test_drivers_fail);
-  g_test_add_func ("/sim/pci-bus", test_pci_bus);
   g_test_add_func ("/sim/udev-group", test_udev_group);
-  {
-    int r = g_test_run ();
-    udev_monitor_unref (mon);
-    udev_unref (udev);
-    return r;
-  }
+  return sim_helpers_run ();
 }
