@@ -321,6 +321,25 @@ class Domains(ops.Ops):
         self.assertEqual(self.wait_job_object(job)[0], 'cancelled')
         self.assertEqual(self.dprop('ConnectionState'), 'connected')
 
+    def test_connect_that_fails_keeps_the_state(self):
+        self.hooks()
+        self.start()
+        self.assertEqual(self.wait_job_object(self.domain_call('PrepareForSwitchover'))[0], 'succeeded')
+        self.clear_log()
+        ht.sim_ctl('fail', 'rescan', '1')
+        self.addCleanup(ht.sim_ctl, 'fail', 'rescan', '0', check=False)
+        job = self.domain_call('Connect')
+        state, reason = self.wait_job_object(job)
+        self.assertEqual(state, 'failed')
+        self.assertIn('rescan PCI bus 0001:00', reason)
+        self.assertNotIn('hook', reason)
+        self.assertEqual(self.dprop('ConnectionState'), 'disconnected')
+        # connect has no failure event: no hook ran
+        self.assertEqual(self.events(), [])
+        job = self.domain_call('Connect')
+        self.assertEqual(self.wait_job_object(job)[0], 'succeeded')
+        self.assertEqual(self.dprop('ConnectionState'), 'connected')
+
     def test_state_kept_across_restart(self):
         self.hooks()
         self.start()
