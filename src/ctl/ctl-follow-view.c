@@ -214,7 +214,7 @@ hotplug_ctl_follow_set_pending (HotplugCtlFollow *self,
     /* TRANSLATORS: "  pending for 0 s: 0001:02:00.0" */
     hotplug_ctl_follow_print (self, _("  pending for %s: %s"), duration, self->pending);
   if (self->ctl->tty && self->pending_tick == 0)
-    self->pending_tick = g_timeout_add_seconds (1, hotplug_ctl_follow_pending_tick, self);
+    self->pending_tick = g_timeout_add (1000, hotplug_ctl_follow_pending_tick, self);
 }
 
 /* ---- steps and hooks ---------------------------------------------------- */
