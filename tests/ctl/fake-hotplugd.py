@@ -27,6 +27,9 @@
 # A domain's jobs have the Pending properties, a unit's do not (as from a
 # daemon older than them). Domain.CancelSwitchover plays the running
 # switchover's "cancel" actions, or fails with the script's "cancel_error".
+# A script {"model": true} makes a domain's jobs act as the daemon's
+# would: Connect connects, PrepareForSwitchover disconnects (a pending hook
+# on the way), and either succeeds at once where there is nothing to do.
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
@@ -447,26 +450,45 @@ class Manager(Object):
         self.next_job = 7
         self.Reset()
 
+    def model_script(self, domain, operation):
+        '''What the daemon does for a domain's Connect or PrepareForSwitchover.'''
+        state = str(domain.interfaces[DOMAIN]['ConnectionState'])
+        if operation == 'connect':
+            if state == 'connected':
+                return {'steps': [['end', 'succeeded', 'already connected']]}
+            return {'steps': [['start', 'connect', 0, 'bind the devices', 50], ['finish', 0, True, ''],
+                              ['domain', 'connected'], ['end', 'succeeded', '']]}
+        if state in ('disconnected', 'inactive'):
+            return {'steps': [['end', 'succeeded', 'already disconnected']]}
+        hook = '/etc/hotplugd/hooks.d/domain/pre-switchover/10-flush-tx'
+        return {'steps': [['start', 'pre-switchover', 0, 'run the pre-switchover hooks', 5],
+                          ['domain', 'disconnecting'], ['pending', hook, 'transaction in flight', 0],
+                          ['pending', '', '', 0], ['finish', 0, True, ''],
+                          ['domain', 'disconnected'], ['end', 'succeeded', '']]}
+
     def start_job(self, unit, operation, options, iface=UNIT):
         uid = str(unit.interfaces[iface]['Id'])
+        script = self.script
+        if script.get('model') and iface == DOMAIN:
+            script = self.model_script(unit, operation)
         self.calls.append({'method': operation, ('unit' if iface == UNIT else 'domain'): uid,
                            'options': {str(k): [signature(v), plain(v)]
                                        for k, v in options.items()}})
-        if 'error' in self.script:
-            raise Error(*self.script['error'])
+        if 'error' in script:
+            raise Error(*script['error'])
         jid = self.next_job
         self.next_job += 1
         path = PATH + '/job/%d' % jid
         interfaces = {JOB: job_props(jid, operation, uid, bool(options.get('dry-run', False)),
                                      bool(options.get('force', False)), pending=iface == DOMAIN)}
-        job = Job(self.bus, path, interfaces, self, unit, self.script, iface)
+        job = Job(self.bus, path, interfaces, self, unit, script, iface)
         self.children[path] = job
         self.InterfacesAdded(path, interfaces)
         unit.set(iface, Job=dbus.ObjectPath(path))
         # The first steps go out before the reply, as a daemon may send them.
-        job.play(self.script.get('sync', 1))
+        job.play(script.get('sync', 1))
         if job.actions:
-            job.schedule(self.script.get('interval_ms', 5))
+            job.schedule(script.get('interval_ms', 5))
         return dbus.ObjectPath(path)
 
     def remove_job(self, job):
