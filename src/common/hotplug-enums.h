@@ -40,6 +40,9 @@ typedef enum {
   HOTPLUG_CONNECTION_CONNECTED,     /*< nick=connected >*/
   HOTPLUG_CONNECTION_DISCONNECTING, /*< nick=disconnecting >*/
   HOTPLUG_CONNECTION_DISCONNECTED,  /*< nick=disconnected >*/
+  /* a failed switchover could not reconnect everything: the administrator
+   * looks, and Connect repairs it */
+  HOTPLUG_CONNECTION_FAILED,        /*< nick=failed >*/
 } HotplugConnectionState;
 
 G_END_DECLS

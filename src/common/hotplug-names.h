@@ -38,6 +38,7 @@
 
 /* What lives in the state directory (beside journal/ and failed-units) */
 #define HOTPLUG_STATE_UNITS_FILE      "units.ini"            /* board and I/O unit locations seen */
+#define HOTPLUG_STATE_DOMAINS_DIR     "domains"              /* one file per PCI domain: its ConnectionState */
 
 /* Hook environment */
 #define HOTPLUG_HOOK_API              "HOTPLUG_API"
@@ -79,3 +80,4 @@
 #define HOTPLUG_MSGID_AUTH_REFUSED    "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a65"
 #define HOTPLUG_MSGID_JOURNAL_BAD     "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a66"
 #define HOTPLUG_MSGID_JOB_RECOVERED   "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a67"
+#define HOTPLUG_MSGID_DOMAIN_STATE    "8a3c1f5e2b7d4e0f9c6a1b2d3e4f5a68"

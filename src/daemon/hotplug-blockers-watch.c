@@ -342,17 +342,31 @@ on_checked (GObject *source, GAsyncResult *res, gpointer user_data)
                          (GDestroyNotify) g_ptr_array_unref);
 }
 
-void
-hotplug_blockers_watch_check_async (HotplugBlockersWatch *self, HotplugUnit *unit,
-                                    GAsyncReadyCallback callback, gpointer user_data)
+static void
+check_async (HotplugBlockersWatch *self, HotplugBlockerFacts *one, GAsyncReadyCallback callback,
+             gpointer user_data)
 {
   GTask *task = g_task_new (self, self->cancellable, callback, user_data);
   GPtrArray *facts = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_facts_free);
 
   g_task_set_source_tag (task, hotplug_blockers_watch_check_async);
-  g_ptr_array_add (facts, hotplug_blockers_facts_of_unit (self->platform, unit));
+  g_ptr_array_add (facts, one);
   g_task_set_task_data (task, scan_new (self, facts), (GDestroyNotify) scan_free);
   hotplug_blockers_scan_async (facts, self->cancellable, on_checked, task);
+}
+
+void
+hotplug_blockers_watch_check_async (HotplugBlockersWatch *self, HotplugUnit *unit,
+                                    GAsyncReadyCallback callback, gpointer user_data)
+{
+  check_async (self, hotplug_blockers_facts_of_unit (self->platform, unit), callback, user_data);
+}
+
+void
+hotplug_blockers_watch_check_domain_async (HotplugBlockersWatch *self, HotplugDomain *domain,
+                                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  check_async (self, hotplug_blockers_facts_of_domain (domain), callback, user_data);
 }
 
 GPtrArray *

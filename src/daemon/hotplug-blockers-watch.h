@@ -47,6 +47,11 @@ void       hotplug_blockers_watch_check_async (HotplugBlockersWatch *self,
                                                HotplugUnit          *unit,
                                                GAsyncReadyCallback   callback,
                                                gpointer              user_data);
+/* The same for a domain (a switchover's check). */
+void       hotplug_blockers_watch_check_domain_async (HotplugBlockersWatch *self,
+                                                      HotplugDomain        *domain,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
 GPtrArray *hotplug_blockers_watch_check_finish (HotplugBlockersWatch *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);

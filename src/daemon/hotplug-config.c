@@ -27,6 +27,7 @@ struct _HotplugConfig
   gboolean        auto_remove_on_eject;
   gboolean        surprise_removal_hooks;
   double          blockers_refresh;
+  double          switchover_retry;
 };
 
 HotplugConfig *
@@ -45,6 +46,7 @@ hotplug_config_new (void)
   config->auto_remove_on_eject = TRUE;
   config->surprise_removal_hooks = TRUE;
   config->blockers_refresh = HOTPLUG_CONFIG_DEFAULT_BLOCKERS_REFRESH;
+  config->switchover_retry = HOTPLUG_CONFIG_DEFAULT_SWITCHOVER_RETRY;
   return config;
 }
 
@@ -177,7 +179,7 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
     {
       static const char * const daemon_keys[] = { "memory-online-type", "step-timeout", "job-linger",
                                                   "auto-add", "auto-remove-on-eject",
-                                                  "surprise-removal-hooks", NULL };
+                                                  "surprise-removal-hooks", "switchover-retry-interval", NULL };
       static const char * const types[] = { "online", "online_kernel", "online_movable", NULL };
       g_autofree char *type = g_key_file_get_value (kf, "daemon", "memory-online-type", NULL);
 
@@ -186,7 +188,8 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
           !parse_seconds (kf, origin, "daemon", "job-linger", TRUE, &config->job_linger, error) ||
           !parse_bool (kf, origin, "daemon", "auto-add", &config->auto_add, error) ||
           !parse_bool (kf, origin, "daemon", "auto-remove-on-eject", &config->auto_remove_on_eject, error) ||
-          !parse_bool (kf, origin, "daemon", "surprise-removal-hooks", &config->surprise_removal_hooks, error))
+          !parse_bool (kf, origin, "daemon", "surprise-removal-hooks", &config->surprise_removal_hooks, error) ||
+          !parse_seconds (kf, origin, "daemon", "switchover-retry-interval", FALSE, &config->switchover_retry, error))
         return NULL;
       if (type)
         {
@@ -363,4 +366,10 @@ double
 hotplug_config_get_blockers_refresh (HotplugConfig *config)
 {
   return config->blockers_refresh;
+}
+
+double
+hotplug_config_get_switchover_retry (HotplugConfig *config)
+{
+  return config->switchover_retry;
 }

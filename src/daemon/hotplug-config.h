@@ -22,6 +22,9 @@ G_BEGIN_DECLS
  *   auto-add=BOOL         add a board or CPU that appears (default true)
  *   auto-remove-on-eject=BOOL  remove a board whose eject the firmware
  *                         requests (default true)
+ *   switchover-retry-interval=SECONDS  how often a pending switchover asks
+ *                         again: a pre-switchover hook that answered 75, a
+ *                         device that refused under persist (default 5)
  *
  *   [blockers]
  *   refresh-interval=SECONDS  how often Unit.Blockers and Domain.Blockers
@@ -39,6 +42,8 @@ G_BEGIN_DECLS
 #define HOTPLUG_CONFIG_DEFAULT_JOB_LINGER   60.0
 #define HOTPLUG_CONFIG_DEFAULT_ONLINE_TYPE  "online_movable"
 #define HOTPLUG_CONFIG_DEFAULT_BLOCKERS_REFRESH 60.0
+/* how often a pending switchover asks again (exit 75, a device under persist) */
+#define HOTPLUG_CONFIG_DEFAULT_SWITCHOVER_RETRY 5.0
 
 typedef struct _HotplugConfig HotplugConfig;
 
@@ -70,6 +75,7 @@ void           hotplug_config_set_job_linger (HotplugConfig *config, double seco
 void           hotplug_config_set_auto_add (HotplugConfig *config, gboolean value);
 /* 0: no periodic refresh */
 double         hotplug_config_get_blockers_refresh (HotplugConfig *config);
+double         hotplug_config_get_switchover_retry (HotplugConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugConfig, hotplug_config_unref)
 

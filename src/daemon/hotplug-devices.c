@@ -39,6 +39,7 @@ hotplug_pci_dev_free (HotplugPciDev *d)
   g_free (d->devpath);
   g_free (d->parent);
   g_free (d->root_bus);
+  g_free (d->driver);
   g_free (d);
 }
 
@@ -416,6 +417,18 @@ pci_read_info (HotplugPlatform *self, HotplugPciDev *d)
                              "cannot read the configuration space of %s: %s", d->bdf, error->message);
 }
 
+/* The driver bound to the device: the name its driver link points to. */
+static void
+read_driver (HotplugPciDev *d)
+{
+  g_autofree char *rel = g_strconcat ("/sys", d->devpath, "/driver", NULL);
+  g_autofree char *path = hotplug_sysfs_path (rel);
+  g_autofree char *target = g_file_read_link (path, NULL);
+
+  g_free (d->driver);
+  d->driver = target ? g_path_get_basename (target) : NULL;
+}
+
 void
 hotplug_platform_pci_refresh (HotplugPlatform *self, const char *devpath)
 {
@@ -451,7 +464,18 @@ hotplug_platform_pci_refresh (HotplugPlatform *self, const char *devpath)
   d->bus = bus;
   d->depth = n - 4;
   pci_read_info (self, d);
+  read_driver (d);
 }
+
+void
+hotplug_platform_pci_driver_refresh (HotplugPlatform *self, const char *bdf)
+{
+  HotplugPciDev *d = g_hash_table_lookup (self->pci_devs, bdf);
+
+  if (d)
+    read_driver (d);
+}
+
 
 void
 hotplug_platform_pci_remove (HotplugPlatform *self, const char *devpath)

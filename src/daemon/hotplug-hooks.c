@@ -20,7 +20,6 @@
 
 #define HOOK_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* "not yet" of pre-switchover (EX_TEMPFAIL) */
-#define HOOK_EXIT_RETRY 75
 /* A reason= line longer than this is cut; output lines are logged in
  * pieces of at most this size. */
 #define HOOK_LINE_MAX 4096
@@ -976,7 +975,7 @@ hook_done (RunData *d)
     {
       if (rec->timed_out)
         finish (d, HOTPLUG_HOOK_OUTCOME_TIMEOUT, rec->name, g_steal_pointer (&what));
-      else if (rec->exit_status == HOOK_EXIT_RETRY && g_str_equal (d->request->event, "pre-switchover"))
+      else if (rec->exit_status == HOTPLUG_HOOK_EXIT_RETRY && g_str_equal (d->request->event, "pre-switchover"))
         finish (d, HOTPLUG_HOOK_OUTCOME_RETRY, rec->name,
                 rec->reason ? g_strdup (rec->reason)
                             : g_strdup_printf ("hook %s asked to retry later", rec->name));

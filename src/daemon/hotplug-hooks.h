@@ -17,6 +17,9 @@ G_BEGIN_DECLS
  * (switchover, connect) take the kind "domain".  Any other pairing is an
  * HOTPLUG_ERROR_INVALID_ARGUMENT. */
 
+/* pre-switchover: "not yet", ask again later (EX_TEMPFAIL) */
+#define HOTPLUG_HOOK_EXIT_RETRY 75
+
 typedef enum {
   HOTPLUG_HOOK_PHASE_PRE,     /* pre-*: a failure vetoes and ends the event */
   HOTPLUG_HOOK_PHASE_POST,    /* post-*: failures are reported only */

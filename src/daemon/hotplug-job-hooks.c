@@ -31,12 +31,38 @@ replace_str (char **where, const char *value)
 /* Records the unit's facts.  FILL_ONLY: only those still unknown, as an add
  * brings up hardware the unit did not show when the job was created (a
  * slot's devices appear once it is powered): post-add names them. */
+static void
+take_domain_facts (HotplugJob *self)
+{
+  HotplugHookRequest *f = self->facts;
+  const char *const *pci = hotplug_dbus_domain_get_pci_devices (HOTPLUG_DBUS_DOMAIN (self->domain));
+  g_auto(GStrv) buses = hotplug_platform_domain_root_buses (self->platform, hotplug_domain_get_id (self->domain));
+  g_autofree char *root = buses[0] ? g_strconcat ("/sys/devices/pci", buses[0], NULL) : NULL;
+
+  /* a domain that is connecting shows its devices only once it is */
+  if (root || is_empty (f->sysfs_path))
+    replace_str (&f->sysfs_path, root ? root : "");
+  if ((pci && pci[0]) || f->pci_devices == NULL)
+    {
+      g_strfreev (f->pci_devices);
+      f->pci_devices = pci ? g_strdupv ((GStrv) pci) : g_new0 (char *, 1);
+    }
+}
+
 void
 hotplug_job_take_facts (HotplugJob *self, gboolean fill_only)
 {
-  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (self->unit);
+  HotplugDbusUnit *u;
   HotplugHookRequest *f = self->facts;
-  const char *const *pci = hotplug_dbus_unit_get_pci_devices (u);
+  const char *const *pci;
+
+  if (self->domain)
+    {
+      take_domain_facts (self);
+      return;
+    }
+  u = HOTPLUG_DBUS_UNIT (self->unit);
+  pci = hotplug_dbus_unit_get_pci_devices (u);
 
   if (!fill_only || is_empty (f->sysfs_path))
     replace_str (&f->sysfs_path, hotplug_dbus_unit_get_sysfs_path (u));
@@ -56,11 +82,9 @@ hotplug_job_take_facts (HotplugJob *self, gboolean fill_only)
 static HotplugHookRequest *
 make_request (HotplugJob *self, const char *event)
 {
-  HotplugDbusUnit *u = HOTPLUG_DBUS_UNIT (self->unit);
-  HotplugHookRequest *req = hotplug_hook_request_new (event, hotplug_dbus_unit_get_kind (u),
-                                                      hotplug_unit_get_id (self->unit));
+  HotplugHookRequest *req = hotplug_hook_request_new (event, self->facts->kind, hotplug_job_target_id (self));
 
-  if (self->op == HOTPLUG_OPERATION_ADD)
+  if (self->op == HOTPLUG_OPERATION_ADD || self->op == HOTPLUG_OPERATION_CONNECT)
     hotplug_job_take_facts (self, TRUE);
   req->job = g_strdup_printf ("%u", self->id);
   req->operation = g_strdup (hotplug_operation_to_string (self->op));
@@ -109,6 +133,8 @@ on_hook_progress (HotplugHookRunner        *runner,
     word = "ok";
   else if (self->cancellable && g_cancellable_is_cancelled (self->cancellable) && record->term_signal != 0)
     word = "cancelled";
+  else if (record->exit_status == HOTPLUG_HOOK_EXIT_RETRY && g_str_equal (request->event, "pre-switchover"))
+    word = "pending";
   else if (hotplug_hook_event_phase (request->event) == HOTPLUG_HOOK_PHASE_PRE)
     word = "vetoed";
   else
@@ -151,6 +177,16 @@ on_hooks_done (GObject *source, GAsyncResult *res, gpointer user_data)
         {
         case HOTPLUG_HOOK_OUTCOME_OK:
           break;
+        case HOTPLUG_HOOK_OUTCOME_RETRY:
+          {
+            const HotplugHookRecord *last = result->records && result->records->len
+                                              ? g_ptr_array_index (result->records, result->records->len - 1)
+                                              : NULL;
+
+            /* "not yet": the step stays where it is, pending */
+            hotplug_job_retry_hooks (self, result->hook, last ? last->path : NULL, result->reason);
+            return;
+          }
         case HOTPLUG_HOOK_OUTCOME_TIMEOUT:
           {
             /* the runner's reason names the hook and its limit: no veto, the
@@ -184,6 +220,7 @@ on_hooks_done (GObject *source, GAsyncResult *res, gpointer user_data)
       for (guint i = 0; result->failures[i]; i++)
         g_ptr_array_add (self->post_failures, g_strdup (result->failures[i]));
     }
+  hotplug_job_retry_clear (self);
   hotplug_job_step_finished (self, TRUE, phase == HOTPLUG_HOOK_PHASE_PRE ? NULL : result->reason);
   self->pos++;
   hotplug_job_update_progress (self);
@@ -199,6 +236,8 @@ hotplug_job_run_hooks (HotplugJob *self, const char *event, gboolean dry_run)
   GCancellable *c = hotplug_hook_event_phase (event) == HOTPLUG_HOOK_PHASE_PRE ? self->cancellable : NULL;
 
   req->dry_run = dry_run;
+  if (self->resume_from && g_str_equal (event, "pre-switchover"))
+    req->resume_from = g_strdup (self->resume_from);
   if (self->mode == MODE_FAILED)
     {
       req->failed_hook = g_strdup (self->failed_what);

@@ -39,7 +39,7 @@ hotplug_job_journal (HotplugJob *self, const char *type, ...)
   if (self->journal == NULL)
     return;
   if (!hotplug_journal_append (self->journal, type, g_variant_builder_end (&b), &error))
-    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
+    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_job_target_id (self), NULL, NULL, NULL,
                       "job %u: %s", self->id, error->message);
 }
 
@@ -80,7 +80,7 @@ hotplug_job_journal_begin (HotplugJob *self, GError **error)
     return FALSE;
   hotplug_job_journal (self, "begin", "boot-id", g_variant_new_string (hotplug_journal_boot_id ()),
                  "job", g_variant_new_uint32 (self->id),
-                 "unit", g_variant_new_string (hotplug_unit_get_id (self->unit)),
+                 "unit", g_variant_new_string (hotplug_job_target_id (self)),
                  "kind", g_variant_new_string (f->kind),
                  "operation", g_variant_new_string (hotplug_operation_to_string (self->op)),
                  "initiator", g_variant_new_string (hotplug_dbus_job_get_initiator (j)),

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The options of Unit.Add, Remove and Replace, checked before any job. */
+/* The options of Unit.Add, Remove and Replace, and of a domain's
+ * PrepareForSwitchover and Connect, checked before any job. */
 #include "config.h"
 
 #include <string.h>
@@ -7,8 +8,8 @@
 #include "hotplug-error.h"
 #include "hotplug-job.h"
 
-gboolean
-hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **error)
+static gboolean
+parse (GVariant *options, const char *const *known, HotplugJobOptions *out, GError **error)
 {
   GVariantIter iter;
   const char *key;
@@ -22,18 +23,21 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
     {
       const GVariantType *want = NULL;
 
-      if (g_str_equal (key, "force") || g_str_equal (key, "dry-run") || g_str_equal (key, "strict") ||
-          g_str_equal (key, "eject"))
-        want = G_VARIANT_TYPE_BOOLEAN;
-      else if (g_str_equal (key, "timeout") || g_str_equal (key, "window"))
-        want = G_VARIANT_TYPE_UINT32;
-      else
+      if (!g_strv_contains (known, key))
         {
+          g_autofree char *list = g_strjoinv (", ", (char **) known);
+          /* escaped: ASCII, so that the cut below stays valid UTF-8 */
+          g_autofree char *shown = g_strescape (key, NULL);
+
           g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                       "unknown option “%.64s” (known: force, dry-run, timeout, strict, eject, window)", key);
+                       "unknown option “%.64s” (known: %s)", shown, list);
           g_variant_unref (value);
           return FALSE;
         }
+      if (g_str_equal (key, "timeout") || g_str_equal (key, "window"))
+        want = G_VARIANT_TYPE_UINT32;
+      else
+        want = G_VARIANT_TYPE_BOOLEAN;
       if (!g_variant_is_of_type (value, want))
         {
           g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
@@ -44,6 +48,8 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
         }
       if (g_str_equal (key, "force"))
         out->force = g_variant_get_boolean (value);
+      else if (g_str_equal (key, "persist"))
+        out->persist = g_variant_get_boolean (value);
       else if (g_str_equal (key, "dry-run"))
         out->dry_run = g_variant_get_boolean (value);
       else if (g_str_equal (key, "strict"))
@@ -82,4 +88,22 @@ hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **e
         }
     }
   return TRUE;
+}
+
+gboolean
+hotplug_job_options_parse (GVariant *options, HotplugJobOptions *out, GError **error)
+{
+  static const char *const unit_keys[] = { "force", "dry-run", "timeout", "strict", "eject", "window", NULL };
+
+  return parse (options, unit_keys, out, error);
+}
+
+gboolean
+hotplug_job_options_parse_domain (GVariant *options, HotplugOperation op, HotplugJobOptions *out,
+                                  GError **error)
+{
+  static const char *const switchover_keys[] = { "timeout", "persist", "force", "dry-run", NULL };
+  static const char *const connect_keys[] = { "timeout", "dry-run", NULL };
+
+  return parse (options, op == HOTPLUG_OPERATION_SWITCHOVER ? switchover_keys : connect_keys, out, error);
 }

@@ -25,7 +25,8 @@ struct _HotplugJob
 
   guint              id;
   char              *path;
-  HotplugUnit       *unit;
+  HotplugUnit       *unit;        /* the target: a unit ... */
+  HotplugDomain     *domain;      /* ... or a PCI domain (the other is NULL) */
   HotplugOperation   op;
   HotplugJobOptions  options;
   HotplugPlatform   *platform;
@@ -68,6 +69,9 @@ struct _HotplugJob
   gulong             swap_handler;
   gulong             cancel_handler;
   guint              cancel_idle;
+  /* a switchover that waits to ask again (hotplug-job-domain.c) */
+  guint              retry_id;
+  char              *resume_from; /* the pre-switchover hook that answered "not yet" */
 };
 
 /* hotplug-job.c */
@@ -88,6 +92,24 @@ void        hotplug_job_fail (HotplugJob      *self,
                               gboolean         prefix);
 void        hotplug_job_fail_named (HotplugJob *self, HotplugJobState state, const char *what, const char *reason);
 const char *hotplug_job_cancel_reason (HotplugJob *self);
+
+/* hotplug-job-domain.c: the target (a unit or a domain), and what only
+ * switchover does */
+const char *hotplug_job_target_id (HotplugJob *self);
+void        hotplug_job_target_phase (HotplugJob *self, const char *phase);
+void        hotplug_job_target_started (HotplugJob *self);
+void        hotplug_job_target_ended (HotplugJob *self, HotplugJobState state, const char *reason, gint64 when);
+/* CHECK_BUSY: fails the step naming the device's users */
+void        hotplug_job_check_busy (HotplugJob *self, const HotplugStep *step);
+/* A pre-switchover hook answered 75: ask it again later. */
+void        hotplug_job_retry_hooks (HotplugJob *self, const char *hook, const char *path, const char *reason);
+/* A step of a switchover with persist failed: whether it is retried later
+ * (TRUE) or the failure goes on as usual. */
+gboolean    hotplug_job_retry_step (HotplugJob *self, const GError *error);
+/* Cancel or the time limit while waiting to ask again: ends the wait and
+ * starts the failure.  FALSE when the job was not waiting. */
+gboolean    hotplug_job_retry_interrupt (HotplugJob *self);
+void        hotplug_job_retry_clear (HotplugJob *self);
 
 /* hotplug-job-hooks.c */
 void        hotplug_job_take_facts (HotplugJob *self, gboolean fill_only);

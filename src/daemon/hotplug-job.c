@@ -40,7 +40,7 @@ set_phase (HotplugJob *self, const char *phase)
 {
   if (g_strcmp0 (hotplug_dbus_job_get_phase (iface (self)), phase) != 0)
     hotplug_dbus_job_set_phase (iface (self), phase);
-  hotplug_unit_job_phase (self->unit, phase);
+  hotplug_job_target_phase (self, phase);
 }
 
 void
@@ -58,7 +58,7 @@ step_started (HotplugJob *self, const char *phase, guint index, const char *desc
   set_phase (self, phase);
   hotplug_dbus_job_set_step (iface (self), description);
   hotplug_dbus_job_emit_step_started (iface (self), phase, index, description);
-  hotplug_log_full (G_LOG_LEVEL_DEBUG, TOPIC, hotplug_unit_get_id (self->unit), phase, NULL, NULL,
+  hotplug_log_full (G_LOG_LEVEL_DEBUG, TOPIC, hotplug_job_target_id (self), phase, NULL, NULL,
                     "job %u: %s", self->id, description);
 }
 
@@ -80,6 +80,7 @@ hotplug_job_finish (HotplugJob *self)
 
   self->mode = MODE_DONE;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  hotplug_job_retry_clear (self);
   if (self->journal)
     {
       hotplug_job_journal (self, "end", "state", g_variant_new_string (state), "reason", g_variant_new_string (reason),
@@ -101,14 +102,14 @@ hotplug_job_finish (HotplugJob *self)
     }
   hotplug_dbus_job_set_state (iface (self), state);
 
-  /* the unit shows the kernel's state again, unless the undo failed */
-  hotplug_unit_job_ended (self->unit, hotplug_operation_to_string (self->op), state, reason, now,
-                          self->undo_failed);
+  /* the unit shows the kernel's state again, unless the undo failed; a
+   * domain takes the state the job left it in */
+  hotplug_job_target_ended (self, self->end_state, reason, now);
 
   hotplug_log_full (self->end_state == HOTPLUG_JOB_STATE_SUCCEEDED ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_WARNING,
-                    TOPIC, hotplug_unit_get_id (self->unit), hotplug_operation_to_string (self->op), NULL,
+                    TOPIC, hotplug_job_target_id (self), hotplug_operation_to_string (self->op), NULL,
                     HOTPLUG_MSGID_JOB_END, "job %u (%s %s, by %s%s) %s%s%s", self->id,
-                    hotplug_operation_to_string (self->op), hotplug_unit_get_id (self->unit),
+                    hotplug_operation_to_string (self->op), hotplug_job_target_id (self),
                     hotplug_dbus_job_get_initiator (iface (self)), self->options.dry_run ? ", dry run" : "",
                     state, *reason ? ": " : "", reason);
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
@@ -192,6 +193,8 @@ hotplug_job_step_ended (HotplugJob *self, const GError *error)
   hotplug_job_step_finished (self, error == NULL, error ? error->message : NULL);
   if (self->mode == MODE_RUN)
     {
+      if (error && hotplug_job_retry_step (self, error))
+        return;
       if (error)
         {
           HotplugJobState state = g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_TIMEOUT)
@@ -317,6 +320,8 @@ run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean
   step_started (self, phase, index, desc);
   if (step->kind == HOTPLUG_STEP_RUN_HOOKS)
     hotplug_job_run_hooks (self, step->name, dry_run);
+  else if (step->kind == HOTPLUG_STEP_CHECK_BUSY)
+    hotplug_job_check_busy (self, step);
   else if (step->kind == HOTPLUG_STEP_QUIESCE && self->mode == MODE_RUN)
     hotplug_job_quiesce (self, step);
   else if (step->kind == HOTPLUG_STEP_WAIT_SWAP)
@@ -359,7 +364,7 @@ settle (HotplugJob *self)
    * wait tells, and no answer means the write was never made. */
   if (self->recovery)
     seconds = MIN (seconds, RECOVERY_SETTLE_S);
-  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_job_target_id (self), NULL, NULL, NULL,
                     "job %u: waiting for the kernel to settle “%s”", self->id,
                     hotplug_dbus_job_get_step (iface (self)));
   hotplug_kernel_wait_async (self->platform, self->unsettled, (guint) (seconds * 1000.0), on_settled,
@@ -505,6 +510,7 @@ on_job_timeout (gpointer user_data)
     return G_SOURCE_REMOVE;
   self->timed_out = TRUE;
   g_cancellable_cancel (self->cancellable);
+  hotplug_job_retry_interrupt (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -516,7 +522,7 @@ start_recovery (HotplugJob *self)
 
   self->journal = hotplug_journal_open (r->journal_path, r->valid_length, &error);
   if (self->journal == NULL)
-    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
+    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_job_target_id (self), NULL, NULL, NULL,
                       "job %u: %s", self->id, error->message);
   hotplug_job_journal (self, "recovery", "job", g_variant_new_uint32 (self->id), NULL);
   hotplug_hook_request_free (self->facts);
@@ -543,13 +549,11 @@ hotplug_job_start (HotplugJob *self)
   g_return_if_fail (self->mode == MODE_IDLE);
 
   self->mode = MODE_RUN;
-  /* a replace shows the unit as it is until it is quiesced */
-  if (self->op != HOTPLUG_OPERATION_REPLACE)
-    hotplug_unit_job_running (self->unit, self->op == HOTPLUG_OPERATION_ADD ? HOTPLUG_UNIT_STATE_ADDING
-                                                                             : HOTPLUG_UNIT_STATE_REMOVING);
-  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit),
+  if (self->noop_reason == NULL && self->refused == NULL)
+    hotplug_job_target_started (self);
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_job_target_id (self),
                     hotplug_operation_to_string (self->op), NULL, NULL, "job %u: %s %s (by %s)%s",
-                    self->id, hotplug_operation_to_string (self->op), hotplug_unit_get_id (self->unit),
+                    self->id, hotplug_operation_to_string (self->op), hotplug_job_target_id (self),
                     hotplug_dbus_job_get_initiator (iface (self)), self->options.dry_run ? ", dry run" : "");
   if (self->recovery)
     {
@@ -573,7 +577,9 @@ hotplug_job_start (HotplugJob *self)
       /* again: a platform job starts after a settle, the unit may have
        * grown since it was created (a new board's last CPUs) */
       hotplug_job_take_facts (self, FALSE);
-      if (self->op == HOTPLUG_OPERATION_REPLACE)
+      if (self->domain)
+        self->steps = hotplug_operation_plan_domain (self->platform, self->domain, self->op, self->options.force);
+      else if (self->op == HOTPLUG_OPERATION_REPLACE)
         {
           /* blockers: the window freezes the filesystems on the unit's disks */
           g_auto(GStrv) mounts = hotplug_blockers_mount_points (
@@ -622,89 +628,13 @@ hotplug_job_cancel_with_reason (HotplugJob *self, const char *reason, GError **e
   if (reason && self->cancel_reason == NULL)
     self->cancel_reason = g_strdup (reason);
   g_cancellable_cancel (self->cancellable);
-  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (self->unit), NULL, NULL, NULL,
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_job_target_id (self), NULL, NULL, NULL,
                     "job %u: cancel requested", self->id);
+  hotplug_job_retry_interrupt (self);
   return TRUE;
 }
 
 /* --- object ----------------------------------------------------------- */
-
-void
-hotplug_job_set_noop (HotplugJob *self, const char *reason)
-{
-  g_free (self->noop_reason);
-  self->noop_reason = g_strdup (reason);
-}
-
-void
-hotplug_job_set_refused (HotplugJob *self, const char *reason)
-{
-  g_free (self->refused);
-  self->refused = g_strdup (reason);
-}
-
-void
-hotplug_job_set_journal_dir (HotplugJob *self, const char *dir)
-{
-  g_free (self->journal_dir);
-  self->journal_dir = g_strdup (dir);
-}
-
-void
-hotplug_job_set_recovery (HotplugJob *self, HotplugRecovery *recovery)
-{
-  g_clear_pointer (&self->recovery, hotplug_recovery_free);
-  self->recovery = recovery;
-}
-
-gboolean
-hotplug_job_get_unit_failed (HotplugJob *self)
-{
-  return self->mode == MODE_DONE && self->undo_failed;
-}
-
-void
-hotplug_job_set_surprise (HotplugJob *self, const char *reason)
-{
-  g_free (self->surprise_reason);
-  self->surprise_reason = g_strdup (reason);
-}
-
-guint
-hotplug_job_get_id (HotplugJob *self)
-{
-  return self->id;
-}
-
-const char *
-hotplug_job_get_object_path (HotplugJob *self)
-{
-  return self->path;
-}
-
-HotplugUnit *
-hotplug_job_get_unit (HotplugJob *self)
-{
-  return self->unit;
-}
-
-HotplugJobState
-hotplug_job_get_state (HotplugJob *self)
-{
-  return self->mode == MODE_DONE ? self->end_state : HOTPLUG_JOB_STATE_RUNNING;
-}
-
-gboolean
-hotplug_job_is_running (HotplugJob *self)
-{
-  return self->mode != MODE_DONE;
-}
-
-GPtrArray *
-hotplug_job_get_steps (HotplugJob *self)
-{
-  return self->steps;
-}
 
 static void
 hotplug_job_finalize (GObject *object)
@@ -713,8 +643,10 @@ hotplug_job_finalize (GObject *object)
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   hotplug_job_window_clear (self);
+  hotplug_job_retry_clear (self);
   g_free (self->path);
   g_clear_object (&self->unit);
+  g_clear_object (&self->domain);
   g_clear_object (&self->platform);
   g_clear_object (&self->runner);
   g_clear_pointer (&self->config, hotplug_config_unref);
@@ -757,47 +689,4 @@ hotplug_job_init (HotplugJob *self)
   self->cancellable = g_cancellable_new ();
   self->done = g_ptr_array_new ();
   self->post_failures = g_ptr_array_new_with_free_func (g_free);
-}
-
-HotplugJob *
-hotplug_job_new (guint                    id,
-                 HotplugUnit             *unit,
-                 HotplugOperation         op,
-                 const HotplugJobOptions *options,
-                 const char              *initiator,
-                 HotplugPlatform         *platform,
-                 HotplugHookRunner       *runner,
-                 HotplugConfig           *config)
-{
-  HotplugJob *self = g_object_new (HOTPLUG_TYPE_JOB, NULL);
-  HotplugDbusJob *i = HOTPLUG_DBUS_JOB (self);
-
-  self->id = id;
-  self->path = g_strdup_printf (HOTPLUG_DBUS_JOB_PATH "/%u", id);
-  self->unit = g_object_ref (unit);
-  self->op = op;
-  if (options)
-    self->options = *options;
-  self->platform = g_object_ref (platform);
-  self->runner = g_object_ref (runner);
-  self->config = hotplug_config_ref (config);
-  self->facts = hotplug_hook_request_new ("", hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (unit)),
-                                          hotplug_unit_get_id (unit));
-  hotplug_job_take_facts (self, FALSE);
-
-  hotplug_dbus_job_set_id (i, id);
-  hotplug_dbus_job_set_operation (i, hotplug_operation_to_string (op));
-  hotplug_dbus_job_set_unit (i, hotplug_unit_get_id (unit));
-  hotplug_dbus_job_set_state (i, "running");
-  hotplug_dbus_job_set_phase (i, "");
-  hotplug_dbus_job_set_step (i, "");
-  hotplug_dbus_job_set_hook (i, "");
-  hotplug_dbus_job_set_reason (i, "");
-  hotplug_dbus_job_set_dry_run (i, self->options.dry_run);
-  hotplug_dbus_job_set_force (i, self->options.force);
-  hotplug_dbus_job_set_initiator (i, initiator ? initiator : "");
-  hotplug_dbus_job_set_start_time (i, g_get_real_time ());
-  hotplug_dbus_job_set_end_time (i, 0);
-  hotplug_unit_job_attached (unit, self->path);
-  return self;
 }

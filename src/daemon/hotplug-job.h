@@ -29,6 +29,7 @@ typedef struct {
   guint    timeout_s; /* 0: none */
   HotplugOperationFlags flags; /* strict, eject */
   guint    window_s;  /* Replace: the window for the swap; 0: the default */
+  gboolean persist;   /* switchover: a device that refuses is asked again until the timeout */
 } HotplugJobOptions;
 
 /* the replace window when Replace is given none */
@@ -42,6 +43,12 @@ typedef struct {
 gboolean hotplug_job_options_parse (GVariant          *options,
                                     HotplugJobOptions *out,
                                     GError           **error);
+/* a{sv} of Domain.PrepareForSwitchover: timeout, persist, force, dry-run;
+ * of Domain.Connect: timeout, dry-run. */
+gboolean hotplug_job_options_parse_domain (GVariant          *options,
+                                           HotplugOperation   op,
+                                           HotplugJobOptions *out,
+                                           GError           **error);
 
 /* A job taken over from a daemon that died in its middle: built from the
  * journal by hotplug-recovery.c, run by the same engine. */
@@ -80,6 +87,18 @@ HotplugJob      *hotplug_job_new (guint                    id,
                                   HotplugHookRunner       *runner,
                                   HotplugConfig           *config);
 
+/* A switchover or connect of a PCI domain: the same engine, the domain's
+ * hook events (kind "domain"), and the domain told of the job's progress
+ * (its ConnectionState is its own). */
+HotplugJob      *hotplug_job_new_for_domain (guint                    id,
+                                             HotplugDomain           *domain,
+                                             HotplugOperation         op,
+                                             const HotplugJobOptions *options,
+                                             const char              *initiator,
+                                             HotplugPlatform         *platform,
+                                             HotplugHookRunner       *runner,
+                                             HotplugConfig           *config);
+
 /* Before start: end at once with succeeded and this reason. */
 void             hotplug_job_set_noop (HotplugJob *self, const char *reason);
 /* Before start: end at once with failed and this reason, running
@@ -109,7 +128,12 @@ gboolean         hotplug_job_cancel_with_reason (HotplugJob *self, const char *r
 
 guint            hotplug_job_get_id (HotplugJob *self);
 const char      *hotplug_job_get_object_path (HotplugJob *self);
+/* The unit the job works on, NULL for a domain's job. */
 HotplugUnit     *hotplug_job_get_unit (HotplugJob *self);
+/* The domain a switchover or connect works on, NULL for a unit's job. */
+HotplugDomain   *hotplug_job_get_domain (HotplugJob *self);
+/* The unit or domain id. */
+const char      *hotplug_job_get_target_id (HotplugJob *self);
 HotplugJobState  hotplug_job_get_state (HotplugJob *self);
 gboolean         hotplug_job_is_running (HotplugJob *self);
 /* The steps planned (after start), for tests and the dry run. */

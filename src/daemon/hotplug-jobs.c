@@ -43,11 +43,18 @@ unit_parent (HotplugUnit *unit)
   return hotplug_dbus_unit_get_parent (HOTPLUG_DBUS_UNIT (unit));
 }
 
+static const char *
+unit_domain (HotplugUnit *unit)
+{
+  return hotplug_dbus_unit_get_domain (HOTPLUG_DBUS_UNIT (unit));
+}
+
 HotplugJob *
 hotplug_jobs_find_conflict (HotplugJobs *self, HotplugUnit *unit)
 {
   const char *id = hotplug_unit_get_id (unit);
   const char *parent = unit_parent (unit);
+  const char *domain = unit_domain (unit);
   GHashTableIter iter;
   gpointer value;
 
@@ -59,6 +66,13 @@ hotplug_jobs_find_conflict (HotplugJobs *self, HotplugUnit *unit)
 
       if (!hotplug_job_is_running (job))
         continue;
+      /* a switchover or connect of the unit's domain */
+      if (other == NULL)
+        {
+          if (domain && g_strcmp0 (hotplug_job_get_target_id (job), domain) == 0)
+            return job;
+          continue;
+        }
       if (other == unit || g_str_equal (hotplug_unit_get_id (other), id) ||
           (parent && *parent && g_str_equal (hotplug_unit_get_id (other), parent)) ||
           g_strcmp0 (unit_parent (other), id) == 0)
@@ -81,11 +95,47 @@ hotplug_jobs_check (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, H
     {
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY, "%s is busy: job %u (%s of %s) is running",
                    hotplug_unit_get_id (unit), hotplug_job_get_id (busy),
-                   hotplug_dbus_job_get_operation (HOTPLUG_DBUS_JOB (busy)),
-                   hotplug_unit_get_id (hotplug_job_get_unit (busy)));
+                   hotplug_dbus_job_get_operation (HOTPLUG_DBUS_JOB (busy)), hotplug_job_get_target_id (busy));
       return FALSE;
     }
   return TRUE;
+}
+
+HotplugJob *
+hotplug_jobs_find_domain_conflict (HotplugJobs *self, HotplugDomain *domain)
+{
+  const char *id = hotplug_domain_get_id (domain);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->jobs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      HotplugJob *job = value;
+      HotplugUnit *unit = hotplug_job_get_unit (job);
+
+      if (!hotplug_job_is_running (job))
+        continue;
+      if (unit ? g_strcmp0 (unit_domain (unit), id) == 0 : g_str_equal (hotplug_job_get_target_id (job), id))
+        return job;
+    }
+  return NULL;
+}
+
+gboolean
+hotplug_jobs_check_domain (HotplugJobs *self, HotplugDomain *domain, HotplugOperation op, GError **error)
+{
+  g_autofree char *noop = NULL;
+  HotplugJob *busy = hotplug_jobs_find_domain_conflict (self, domain);
+
+  if (busy)
+    {
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY, "domain %s is busy: job %u (%s of %s) is running",
+                   hotplug_domain_get_id (domain), hotplug_job_get_id (busy),
+                   hotplug_dbus_job_get_operation (HOTPLUG_DBUS_JOB (busy)), hotplug_job_get_target_id (busy));
+      return FALSE;
+    }
+  return hotplug_operation_check_domain (self->platform, domain, op, &noop, error);
 }
 
 typedef struct
@@ -113,11 +163,12 @@ static void
 remember_failed (HotplugJobs *self, HotplugJob *job)
 {
   HotplugDbusJob *j = HOTPLUG_DBUS_JOB (job);
-  const char *unit = hotplug_unit_get_id (hotplug_job_get_unit (job));
+  const char *unit = hotplug_job_get_target_id (job);
   gboolean failed = hotplug_job_get_unit_failed (job);
   g_autoptr(GError) error = NULL;
 
-  if (self->state_dir == NULL || hotplug_dbus_job_get_dry_run (j))
+  /* a domain keeps its own state (failed included) */
+  if (self->state_dir == NULL || hotplug_dbus_job_get_dry_run (j) || hotplug_job_get_unit (job) == NULL)
     return;
   if (!failed && !g_hash_table_contains (self->failed, unit))
     return;
@@ -140,6 +191,13 @@ on_job_finished (HotplugJob *job, HotplugJobs *self)
   l->jobs = self;
   l->job = job;
   remember_failed (self, job);
+  /* the unit job's changes to its domain are over (the model's pass at
+   * the job's end has seen them) */
+  if (g_object_get_data (G_OBJECT (job), "held-domain"))
+    {
+      hotplug_domain_hold (g_object_get_data (G_OBJECT (job), "held-domain"), FALSE);
+      g_object_set_data (G_OBJECT (job), "held-domain", NULL);
+    }
   g_hash_table_insert (self->linger, job,
                        GUINT_TO_POINTER (g_timeout_add_full (G_PRIORITY_DEFAULT, ms, on_linger_over, l, g_free)));
   hotplug_platform_jobs_job_ended (self->policy, job);
@@ -184,17 +242,33 @@ start_idle (gpointer user_data)
 }
 
 static HotplugJob *
+register_job (HotplugJobs *self, HotplugJob *job, const char *noop, guint delay_ms);
+
+static HotplugJob *
 create_job (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, const HotplugJobOptions *options,
             const char *initiator, const char *noop, const char *surprise, guint delay_ms)
 {
   HotplugJob *job = hotplug_job_new (++self->next_id, unit, op, options, initiator, self->platform,
                                      self->runner, self->config);
+  HotplugDomain *domain = hotplug_platform_lookup_domain (self->platform, unit_domain (unit));
 
+  if (surprise)
+    hotplug_job_set_surprise (job, surprise);
+  /* devices this job takes away do not mean another host took the domain */
+  if (domain && noop == NULL)
+    {
+      hotplug_domain_hold (domain, TRUE);
+      g_object_set_data_full (G_OBJECT (job), "held-domain", g_object_ref (domain), g_object_unref);
+    }
+  return register_job (self, job, noop, delay_ms);
+}
+
+static HotplugJob *
+register_job (HotplugJobs *self, HotplugJob *job, const char *noop, guint delay_ms)
+{
   hotplug_job_set_journal_dir (job, self->journal_dir);
   if (noop)
     hotplug_job_set_noop (job, noop);
-  if (surprise)
-    hotplug_job_set_surprise (job, surprise);
   g_hash_table_insert (self->jobs, GUINT_TO_POINTER (hotplug_job_get_id (job)), job);
   g_signal_connect (job, "finished", G_CALLBACK (on_job_finished), self);
   g_signal_connect (job, "kernel-write", G_CALLBACK (on_job_kernel_write), self);
@@ -217,6 +291,20 @@ hotplug_jobs_create (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op,
     return NULL;
   hotplug_operation_check (self->platform, unit, op, flags, &noop, NULL);
   return create_job (self, unit, op, options, initiator, noop, NULL, 0);
+}
+
+HotplugJob *
+hotplug_jobs_create_for_domain (HotplugJobs *self, HotplugDomain *domain, HotplugOperation op,
+                                const HotplugJobOptions *options, const char *initiator, GError **error)
+{
+  g_autofree char *noop = NULL;
+
+  if (!hotplug_jobs_check_domain (self, domain, op, error))
+    return NULL;
+  hotplug_operation_check_domain (self->platform, domain, op, &noop, NULL);
+  return register_job (self, hotplug_job_new_for_domain (++self->next_id, domain, op, options, initiator,
+                                                         self->platform, self->runner, self->config),
+                       noop, 0);
 }
 
 HotplugJob *
@@ -278,6 +366,15 @@ hotplug_jobs_set_state_dir (HotplugJobs *self, const char *state_dir)
 }
 
 static void
+announce_recovery (HotplugJob *job, HotplugRecovery *r)
+{
+  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, r->unit, NULL, NULL, HOTPLUG_MSGID_JOB_RECOVERED,
+                    "job %u takes over job %u of the stopped daemon (%s of %s): %s", hotplug_job_get_id (job),
+                    r->original_job, hotplug_operation_to_string (r->op), r->unit,
+                    r->forward ? "finishing it" : "rolling it back");
+}
+
+static void
 recover_one (HotplugJobs *self, const char *path)
 {
   g_autoptr(HotplugRecovery) r = NULL;
@@ -311,6 +408,23 @@ recover_one (HotplugJobs *self, const char *path)
   if (killed)
     hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, r->unit, NULL, NULL, NULL,
                       "ended %u process(es) of hooks the stopped daemon left running", killed);
+  options.force = r->force;
+  if (hotplug_operation_on_domain (r->op))
+    {
+      HotplugDomain *domain = hotplug_platform_lookup_domain (self->platform, r->unit);
+      g_autoptr(HotplugDomain) orphan = NULL;
+
+      /* a domain the model no longer shows (taken while the daemon was
+       * down): its hooks still run, its state goes nowhere */
+      if (domain == NULL)
+        domain = orphan = hotplug_domain_new (r->unit, NULL, FALSE, FALSE);
+      job = register_job (self, hotplug_job_new_for_domain (++self->next_id, domain, r->op, &options, "recovery",
+                                                            self->platform, self->runner, self->config),
+                          NULL, 0);
+      announce_recovery (job, r);
+      hotplug_job_set_recovery (job, g_steal_pointer (&r));
+      return;
+    }
   unit = hotplug_platform_lookup_unit (self->platform, r->unit);
   if (unit)
     g_object_ref (unit);
@@ -322,12 +436,8 @@ recover_one (HotplugJobs *self, const char *path)
       unit = hotplug_unit_new (kind, r->unit);
       hotplug_unit_set_state (unit, HOTPLUG_UNIT_STATE_ABSENT);
     }
-  options.force = r->force;
   job = create_job (self, unit, r->op, &options, "recovery", NULL, NULL, 0);
-  hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, r->unit, NULL, NULL, HOTPLUG_MSGID_JOB_RECOVERED,
-                    "job %u takes over job %u of the stopped daemon (%s of %s): %s", hotplug_job_get_id (job),
-                    r->original_job, hotplug_operation_to_string (r->op), r->unit,
-                    r->forward ? "finishing it" : "rolling it back");
+  announce_recovery (job, r);
   hotplug_job_set_recovery (job, g_steal_pointer (&r));
 }
 
@@ -384,7 +494,8 @@ hotplug_jobs_job_runs_on (HotplugJobs *self, const char *id)
     return FALSE;
   g_hash_table_iter_init (&iter, self->jobs);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (hotplug_job_is_running (value) && g_str_equal (hotplug_unit_get_id (hotplug_job_get_unit (value)), id))
+    if (hotplug_job_is_running (value) && hotplug_job_get_unit (value) &&
+        g_str_equal (hotplug_unit_get_id (hotplug_job_get_unit (value)), id))
       return TRUE;
   return FALSE;
 }

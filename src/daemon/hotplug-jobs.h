@@ -26,7 +26,8 @@ HotplugConfig     *hotplug_jobs_get_config (HotplugJobs *self);
 HotplugHookRunner *hotplug_jobs_get_runner (HotplugJobs *self);
 
 /* The running job that keeps @unit from getting one: a job on the unit
- * itself, on its parent, or on one of its child slots.  NULL if none. */
+ * itself, on its parent, on one of its child slots, or on its domain.
+ * NULL if none. */
 HotplugJob        *hotplug_jobs_find_conflict (HotplugJobs *self, HotplugUnit *unit);
 
 /* hotplug_operation_check (InvalidArgument, NotSupported, NotPresent,
@@ -47,6 +48,20 @@ HotplugJob        *hotplug_jobs_create (HotplugJobs             *self,
                                         const HotplugJobOptions *options,
                                         const char              *initiator,
                                         GError                 **error);
+
+/* A domain's switchover or connect: Busy while a job runs on the domain
+ * or on a unit in it, then hotplug_operation_check_domain(). */
+HotplugJob        *hotplug_jobs_find_domain_conflict (HotplugJobs *self, HotplugDomain *domain);
+gboolean           hotplug_jobs_check_domain (HotplugJobs     *self,
+                                              HotplugDomain   *domain,
+                                              HotplugOperation op,
+                                              GError         **error);
+HotplugJob        *hotplug_jobs_create_for_domain (HotplugJobs             *self,
+                                                   HotplugDomain           *domain,
+                                                   HotplugOperation         op,
+                                                   const HotplugJobOptions *options,
+                                                   const char              *initiator,
+                                                   GError                 **error);
 
 HotplugJob        *hotplug_jobs_lookup (HotplugJobs *self, guint id);
 /* Every job held (running or lingering), by id. */

@@ -226,7 +226,10 @@ hotplug_kernel_step_holds (HotplugPlatform *platform, const HotplugStep *step)
     case HOTPLUG_STEP_PCI_REMOVE:
     case HOTPLUG_STEP_SLOT_POWER_OFF:
     case HOTPLUG_STEP_SLOT_POWER_ON:
+    case HOTPLUG_STEP_PCI_UNBIND:
+    case HOTPLUG_STEP_PCI_BIND:
       return hotplug_operation_step_done (platform, step);
+    case HOTPLUG_STEP_BUS_RESCAN:
     case HOTPLUG_STEP_PCI_RESCAN:
       return *step->value != '\0' && hotplug_operation_step_done (platform, step);
     case HOTPLUG_STEP_RUN_HOOKS:

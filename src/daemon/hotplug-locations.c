@@ -257,6 +257,8 @@ hotplug_platform_set_state_directory (HotplugPlatform *self, const char *dir)
   g_return_if_fail (HOTPLUG_IS_PLATFORM (self));
   g_return_if_fail (dir != NULL);
 
+  g_free (self->state_dir);
+  self->state_dir = g_strdup (dir);
   had = g_hash_table_size (self->locations) > 0;
   g_free (self->state_file);
   self->state_file = g_build_filename (dir, HOTPLUG_STATE_UNITS_FILE, NULL);

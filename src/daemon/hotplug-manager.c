@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hotplug-blockers-watch.h"
+#include "hotplug-calls.h"
 #include "hotplug-error.h"
 #include "hotplug-hooks.h"
 #include "hotplug-log.h"
@@ -28,6 +29,7 @@ struct _HotplugManager
   HotplugJobs              *jobs;
   HotplugBlockersWatch     *blockers;
   HotplugInhibit           *inhibit;
+  HotplugCalls             *calls;
   char                     *config_path;
   guint                     owner_id;
   gboolean                  owns_name;
@@ -51,17 +53,6 @@ export_interface (HotplugManager *self, gpointer key, const char *path, GDBusInt
   g_dbus_object_manager_server_export (self->server, object);
 }
 
-static gboolean handle_unit_add (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation,
-                                 GVariant *options, gpointer user_data);
-static gboolean handle_unit_replace (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation,
-                                     GVariant *options, gpointer user_data);
-static gboolean handle_job_resume (HotplugDbusJob *iface, GDBusMethodInvocation *invocation,
-                                   gpointer user_data);
-static gboolean handle_unit_remove (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation,
-                                    GVariant *options, gpointer user_data);
-static gboolean handle_job_cancel (HotplugDbusJob *iface, GDBusMethodInvocation *invocation,
-                                   gpointer user_data);
-
 static void
 unexport (HotplugManager *self, gpointer key)
 {
@@ -80,10 +71,7 @@ on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
   HotplugManager *self = HOTPLUG_MANAGER (user_data);
   g_autofree char *path = hotplug_unit_object_path (hotplug_unit_get_id (unit));
 
-  /* disconnected with the manager: units belong to the platform */
-  g_signal_connect_object (unit, "handle-add", G_CALLBACK (handle_unit_add), self, 0);
-  g_signal_connect_object (unit, "handle-remove", G_CALLBACK (handle_unit_remove), self, 0);
-  g_signal_connect_object (unit, "handle-replace", G_CALLBACK (handle_unit_replace), self, 0);
+  hotplug_calls_connect_unit (self->calls, unit);
   export_interface (self, unit, path, G_DBUS_INTERFACE_SKELETON (unit));
 }
 
@@ -98,8 +86,7 @@ on_job_added (HotplugJobs *jobs, HotplugJob *job, gpointer user_data)
 {
   HotplugManager *self = HOTPLUG_MANAGER (user_data);
 
-  g_signal_connect_object (job, "handle-cancel", G_CALLBACK (handle_job_cancel), self, 0);
-  g_signal_connect_object (job, "handle-resume", G_CALLBACK (handle_job_resume), self, 0);
+  hotplug_calls_connect_job (self->calls, job);
   export_interface (self, job, hotplug_job_get_object_path (job), G_DBUS_INTERFACE_SKELETON (job));
   hotplug_inhibit_hold (self->inhibit, TRUE, "a hotplug job is running: it must end or roll back first");
 }
@@ -122,6 +109,7 @@ on_domain_added (HotplugPlatform *platform, HotplugDomain *domain, gpointer user
   HotplugManager *self = HOTPLUG_MANAGER (user_data);
   g_autofree char *path = hotplug_domain_object_path (hotplug_domain_get_id (domain));
 
+  hotplug_calls_connect_domain (self->calls, domain);
   export_interface (self, domain, path, G_DBUS_INTERFACE_SKELETON (domain));
 }
 
@@ -232,203 +220,6 @@ handle_list_devices (HotplugDbusManager *iface, GDBusMethodInvocation *invocatio
     hotplug_dbus_manager_complete_list_devices (iface, invocation,
                                                 hotplug_platform_list_devices (self->platform, unit));
   return TRUE;
-}
-
-/* --- operations ------------------------------------------------------ */
-
-typedef struct
-{
-  HotplugManager        *manager;
-  HotplugUnit           *unit;
-  HotplugOperation       op;
-  HotplugJobOptions      options;
-  GDBusMethodInvocation *invocation;   /* while the blockers are checked */
-} OperationCall;
-
-static void
-operation_call_free (OperationCall *call)
-{
-  g_clear_object (&call->invocation);
-  g_object_unref (call->manager);
-  g_object_unref (call->unit);
-  g_free (call);
-}
-
-static void
-operation_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
-{
-  OperationCall *call = user_data;
-  g_autoptr(GError) error = NULL;
-  HotplugJob *job;
-
-  /* checked again: the unit may have changed while polkit was asked */
-  job = hotplug_jobs_create (call->manager->jobs, call->unit, call->op, &call->options,
-                             g_dbus_method_invocation_get_sender (invocation), &error);
-  if (job == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return;
-    }
-  g_dbus_method_invocation_return_value (invocation,
-                                         g_variant_new ("(o)", hotplug_job_get_object_path (job)));
-}
-
-static gboolean
-ask_polkit (OperationCall *call, GDBusMethodInvocation *invocation)
-{
-  g_autoptr(GHashTable) details = NULL;
-  HotplugUnit *unit = call->unit;
-
-  details = hotplug_auth_details_new ("unit", hotplug_unit_get_id (unit),
-                                      "kind", hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (unit)), NULL);
-  return hotplug_auth_call (call->manager->auth, invocation, details, operation_authorized, call,
-                            (GDestroyNotify) operation_call_free);
-}
-
-static void
-on_blockers_checked (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  OperationCall *call = user_data;
-  g_autoptr(GDBusMethodInvocation) invocation = g_steal_pointer (&call->invocation);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) blockers = hotplug_blockers_watch_check_finish (HOTPLUG_BLOCKERS_WATCH (source), res,
-                                                                        &error);
-  g_autofree char *what = NULL;
-
-  if (blockers == NULL || blockers->len > 0)
-    {
-      what = blockers ? hotplug_blockers_describe (blockers) : NULL;
-      if (blockers)
-        hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (call->unit), NULL, NULL, NULL,
-                          "remove of %s refused, it is busy: %s", hotplug_unit_get_id (call->unit), what);
-      g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY,
-                                             blockers ? "%s is busy: %s (the force option removes it anyway)"
-                                                      : "cannot tell whether %s is busy: %s",
-                                             hotplug_unit_get_id (call->unit),
-                                             blockers ? what : error->message);
-      operation_call_free (call);
-      return;
-    }
-  ask_polkit (call, invocation);
-}
-
-static gboolean
-handle_operation (HotplugManager *self, HotplugUnit *unit, GDBusMethodInvocation *invocation,
-                  GVariant *options, HotplugOperation op)
-{
-  g_autoptr(GError) error = NULL;
-  OperationCall *call;
-  HotplugJobOptions parsed;
-
-  /* what is asked decides the answer before anyone is asked for a
-   * password: options, presence, Busy, then polkit */
-  hotplug_platform_flush (self->platform);
-  if (!hotplug_job_options_parse (options, &parsed, &error) ||
-      !hotplug_jobs_check (self->jobs, unit, op, parsed.flags, &error))
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return TRUE;
-    }
-  call = g_new0 (OperationCall, 1);
-  call->manager = g_object_ref (self);
-  call->unit = g_object_ref (unit);
-  call->op = op;
-  call->options = parsed;
-  /* what would break is part of what is asked: checked afresh (not the
-   * Blockers property, which may be a minute old), in a worker */
-  if (op == HOTPLUG_OPERATION_REMOVE && !parsed.force)
-    {
-      call->invocation = g_object_ref (invocation);
-      hotplug_blockers_watch_check_async (self->blockers, unit, on_blockers_checked, call);
-      return TRUE;
-    }
-  return ask_polkit (call, invocation);
-}
-
-static gboolean
-handle_unit_add (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation, GVariant *options, gpointer user_data)
-{
-  return handle_operation (HOTPLUG_MANAGER (user_data), HOTPLUG_UNIT (iface), invocation, options,
-                           HOTPLUG_OPERATION_ADD);
-}
-
-static gboolean
-handle_unit_remove (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation, GVariant *options, gpointer user_data)
-{
-  return handle_operation (HOTPLUG_MANAGER (user_data), HOTPLUG_UNIT (iface), invocation, options,
-                           HOTPLUG_OPERATION_REMOVE);
-}
-
-static gboolean
-handle_unit_replace (HotplugDbusUnit *iface, GDBusMethodInvocation *invocation, GVariant *options, gpointer user_data)
-{
-  return handle_operation (HOTPLUG_MANAGER (user_data), HOTPLUG_UNIT (iface), invocation, options,
-                           HOTPLUG_OPERATION_REPLACE);
-}
-
-static void
-resume_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
-{
-  HotplugJob *job = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!hotplug_job_resume (job, &error))
-    g_dbus_method_invocation_return_gerror (invocation, error);
-  else
-    hotplug_dbus_job_complete_resume (HOTPLUG_DBUS_JOB (job), invocation);
-}
-
-static gboolean
-handle_job_resume (HotplugDbusJob *iface, GDBusMethodInvocation *invocation, gpointer user_data)
-{
-  HotplugManager *self = HOTPLUG_MANAGER (user_data);
-  HotplugJob *job = HOTPLUG_JOB (iface);
-  g_autoptr(GHashTable) details = NULL;
-  g_autoptr(GError) error = NULL;
-
-  /* asked before polkit: a job that waits for nothing needs no password */
-  if (hotplug_dbus_job_get_window_end (iface) == 0)
-    {
-      g_set_error (&error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "job %u is not waiting for a part (%s)",
-                   hotplug_job_get_id (job), hotplug_job_is_running (job) ? "it is not in its replace window"
-                                                                          : "it has ended");
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return TRUE;
-    }
-  details = hotplug_auth_details_new ("unit", hotplug_unit_get_id (hotplug_job_get_unit (job)), NULL);
-  return hotplug_auth_call (self->auth, invocation, details, resume_authorized, g_object_ref (job),
-                            g_object_unref);
-}
-
-static void
-cancel_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
-{
-  HotplugJob *job = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!hotplug_job_cancel (job, &error))
-    g_dbus_method_invocation_return_gerror (invocation, error);
-  else
-    hotplug_dbus_job_complete_cancel (HOTPLUG_DBUS_JOB (job), invocation);
-}
-
-static gboolean
-handle_job_cancel (HotplugDbusJob *iface, GDBusMethodInvocation *invocation, gpointer user_data)
-{
-  HotplugManager *self = HOTPLUG_MANAGER (user_data);
-  HotplugJob *job = HOTPLUG_JOB (iface);
-  g_autoptr(GHashTable) details = NULL;
-
-  if (!hotplug_job_is_running (job))
-    {
-      g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED,
-                                             "job %u has already ended (%s)", hotplug_job_get_id (job),
-                                             hotplug_dbus_job_get_state (iface));
-      return TRUE;
-    }
-  details = hotplug_auth_details_new ("unit", hotplug_unit_get_id (hotplug_job_get_unit (job)), NULL);
-  return hotplug_auth_call (self->auth, invocation, details, cancel_authorized, g_object_ref (job),
-                            g_object_unref);
 }
 
 /* --- hooks and configuration ------------------------------------------ */
@@ -690,6 +481,7 @@ hotplug_manager_dispose (GObject *object)
   g_clear_object (&self->jobs);
   g_clear_object (&self->blockers);
   g_clear_pointer (&self->inhibit, hotplug_inhibit_free);
+  g_clear_object (&self->calls);
   g_clear_object (&self->auth);
   g_clear_pointer (&self->config_path, g_free);
   g_clear_object (&self->platform);
@@ -738,6 +530,7 @@ hotplug_manager_new (HotplugPlatform *platform, HotplugUdev *udev)
   self->blockers = hotplug_blockers_watch_new (platform);
   hotplug_jobs_set_blockers_watch (self->jobs, self->blockers);
   hotplug_blockers_watch_set_interval (self->blockers, hotplug_config_get_blockers_refresh (config));
+  self->calls = hotplug_calls_new (platform, self->jobs, self->auth, self->blockers);
   g_signal_connect (self->jobs, "job-added", G_CALLBACK (on_job_added), self);
   g_signal_connect (self->jobs, "idle", G_CALLBACK (on_jobs_idle), self);
   g_signal_connect (self->jobs, "job-removed", G_CALLBACK (on_job_removed), self);

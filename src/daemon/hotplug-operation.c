@@ -7,10 +7,36 @@
 #include "hotplug-operation.h"
 #include "hotplug-util.h"
 
+static const char *const operation_names[] = {
+  [HOTPLUG_OPERATION_ADD] = "add",
+  [HOTPLUG_OPERATION_REMOVE] = "remove",
+  [HOTPLUG_OPERATION_REPLACE] = "replace",
+  [HOTPLUG_OPERATION_SWITCHOVER] = "switchover",
+  [HOTPLUG_OPERATION_CONNECT] = "connect",
+};
+
 const char *
 hotplug_operation_to_string (HotplugOperation op)
 {
-  return op == HOTPLUG_OPERATION_ADD ? "add" : op == HOTPLUG_OPERATION_REMOVE ? "remove" : "replace";
+  return (guint) op < G_N_ELEMENTS (operation_names) ? operation_names[op] : "unknown";
+}
+
+gboolean
+hotplug_operation_from_string (const char *text, HotplugOperation *op)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (operation_names); i++)
+    if (g_strcmp0 (text, operation_names[i]) == 0)
+      {
+        *op = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+hotplug_operation_on_domain (HotplugOperation op)
+{
+  return op == HOTPLUG_OPERATION_SWITCHOVER || op == HOTPLUG_OPERATION_CONNECT;
 }
 
 static char *
@@ -414,6 +440,10 @@ hotplug_operation_step_phase (HotplugOperation op, const HotplugStep *step)
   if (op == HOTPLUG_OPERATION_REPLACE)
     return step->kind == HOTPLUG_STEP_QUIESCE || step->kind == HOTPLUG_STEP_FREEZE ||
            step->kind == HOTPLUG_STEP_WAIT_SWAP ? "quiesce" : "resume";
+  if (op == HOTPLUG_OPERATION_SWITCHOVER)
+    return "disconnect";
+  if (op == HOTPLUG_OPERATION_CONNECT)
+    return "connect";
   return op == HOTPLUG_OPERATION_ADD ? "enable" : "disable";
 }
 
@@ -462,9 +492,24 @@ hotplug_operation_step_done (HotplugPlatform *platform, const HotplugStep *step)
       unit = hotplug_platform_lookup_unit (platform, step->name);
       pci = unit ? hotplug_dbus_unit_get_pci_devices (HOTPLUG_DBUS_UNIT (unit)) : NULL;
       return pci && pci[0];
+    case HOTPLUG_STEP_PCI_UNBIND:
+      return g_strcmp0 (hotplug_platform_pci_driver (platform, step->name), step->value) != 0;
+    case HOTPLUG_STEP_PCI_BIND:
+      return g_strcmp0 (hotplug_platform_pci_driver (platform, step->name), step->value) == 0;
+    case HOTPLUG_STEP_BUS_RESCAN:
+      return *step->value == '\0' || hotplug_platform_has_pci_device (platform, step->value);
+    case HOTPLUG_STEP_WAIT_DOMAIN:
+      {
+        HotplugDomain *domain = hotplug_platform_lookup_domain (platform, step->name);
+
+        pci = domain ? hotplug_dbus_domain_get_pci_devices (HOTPLUG_DBUS_DOMAIN (domain)) : NULL;
+        return pci && pci[0];
+      }
     case HOTPLUG_STEP_QUIESCE:
     case HOTPLUG_STEP_FREEZE:
     case HOTPLUG_STEP_THAW:
+    case HOTPLUG_STEP_PCI_PROBE:
+    case HOTPLUG_STEP_CHECK_BUSY:
       /* no state the model shows: done when the step returns */
       return TRUE;
     case HOTPLUG_STEP_WAIT_SWAP:

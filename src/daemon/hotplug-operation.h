@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include "hotplug-domain.h"
+#include "hotplug-operation-kind.h"
 #include "hotplug-platform.h"
 #include "hotplug-step.h"
 
@@ -8,14 +10,6 @@ G_BEGIN_DECLS
 
 /* What an operation on a unit does, as a list of steps (hotplug-step.h),
  * planned from the platform model at the moment the job starts. */
-
-typedef enum {
-  HOTPLUG_OPERATION_ADD,
-  HOTPLUG_OPERATION_REMOVE,
-  HOTPLUG_OPERATION_REPLACE,
-} HotplugOperation;
-
-const char *hotplug_operation_to_string (HotplugOperation op); /* add, remove, replace */
 
 /* What the caller asked for beyond the operation (Unit.Add/Remove options). */
 typedef enum {
@@ -79,6 +73,28 @@ GPtrArray  *hotplug_operation_plan (HotplugPlatform      *platform,
  * (a rescan, then wait for the devices; not for a board); post-replace. */
 GPtrArray  *hotplug_operation_plan_replace (HotplugUnit        *unit,
                                             const char * const *mount_points);
+
+/* PCI domains (hotplug-operation-domain.c).  The answer before any job:
+ *  - switchover: nothing to do (*noop_reason) on a disconnected domain
+ *    ("already disconnected") or an inactive one ("not owned by this
+ *    host"); a connected or failed one is disconnected;
+ *  - connect: nothing to do on a connected one; HOTPLUG_ERROR_BUSY while
+ *    it is disconnecting; HOTPLUG_ERROR_NOT_PRESENT when the platform has
+ *    not handed it to this host (no root bus). */
+gboolean    hotplug_operation_check_domain (HotplugPlatform *platform,
+                                            HotplugDomain   *domain,
+                                            HotplugOperation op,
+                                            char           **noop_reason,
+                                            GError         **error);
+/* switchover: pre-switchover; for every device of the domain, deepest
+ * first: check it is not in use (unless @force), unbind its driver (if
+ * one is bound), remove it; post-switchover.
+ * connect: rescan each root bus; probe a driver for each device present
+ * without one; wait for the domain's devices; post-connect. */
+GPtrArray  *hotplug_operation_plan_domain (HotplugPlatform *platform,
+                                           HotplugDomain   *domain,
+                                           HotplugOperation op,
+                                           gboolean         force);
 
 /* The phase a step of the operation belongs to: the hook event for hook
  * steps, "enable" (add) or "disable" (remove) for the others; for a

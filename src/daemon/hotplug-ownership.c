@@ -635,21 +635,26 @@ update_units (Pass *pass)
     }
 }
 
-/* domains: one per segment seen; never dropped, inactive when empty */
+/* domains: one per segment seen (a root bus, a device or a slot); never
+ * dropped.  Their ConnectionState is theirs (hotplug-domain.c): the model
+ * only tells them what it sees. */
 static void
 update_domains (Pass *pass)
 {
   HotplugPlatform *self = pass->self;
+  g_autoptr(GHashTable) roots = hotplug_platform_read_root_domains ();
   GHashTableIter iter;
   gpointer key, value;
 
-  for (guint round = 0; round < 2; round++)
+  for (guint round = 0; round < 3; round++)
     {
-      g_hash_table_iter_init (&iter, round ? pass->domain_devs : pass->domain_slots);
+      g_hash_table_iter_init (&iter, round == 0 ? roots : round == 1 ? pass->domain_devs : pass->domain_slots);
       while (g_hash_table_iter_next (&iter, &key, NULL))
         if (!g_hash_table_contains (self->domains, key))
           {
-            HotplugDomain *dom = hotplug_domain_new (key);
+            GPtrArray *dd = g_hash_table_lookup (pass->domain_devs, key);
+            HotplugDomain *dom = hotplug_domain_new (key, self->state_dir, dd && dd->len > 0,
+                                                     g_hash_table_contains (roots, key));
 
             g_hash_table_insert (self->domains, g_strdup (key), dom);
             g_ptr_array_add (pass->new_domains, g_object_ref (dom));
@@ -669,9 +674,7 @@ update_domains (Pass *pass)
       if (dd)
         g_ptr_array_add (dd, NULL);
       hotplug_domain_update (value, ds ? (const char *const *) ds->pdata : NULL,
-                             dd ? (const char *const *) dd->pdata : NULL);
-      hotplug_domain_set_connection_state (value, dd && dd->len > 1 ? HOTPLUG_CONNECTION_CONNECTED
-                                                                     : HOTPLUG_CONNECTION_INACTIVE);
+                             dd ? (const char *const *) dd->pdata : NULL, g_hash_table_contains (roots, key));
     }
 }
 

@@ -61,6 +61,7 @@ typedef struct
   guint          depth;    /* below the root bus */
   HotplugPciInfo info;
   gboolean       info_valid;
+  char          *driver;   /* the driver bound to it, NULL: none */
   guint          gen;
 } HotplugPciDev;
 
@@ -107,6 +108,7 @@ struct _HotplugPlatform
   GHashTable *locations;  /* unit id → HotplugLocation: boards and I/O units seen */
   gboolean    locations_changed;
   char       *state_file; /* STATE_DIRECTORY/units.ini, NULL: remembered in memory only */
+  char       *state_dir;  /* STATE_DIRECTORY (domains keep their state there), NULL: none */
   GHashTable *absent;     /* ids of remembered units whose container is gone */
 };
 
@@ -123,6 +125,10 @@ extern guint hotplug_platform_signals[HOTPLUG_PLATFORM_N_SIGNALS];
 
 /* hotplug-devices.c */
 void               hotplug_container_free (HotplugContainer *c);
+/* Re-reads which driver is bound to a device (a bind or unbind uevent). */
+void               hotplug_platform_pci_driver_refresh (HotplugPlatform *self, const char *bdf);
+/* The ids (0001) of the domains with a root bus now (/sys/devices/pciDDDD:BB). */
+GHashTable        *hotplug_platform_read_root_domains (void);
 void               hotplug_pci_dev_free (HotplugPciDev *d);
 void               hotplug_slot_free (HotplugSlot *s);
 gboolean           hotplug_parse_index (const char *name, const char *prefix, guint *out);

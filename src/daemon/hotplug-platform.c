@@ -226,7 +226,11 @@ handle_pci (HotplugPlatform *self, const HotplugEvent *ev)
            !g_hash_table_contains (self->pci_devs, ev->sysname))
     hotplug_platform_pci_refresh (self, ev->devpath);
   else
-    return; /* bind/unbind: nothing the model shows */
+    {
+      /* bind/unbind: only the device's driver changes */
+      hotplug_platform_pci_driver_refresh (self, ev->sysname);
+      return;
+    }
   hotplug_platform_mark_dirty (self);
 }
 
@@ -256,6 +260,9 @@ hotplug_platform_handle_event (HotplugPlatform *self, const HotplugEvent *ev)
     handle_pci (self, ev);
   else if (g_str_equal (ev->subsystem, "pci_slot"))
     handle_slot (self, ev);
+  else if (g_str_equal (ev->subsystem, "pci_bus") &&
+           (g_str_equal (ev->action, "add") || g_str_equal (ev->action, "remove")))
+    hotplug_platform_mark_dirty (self); /* a root bus: a domain handed to this host or taken */
   else if (g_str_equal (ev->subsystem, "acpi") &&
            (g_str_equal (ev->action, "add") || g_str_equal (ev->action, "remove")))
     hotplug_platform_mark_dirty (self); /* a processor, memory device or bridge below a container */
@@ -468,6 +475,7 @@ hotplug_platform_finalize (GObject *object)
   g_hash_table_unref (self->locations);
   g_hash_table_unref (self->absent);
   g_free (self->state_file);
+  g_free (self->state_dir);
   G_OBJECT_CLASS (hotplug_platform_parent_class)->finalize (object);
 }
 

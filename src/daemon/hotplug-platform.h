@@ -73,6 +73,23 @@ gboolean         hotplug_platform_cpu_is_online (HotplugPlatform *self, guint cp
 gboolean         hotplug_platform_block_is_online (HotplugPlatform *self, guint block);
 gboolean         hotplug_platform_has_pci_device (HotplugPlatform *self, const char *bdf);
 gboolean         hotplug_platform_has_container (HotplugPlatform *self, const char *name);
+/* The driver bound to a PCI device, NULL when none is (or no device). */
+const char      *hotplug_platform_pci_driver (HotplugPlatform *self, const char *bdf);
+
+/* One device of a domain, for planning its disconnection. */
+typedef struct {
+  char    *bdf;
+  char    *parent;   /* the parent device's BDF, or the root bus (0001:00) */
+  char    *driver;   /* NULL: none bound */
+  guint    depth;
+} HotplugDomainDevice;
+
+void             hotplug_domain_device_free (HotplugDomainDevice *device);
+/* Every PCI device of domain @id, deepest first (then by address, highest
+ * first): the order a software disconnection stops them in. */
+GPtrArray       *hotplug_platform_domain_devices (HotplugPlatform *self, const char *id);
+/* The root buses of domain @id that exist now ("0001:00"), sorted. */
+GStrv            hotplug_platform_domain_root_buses (HotplugPlatform *self, const char *id);
 /* The container's online state as the kernel last announced it. */
 gboolean         hotplug_platform_container_is_online (HotplugPlatform *self,
                                                        const char      *name);

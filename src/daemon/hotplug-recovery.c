@@ -87,14 +87,15 @@ static gboolean
 take_begin (History *h, GVariant *fields, GError **error)
 {
   g_autoptr(GVariant) steps = g_variant_lookup_value (fields, "steps", G_VARIANT_TYPE ("a(suss)"));
-  const char *op = field_str (fields, "operation");
+  HotplugOperation op;
   GVariantIter iter;
   GVariant *child;
 
   if (h->begin)
     return bad (error, "two begin records");
   if (steps == NULL || !*field_str (fields, "unit") || !*field_str (fields, "kind") ||
-      !(g_str_equal (op, "add") || g_str_equal (op, "remove") || g_str_equal (op, "replace")))
+      !hotplug_operation_from_string (field_str (fields, "operation"), &op) ||
+      hotplug_operation_on_domain (op) != g_str_equal (field_str (fields, "kind"), "domain"))
     return bad (error, "begin record without unit, kind, operation or steps");
   h->begin = g_variant_ref (fields);
   g_variant_iter_init (&iter, steps);
@@ -287,8 +288,8 @@ build (History *h, const char *path, gsize valid_length)
   r->valid_length = valid_length;
   r->unit = g_strdup (field_str (h->begin, "unit"));
   r->kind = g_strdup (field_str (h->begin, "kind"));
-  r->op = g_str_equal (op, "add") ? HOTPLUG_OPERATION_ADD
-          : g_str_equal (op, "remove") ? HOTPLUG_OPERATION_REMOVE : HOTPLUG_OPERATION_REPLACE;
+  if (!hotplug_operation_from_string (op, &r->op))
+    r->op = HOTPLUG_OPERATION_REPLACE;
   r->original_job = job;
   g_variant_lookup (h->begin, "force", "b", &r->force);
   r->facts = facts_of (h->begin, r->kind, r->unit);

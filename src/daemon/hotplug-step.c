@@ -24,6 +24,12 @@ static const char *const kind_names[] = {
   [HOTPLUG_STEP_FREEZE] = "freeze",
   [HOTPLUG_STEP_THAW] = "thaw",
   [HOTPLUG_STEP_WAIT_SWAP] = "wait-swap",
+  [HOTPLUG_STEP_CHECK_BUSY] = "check-busy",
+  [HOTPLUG_STEP_PCI_UNBIND] = "pci-unbind",
+  [HOTPLUG_STEP_PCI_BIND] = "pci-bind",
+  [HOTPLUG_STEP_PCI_PROBE] = "pci-probe",
+  [HOTPLUG_STEP_BUS_RESCAN] = "bus-rescan",
+  [HOTPLUG_STEP_WAIT_DOMAIN] = "wait-domain",
 };
 
 HotplugStep *
@@ -121,6 +127,18 @@ hotplug_step_describe (const HotplugStep *step)
       return g_strdup_printf ("thaw the filesystem on %s", step->name);
     case HOTPLUG_STEP_WAIT_SWAP:
       return g_strdup_printf ("wait for the part of %s to be swapped", step->name);
+    case HOTPLUG_STEP_CHECK_BUSY:
+      return g_strdup_printf ("check that %s is not in use", step->name);
+    case HOTPLUG_STEP_PCI_UNBIND:
+      return g_strdup_printf ("unbind %s from %s", step->name, step->value);
+    case HOTPLUG_STEP_PCI_BIND:
+      return g_strdup_printf ("bind %s to %s", step->name, step->value);
+    case HOTPLUG_STEP_PCI_PROBE:
+      return g_strdup_printf ("probe a driver for %s", step->name);
+    case HOTPLUG_STEP_BUS_RESCAN:
+      return g_strdup_printf ("rescan PCI bus %s", step->name);
+    case HOTPLUG_STEP_WAIT_DOMAIN:
+      return g_strdup_printf ("wait for the devices of domain %s", step->name);
     default:
       return g_strdup ("unknown step");
     }
@@ -130,7 +148,8 @@ gboolean
 hotplug_step_writes_kernel (const HotplugStep *step)
 {
   return step->kind != HOTPLUG_STEP_RUN_HOOKS && step->kind != HOTPLUG_STEP_WAIT_DEVICES &&
-         step->kind != HOTPLUG_STEP_WAIT_SWAP;
+         step->kind != HOTPLUG_STEP_WAIT_SWAP && step->kind != HOTPLUG_STEP_CHECK_BUSY &&
+         step->kind != HOTPLUG_STEP_WAIT_DOMAIN;
 }
 
 gboolean
@@ -177,6 +196,20 @@ hotplug_step_get_write (const HotplugStep *step, char **path, const char **value
       p = g_strdup_printf ("/sys/bus/pci/slots/%s/power", step->name);
       v = step->kind == HOTPLUG_STEP_SLOT_POWER_ON ? "1" : "0";
       break;
+    case HOTPLUG_STEP_PCI_UNBIND:
+    case HOTPLUG_STEP_PCI_BIND:
+      p = g_strdup_printf ("/sys/bus/pci/drivers/%s/%s", step->value,
+                           step->kind == HOTPLUG_STEP_PCI_BIND ? "bind" : "unbind");
+      v = step->name;
+      break;
+    case HOTPLUG_STEP_PCI_PROBE:
+      p = g_strdup ("/sys/bus/pci/drivers_probe");
+      v = step->name;
+      break;
+    case HOTPLUG_STEP_BUS_RESCAN:
+      p = g_strdup_printf ("/sys/class/pci_bus/%s/rescan", step->name);
+      v = "1";
+      break;
     case HOTPLUG_STEP_RUN_HOOKS:
     case HOTPLUG_STEP_WAIT_DEVICES:
     default:
@@ -184,6 +217,18 @@ hotplug_step_get_write (const HotplugStep *step, char **path, const char **value
     }
   *path = p;
   *value = v;
+  return TRUE;
+}
+
+gboolean
+hotplug_step_is_bus (const char *text)
+{
+  /* dddd:bb */
+  if (text == NULL || strlen (text) != 7 || text[4] != ':')
+    return FALSE;
+  for (guint i = 0; i < 7; i++)
+    if (i != 4 && !g_ascii_isxdigit (text[i]))
+      return FALSE;
   return TRUE;
 }
 
@@ -215,7 +260,18 @@ hotplug_step_undo (const HotplugStep *step)
       g_ptr_array_add (undo, hotplug_step_new (HOTPLUG_STEP_CONTAINER_OFFLINE, 0, step->name, NULL));
       break;
     case HOTPLUG_STEP_PCI_REMOVE:
-      g_ptr_array_add (undo, hotplug_step_new (HOTPLUG_STEP_PCI_RESCAN, 0, step->value, step->name));
+      /* a device on a root bus: that bus alone, not every bus of the
+       * machine (a global rescan would bring back what other jobs took) */
+      if (hotplug_step_is_bus (step->value))
+        g_ptr_array_add (undo, hotplug_step_new (HOTPLUG_STEP_BUS_RESCAN, 0, step->value, step->name));
+      else
+        g_ptr_array_add (undo, hotplug_step_new (HOTPLUG_STEP_PCI_RESCAN, 0, step->value, step->name));
+      break;
+    case HOTPLUG_STEP_PCI_UNBIND:
+      g_ptr_array_add (undo, hotplug_step_new (HOTPLUG_STEP_PCI_BIND, 0, step->name, step->value));
+      break;
+    case HOTPLUG_STEP_PCI_BIND:
+      g_ptr_array_add (undo, hotplug_step_new (HOTPLUG_STEP_PCI_UNBIND, 0, step->name, step->value));
       break;
     case HOTPLUG_STEP_SLOT_POWER_OFF:
       {

@@ -30,6 +30,13 @@ typedef enum {
   HOTPLUG_STEP_FREEZE,            /* name: mount point (FIFREEZE) */
   HOTPLUG_STEP_THAW,              /* name: mount point (FITHAW) */
   HOTPLUG_STEP_WAIT_SWAP,         /* name: unit id; the replace window: the part swapped or Job.Resume */
+  /* PCI domains: software disconnection and connection */
+  HOTPLUG_STEP_CHECK_BUSY,        /* name: BDF; fails naming its blockers if it is in use */
+  HOTPLUG_STEP_PCI_UNBIND,        /* name: BDF; value: its driver */
+  HOTPLUG_STEP_PCI_BIND,          /* name: BDF; value: the driver */
+  HOTPLUG_STEP_PCI_PROBE,         /* name: BDF: drivers_probe (a driver binds if one matches) */
+  HOTPLUG_STEP_BUS_RESCAN,        /* name: a bus (0001:00); value: BDF to wait for or "" */
+  HOTPLUG_STEP_WAIT_DOMAIN,       /* name: domain id that must show PCI devices */
 } HotplugStepKind;
 
 typedef struct {
@@ -52,17 +59,21 @@ gboolean     hotplug_step_kind_from_string (const char *text, HotplugStepKind *k
 /* In words: "offline cpu17", "run the pre-remove hooks". */
 char        *hotplug_step_describe (const HotplugStep *step);
 
-/* TRUE for steps that change the system (everything but hook events and
- * waits): they are undone on failure and tracked by the journal. */
+/* TRUE for steps that change the system (everything but hook events,
+ * checks and waits): they are undone on failure and tracked by the
+ * journal. */
 gboolean     hotplug_step_writes_kernel (const HotplugStep *step);
 /* The attribute (a /sys path, not rooted) and value a kernel step writes;
  * FALSE for steps that write nothing. */
 gboolean     hotplug_step_get_write (const HotplugStep *step, char **path, const char **value);
 
 /* The steps that undo this one, in run order (empty for hook events,
- * eject, waits and rescans): offline ↔ online, power off → power on +
- * rescan + wait for the devices, PCI remove → rescan of the parent. */
+ * eject, waits, checks, probes and rescans): offline ↔ online, power off →
+ * power on + rescan + wait for the devices, PCI remove → rescan of the
+ * parent device or of the root bus (a value "dddd:bb"), unbind ↔ bind. */
 GPtrArray   *hotplug_step_undo (const HotplugStep *step);
+/* Whether TEXT names a PCI bus, dddd:bb (0001:00). */
+gboolean     hotplug_step_is_bus (const char *text);
 
 /* (suss): kind, index, name, value */
 GVariant    *hotplug_step_to_variant (const HotplugStep *step);

@@ -26,7 +26,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugUdevDevice, udev_device_unref)
 #define TOPIC "udev"
 
 /* the subsystems the platform model cares about */
-static const char *const subsystems[] = { "container", "cpu", "memory", "pci", "acpi" };
+static const char *const subsystems[] = { "container", "cpu", "memory", "pci", "acpi", "pci_bus" };
 
 struct _HotplugUdev
 {

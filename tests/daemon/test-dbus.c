@@ -521,8 +521,19 @@ test_errors (Test *t, gconstpointer data)
     assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotPresent");
     g_clear_error (&error);
   }
-  reply = call (t, dom, HOTPLUG_DBUS_IFACE_DOMAIN, "PrepareForSwitchover", g_variant_new ("(a{sv})", NULL), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");
+  /* a domain's options are checked before polkit is asked */
+  reply = call (t, dom, HOTPLUG_DBUS_IFACE_DOMAIN, "PrepareForSwitchover",
+                g_variant_new_parsed ("({'window': <uint32 5>},)"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_assert_nonnull (strstr (error->message, "known: timeout, persist, force, dry-run"));
+  g_clear_error (&error);
+  reply = call (t, dom, HOTPLUG_DBUS_IFACE_DOMAIN, "PrepareForSwitchover",
+                g_variant_new_parsed ("({'persist': <uint32 1>},)"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_clear_error (&error);
+  reply = call (t, dom, HOTPLUG_DBUS_IFACE_DOMAIN, "Connect", g_variant_new_parsed ("({'persist': <true>},)"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_assert_nonnull (strstr (error->message, "known: timeout, dry-run"));
   g_clear_error (&error);
 
   /* and what works */

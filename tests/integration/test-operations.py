@@ -138,6 +138,14 @@ class Ops(unittest.TestCase):
             time.sleep(0.05)
         self.fail(f'job {job} did not end in {timeout} s: phase {self.job_prop(job, "Phase")!r}')
 
+    def wait_for(self, pred, what, timeout=20, interval=0.02):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if pred():
+                return
+            time.sleep(interval)
+        self.fail(f'timed out waiting for {what}')
+
     def run_op(self, uid, op, timeout=30, **options):
         job = self.request(uid, op, **options)
         self.assertTrue(job.startswith(ht.MANAGER_PATH + '/job/'), job)

@@ -43,14 +43,6 @@ class Recovery(ops.Ops):
     def journals(self):
         return glob.glob(os.path.join(self.env.daemon.state_dir, 'journal', 'job-*.journal'))
 
-    def wait_for(self, pred, what, timeout=20, interval=0.02):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if pred():
-                return
-            time.sleep(interval)
-        self.fail(f'timed out waiting for {what}')
-
     def restart(self):
         """SIGKILL now, then start again on the same state directory and
         bus (the test's bus connection stays)."""

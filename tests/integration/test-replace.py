@@ -10,7 +10,6 @@ import importlib.util
 import os
 import signal
 import subprocess
-import time
 import unittest
 
 from gi.repository import GLib
@@ -23,14 +22,6 @@ ht = ops.ht
 
 
 class Replace(ops.Ops):
-
-    def wait_for(self, pred, what, timeout=20):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if pred():
-                return
-            time.sleep(0.02)
-        self.fail(f'timed out waiting for {what}')
 
     def replace(self, uid, **options):
         opts = {k: GLib.Variant('b' if isinstance(v, bool) else 'u', v) for k, v in options.items()}
