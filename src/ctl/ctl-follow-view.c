@@ -272,6 +272,10 @@ hotplug_ctl_follow_hook_finished (HotplugCtlFollow *self, GVariant *parameters)
     /* TRANSLATORS: a hook ended: path, result, duration:
      * "    hook /etc/hotplugd/hooks.d/sb/pre-remove/10-x: ok (12 ms)" */
     hotplug_ctl_follow_print (self, _("    hook %s: %s (%s)"), hook, result, duration);
+  /* The hook that held the job said yes: said here, in order with the
+   * steps, rather than when the property change comes. */
+  if (exit_status == 0 && g_strcmp0 (hook, self->pending) == 0)
+    hotplug_ctl_follow_pending_ended (self);
 }
 
 /* ---- the end ------------------------------------------------------------ */

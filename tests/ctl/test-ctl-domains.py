@@ -25,7 +25,8 @@ TX_HOOK = '/etc/hotplugd/hooks.d/domain/pre-switchover/10-flush-tx'
 NOTIFY_HOOK = '/usr/lib/hotplugd/hooks.d/any/post-switchover/90-notify'
 DEVICE = '0001:02:00.0'
 
-# A switchover that succeeds: a hook answers "not yet" once, then yes.
+# A switchover that succeeds: a hook answers "not yet" once, then yes;
+# that it no longer holds the job is said where its answer is.
 SWITCHOVER = [
     ['start', 'pre-switchover', 0, 'run the pre-switchover hooks', 5],
     ['domain', 'disconnecting'],
@@ -33,9 +34,10 @@ SWITCHOVER = [
     ['pending', TX_HOOK, 'transaction 42 in flight', 3000],
     ['sleep', 100],
     ['hook', 'pre-switchover', TX_HOOK, 0, 'ok', 2000],
-    ['pending', '', '', 0],
     ['finish', 0, True, ''],
     ['start', 'disconnect', 1, 'unbind 0001:02:00.0', 50],
+    # as hotplugd's property changes come: after the signals of the moment
+    ['pending', '', '', 0],
     ['finish', 1, True, ''],
     ['domain', 'disconnected'],
     ['start', 'post-switchover', 2, 'run the post-switchover hooks', 90],
