@@ -89,8 +89,10 @@ load (HotplugDomain *self, HotplugConnectionState *state)
   if (!hotplug_enum_from_string (HOTPLUG_TYPE_CONNECTION_STATE, text, &value))
     {
       /* not trusted, not fatal: the state is decided afresh and saved */
+      g_autofree char *shown = g_strescape (text, NULL);
+
       hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, self->id, NULL, NULL, NULL,
-                        "%s: “%.64s” is not a connection state: ignored", self->state_file, text);
+                        "%s: “%.64s” is not a connection state: ignored", self->state_file, shown);
       return FALSE;
     }
   *state = value;

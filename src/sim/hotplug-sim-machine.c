@@ -263,6 +263,13 @@ unit_free (HotplugSimUnit *u)
   g_free (u);
 }
 
+static void
+domain_free (HotplugSimDomain *dom)
+{
+  g_free (dom->owner);
+  g_free (dom);
+}
+
 void
 hotplug_sim_machine_free (HotplugSimMachine *m)
 {
@@ -274,6 +281,7 @@ hotplug_sim_machine_free (HotplugSimMachine *m)
   g_ptr_array_unref (m->units);
   g_ptr_array_unref (m->devs);
   g_array_unref (m->nodes);
+  g_ptr_array_unref (m->domains);
   g_free (m);
 }
 
@@ -321,6 +329,7 @@ typedef struct {
   char     *block, *net;
   guint64   partitions;
   gboolean  net_up;
+  char     *driver;     /* NULL: no driver binds */
 } PciDesc;
 
 static void
@@ -329,6 +338,7 @@ pci_desc_free (PciDesc *p)
   g_free (p->group);
   g_free (p->block);
   g_free (p->net);
+  g_free (p->driver);
   g_free (p);
 }
 
@@ -384,6 +394,51 @@ parse_pci_storage (Desc *d, const char *g, PciDesc *pd, GHashTable *names, GErro
   return TRUE;
 }
 
+/* The driver a PCI function binds to: driver= (empty: none), else by
+ * class: bridges pcieport, NVMe nvme, Ethernet by vendor (Intel X710 i40e,
+ * other Intel igb, Mellanox mlx5_core, Broadcom bnxt_en, others e1000e). */
+static const char *
+default_driver (PciDesc *pd)
+{
+  if (pd->has_secondary)
+    return "pcieport";
+  if ((pd->klass >> 8) == 0x0108)
+    return "nvme";
+  if ((pd->klass >> 16) != 0x02)
+    return NULL;
+  switch (pd->vendor)
+    {
+    case 0x8086:
+      return pd->device == 0x1572 || pd->device == 0x1583 ? "i40e" : "igb";
+    case 0x15b3:
+      return "mlx5_core";
+    case 0x14e4:
+      return "bnxt_en";
+    default:
+      return "e1000e";
+    }
+}
+
+static gboolean
+parse_pci_driver (Desc *d, const char *g, PciDesc *pd, GError **error)
+{
+  g_autofree char *drv = g_key_file_get_value (d->kf, g, "driver", NULL);
+
+  if (drv == NULL)
+    {
+      pd->driver = g_strdup (default_driver (pd));
+      return TRUE;
+    }
+  g_strstrip (drv);
+  for (const char *c = drv; *c; c++)
+    if (!g_ascii_isalnum (*c) && *c != '_' && *c != '-')
+      return desc_error (d, error, g, "driver", "'%s' is not a driver name such as nvme or mlx5_core", drv);
+  if (strlen (drv) > 63)
+    return desc_error (d, error, g, "driver", "'%s' is too long for a driver name", drv);
+  pd->driver = *drv ? g_steal_pointer (&drv) : NULL;
+  return TRUE;
+}
+
 static const char * const unit_keys[] = {
   "cpus", "fixed-cpus", "memory", "memory-zone", "unmovable-blocks", "node", "host-bridges",
   "hid", "present", NULL
@@ -397,9 +452,84 @@ typedef struct {
   GHashTable        *rootbus;     /* "SSSS:BB" -> HotplugSimDev* root bus */
   GHashTable        *buses;       /* "SSSS:BB" -> HotplugSimDev* (root bus or bridge) */
   GHashTable        *ids;         /* unit id -> group */
+  GHashTable        *drivers;     /* name -> HotplugSimDev* driver */
   HotplugSimDev     *sybus;
   guint64            next_addr;
 } Parser;
+
+/* The host-bridges= of GROUP: a PNP0A08 node below PARENT and a root bus
+ * for each, in unit U; DOMAIN: the only domain allowed (G_MAXUINT: any). */
+static gboolean
+host_bridges_new (Parser *p, const char *group, HotplugSimUnit *u, HotplugSimDev *parent, guint node,
+                  guint domain, GError **error)
+{
+  Desc *d = &p->d;
+  g_auto(GStrv) bridges = g_key_file_get_string_list (d->kf, group, "host-bridges", NULL, NULL);
+
+  for (guint i = 0; bridges && bridges[i]; i++)
+    {
+      guint dom, bus;
+      HotplugSimDev *a, *rb;
+      g_strstrip (bridges[i]);
+      if (!parse_bus (bridges[i], &dom, &bus))
+        return desc_error (d, error, group, "host-bridges", "'%s' is not a root bus such as 0000:40", bridges[i]);
+      if (g_hash_table_contains (p->rootbus, bridges[i]))
+        return desc_error (d, error, group, "host-bridges", "root bus %s is listed twice", bridges[i]);
+      if (domain != G_MAXUINT && dom != domain)
+        return desc_error (d, error, group, "host-bridges", "root bus %s is not in domain %04x", bridges[i],
+                           domain);
+      a = acpi_new (p->m, p->instances, parent, u, "PNP0A08");
+      a->uid = dom * 256 + bus;
+      a->acpi_path = g_strdup_printf ("\\_SB_.PC%02X", a->uid & 0xff);
+      /* owned by m->devs now; joins its unit's list when the PCI tree is
+       * placed, so that the unit lists it after its CPUs and memory */
+      rb = dev_new (p->m, HOTPLUG_SIM_DEV_ROOTBUS, NULL, NULL, g_strdup_printf ("pci%04x:%02x", dom, bus), NULL);
+      rb->path = g_strdup_printf ("devices/%s", rb->name);
+      rb->unit = u;
+      rb->domain = dom;
+      rb->bus = bus;
+      rb->node = node;
+      rb->secondary = bus;
+      rb->fw = a;
+      g_ptr_array_add (a->phys, rb);
+      g_hash_table_insert (p->rootbus, g_strdup (bridges[i]), rb);
+    }
+  return TRUE;
+}
+
+/* [domain DDDD]: a PCI domain that hosts share (shared=, owner=), with
+ * host bridges of its own on no board. */
+static gboolean
+parse_domain (Parser *p, const char *g, GError **error)
+{
+  Desc *d = &p->d;
+  HotplugSimDomain *dom;
+  g_autofree char *owner = NULL;
+  guint64 id;
+  char *end;
+  gboolean shared;
+
+  if (!check_keys (d, g, (const char * const[]) { "shared", "owner", "host-bridges", NULL }, error) ||
+      !get_bool (d, g, "shared", FALSE, &shared, error))
+    return FALSE;
+  id = g_ascii_strtoull (g + 7, &end, 16);
+  if (strlen (g + 7) != 4 || *end || !g_ascii_isxdigit (g[7]))
+    return desc_error (d, error, g, NULL, "'%s' is not a PCI domain such as 0001", g + 7);
+  owner = g_key_file_get_value (d->kf, g, "owner", NULL);
+  if (owner)
+    g_strstrip (owner);
+  if (shared && (owner == NULL || *owner == '\0'))
+    return desc_error (d, error, g, NULL, "a shared domain needs owner= (the [machine] name of the host "
+                       "that owns it first)");
+  if (shared && p->m->name == NULL)
+    return desc_error (d, error, "machine", NULL, "a machine that shares a domain needs a name= (its host name)");
+  dom = g_new0 (HotplugSimDomain, 1);
+  dom->id = id;
+  dom->shared = shared;
+  dom->owner = g_steal_pointer (&owner);
+  g_ptr_array_add (p->m->domains, dom);
+  return host_bridges_new (p, g, hotplug_sim_machine_find_unit (p->m, "base"), p->sybus, 0, id, error);
+}
 
 static gboolean
 parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GError **error)
@@ -410,7 +540,6 @@ parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GE
   g_autoptr(GArray) fixed = NULL;
   g_autofree char *hid = NULL;
   g_autofree char *zone = NULL;
-  g_auto(GStrv) bridges = NULL;
   HotplugSimUnit *u;
   HotplugSimDev *parent;
   guint64 mem, node, unmovable;
@@ -517,32 +646,8 @@ parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GE
         memdev->acpi_path = g_strdup_printf ("\\_SB_.M%03X", kind == HOTPLUG_SIM_UNIT_BASE ? 0xfff : uid);
       }
 
-    bridges = g_key_file_get_string_list (d->kf, group, "host-bridges", NULL, NULL);
-    for (guint i = 0; bridges && bridges[i]; i++)
-      {
-        guint dom, bus;
-        HotplugSimDev *a, *rb;
-        g_strstrip (bridges[i]);
-        if (!parse_bus (bridges[i], &dom, &bus))
-          return desc_error (d, error, group, "host-bridges", "'%s' is not a root bus such as 0000:40", bridges[i]);
-        if (g_hash_table_contains (p->rootbus, bridges[i]))
-          return desc_error (d, error, group, "host-bridges", "root bus %s is listed twice", bridges[i]);
-        a = acpi_new (m, p->instances, parent, u, "PNP0A08");
-        a->uid = dom * 256 + bus;
-        a->acpi_path = g_strdup_printf ("\\_SB_.PC%02X", a->uid & 0xff);
-        /* owned by m->devs now; joins its unit's list when the PCI tree is
-         * placed, so that the unit lists it after its CPUs and memory */
-        rb = dev_new (m, HOTPLUG_SIM_DEV_ROOTBUS, NULL, NULL, g_strdup_printf ("pci%04x:%02x", dom, bus), NULL);
-        rb->path = g_strdup_printf ("devices/%s", rb->name);
-        rb->unit = u;
-        rb->domain = dom;
-        rb->bus = bus;
-        rb->node = node;
-        rb->secondary = bus;
-        rb->fw = a;
-        g_ptr_array_add (a->phys, rb);
-        g_hash_table_insert (p->rootbus, g_strdup (bridges[i]), rb);
-      }
+    if (!host_bridges_new (p, group, u, parent, node, G_MAXUINT, error))
+      return FALSE;
 
     if (u->acpi)
       {
@@ -593,6 +698,35 @@ parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GE
   return TRUE;
 }
 
+/* The pci_bus class device of a root bus or a bridge's secondary bus. */
+static void
+pcibus_new (HotplugSimMachine *m, HotplugSimDev *owner)
+{
+  char *name = g_strdup_printf ("%04x:%02x", owner->domain, (guint) owner->secondary);
+  HotplugSimDev *b = dev_new (m, HOTPLUG_SIM_DEV_PCIBUS, "pci_bus", owner->unit, name,
+                              g_strdup_printf ("%s/pci_bus/%s", owner->path, name));
+
+  b->parent = owner;
+  b->domain = owner->domain;
+  b->bus = owner->secondary;
+  b->node = owner->node;
+  owner->pcibus = b;
+}
+
+static HotplugSimDev *
+driver_of (Parser *p, const char *name)
+{
+  HotplugSimDev *drv = g_hash_table_lookup (p->drivers, name);
+
+  if (drv == NULL)
+    {
+      drv = dev_new (p->m, HOTPLUG_SIM_DEV_DRIVER, NULL, NULL, g_strdup (name),
+                     g_strdup_printf ("bus/pci/drivers/%s", name));
+      g_hash_table_insert (p->drivers, drv->name, drv);
+    }
+  return drv;
+}
+
 static void
 pci_place (Parser *p, HotplugSimDev *parent, GPtrArray *pcis)
 {
@@ -623,9 +757,12 @@ pci_place (Parser *p, HotplugSimDev *parent, GPtrArray *pcis)
       dev->partitions = pd->partitions;
       dev->net = g_strdup (pd->net);
       dev->net_up = pd->net_up;
+      if (pd->driver)
+        dev->driver = driver_of (p, pd->driver);
       if (pd->has_secondary)
         {
           dev->secondary = pd->secondary;
+          pcibus_new (p->m, dev);
           pci_place (p, dev, pcis);
           dev->subordinate = dev->secondary;
           for (guint j = 0; j < p->m->devs->len; j++)
@@ -767,7 +904,8 @@ hotplug_sim_machine_load (const char *file, GError **error)
   g_autoptr(GError) e = NULL;
   g_autofree char *text = NULL;
   g_auto(GStrv) groups = NULL;
-  Parser p = { { file, lines, kf }, NULL, instances, cpu_owner, rootbus, NULL, ids, NULL, 0 };
+  g_autoptr(GHashTable) drivers = g_hash_table_new (g_str_hash, g_str_equal);
+  Parser p = { { file, lines, kf }, NULL, instances, cpu_owner, rootbus, NULL, ids, drivers, NULL, 0 };
   Desc *d = &p.d;
   guint64 n;
 
@@ -775,6 +913,7 @@ hotplug_sim_machine_load (const char *file, GError **error)
   m->units = g_ptr_array_new_with_free_func ((GDestroyNotify) unit_free);
   m->devs = g_ptr_array_new_with_free_func ((GDestroyNotify) dev_free);
   m->nodes = g_array_new (FALSE, FALSE, sizeof (guint));
+  m->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) domain_free);
   p.m = m;
 
   if (!g_file_get_contents (file, &text, NULL, &e))
@@ -790,9 +929,9 @@ hotplug_sim_machine_load (const char *file, GError **error)
       const char *g = groups[i];
       if (!g_str_equal (g, "machine") && !g_str_equal (g, "kernel") && !g_str_equal (g, "base") &&
           !g_str_has_prefix (g, "sb ") && !g_str_has_prefix (g, "iou ") &&
-          !g_str_has_prefix (g, "pci ") && !g_str_has_prefix (g, "slot "))
-        return desc_error (d, error, g, NULL,
-                           "unknown group (expected machine, kernel, base, sb N, iou N, pci BDF, slot NAME)"), NULL;
+          !g_str_has_prefix (g, "pci ") && !g_str_has_prefix (g, "slot ") && !g_str_has_prefix (g, "domain "))
+        return desc_error (d, error, g, NULL, "unknown group (expected machine, kernel, base, sb N, iou N, "
+                           "domain DDDD, pci BDF, slot NAME)"), NULL;
     }
 
   if (!check_keys (d, "machine", (const char * const[]) { "name", "description", "block-size", NULL }, error) ||
@@ -842,6 +981,9 @@ hotplug_sim_machine_load (const char *file, GError **error)
           if (!parse_unit (&p, g, pass == 0 ? HOTPLUG_SIM_UNIT_SB : HOTPLUG_SIM_UNIT_IOU, uid, error))
             return NULL;
         }
+    for (guint i = 0; groups[i]; i++)
+      if (g_str_has_prefix (groups[i], "domain ") && !parse_domain (&p, groups[i], error))
+        return NULL;
   }
 
   /* PCI devices */
@@ -858,7 +1000,8 @@ hotplug_sim_machine_load (const char *file, GError **error)
         return desc_error (d, error, g, NULL, "'%s' is not a PCI address such as 0000:41:00.0", g + 4), NULL;
       if (!check_keys (d, g, (const char * const[]) { "vendor", "device", "subsystem-vendor",
                                                       "subsystem-device", "class", "secondary-bus",
-                                                      "block", "partitions", "net", "net-state", NULL }, error) ||
+                                                      "block", "partitions", "net", "net-state", "driver",
+                                                      NULL }, error) ||
           !parse_pci_storage (d, g, pd, storage_names, error) ||
           !get_number (d, g, "vendor", FALSE, NULL, 0x8086, 0xffff, &pd->vendor, error) ||
           !get_number (d, g, "device", FALSE, NULL, 0x0001, 0xffff, &pd->device, error) ||
@@ -870,6 +1013,8 @@ hotplug_sim_machine_load (const char *file, GError **error)
         return NULL;
       if (pd->has_secondary && pd->secondary <= pd->bus)
         return desc_error (d, error, g, "secondary-bus", "the secondary bus must be above the device's own bus"), NULL;
+      if (!parse_pci_driver (d, g, pd, error))
+        return NULL;
     }
   g_ptr_array_sort (pcis, cmp_pci);
   {
@@ -889,6 +1034,7 @@ hotplug_sim_machine_load (const char *file, GError **error)
       {
         HotplugSimDev *rb = g_ptr_array_index (rbs, i);
         g_ptr_array_add (rb->unit->devs, rb);
+        pcibus_new (m, rb);
         pci_place (&p, rb, pcis);
       }
   }
@@ -952,5 +1098,18 @@ hotplug_sim_machine_resolve (const char *name_or_file, GError **error)
     }
   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
                "no machine description '%s' in %s or %s", name_or_file, MACHINEDIR, SOURCE_MACHINEDIR);
+  return NULL;
+}
+
+/* The shared domain ID, or NULL. */
+HotplugSimDomain *
+hotplug_sim_machine_shared_domain (HotplugSimMachine *m, guint id)
+{
+  for (guint i = 0; i < m->domains->len; i++)
+    {
+      HotplugSimDomain *dom = g_ptr_array_index (m->domains, i);
+      if (dom->id == id && dom->shared)
+        return dom;
+    }
   return NULL;
 }

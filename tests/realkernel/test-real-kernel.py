@@ -322,6 +322,24 @@ class RealBlockers(unittest.TestCase):
         self.assertIn(f'on {part}', mounts[0][2])
         print(f'domain 0000: / on {part} (disk {disk}); {len(blockers)} blockers')
 
+    def test_switchover_of_domain_0000_is_refused(self):
+        """Read only: asked as a dry run (which changes nothing even if it
+        were let through), and only once the root disk is known to block."""
+        path = '/org/hotplugd/Hotplug1/domain/0000'
+        part, _ = root_disk()
+        blockers = [tuple(b) for b in self.prop(path, ht.DOMAIN_IFACE, 'Blockers')]
+        self.assertTrue([b for b in blockers if b[0] == 'mount' and b[1] == '/'], blockers)
+        self.assertEqual(self.prop(path, ht.DOMAIN_IFACE, 'ConnectionState'), 'connected')
+        with self.assertRaises(GLib.Error) as busy:
+            ht.call(self.conn, path, ht.DOMAIN_IFACE, 'PrepareForSwitchover',
+                    GLib.Variant('(a{sv})', ({'dry-run': GLib.Variant('b', True)},)))
+        self.assertEqual(ht.dbus_error_name(busy.exception), 'org.hotplugd.Hotplug1.Error.Busy')
+        self.assertIn('domain 0000 is busy', busy.exception.message)
+        self.assertIn(f'on {part}', busy.exception.message)
+        self.assertEqual(self.prop(path, ht.DOMAIN_IFACE, 'ConnectionState'), 'connected')
+        self.assertEqual(self.prop(path, ht.DOMAIN_IFACE, 'Job'), '/')
+        print(f'domain 0000: switchover refused: {busy.exception.message[:200]}')
+
 
 if __name__ == '__main__':
     r = skip_reason()

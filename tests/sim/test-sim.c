@@ -69,6 +69,7 @@ typedef struct {
   char *devpath;
   char *subsystem;
   char *event;     /* EVENT property or NULL */
+  char *driver;    /* DRIVER property or NULL */
   gint64 when;
 } Ev;
 
@@ -79,6 +80,7 @@ ev_free (Ev *e)
   g_free (e->devpath);
   g_free (e->subsystem);
   g_free (e->event);
+  g_free (e->driver);
   g_free (e);
 }
 
@@ -100,6 +102,7 @@ collect (int quiet_ms, guint max)
       e->devpath = g_strdup (udev_device_get_devpath (d));
       e->subsystem = g_strdup (udev_device_get_subsystem (d));
       e->event = g_strdup (udev_device_get_property_value (d, "EVENT"));
+      e->driver = g_strdup (udev_device_get_property_value (d, "DRIVER"));
       e->when = g_get_monotonic_time ();
       g_ptr_array_add (evs, e);
       udev_device_unref (d);
@@ -148,6 +151,7 @@ test_enumerate (void)
   g_assert_cmpuint (count_subsystem ("memory"), ==, 8 + 4 * 64);
   g_assert_cmpuint (count_subsystem ("container"), ==, 6);
   g_assert_cmpuint (count_subsystem ("pci"), ==, 20);
+  g_assert_cmpuint (count_subsystem ("pci_bus"), ==, 7 + 9);
   g_assert_cmpuint (count_subsystem ("node"), ==, 5);
   g_assert_cmpuint (count_subsystem ("acpi"), >=, 2 + 6 + 68 + 5 + 7);
   g_assert_cmpstr (online, ==, "0-67");
@@ -362,15 +366,19 @@ test_container_eject (void)
   g_assert_cmpint (sysw (eject, "1"), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (500, 1000);
-  g_assert_cmpuint (evs->len, ==, 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
-  for (guint i = 0; i < evs->len; i++)
+  /* the NIC's driver lets go, the NIC and the root bus go, then the rest */
+  g_assert_cmpuint (evs->len, ==, 1 + 1 + 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "unbind");
+  g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/pci0000:40/0000:40:00.0");
+  for (guint i = 1; i < evs->len; i++)
     g_assert_cmpstr (ev (evs, i)->action, ==, "remove");
+  g_assert_cmpint (find (evs, "remove", "/devices/pci0000:40/pci_bus/0000:40"), ==, 2);
   i_pci = find (evs, "remove", "/devices/pci0000:40/0000:40:00.0");
   i_cpu = find (evs, "remove", "/devices/system/cpu/cpu60");
   i_mem = find (evs, "remove", "/devices/system/memory/memory230");
   i_cont = find (evs, "remove", "/devices/system/container/ACPI0004:03");
   i_acpi = find (evs, "remove", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:03");
-  g_assert_cmpint (i_pci, ==, 0);
+  g_assert_cmpint (i_pci, ==, 1);
   g_assert_cmpint (i_cpu, >, i_pci);
   g_assert_cmpint (i_mem, >, i_cpu);
   g_assert_cmpint (i_cont, >, i_mem);
@@ -400,28 +408,57 @@ test_container_eject (void)
   g_assert_cmpint (ctl ("insert sb3", NULL), ==, 1);
 }
 
+/* Actions of EVS in order, for a compact comparison: "unbind remove ...". */
+static char *
+actions (GPtrArray *evs)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < evs->len; i++)
+    g_string_append_printf (s, "%s%s", i ? " " : "", ev (evs, i)->action);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
 static void
 test_slot_power (void)
 {
+  const char *sw = "/devices/pci0000:80/0000:80:01.0/0000:81:00.0";
   g_autoptr(GPtrArray) evs = NULL;
   g_autofree char *v = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *bus83 = g_strdup_printf ("%s/0000:82:08.0/pci_bus/0000:83", sw);
+  g_autofree char *dev83 = g_strdup_printf ("%s/0000:82:08.0/0000:83:00.0", sw);
+  g_autofree char *dev82 = g_strdup_printf ("%s/0000:82:08.0", sw);
 
+  /* a switch (3 bridges) and 2 drives: the drivers let go, deepest
+   * first, then the devices and the bridges' buses go */
   g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/power", "0"), ==, 0);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 5);
-  g_assert_cmpint (find (evs, "remove", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0"), ==, 4);
-  g_assert_cmpint (find (evs, "remove", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0/0000:83:00.0"), <,
-                   find (evs, "remove", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0"));
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "unbind unbind unbind unbind unbind remove remove remove remove remove remove remove remove");
+  g_assert_cmpint (find (evs, "unbind", dev83), <, find (evs, "unbind", dev82));
+  g_assert_cmpint (find (evs, "remove", sw), ==, 12);
+  g_assert_cmpint (find (evs, "remove", dev83), <, find (evs, "remove", bus83));
+  g_assert_cmpint (find (evs, "remove", bus83), <, find (evs, "remove", dev82));
+  g_assert_cmpstr (ev (evs, find (evs, "remove", bus83))->subsystem, ==, "pci_bus");
   g_assert_false (g_file_test ("/sys/bus/pci/devices/0000:83:00.0", G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test ("/sys/bus/pci/drivers/nvme/0000:83:00.0", G_FILE_TEST_IS_SYMLINK));
+  g_assert_false (g_file_test ("/sys/class/pci_bus/0000:83", G_FILE_TEST_IS_SYMLINK));
   v = sysr ("/sys/bus/pci/slots/3/power");
   g_assert_cmpstr (v, ==, "0");
 
+  /* each device is added, its bus (for a bridge) registered, its driver
+   * bound */
   g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/power", "1"), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 5);
-  g_assert_cmpint (find (evs, "add", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0"), ==, 0);
+  g_clear_pointer (&a, g_free);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "add add bind add add bind add bind add add bind add bind");
+  g_assert_cmpint (find (evs, "add", sw), ==, 0);
+  g_assert_cmpint (find (evs, "add", dev83), <, find (evs, "bind", dev83));
   g_assert_true (g_file_test ("/sys/bus/pci/devices/0000:84:00.0", G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test ("/sys/class/pci_bus/0000:83/rescan", G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/attention", "2"), ==, 0);
   g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/attention", "7"), ==, EINVAL);
@@ -434,30 +471,46 @@ static void
 test_remove_rescan (void)
 {
   g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *a = NULL;
 
+  /* the root port of slot 3: 6 devices, 4 of them bridges */
   g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:80:01.0/remove", "1"), ==, 0);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 6);
-  g_assert_cmpstr (ev (evs, 5)->devpath, ==, "/devices/pci0000:80/0000:80:01.0");
+  g_assert_cmpuint (evs->len, ==, 6 + 6 + 4);
+  g_assert_cmpstr (ev (evs, 15)->devpath, ==, "/devices/pci0000:80/0000:80:01.0");
+  g_assert_cmpstr (ev (evs, 14)->devpath, ==, "/devices/pci0000:80/0000:80:01.0/pci_bus/0000:81");
   g_assert_false (g_file_test ("/sys/bus/pci/slots/3", G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (sysw ("/sys/bus/pci/rescan", "1"), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 6);
+  g_assert_cmpuint (evs->len, ==, 16);
   g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/pci0000:80/0000:80:01.0");
   g_assert_true (g_file_test ("/sys/bus/pci/slots/3/power", G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:01:00.1/remove", "1"), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 1);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "unbind remove");
   g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:00:01.0/rescan", "1"), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 1);
-  g_assert_cmpstr (ev (evs, 0)->action, ==, "add");
+  g_clear_pointer (&a, g_free);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "add bind");
   g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/pci0000:00/0000:00:01.0/0000:01:00.1");
+
+  /* the same through the bus's own rescan */
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:01:00.1/remove", "1"), ==, 0);
+  g_ptr_array_unref (collect (300, 100));
+  g_assert_cmpint (sysw ("/sys/class/pci_bus/0000:01/rescan", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 100);
+  g_clear_pointer (&a, g_free);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "add bind");
+  g_assert_true (g_file_test ("/sys/class/net/ens1f1", G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -628,8 +681,9 @@ test_firmware (void)
   g_assert_cmpint (ctl ("pull slot-4", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 10);
-  g_assert_cmpuint (evs->len, ==, 1);
-  g_assert_cmpstr (ev (evs, 0)->action, ==, "remove");
+  g_assert_cmpuint (evs->len, ==, 2);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "unbind");
+  g_assert_cmpstr (ev (evs, 1)->action, ==, "remove");
   g_clear_pointer (&v, g_free);
   v = sysr ("/sys/bus/pci/slots/4/adapter");
   g_assert_cmpstr (v, ==, "0");
@@ -638,14 +692,15 @@ test_firmware (void)
   g_assert_cmpint (ctl ("insert slot-4", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 10);
-  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpuint (evs->len, ==, 2);
   g_assert_cmpstr (ev (evs, 0)->action, ==, "add");
+  g_assert_cmpstr (ev (evs, 1)->action, ==, "bind");
   g_assert_cmpint (ctl ("swap slot-4", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 10);
-  g_assert_cmpuint (evs->len, ==, 2);
-  g_assert_cmpstr (ev (evs, 0)->action, ==, "remove");
-  g_assert_cmpstr (ev (evs, 1)->action, ==, "add");
+  g_clear_pointer (&v, g_free);
+  v = actions (evs);
+  g_assert_cmpstr (v, ==, "unbind remove add bind");
 
   /* the empty slot gets a card: nothing to enumerate, adapter=1 */
   g_assert_cmpint (ctl ("insert slot-2", NULL), ==, 0);
@@ -657,18 +712,20 @@ test_firmware (void)
   g_assert_cmpint (ctl ("pull sb2", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (500, 1000);
-  g_assert_cmpuint (evs->len, ==, 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
+  g_assert_cmpuint (evs->len, ==, 1 + 1 + 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
   g_assert_cmpint (find (evs, "offline", "/devices/system/cpu/cpu40"), ==, -1);
   g_assert_cmpint (ctl ("insert sb2", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (500, 1000);
   g_assert_cmpint (find (evs, "add", "/devices/system/cpu/cpu40"), >=, 0);
 
-  /* the I/O unit of domain 0001 swapped: its PCI devices come again */
+  /* the I/O unit of domain 0001 swapped: its PCI devices come again (2
+   * root ports, a drive, a SAS HBA that no driver takes) */
   g_assert_cmpint (ctl ("swap iou1", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 8);
+  g_assert_cmpuint (evs->len, ==, 3 + 4 + 2 + 4 + 2 + 3);
+  g_assert_cmpint (find (evs, "unbind", "/devices/pci0001:00/0001:00:02.0/0001:02:00.0"), ==, -1);
 
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (ctl ("eject sb9", &err), ==, 1);
@@ -682,6 +739,179 @@ test_firmware (void)
     g_assert_true (g_spawn_command_line_sync (cmd, &v, NULL, NULL, NULL));
     g_assert_nonnull (strstr (v, "slot-2 0000:02 power=1 adapter=1"));
   }
+}
+
+/* Drivers: nvme0n1 at 0000:83:00.0 (nvme), ens4 at 0000:86:00.0 (mlx5_core). */
+static void
+test_drivers (void)
+{
+  const char *dev = "/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0/0000:83:00.0";
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *uevent = NULL;
+
+  link = g_file_read_link ("/sys/bus/pci/devices/0000:83:00.0/driver", NULL);
+  g_assert_cmpstr (link, ==, "../../../../../../bus/pci/drivers/nvme");
+  g_clear_pointer (&link, g_free);
+  link = g_file_read_link ("/sys/bus/pci/drivers/nvme/0000:83:00.0", NULL);
+  g_assert_cmpstr (link, ==, "../../../../devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0/0000:83:00.0");
+  g_assert_true (g_file_test ("/sys/bus/pci/drivers/pcieport/0000:80:01.0", G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test ("/sys/bus/pci/drivers_probe", G_FILE_TEST_EXISTS));
+  /* a device no driver takes (the SAS HBA of slot 6) */
+  g_assert_false (g_file_test ("/sys/bus/pci/devices/0001:02:00.0/driver", G_FILE_TEST_EXISTS));
+  uevent = sysr ("/sys/bus/pci/devices/0000:83:00.0/uevent");
+  g_assert_true (g_str_has_prefix (uevent, "DRIVER=nvme\n"));
+
+  /* not bound to that driver, not a device: ENODEV */
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:01:00.0"), ==, ENODEV);
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:99:00.0"), ==, ENODEV);
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:83:00.0"), ==, EBUSY);
+
+  /* unbind through the device's driver link: the disk goes with it */
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:83:00.0/driver/unbind", "0000:83:00.0"), ==, 0);
+  evs = collect (300, 10);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "unbind");
+  g_assert_cmpstr (ev (evs, 0)->devpath, ==, dev);
+  g_assert_null (ev (evs, 0)->driver);
+  g_assert_false (g_file_test ("/sys/bus/pci/devices/0000:83:00.0/driver", G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test ("/sys/bus/pci/drivers/nvme/0000:83:00.0", G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test ("/sys/block/nvme0n1", G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test ("/sys/bus/pci/devices/0000:83:00.0", G_FILE_TEST_IS_DIR));
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:83:00.0"), ==, ENODEV);
+  /* only its own driver binds it */
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/i40e/bind", "0000:83:00.0"), ==, ENODEV);
+
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:83:00.0"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_clear_pointer (&a, g_free);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "bind");
+  g_assert_cmpstr (ev (evs, 0)->driver, ==, "nvme");
+  g_assert_true (g_file_test ("/sys/block/nvme0n1/dev", G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test ("/sys/bus/pci/devices/0000:83:00.0/driver/bind", G_FILE_TEST_EXISTS));
+}
+
+/* drivers_probe, and a device removed while no driver holds it */
+static void
+test_drivers_probe (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *a = NULL;
+
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/mlx5_core/unbind", "0000:86:00.0"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_false (g_file_test ("/sys/class/net/ens4", G_FILE_TEST_EXISTS));
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers_probe", "0000:99:00.0"), ==, ENODEV);
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers_probe", "0000:86:00.0"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_clear_pointer (&a, g_free);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "bind");
+  g_assert_cmpstr (ev (evs, 0)->driver, ==, "mlx5_core");
+  g_assert_true (g_file_test ("/sys/class/net/ens4/operstate", G_FILE_TEST_EXISTS));
+
+  /* removing an unbound device: no unbind */
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:84:00.0"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:84:00.0/remove", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_clear_pointer (&a, g_free);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "remove");
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:84:00.0"), ==, ENODEV);
+  g_assert_cmpint (sysw ("/sys/bus/pci/rescan", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_clear_pointer (&a, g_free);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "add bind");
+}
+
+/* A device that refuses to let go: unbind fails as often as armed. */
+static void
+test_drivers_fail (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+
+  g_assert_cmpint (ctl ("fail /sys/bus/pci/drivers/nvme/unbind 2 --errno EBUSY", NULL), ==, 0);
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:83:00.0"), ==, EBUSY);
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:83:00.0/driver/unbind", "0000:83:00.0"), ==, EBUSY);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 0);
+  g_assert_true (g_file_test ("/sys/bus/pci/devices/0000:83:00.0/driver", G_FILE_TEST_IS_DIR));
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:83:00.0"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "unbind");
+
+  /* every bind attribute, once */
+  g_assert_cmpint (ctl ("fail bind", NULL), ==, 0);
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:83:00.0"), ==, EIO);
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:83:00.0"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "bind");
+  g_assert_cmpint (ctl ("fail bind 0", NULL), ==, 0);
+
+  /* with the kernel slow, back-to-back unbinds of one driver are all taken */
+  g_assert_cmpint (ctl ("delay 100 drivers", NULL), ==, 0);
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:83:00.0"), ==, 0);
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/unbind", "0000:84:00.0"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (500, 10);
+  g_assert_cmpuint (evs->len, ==, 2);
+  g_assert_cmpint (ctl ("delay 0", NULL), ==, 0);
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:83:00.0"), ==, 0);
+  g_assert_cmpint (sysw ("/sys/bus/pci/drivers/nvme/bind", "0000:84:00.0"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpuint (evs->len, ==, 2);
+}
+
+/* The pci_bus class: root buses and bridges' secondary buses. */
+static void
+test_pci_bus (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *dev = NULL;
+  struct udev_device *d;
+
+  g_assert_cmpuint (count_subsystem ("pci_bus"), ==, 7 + 9);
+  link = g_file_read_link ("/sys/class/pci_bus/0000:80", NULL);
+  g_assert_cmpstr (link, ==, "../../devices/pci0000:80/pci_bus/0000:80");
+  g_clear_pointer (&link, g_free);
+  link = g_file_read_link ("/sys/class/pci_bus/0001:01", NULL);
+  g_assert_cmpstr (link, ==, "../../devices/pci0001:00/0001:00:01.0/pci_bus/0001:01");
+  g_assert_true (g_file_test ("/sys/class/pci_bus/0001:01/uevent", G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test ("/sys/class/pci_bus/0001:01/rescan", G_FILE_TEST_EXISTS));
+  dev = sysr ("/sys/class/pci_bus/0001:01/device/secondary_bus_number");
+  g_assert_cmpstr (dev, ==, "1");
+  d = udev_device_new_from_syspath (udev, "/sys/class/pci_bus/0001:01");
+  g_assert_nonnull (d);
+  g_assert_cmpstr (udev_device_get_subsystem (d), ==, "pci_bus");
+  udev_device_unref (d);
+
+  /* the root bus's rescan finds what went */
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0001:00:01.0/remove", "1"), ==, 0);
+  evs = collect (300, 10);
+  g_assert_cmpint (find (evs, "remove", "/devices/pci0001:00/0001:00:01.0/pci_bus/0001:01"), >=, 0);
+  g_assert_false (g_file_test ("/sys/class/pci_bus/0001:01", G_FILE_TEST_EXISTS));
+  g_assert_cmpint (sysw ("/sys/class/pci_bus/0001:00/rescan", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 10);
+  g_assert_cmpint (find (evs, "add", "/devices/pci0001:00/0001:00:01.0/pci_bus/0001:01"), ==, 1);
+  g_assert_cmpint (find (evs, "bind", "/devices/pci0001:00/0001:00:01.0/0001:01:00.0"), ==, 4);
+  g_assert_true (g_file_test ("/sys/class/pci_bus/0001:01", G_FILE_TEST_IS_DIR));
 }
 
 static void
@@ -732,6 +962,10 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/fail", test_fail);
   g_test_add_func ("/sim/firmware", test_firmware);
   g_test_add_func ("/sim/storage", test_storage);
+  g_test_add_func ("/sim/drivers", test_drivers);
+  g_test_add_func ("/sim/drivers-probe", test_drivers_probe);
+  g_test_add_func ("/sim/drivers-fail", test_drivers_fail);
+  g_test_add_func ("/sim/pci-bus", test_pci_bus);
   g_test_add_func ("/sim/udev-group", test_udev_group);
   {
     int r = g_test_run ();
