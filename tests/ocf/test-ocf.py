@@ -9,7 +9,8 @@
 # Under hotplug-sim (tests/integration/meson.build) the agent drives the real
 # hotplugd on the simulated default machine (domain 0001, a pre-switchover
 # hook that answers "not yet" once); elsewhere fake-hotplugd.py stands in,
-# acting out the daemon's domain jobs.  ocf-tester and crm_resource want the
+# acting out the daemon's domain jobs.  Under hotplug-sim --machine host-a
+# --fabric DIR it moves the domain to a second host (host-b) and back.  ocf-tester and crm_resource want the
 # agent under /usr/lib/ocf/resource.d/hotplugd/: they run in a private mount
 # namespace where a temp directory is bind-mounted over
 # /usr/lib/ocf/resource.d, so the machine's own is never touched; without
@@ -278,7 +279,8 @@ class TestAgentStates(AgentTestCase):
         self.assertEqual(self.rc('monitor', domain='0002', OCF_RESKEY_CRM_meta_interval='0'), OCF_NOT_RUNNING)
         self.assertEqual(self.rc('monitor', domain='0002'), OCF_ERR_GENERIC)
         self.assertEqual(self.rc('stop', domain='0002'), OCF_SUCCESS)
-        self.assertEqual(self.rc('start', domain='0002'), OCF_ERR_INSTALLED)
+        # (after waiting for it to appear: a second here)
+        self.assertEqual(self.rc('start', domain='0002', OCF_RESKEY_CRM_meta_timeout='3000'), OCF_ERR_INSTALLED)
 
     def test_failed_domain(self):
         self.daemon.set_state('0001', 'failed')
@@ -286,6 +288,56 @@ class TestAgentStates(AgentTestCase):
         # start repairs it (connect)
         self.assertEqual(self.rc('start'), OCF_SUCCESS)
         self.assertEqual(self.state(), 'connected')
+
+
+class TestTwoHosts(unittest.TestCase):
+    '''The domain moved between two hosts as Pacemaker moves the resource:
+    stop on host A, the platform hands the domain over, start on host B;
+    and back (under hotplug-sim --machine host-a --fabric DIR, host B a
+    peer on the same fabric).'''
+
+    @classmethod
+    def setUpClass(cls):
+        os.chmod(AGENT_DIR, 0o755)
+        shutil.copy(BUILT_AGENT, AGENT)
+        os.chmod(AGENT, 0o755)
+        cls.a = ht.Environment().__enter__()
+        try:
+            cls.b = ht.PeerHost('host-b').start()
+        except BaseException:
+            cls.a.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.b.stop()
+        cls.a.close()
+
+    def agent(self, host, action, interval='10000'):
+        address = self.a.bus.address if host == 'a' else self.b.bus_address
+        r = subprocess.run([AGENT, action], capture_output=True, text=True, timeout=300,
+                           env=agent_env(address, OCF_RESKEY_domain='0001', OCF_RESKEY_CRM_meta_timeout='60000',
+                                         OCF_RESKEY_CRM_meta_interval=interval))
+        return r.returncode
+
+    def hand_over(self, sim_ctl, to):
+        self.assertTrue(sim_ctl('handover', '0001').stdout.endswith('-> %s\n' % to))
+
+    def test_move_and_back(self):
+        self.assertEqual((self.agent('a', 'monitor'), self.agent('b', 'monitor')),
+                         (OCF_SUCCESS, OCF_ERR_GENERIC))
+        for there, here, sim_there, to in (('a', 'b', ht.sim_ctl, 'host-b'),
+                                           ('b', 'a', self.b.sim_ctl, 'host-a')):
+            self.assertEqual(self.agent(there, 'stop'), OCF_SUCCESS)
+            self.assertEqual(self.agent(there, 'monitor'), OCF_NOT_RUNNING)
+            # B has never seen the domain: its probe finds it stopped
+            self.assertEqual(self.agent(here, 'monitor', interval='0'), OCF_NOT_RUNNING)
+            self.hand_over(sim_there, to)
+            self.assertEqual(self.agent(here, 'start'), OCF_SUCCESS)
+            self.assertEqual(self.agent(here, 'monitor'), OCF_SUCCESS)
+            self.assertEqual(self.agent(there, 'monitor'), OCF_NOT_RUNNING)
+            # stopped where it is not: nothing to do
+            self.assertEqual(self.agent(there, 'stop'), OCF_SUCCESS)
 
 
 class TestPacemaker(AgentTestCase):
@@ -352,9 +404,14 @@ class TestPacemaker(AgentTestCase):
 
 
 def load_tests(loader, tests, pattern):
-    """The states only where they can be set: on fake-hotplugd."""
+    """The states only where they can be set (on fake-hotplugd), two hosts
+    only where the simulator has a fabric."""
     suite = unittest.TestSuite()
-    for case in (TestAgent, TestPacemaker) + (() if ht.in_simulator() else (TestAgentStates,)):
+    if os.environ.get('HOTPLUG_SIM_FABRIC'):
+        cases = (TestTwoHosts,)
+    else:
+        cases = (TestAgent, TestPacemaker) + (() if ht.in_simulator() else (TestAgentStates,))
+    for case in cases:
         suite.addTests(loader.loadTestsFromTestCase(case))
     return suite
 
