@@ -125,6 +125,15 @@ class RealDaemon:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def copy_agent():
+    '''The agent, executable, where nobody (ocf-tester) can run it.'''
+    if not os.path.exists(BUILT_AGENT):
+        raise RuntimeError('the agent is not built: ' + BUILT_AGENT)
+    os.chmod(AGENT_DIR, 0o755)
+    shutil.copy(BUILT_AGENT, AGENT)
+    os.chmod(AGENT, 0o755)
+
+
 def agent_env(address, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith('OCF_')}
     env['DBUS_SYSTEM_BUS_ADDRESS'] = address
@@ -138,11 +147,7 @@ def agent_env(address, **extra):
 class AgentTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(BUILT_AGENT):
-            raise RuntimeError('the agent is not built: ' + BUILT_AGENT)
-        os.chmod(AGENT_DIR, 0o755)
-        shutil.copy(BUILT_AGENT, AGENT)
-        os.chmod(AGENT, 0o755)
+        copy_agent()
         cls.daemon = RealDaemon() if ht.in_simulator() else FakeDaemon()
 
     @classmethod
@@ -298,9 +303,7 @@ class TestTwoHosts(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        os.chmod(AGENT_DIR, 0o755)
-        shutil.copy(BUILT_AGENT, AGENT)
-        os.chmod(AGENT, 0o755)
+        copy_agent()
         cls.a = ht.Environment().__enter__()
         try:
             cls.b = ht.PeerHost('host-b').start()
