@@ -382,6 +382,19 @@ class TestMonitor(CtlTestCase):
         self.assertRegex(lines[2], '^' + self.TIME + 'domain 0000 connection connected → disconnecting$')
         self.stop(proc)
 
+    def test_pending(self):
+        # what a domain's job waits on, as it comes and goes
+        proc = self.start()
+        self.test.SetJobScript(json.dumps({'steps': [['pending', '0001:02:00.0', 'device busy', 0],
+                                                     ['sleep', 100], ['pending', '', '', 0]]}))
+        self.assertEqual(subprocess.run([HOTPLUGCTL, 'switchover', '1', '--no-wait'], capture_output=True,
+                                        env=ctl_env(self.bus.address)).returncode, 0)
+        lines = self.lines(proc, 3)
+        self.assertRegex(lines[0], '^' + self.TIME + 'job 7 started: switchover 0001$')
+        self.assertRegex(lines[1], '^' + self.TIME + 'job 7 pending - → 0001:02:00.0$')
+        self.assertRegex(lines[2], '^' + self.TIME + 'job 7 pending 0001:02:00.0 → -$')
+        self.stop(proc)
+
     def test_json_lines(self):
         proc = self.start('--json')
         self.set('/unit/sb0', UNIT, 'MemoryBlocksOnline', dbus.UInt32(10))
