@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -99,7 +98,14 @@ class TestSwitchover(OperationTestCase):
         r = self.run_ctl('switchover', '0001')
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stderr, '')
-        self.assertEqual(r.stdout.split('\n'), SWITCHOVER_LINES + [''])
+        # pending since 3 s when it is seen, a little more when it ends (a
+        # busy machine may add a second to either)
+        lines = r.stdout.split('\n')
+        for i, line in enumerate(lines):
+            m = re.match(r'^(  pending for |  no longer pending: .* \(after )(\d+)( s.*)$', line)
+            if m and int(m.group(2)) in (3, 4):
+                lines[i] = m.group(1) + '3' + m.group(3)
+        self.assertEqual(lines, SWITCHOVER_LINES + [''])
         self.assertNotIn('\r', r.stdout)
         self.assertEqual(self.calls(), [{'method': 'switchover', 'domain': '0001', 'options': {}}])
 
@@ -270,14 +276,18 @@ class TestSwitchover(OperationTestCase):
         env = ctl_env(self.bus.address, TERM='xterm', COLUMNS='120')
         code, out = run_on_pty([HOTPLUGCTL, 'switchover', '1'], env)
         self.assertEqual(code, 0, out)
-        # redrawn in place with the time it has been pending, once a second
-        shown = re.findall(r'\r\033\[K\[  5%\] switchover 0001: pending for (\d) s: 10-flush-tx '
-                           r'\(transaction 42 in flight\)', out)
+        # redrawn in place with the time it has been pending, once a second:
+        # from 3 s up, a second at a time
+        shown = [int(n) for n in re.findall(r'\r\033\[K\[  5%\] switchover 0001: pending for (\d) s: '
+                                              r'10-flush-tx \(transaction 42 in flight\)', out)]
         self.assertGreaterEqual(len(shown), 3, repr(out))
-        self.assertEqual(shown[0], '3')
-        self.assertIn('4', shown)
-        self.assertIn('5', shown)
-        self.assertRegex(out, r'\r\033\[K  no longer pending: %s \(after 5 s\)\r\n' % TX_HOOK)
+        self.assertIn(shown[0], (3, 4))
+        self.assertEqual(shown, sorted(shown))
+        self.assertGreaterEqual(len(set(shown)), 2, shown)
+        self.assertLessEqual(max(shown) - shown[0], 3, shown)
+        after = re.findall(r'\r\033\[K  no longer pending: %s \(after (\d) s\)\r\n' % TX_HOOK, out)
+        self.assertEqual(len(after), 1, repr(out))
+        self.assertGreaterEqual(int(after[0]), max(shown))
         self.assertTrue(out.endswith('\r\033[Kswitchover 0001 succeeded\r\n'), repr(out[-200:]))
 
     def test_job_vanishes(self):
