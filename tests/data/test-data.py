@@ -128,6 +128,7 @@ class Install(unittest.TestCase):
                 r'/lib/systemd/system/hotplugd\.service$',
                 r'/share/polkit-1/actions/org\.hotplugd\.hotplug1\.policy$',
                 r'/share/locale/de/LC_MESSAGES/hotplugd\.mo$',
+                r'/lib/ocf/resource\.d/hotplugd/pci-domain$',
             ]
             optional = {
                 'daemon': r'/libexec/hotplugd$',
@@ -146,6 +147,12 @@ class Install(unittest.TestCase):
                     expected.append(pat)
             for pat in expected:
                 self.assertTrue(any(re.search(pat, f) for f in found), f'{pat} not installed; got {sorted(found)}')
+            # the OCF agent: under lib/ocf whatever the libdir, executable,
+            # calling the installed hotplugctl
+            agent = next(f for f in found if f.endswith('lib/ocf/resource.d/hotplugd/pci-domain'))
+            self.assertEqual(os.stat(os.path.join(dest, agent)).st_mode & 0o777, 0o755)
+            with open(os.path.join(dest, agent)) as f:
+                self.assertRegex(f.read(), r'\nHOTPLUGCTL=/\S+/bin/hotplugctl\n')
             svc = next(f for f in found if f.endswith('system-services/org.hotplugd.Hotplug1.service'))
             with open(os.path.join(dest, svc)) as f:
                 text = f.read()
