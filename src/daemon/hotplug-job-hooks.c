@@ -35,17 +35,23 @@ static void
 take_domain_facts (HotplugJob *self)
 {
   HotplugHookRequest *f = self->facts;
-  const char *const *pci = hotplug_dbus_domain_get_pci_devices (HOTPLUG_DBUS_DOMAIN (self->domain));
-  g_auto(GStrv) buses = hotplug_platform_domain_root_buses (self->platform, hotplug_domain_get_id (self->domain));
+  const char *id = hotplug_domain_get_id (self->domain);
+  /* the model's devices, which the domain's PciDevices follow at the next
+   * ownership pass */
+  g_autoptr(GPtrArray) devices = hotplug_platform_domain_devices (self->platform, id);
+  g_auto(GStrv) buses = hotplug_platform_domain_root_buses (self->platform, id);
   g_autofree char *root = buses[0] ? g_strconcat ("/sys/devices/pci", buses[0], NULL) : NULL;
 
   /* a domain that is connecting shows its devices only once it is */
   if (root || is_empty (f->sysfs_path))
     replace_str (&f->sysfs_path, root ? root : "");
-  if ((pci && pci[0]) || f->pci_devices == NULL)
+  if (devices->len > 0 || f->pci_devices == NULL)
     {
       g_strfreev (f->pci_devices);
-      f->pci_devices = pci ? g_strdupv ((GStrv) pci) : g_new0 (char *, 1);
+      f->pci_devices = g_new0 (char *, devices->len + 1);
+      /* shallowest first, the order a connect brings them in */
+      for (guint i = 0; i < devices->len; i++)
+        f->pci_devices[devices->len - 1 - i] = g_strdup (((HotplugDomainDevice *) g_ptr_array_index (devices, i))->bdf);
     }
 }
 

@@ -456,6 +456,22 @@ attribute_is (const char *rel, const char *value)
   return g_strcmp0 (text, value) == 0;
 }
 
+/* How many PCI devices of domain @id sysfs lists now. */
+static guint
+domain_devices_in_sysfs (const char *id)
+{
+  g_autofree char *path = hotplug_sysfs_path ("/sys/bus/pci/devices");
+  g_autofree char *prefix = g_strconcat (id, ":", NULL);
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    if (g_str_has_prefix (name, prefix))
+      n++;
+  return n;
+}
+
 gboolean
 hotplug_operation_step_done (HotplugPlatform *platform, const HotplugStep *step)
 {
@@ -500,10 +516,12 @@ hotplug_operation_step_done (HotplugPlatform *platform, const HotplugStep *step)
       return *step->value == '\0' || hotplug_platform_has_pci_device (platform, step->value);
     case HOTPLUG_STEP_WAIT_DOMAIN:
       {
-        HotplugDomain *domain = hotplug_platform_lookup_domain (platform, step->name);
+        /* the devices the rescan brought (the kernel's write returns once
+         * it has scanned): every one of them seen through its uevent, not
+         * at the next ownership pass */
+        g_autoptr(GPtrArray) devices = hotplug_platform_domain_devices (platform, step->name);
 
-        pci = domain ? hotplug_dbus_domain_get_pci_devices (HOTPLUG_DBUS_DOMAIN (domain)) : NULL;
-        return pci && pci[0];
+        return devices->len > 0 && devices->len >= domain_devices_in_sysfs (step->name);
       }
     case HOTPLUG_STEP_QUIESCE:
     case HOTPLUG_STEP_FREEZE:

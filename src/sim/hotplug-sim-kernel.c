@@ -580,7 +580,7 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
   sim_put (self, "firmware/acpi/hotplug/memory", "enabled", "1\n", 0644);
   sim_putf (self, "devices/system/memory", "block_size_bytes", "%" G_GINT64_MODIFIER "x\n", m->block_size);
   sim_putf (self, "devices/system/memory", "auto_online_blocks", "%s\n", m->auto_online);
-  sim_put_rw (self, "bus/pci", "rescan", "", "accept=1\n", 0200);
+  sim_put_rw (self, "bus/pci", "rescan", "", "accept=1\nsync\n", 0200);
   sim_put_rw (self, "bus/pci", "drivers_probe", "", "accept=\n", 0200);
 
   for (guint i = 0; i < m->nodes->len; i++)

@@ -139,11 +139,11 @@ sim_pci_attrs (HotplugSimKernel *self, HotplugSimDev *d)
           sim_putf (self, p, "subordinate_bus_number", "%d\n", d->subordinate);
         }
       sim_put_rw (self, p, "remove", "", "accept=1\n", 0200);
-      sim_put_rw (self, p, "rescan", "", "accept=1\n", 0200);
+      sim_put_rw (self, p, "rescan", "", "accept=1\nsync\n", 0200);
       return TRUE;
     case HOTPLUG_SIM_DEV_PCIBUS:
       sim_link_rel (self, p, "device", d->parent->path);
-      sim_put_rw (self, p, "rescan", "", "accept=1\n", 0200);
+      sim_put_rw (self, p, "rescan", "", "accept=1\nsync\n", 0200);
       return TRUE;
     case HOTPLUG_SIM_DEV_DRIVER:
       /* the rules follow the devices (sim_pci_update_driver_rules) */

@@ -13,6 +13,10 @@
  *                       reads empty: the write before it was taken (one
  *                       file that several writers share, as a driver's
  *                       unbind, loses none of their values)
+ *   sync                a writer's close waits (up to 5 s) until the
+ *                       attribute reads empty: the simulator has answered
+ *                       it, as the kernel's rescan returns once the scan is
+ *                       done
  *
  * and user.hotplug-sim.fail ("COUNT ERRNO", set by `hotplug-sim ctl fail`)
  * makes the next COUNT writes fail.  A refused write leaves the attribute
@@ -387,11 +391,41 @@ write (int fd, const void *buf, size_t n)
   return real_write (fd, buf, n);
 }
 
+/* Whether the attribute's rules say "sync". */
+static int
+wants_sync (int fd)
+{
+  char rules[16384];
+  ssize_t rl = fgetxattr (fd, RULES, rules, sizeof rules - 1);
+
+  if (rl < 0)
+    return 0;
+  rules[rl] = '\0';
+  return strstr (rules, "\nsync\n") != NULL || strncmp (rules, "sync\n", 5) == 0;
+}
+
+/* After the close of a write to a "sync" attribute: wait, through a
+ * descriptor of its own (which writes nothing, so the simulator is not
+ * woken by it), until the simulator has answered and emptied it. */
+static void
+wait_answered (int watch)
+{
+  REAL (close, int, int);
+  struct stat st;
+
+  for (int i = 0; i < 5000 && fstat (watch, &st) == 0 && st.st_size > 0; i++)
+    usleep (1000);
+  real_close (watch);
+}
+
 int
 close (int fd)
 {
   REAL (close, int, int);
+  REAL (open, int, const char *, int, ...);
   Tracked *t = NULL;
+  int watch = -1;
+  int r;
 
   if (fd >= 0 && fd < MAX_FDS && tracked[fd])
     {
@@ -404,11 +438,21 @@ close (int fd)
        * its value, as on sysfs */
       if (t && !t->wrote && fstat (fd, &st) == 0 && st.st_ino == t->ino && st.st_size == 0)
         restore_old (fd, t);
+      if (t && t->wrote && wants_sync (fd))
+        {
+          char link[64];
+
+          snprintf (link, sizeof link, "/proc/self/fd/%d", fd);
+          watch = real_open (link, O_RDONLY | O_CLOEXEC);
+        }
       if (t)
         {
           free (t->old);
           free (t);
         }
     }
-  return real_close (fd);
+  r = real_close (fd);
+  if (watch >= 0)
+    wait_answered (watch);
+  return r;
 }
