@@ -4,11 +4,14 @@
 without a daemon: commands, each command's options, option values, the
 words bash splits at '=', and what `meson install` puts where
 bash-completion's loader finds it.  Bash runs the completion function as
-readline would: COMP_WORDS and COMP_CWORD set, COMPREPLY read back.  The
-ids a daemon answers with are tests/integration/test-completion.py."""
+readline would: COMP_WORDS and COMP_CWORD set, COMPREPLY read back; and
+Tab typed into an interactive bash on a pseudo-terminal.  The ids a daemon
+answers with are tests/integration/test-completion.py."""
 import json
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -179,6 +182,51 @@ class Offline(unittest.TestCase):
             self.skipTest('shellcheck is not installed')
         r = subprocess.run(['shellcheck', '--shell=bash', SCRIPT], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
+class Readline(unittest.TestCase):
+    """An interactive bash on a pseudo-terminal, Tab typed: what readline
+    makes of the candidates, where '=' breaks words."""
+
+    def setUp(self):
+        self.tmp, env = no_bus_env()
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        env.update(PATH=os.path.dirname(HOTPLUGCTL) + os.pathsep + env.get('PATH', '/usr/bin:/bin'),
+                   PS1='$ ', TERM='dumb', INPUTRC='/dev/null', HOME=self.tmp)
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execvpe('bash', ['bash', '--norc', '--noprofile', '-i'], env)
+        self.addCleanup(self.close)
+        self.type(f'source {SCRIPT}; echo sourced\n', 'sourced')
+
+    def close(self):
+        os.write(self.fd, b'\x15exit\n')
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+    def type(self, text, want, timeout=20):
+        """Types TEXT; the terminal's output until it shows WANT."""
+        os.write(self.fd, text.encode())
+        out = ''
+        deadline = time.monotonic() + timeout
+        while want not in out and time.monotonic() < deadline:
+            if select.select([self.fd], [], [], 0.1)[0]:
+                out += os.read(self.fd, 4096).decode(errors='replace')
+        self.assertIn(want, out)
+        return out
+
+    def line(self, text, want):
+        self.type(text + '\t', want)
+        # ^U: the next line starts empty
+        os.write(self.fd, b'\x15')
+
+    def test_tab(self):
+        self.line('hotplugctl rep', 'hotplugctl replace ')
+        # no space after an option's "=", its value after it
+        self.line('hotplugctl remove --ti', 'hotplugctl remove --timeout=')
+        self.line('hotplugctl hooks --kind=d', 'hotplugctl hooks --kind=domain ')
+        self.line('hotplugctl hooks --kind dom', 'hotplugctl hooks --kind domain ')
+        self.line('hotplugctl hooks -k domain post-c', 'hotplugctl hooks -k domain post-connect ')
 
 
 class Install(unittest.TestCase):
