@@ -7,7 +7,8 @@ libglib2.0-dev libglib2.0-dev-bin libudev-dev libpci-dev \
 libumockdev-dev umockdev libpolkit-gobject-1-dev polkitd \
 dbus dbus-daemon python3-dbusmock python3-gi python3-dbus \
 util-linux procps valgrind \
-resource-agents pacemaker-cli-utils libxml2-utils"
+resource-agents pacemaker-cli-utils libxml2-utils bash-completion \
+mandoc groff-base"
 
 hotplug_missing_deps() {
   local p missing=""

@@ -580,6 +580,16 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
   sim_put (self, "firmware/acpi/hotplug/memory", "enabled", "1\n", 0644);
   sim_putf (self, "devices/system/memory", "block_size_bytes", "%" G_GINT64_MODIFIER "x\n", m->block_size);
   sim_putf (self, "devices/system/memory", "auto_online_blocks", "%s\n", m->auto_online);
+  if (m->crash_loaded >= 0)
+    {
+      sim_mkdir_rel (self, "kernel");
+      sim_putf (self, "kernel", "kexec_crash_loaded", "%d\n", m->crash_loaded);
+    }
+  if (m->crash_hotplug >= 0)
+    {
+      sim_putf (self, "devices/system/cpu", "crash_hotplug", "%d\n", m->crash_hotplug);
+      sim_putf (self, "devices/system/memory", "crash_hotplug", "%d\n", m->crash_hotplug);
+    }
   sim_put_rw (self, "bus/pci", "rescan", "", "accept=1\nsync\n", 0200);
   sim_put_rw (self, "bus/pci", "drivers_probe", "", "accept=\n", 0200);
 

@@ -403,10 +403,22 @@ hotplug_sim_machine_load (const char *file, GError **error)
 
   if (!desc_check_keys (d, "machine", (const char * const[]) { "name", "description", "block-size", NULL }, error) ||
       !desc_get_number (d, "machine", "block-size", TRUE, NULL, 128ull << 20, 1ull << 40, &m->block_size, error) ||
-      !desc_check_keys (d, "kernel", (const char * const[]) { "delay-ms", "auto-online-blocks", NULL }, error) ||
+      !desc_check_keys (d, "kernel", (const char * const[]) { "delay-ms", "auto-online-blocks", "crash-loaded",
+                                                              "crash-hotplug", NULL }, error) ||
       !desc_get_number (d, "kernel", "delay-ms", FALSE, NULL, 0, 3600000, &n, error))
     return NULL;
   m->delay_ms = n;
+  /* kdump: whether a crash kernel is loaded, and whether the kernel updates
+   * it itself on CPU and memory hotplug; no key, no attribute */
+  {
+    gboolean loaded, found;
+
+    if (!desc_get_bool (d, "kernel", "crash-loaded", FALSE, &loaded, error) ||
+        !desc_get_number (d, "kernel", "crash-hotplug", FALSE, &found, 0, 1, &n, error))
+      return NULL;
+    m->crash_loaded = g_key_file_has_key (kf, "kernel", "crash-loaded", NULL) ? loaded : -1;
+    m->crash_hotplug = found ? (gint) n : -1;
+  }
   if (m->block_size == 0 || (m->block_size & (m->block_size - 1)) || m->block_size < 4096)
     return desc_error (d, error, "machine", "block-size", "the block size must be a power of two of at least 4K"), NULL;
   m->name = g_key_file_get_value (kf, "machine", "name", NULL);

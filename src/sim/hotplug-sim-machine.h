@@ -101,6 +101,8 @@ typedef struct {
   guint64         block_size;
   guint           delay_ms;
   char           *auto_online;
+  gint            crash_loaded;   /* /sys/kernel/kexec_crash_loaded: 0, 1, -1 none */
+  gint            crash_hotplug;  /* {cpu,memory}/crash_hotplug: 0, 1, -1 none */
   GPtrArray      *units;      /* HotplugSimUnit*, owned */
   GPtrArray      *devs;       /* HotplugSimDev*, owned, parents first */
   GArray         *nodes;      /* guint, sorted */

@@ -160,5 +160,34 @@ class Install(unittest.TestCase):
             self.assertIn('SystemdService=hotplugd.service', text)
 
 
+class ShippedHooks(unittest.TestCase):
+    def test_active_and_examples(self):
+        """Every hook of hooks.d/ is installed once per place: the ones every
+        site wants active under lib/hotplugd/hooks.d, the others as examples
+        under share/hotplugd/examples/hooks.d, executable, with the layout of
+        hooks.d/ and the script itself in place of its links."""
+        source = os.path.join(SRC, 'hooks.d')
+        places = {os.path.relpath(os.path.join(root, f), source)
+                  for root, dirs, files in os.walk(source) for f in files if f != 'meson.build'}
+        active = {f'any/{e}/80-kdump-reload' for e in ('post-add', 'post-remove', 'add-failed', 'remove-failed')}
+        with tempfile.TemporaryDirectory() as dest:
+            r = subprocess.run(['meson', 'install', '-C', BUILD, '--no-rebuild', '--quiet', '--destdir', dest],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            found = {}
+            for root, dirs, files in os.walk(dest):
+                for f in files:
+                    path = os.path.join(root, f)
+                    m = re.search(r'/(lib/hotplugd/hooks\.d|share/hotplugd/examples/hooks\.d)/(.*)$', path)
+                    if m:
+                        found.setdefault(m.group(1), set()).add(m.group(2))
+                        self.assertFalse(os.path.islink(path), path)
+                        self.assertEqual(os.stat(path).st_mode & 0o777, 0o755, path)
+                        with open(path) as a, open(os.path.join(source, m.group(2))) as b:
+                            self.assertEqual(a.read(), b.read(), path)
+        self.assertEqual(found.get('lib/hotplugd/hooks.d'), active)
+        self.assertEqual(found.get('share/hotplugd/examples/hooks.d'), places - active)
+
+
 if __name__ == '__main__':
     unittest.main(verbosity=2)

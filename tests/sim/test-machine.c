@@ -119,6 +119,16 @@ test_bad_bool (void)
   run (t, 2, "11: [slot 1] key 'power'", "maybe");
 }
 static void
+test_crash (void)
+{
+  g_autofree char *ok = g_strconcat (good, "[kernel]\ncrash-loaded=true\ncrash-hotplug=1\n", NULL);
+  g_autofree char *hotplug = g_strconcat (good, "[kernel]\ncrash-hotplug=2\n", NULL);
+  g_autofree char *loaded = g_strconcat (good, "[kernel]\ncrash-loaded=yes\n", NULL);
+  run (ok, 0, NULL, NULL);
+  run (hotplug, 2, "10: [kernel] key 'crash-hotplug'", "2");
+  run (loaded, 2, "10: [kernel] key 'crash-loaded'", "yes");
+}
+static void
 test_slot_without_hotplug (void)
 {
   g_autofree char *ok = g_strconcat (good, "[slot 1]\nbus=0000:10\nhotplug=false\n", NULL);
@@ -192,6 +202,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/machine/driver", test_driver);
   g_test_add_func ("/sim/machine/domain", test_domain);
   g_test_add_func ("/sim/machine/bad-number", test_bad_number);
+  g_test_add_func ("/sim/machine/crash", test_crash);
   g_test_add_func ("/sim/machine/unknown-key", test_unknown_key);
   g_test_add_func ("/sim/machine/slot-without-hotplug", test_slot_without_hotplug);
   g_test_add_func ("/sim/machine/unknown-group", test_unknown_group);
