@@ -34,6 +34,7 @@ struct _HotplugManager
   guint                     owner_id;
   gboolean                  owns_name;
   gboolean                  name_taken; /* owned, then lost to another instance */
+  guint                     sleep_id;   /* logind's PrepareForSleep */
 };
 
 enum { SIGNAL_NAME_ACQUIRED, SIGNAL_NAME_LOST, N_SIGNALS };
@@ -331,6 +332,22 @@ handle_reload (HotplugDbusManager *iface, GDBusMethodInvocation *invocation, gpo
 
 /* --- the name --------------------------------------------------------- */
 
+/* After a suspend the hardware may have changed while no event could be
+ * seen (a board's power domain, a slot): read everything again. */
+static void
+on_prepare_for_sleep (GDBusConnection *connection, const char *sender, const char *path, const char *iface,
+                      const char *signal, GVariant *params, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+  gboolean going = TRUE;
+
+  if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(b)")))
+    return;
+  g_variant_get (params, "(b)", &going);
+  if (!going)
+    hotplug_udev_resync (self->udev, "the system resumed from sleep");
+}
+
 static gboolean
 register_objects (HotplugManager *self, GDBusConnection *connection, GError **error)
 {
@@ -338,6 +355,10 @@ register_objects (HotplugManager *self, GDBusConnection *connection, GError **er
     return TRUE;
   self->connection = g_object_ref (connection);
   hotplug_inhibit_set_connection (self->inhibit, connection);
+  self->sleep_id = g_dbus_connection_signal_subscribe (connection, "org.freedesktop.login1",
+                                                       "org.freedesktop.login1.Manager", "PrepareForSleep",
+                                                       "/org/freedesktop/login1", NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                       on_prepare_for_sleep, self, NULL);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->iface), connection,
                                          HOTPLUG_DBUS_PATH, error))
     return FALSE;
@@ -465,6 +486,9 @@ hotplug_manager_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->platform, self);
   if (self->jobs)
     g_signal_handlers_disconnect_by_data (self->jobs, self);
+  if (self->connection && self->sleep_id)
+    g_dbus_connection_signal_unsubscribe (self->connection, self->sleep_id);
+  self->sleep_id = 0;
   if (self->connection)
     {
       g_dbus_object_manager_server_set_connection (self->server, NULL);

@@ -39,6 +39,7 @@ struct _HotplugUdev
   guint                watch_id;
 
   guint                resync_idle_id;
+  char                *resync_reason;  /* NULL: events were lost */
   guint                resyncs;
   guint64              events_received;
   int                  receive_buffer_size;
@@ -59,6 +60,7 @@ hotplug_udev_finalize (GObject *object)
 
   g_clear_handle_id (&self->watch_id, g_source_remove);
   g_clear_handle_id (&self->resync_idle_id, g_source_remove);
+  g_clear_pointer (&self->resync_reason, g_free);
   g_clear_pointer (&self->monitor, udev_monitor_unref);
   g_clear_pointer (&self->udev, udev_unref);
   G_OBJECT_CLASS (hotplug_udev_parent_class)->finalize (object);
@@ -293,16 +295,31 @@ resync_idle (gpointer user_data)
   g_autoptr(GPtrArray) events = NULL;
   gint64 start = g_get_monotonic_time ();
 
+  g_autofree char *reason = g_steal_pointer (&self->resync_reason);
+
   self->resync_idle_id = 0;
   self->resyncs++;
   events = hotplug_udev_enumerate ();
-  hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, HOTPLUG_MSGID_RESYNC,
-                    "device events were lost (event socket overflow): re-enumerated %u devices "
-                    "in %.1f ms (resync %u)", events->len,
+  hotplug_log_full (reason ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL,
+                    HOTPLUG_MSGID_RESYNC, "%s: re-enumerated %u devices in %.1f ms (resync %u)",
+                    reason ? reason : "device events were lost (event socket overflow)", events->len,
                     (double) (g_get_monotonic_time () - start) / 1000.0, self->resyncs);
   g_signal_emit (self, signals[SIGNAL_RESYNC], 0, events);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RESYNCS]);
   return G_SOURCE_REMOVE;
+}
+
+void
+hotplug_udev_resync (HotplugUdev *self, const char *reason)
+{
+  g_return_if_fail (HOTPLUG_IS_UDEV (self));
+
+  if (self->resync_idle_id == 0)
+    {
+      g_free (self->resync_reason);
+      self->resync_reason = g_strdup (reason);
+    }
+  hotplug_udev_inject_overflow (self);
 }
 
 void

@@ -49,6 +49,9 @@ void         hotplug_udev_inject (HotplugUdev  *self,
                                   HotplugEvent *event);
 /* Behave as if the socket had returned ENOBUFS. */
 void         hotplug_udev_inject_overflow (HotplugUdev *self);
+/* A re-enumeration for @reason (the system resumed): the same as after a
+ * loss, told as such. */
+void         hotplug_udev_resync (HotplugUdev *self, const char *reason);
 
 /* Enumerate the devices hotplugd models by reading the sysfs bus
  * directories (through the root prefix): container, cpu, memory and pci

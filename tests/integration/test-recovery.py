@@ -390,6 +390,29 @@ class Recovery(ops.Ops):
         self.wait_job_object(job)
         self.wait_for(lambda: self.inhibitors() == [], 'the lock released')
 
+    def test_resume_from_sleep_re_enumerates(self):
+        self.start()
+        self.start_logind()
+        before = ht.call(self.conn, ht.MANAGER_PATH, 'org.freedesktop.DBus.Properties', 'Get',
+                         GLib.Variant('(ss)', ('org.hotplugd.Hotplug1.Manager', 'Resyncs')))[0]
+
+        def emit(going):
+            ht.call(self.conn, '/org/freedesktop/login1', 'org.freedesktop.DBus.Mock', 'EmitSignal',
+                    GLib.Variant('(sssav)', ('org.freedesktop.login1.Manager', 'PrepareForSleep', 'b',
+                                             [GLib.Variant('b', going)])), dest='org.freedesktop.login1')
+
+        def resyncs():
+            return ht.call(self.conn, ht.MANAGER_PATH, 'org.freedesktop.DBus.Properties', 'Get',
+                           GLib.Variant('(ss)', ('org.hotplugd.Hotplug1.Manager', 'Resyncs')))[0]
+
+        # going to sleep: nothing; back: everything read again, said so
+        emit(True)
+        emit(False)
+        self.wait_for(lambda: resyncs() == before + 1, 'a re-enumeration after the resume')
+        self.assertIn('the system resumed from sleep: re-enumerated', self.env.daemon.read_log())
+        self.assertNotIn('events were lost', self.env.daemon.read_log())
+        self.assertEqual(self.prop('sb1', 'State'), 'online')
+
     def start_logind(self):
         proc = subprocess.Popen(['/usr/bin/python3', '-m', 'dbusmock', '--system', '--template', 'logind'],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
