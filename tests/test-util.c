@@ -182,6 +182,20 @@ test_utf8_sanitize (void)
 }
 
 static void
+test_utf8_incomplete_tail (void)
+{
+  g_assert_cmpuint (hotplug_utf8_incomplete_tail ("", 0), ==, 0);
+  g_assert_cmpuint (hotplug_utf8_incomplete_tail ("ab", 2), ==, 0);
+  g_assert_cmpuint (hotplug_utf8_incomplete_tail ("a\xc3\xa9", 3), ==, 0);
+  g_assert_cmpuint (hotplug_utf8_incomplete_tail ("a\xc3", 2), ==, 1);
+  g_assert_cmpuint (hotplug_utf8_incomplete_tail ("a\xe2\x82", 3), ==, 2);
+  g_assert_cmpuint (hotplug_utf8_incomplete_tail ("a\xf0\x9f\x98", 4), ==, 3);
+  g_assert_cmpuint (hotplug_utf8_incomplete_tail ("\xf0\x9f\x98\x80", 4), ==, 0);
+  /* continuation bytes with no lead in reach: invalid anyway, not held */
+  g_assert_cmpuint (hotplug_utf8_incomplete_tail ("a\x80\x80\x80", 4), ==, 0);
+}
+
+static void
 test_id_rule (void)
 {
   static const char *const good[] = {
@@ -229,6 +243,7 @@ main (int argc, char **argv)
   g_test_add_func ("/util/error-names", test_error_names);
   g_test_add_func ("/util/sysfs-io", test_sysfs_io);
   g_test_add_func ("/util/utf8-sanitize", test_utf8_sanitize);
+  g_test_add_func ("/util/utf8-incomplete-tail", test_utf8_incomplete_tail);
   g_test_add_func ("/util/id-rule", test_id_rule);
   return g_test_run ();
 }

@@ -330,6 +330,24 @@ hotplug_utf8_boundary (const char *text, gsize len, gsize max_bytes)
   return (gsize) (end - text);
 }
 
+gsize
+hotplug_utf8_incomplete_tail (const char *text, gsize len)
+{
+  for (gsize k = 1; k <= 3 && k <= len; k++)
+    {
+      guchar c = (guchar) text[len - k];
+      gsize need;
+
+      if ((c & 0xc0) == 0x80)
+        continue;
+      if (c < 0xc0)
+        return 0;
+      need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+      return need > k ? k : 0;
+    }
+  return 0;
+}
+
 char *
 hotplug_utf8_sanitize (const char *text, gssize len, gsize max_bytes)
 {

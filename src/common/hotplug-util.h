@@ -45,6 +45,11 @@ char       *hotplug_utf8_sanitize (const char *text, gssize len, gsize max_bytes
  * MAX_BYTES bytes that ends at a character boundary: its length. */
 gsize       hotplug_utf8_boundary (const char *text, gsize len, gsize max_bytes);
 
+/* Bytes at the end of TEXT that start a multi-byte character not complete
+ * yet (0 to 3): where a stream cut at LEN bytes should rather be cut so
+ * that the character stays whole for the next piece. */
+gsize       hotplug_utf8_incomplete_tail (const char *text, gsize len);
+
 /* The one rule for the id of a unit or a domain, applied both when the
  * daemon creates one and when a caller names one: 1 to
  * HOTPLUG_ID_MAX_LENGTH bytes of valid UTF-8, without '/' and without

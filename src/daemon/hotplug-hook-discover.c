@@ -11,6 +11,7 @@
 
 #include "hotplug-hooks-private.h"
 #include "hotplug-names.h"
+#include "hotplug-util.h"
 
 const char *
 hotplug_hooks_default_vendor_root (void)
@@ -206,12 +207,33 @@ scan_dir (GHashTable        *by_name,
       if (name_is_ignored (name))
         continue;
       hook = g_new0 (HotplugHook, 1);
-      hook->name = g_strdup (name);
-      hook->path = g_build_filename (dir, name, NULL);
       hook->root = g_strdup (root);
       hook->origin = origin;
       hook->dir = g_strdup (dirname);
-      hook_evaluate (hook, dir_reason);
+      hook->path = g_build_filename (dir, name, NULL);
+      if (g_utf8_validate (hook->path, -1, NULL))
+        {
+          hook->name = g_strdup (name);
+          hook_evaluate (hook, dir_reason);
+          if (hook->reason && !g_utf8_validate (hook->reason, -1, NULL))
+            {
+              /* it names a symlink's target directory */
+              g_autofree char *raw = hook->reason;
+
+              hook->reason = hotplug_utf8_sanitize (raw, -1, 0);
+            }
+        }
+      else
+        {
+          /* its name and path go on the bus and in the log: never run,
+           * shown valid */
+          g_autofree char *raw = g_steal_pointer (&hook->path);
+
+          hook->name = hotplug_utf8_sanitize (name, -1, 0);
+          hook->path = hotplug_utf8_sanitize (raw, -1, 0);
+          hook->status = HOTPLUG_HOOK_REFUSED;
+          hook->reason = g_strdup ("its path is not valid UTF-8");
+        }
       /* Scanned from weakest to strongest: the later one wins. */
       g_hash_table_replace (by_name, hook->name, hook);
     }

@@ -9,6 +9,7 @@
 
 #include "hotplug-hooks-private.h"
 #include "hotplug-names.h"
+#include "hotplug-util.h"
 
 /* After the hook exits, read at most this much of what its children left
  * in the pipe: a background writer must not keep us reading forever. */
@@ -38,34 +39,47 @@ hotplug_hook_log (RunData *d, GLogLevelFlags level, const char *message_id, cons
   g_log_structured_array (level, copy, message_id ? G_N_ELEMENTS (copy) : G_N_ELEMENTS (copy) - 1);
 }
 
-/* One line of output (without its newline; a line longer than
- * HOTPLUG_HOOK_LINE_MAX arrives in pieces). */
+/* One line of output (without its newline).  A line longer than
+ * HOTPLUG_HOOK_LINE_MAX arrives in pieces, cut between characters: CUT
+ * says the line goes on in the next piece.  What the hook printed is made
+ * valid UTF-8 (it becomes a job's reason on the bus, and log fields) and
+ * only the first piece of a line can be its reason= line. */
 static void
-output_line (RunData *d, const char *line, gsize len, gboolean newline)
+output_line (RunData *d, const char *line, gsize len, gboolean newline, gboolean cut)
 {
   HotplugHookRecord *rec = d->record;
-  gsize cost = len + (newline ? 1 : 0);
+  g_autofree char *text = hotplug_utf8_sanitize (line, (gssize) len, 0);
+  gsize text_len = strlen (text);
+  gboolean first = !d->continued;
 
-  if (len >= strlen ("reason=") && memcmp (line, "reason=", strlen ("reason=")) == 0)
+  d->continued = cut;
+  if (first && len >= strlen ("reason=") && memcmp (line, "reason=", strlen ("reason=")) == 0)
     {
       g_free (rec->reason);
-      rec->reason = g_strndup (line + strlen ("reason="), len - strlen ("reason="));
+      rec->reason = g_strdup (text + strlen ("reason="));
       g_strchomp (rec->reason);
+      if (cut)
+        {
+          /* the reason was longer than a line may be: say it goes on */
+          g_autofree char *shorter = rec->reason;
+
+          rec->reason = g_strconcat (shorter, "\xe2\x80\xa6", NULL);
+        }
     }
 
   /* Keep a prefix of the output; once full, everything after is only
    * counted, so a hook printing megabytes costs no memory. */
-  if (!d->overflowing && d->output->len + cost <= HOTPLUG_HOOK_OUTPUT_MAX)
+  if (!d->overflowing && d->output->len + text_len + 1 <= HOTPLUG_HOOK_OUTPUT_MAX)
     {
-      g_string_append_len (d->output, line, len);
+      g_string_append_len (d->output, text, text_len);
       if (newline)
         g_string_append_c (d->output, '\n');
-      hotplug_hook_log (d, G_LOG_LEVEL_INFO, NULL, "%s: %.*s", rec->name, (int) len, line);
+      hotplug_hook_log (d, G_LOG_LEVEL_INFO, NULL, "%s: %s", rec->name, text);
     }
   else
     {
       d->overflowing = TRUE;
-      rec->output_dropped += cost;
+      rec->output_dropped += len + (newline ? 1 : 0);
     }
 }
 
@@ -85,15 +99,19 @@ output_feed (RunData *d, const char *buf, gsize n)
       n -= take;
       if (n > 0 && *buf == '\n')
         {
-          output_line (d, d->line->str, d->line->len, TRUE);
+          output_line (d, d->line->str, d->line->len, TRUE, FALSE);
           g_string_truncate (d->line, 0);
           buf++;
           n--;
         }
       else if (d->line->len >= HOTPLUG_HOOK_LINE_MAX)
         {
-          output_line (d, d->line->str, d->line->len, FALSE);
-          g_string_truncate (d->line, 0);
+          /* a character cut by the limit goes whole into the next piece */
+          gsize keep = hotplug_utf8_incomplete_tail (d->line->str, d->line->len);
+          gsize piece = d->line->len - keep;
+
+          output_line (d, d->line->str, piece, FALSE, TRUE);
+          g_string_erase (d->line, 0, (gssize) piece);
         }
     }
 }
@@ -146,7 +164,8 @@ hotplug_hook_output_close (RunData *d)
       d->out_fd = -1;
     }
   if (d->line->len > 0)
-    output_line (d, d->line->str, d->line->len, FALSE);
+    output_line (d, d->line->str, d->line->len, FALSE, FALSE);
+  d->continued = FALSE;
   g_string_truncate (d->line, 0);
   if (d->record->output_dropped > 0)
     {

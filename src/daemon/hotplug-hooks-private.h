@@ -55,6 +55,7 @@ typedef struct {
   GString                 *line;
   GString                 *output;
   gboolean                 overflowing;
+  gboolean                 continued;  /* d->line is the rest of a cut line */
   HotplugHookRunner       *runner; /* not a reference: the task holds one */
 } RunData;
 
