@@ -255,7 +255,7 @@ handle_list_hooks (HotplugDbusManager *iface, GDBusMethodInvocation *invocation,
     }
   if (*event && *kind && !hotplug_hook_check_event (event, kind, &error))
     {
-      g_dbus_method_invocation_return_gerror (invocation, error);
+      hotplug_error_return (invocation, error);
       return TRUE;
     }
 
