@@ -501,6 +501,15 @@ test_errors (Test *t, gconstpointer data)
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
   g_assert_nonnull (strstr (error->message, "bogus"));
   g_clear_error (&error);
+  /* an unknown key is shown as the caller wrote it, cut between characters */
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add",
+                g_variant_new_parsed ("({'a€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€': <true>},)"),
+                &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_assert_nonnull (strstr (error->message, "unknown option “a€€€"));
+  g_assert_nonnull (strstr (error->message, "€…” (known:"));
+  g_clear_error (&error);
   reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new_parsed ("({'force': <'yes'>},)"), &error);
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
   g_assert_nonnull (strstr (error->message, "force"));
