@@ -314,10 +314,13 @@ reload_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
 
   if (!hotplug_manager_load_config (self, NULL, &error))
     {
+      /* the message quotes the file: any bytes */
+      g_autofree char *shown = hotplug_utf8_sanitize (error->message, -1, 0);
+
       hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, NULL,
-                        "reload: %s (the old configuration stays)", error->message);
+                        "reload: %s (the old configuration stays)", shown);
       g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED,
-                                             "%s (the old configuration stays)", error->message);
+                                             "%s (the old configuration stays)", shown);
       return;
     }
   hotplug_message (TOPIC, "configuration reloaded from %s", self->config_path);

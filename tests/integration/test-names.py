@@ -87,6 +87,25 @@ class Names(operations.Ops):
         self.assertIn(b'is not valid', r.stderr)
         self.assert_daemon_clean(pid)
 
+    def test_reload_of_a_config_that_is_not_utf8(self):
+        conf = os.path.join(self.hooks_root, 'hotplugd.conf')
+        with open(conf, 'w') as f:
+            f.write('[hooks]\ntimeout=30\n')
+        self.daemon_args = ['--config', conf]
+        self.start()
+        pid = self.env.daemon.proc.pid
+        # what is wrong is quoted in the message: a line, a value, a group
+        for text in (b'[hooks]\ntimeout=30\nnot a key \xff\xc3 value\n', b'[hooks]\ntimeout=\xff\xc3\n',
+                     b'[ho\xffoks]\ntimeout=30\n'):
+            with open(conf, 'wb') as f:
+                f.write(text)
+            with self.assertRaises(GLib.Error) as cm:
+                ht.call(self.conn, ht.MANAGER_PATH, ht.MANAGER_IFACE, 'Reload', None)
+            self.assertEqual(ht.dbus_error_name(cm.exception), 'org.hotplugd.Hotplug1.Error.Failed')
+            self.assertIn('the old configuration stays', cm.exception.message)
+            self.assertIn('\ufffd', cm.exception.message)
+        self.assert_daemon_clean(pid)
+
     def test_veto_reasons_survive(self):
         uid = 'slot-Slot 1'
         hook = self.hook('slot', 'pre-remove', '10-veto', extra="printf 'reason=disk \\377 busy \\303\\n'; exit 1")
