@@ -80,6 +80,12 @@ exit 0
 '''
 
 
+# configurations that Manager.Reload must refuse, quoting what is wrong
+HOSTILE_CONFIG = [b'[hooks]\ntimeout=\xff\xc3\n', b'[ho\xffoks]\ntimeout=30\n', b'not a key \xff\n',
+                  b'[hooks]\ntimeout=' + '€'.encode() * 5000 + b'\n', b'[hook 5\xff]\ntimeout=1\n',
+                  b'\x00\x01[daemon]\n', b'[daemon]\n\xef\xbb\xbfunknown=1\n']
+
+
 # --- values ---------------------------------------------------------------
 
 def cut_strings():
@@ -522,9 +528,15 @@ def main():
     findings, summary = [], {}
     try:
         write_hooks(hooks)
-        with ht.Environment(polkit='allow', daemon_env={'G_DEBUG': 'fatal-criticals',
-                                                        'HOTPLUG_HOOKS_DIR': hooks}) as env:
+        conf = os.path.join(hooks, 'hotplugd.conf')
+        with open(conf, 'w') as f:
+            f.write('[hooks]\ntimeout=30\n')
+        with ht.Environment(polkit='allow', daemon_args=['--config', conf],
+                            daemon_env={'G_DEBUG': 'fatal-criticals', 'HOTPLUG_HOOKS_DIR': hooks}) as env:
             pid = env.daemon.proc.pid
+            # what Manager.Reload reads from now on: bytes no parser expects
+            with open(conf, 'wb') as f:
+                f.write(HOSTILE_CONFIG[seed % len(HOSTILE_CONFIG)])
             passes = (('root', 'allow', 0.5), ('nobody', 'allow', 0.25), ('nobody', 'deny', 0.25))
             for i, (who, polkit, share) in enumerate(passes):
                 env.polkit.set_allowed(polkit == 'allow')
