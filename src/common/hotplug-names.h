@@ -34,6 +34,7 @@
 #define HOTPLUG_ENV_POLKIT            "HOTPLUG_POLKIT"       /* tools/demo: allow, deny, real */
 #define HOTPLUG_ENV_SIM_SOCKET        "HOTPLUG_SIM_SOCKET"   /* simulator control socket */
 #define HOTPLUG_ENV_SIM_ROOT          "HOTPLUG_SIM_ROOT"     /* simulator testbed directory */
+#define HOTPLUG_ENV_SIM_FABRIC        "HOTPLUG_SIM_FABRIC"   /* simulator fabric (hosts sharing domains) */
 #define HOTPLUG_ENV_STATE_DIRECTORY   "STATE_DIRECTORY"    /* systemd's StateDirectory= (first entry) */
 
 /* What lives in the state directory (beside journal/ and failed-units) */

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 #define HOTPLUG_CTL_EXIT_OK    0
 #define HOTPLUG_CTL_EXIT_ERROR 1
 #define HOTPLUG_CTL_EXIT_USAGE 2
-/* How a followed job (add, remove) ended, when not in success. */
+/* How a followed job (add, remove, switchover, connect) ended, when not in success. */
 #define HOTPLUG_CTL_EXIT_VETOED    3
 #define HOTPLUG_CTL_EXIT_CANCELLED 4
 #define HOTPLUG_CTL_EXIT_TIMEOUT   5
@@ -67,6 +67,10 @@ int  hotplug_ctl_operation_run (HotplugCtl *ctl, int argc, char **argv, const ch
 void hotplug_ctl_window_changed (HotplugCtl *ctl, const char *job_path, gint64 end);
 void hotplug_ctl_window_stop (void);
 int hotplug_ctl_jobs    (HotplugCtl *ctl, int argc, char **argv);
+/* ctl-switchover.c: the domain commands */
+int hotplug_ctl_switchover        (HotplugCtl *ctl, int argc, char **argv);
+int hotplug_ctl_cancel_switchover (HotplugCtl *ctl, int argc, char **argv);
+int hotplug_ctl_connect_domain    (HotplugCtl *ctl, int argc, char **argv);
 int hotplug_ctl_cancel  (HotplugCtl *ctl, int argc, char **argv);
 int hotplug_ctl_hooks   (HotplugCtl *ctl, int argc, char **argv);
 
@@ -177,6 +181,8 @@ void hotplug_ctl_json_value (GString *out, GVariant *value);
 /* Every cached property of a proxy as one JSON object's members (without
  * braces), keyed by D-Bus property name, in name order. */
 void hotplug_ctl_json_properties (GString *out, GDBusProxy *proxy);
+/* ,"RunningJob": the job's properties as an object, or null */
+void hotplug_ctl_json_running_job (GString *out, HotplugDbusJob *job);
 /* ListDevices output as an array of objects. */
 void hotplug_ctl_json_devices (GString *out, GVariant *devices);
 void hotplug_ctl_json_print (GString *out);

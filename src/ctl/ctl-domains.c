@@ -9,6 +9,41 @@
 
 #include "ctl-common.h"
 
+/* The job running on a domain for the table: "7 switchover", or NULL. */
+static char *
+hotplug_ctl_domains_job_text (HotplugCtl *ctl, HotplugDbusDomain *domain)
+{
+  const char *path = hotplug_dbus_domain_get_job (domain);
+  g_autoptr(HotplugDbusJob) job = hotplug_ctl_get_job (ctl, path);
+  g_autofree char *number = hotplug_ctl_job_number (path);
+
+  if (number == NULL)
+    return NULL;
+  if (job == NULL)
+    return g_steal_pointer (&number);
+  return g_strdup_printf ("%s %s", number, hotplug_ctl_or_dash (hotplug_dbus_job_get_operation (job)));
+}
+
+/* An array of domains, each with its properties and RunningJob (the job's
+ * properties, or null). */
+static void
+hotplug_ctl_domains_json (HotplugCtl *ctl, GPtrArray *domains)
+{
+  g_autoptr(GString) out = g_string_new ("[");
+
+  for (guint i = 0; i < domains->len; i++)
+    {
+      g_autoptr(HotplugDbusJob) job = hotplug_ctl_get_job (ctl, hotplug_dbus_domain_get_job (domains->pdata[i]));
+
+      g_string_append (out, i ? ",{" : "{");
+      hotplug_ctl_json_properties (out, domains->pdata[i]);
+      hotplug_ctl_json_running_job (out, job);
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+  hotplug_ctl_json_print (out);
+}
+
 int
 hotplug_ctl_domains (HotplugCtl *ctl, int argc, char **argv)
 {
@@ -30,16 +65,7 @@ hotplug_ctl_domains (HotplugCtl *ctl, int argc, char **argv)
 
   if (ctl->json)
     {
-      g_autoptr(GString) out = g_string_new ("[");
-
-      for (guint i = 0; i < domains->len; i++)
-        {
-          g_string_append (out, i ? ",{" : "{");
-          hotplug_ctl_json_properties (out, domains->pdata[i]);
-          g_string_append_c (out, '}');
-        }
-      g_string_append_c (out, ']');
-      hotplug_ctl_json_print (out);
+      hotplug_ctl_domains_json (ctl, domains);
       return HOTPLUG_CTL_EXIT_OK;
     }
 
@@ -53,7 +79,7 @@ hotplug_ctl_domains (HotplugCtl *ctl, int argc, char **argv)
       const char *const *pci = hotplug_dbus_domain_get_pci_devices (domain);
       g_autofree char *slots_text = slots ? g_strjoinv (",", (char **) slots) : NULL;
       g_autofree char *count = g_strdup_printf ("%u", pci ? g_strv_length ((char **) pci) : 0);
-      g_autofree char *job = hotplug_ctl_job_number (hotplug_dbus_domain_get_job (domain));
+      g_autofree char *job = hotplug_ctl_domains_job_text (ctl, domain);
       GVariant *blockers = hotplug_dbus_domain_get_blockers (domain);
       /* what a software disconnection would break: how much of it */
       g_autofree char *nblockers = g_strdup_printf ("%zu", blockers ? g_variant_n_children (blockers) : 0);

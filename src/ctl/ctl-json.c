@@ -243,3 +243,17 @@ hotplug_ctl_json_print (GString *out)
   printf ("%s\n", out->str);
   fflush (stdout);
 }
+
+void
+hotplug_ctl_json_running_job (GString *out, HotplugDbusJob *job)
+{
+  g_string_append (out, ",\"RunningJob\":");
+  if (job == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  g_string_append_c (out, '{');
+  hotplug_ctl_json_properties (out, G_DBUS_PROXY (job));
+  g_string_append_c (out, '}');
+}

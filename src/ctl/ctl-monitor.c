@@ -31,6 +31,7 @@ static const HotplugCtlWatched hotplug_ctl_watched[] = {
   { HOTPLUG_DBUS_IFACE_JOB,    "State",              "state" },
   { HOTPLUG_DBUS_IFACE_JOB,    "Phase",              "phase" },
   { HOTPLUG_DBUS_IFACE_JOB,    "Step",               "step" },
+  { HOTPLUG_DBUS_IFACE_JOB,    "Pending",            "pending" },
   { HOTPLUG_DBUS_IFACE_DOMAIN, "ConnectionState",    "connection" },
 };
 

@@ -201,15 +201,7 @@ hotplug_ctl_show_json (HotplugDbusUnit *unit,
     hotplug_ctl_json_devices (out, devices);
   else
     g_string_append (out, "[]");
-  g_string_append (out, ",\"RunningJob\":");
-  if (job != NULL)
-    {
-      g_string_append_c (out, '{');
-      hotplug_ctl_json_properties (out, G_DBUS_PROXY (job));
-      g_string_append_c (out, '}');
-    }
-  else
-    g_string_append (out, "null");
+  hotplug_ctl_json_running_job (out, job);
   g_string_append_c (out, '}');
   hotplug_ctl_json_print (out);
 }

@@ -12,6 +12,7 @@
 #include <polkit/polkit.h>
 
 #include "hotplug-auth.h"
+#include "hotplug-log.h"
 #include "hotplug-error.h"
 #include "hotplug-names.h"
 
@@ -112,15 +113,12 @@ log_decision (const char *sender,
 {
   gint64 us = started > 0 ? g_get_monotonic_time () - started : 0;
 
-  g_log_structured (HOTPLUG_LOG_DOMAIN, G_LOG_LEVEL_DEBUG,
-                    HOTPLUG_LOG_TOPIC, "auth",
-                    HOTPLUG_LOG_SENDER, sender ? sender : "",
-                    HOTPLUG_LOG_METHOD, method,
-                    HOTPLUG_LOG_ACTION, action ? action : "",
-                    HOTPLUG_LOG_RESULT, result,
-                    "MESSAGE", "authorization: %s from %s, action %s: %s (%" G_GINT64_FORMAT " us)",
-                    method, sender ? sender : "(no sender)",
-                    action ? action : "(none)", result, us);
+  const char *const fields[] = { HOTPLUG_LOG_SENDER, sender, HOTPLUG_LOG_METHOD, method,
+                                 HOTPLUG_LOG_ACTION, action, HOTPLUG_LOG_RESULT, result, NULL };
+
+  hotplug_log_fields (G_LOG_LEVEL_DEBUG, "auth", NULL, NULL, fields,
+                      "authorization: %s from %s, action %s: %s (%" G_GINT64_FORMAT " us)", method,
+                      sender ? sender : "(no sender)", action ? action : "(none)", result, us);
 }
 
 typedef struct
@@ -155,16 +153,13 @@ refusal_log (Refusal *r,
   else
     who = g_strdup (r->sender ? r->sender : "(no sender)");
 
-  g_log_structured (HOTPLUG_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                    "MESSAGE_ID", HOTPLUG_MSGID_AUTH_REFUSED,
-                    HOTPLUG_LOG_TOPIC, "auth",
-                    HOTPLUG_LOG_SENDER, r->sender ? r->sender : "",
-                    HOTPLUG_LOG_METHOD, r->method,
-                    HOTPLUG_LOG_ACTION, r->action ? r->action : "",
-                    "MESSAGE", "refused %s to %s%s%s: %s",
-                    r->method, who,
-                    r->action ? ", action " : "", r->action ? r->action : "",
-                    r->reason);
+  {
+    const char *const fields[] = { HOTPLUG_LOG_SENDER, r->sender, HOTPLUG_LOG_METHOD, r->method,
+                                   HOTPLUG_LOG_ACTION, r->action, NULL };
+
+    hotplug_log_fields (G_LOG_LEVEL_INFO, "auth", NULL, HOTPLUG_MSGID_AUTH_REFUSED, fields, "refused %s to %s%s%s: %s",
+                        r->method, who, r->action ? ", action " : "", r->action ? r->action : "", r->reason);
+  }
 }
 
 static void
@@ -348,10 +343,12 @@ on_authority (GObject      *source,
   auth->getting_authority = FALSE;
   auth->authority = polkit_authority_get_finish (res, &error);
   if (auth->authority == NULL)
-    g_log_structured (HOTPLUG_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
-                      HOTPLUG_LOG_TOPIC, "auth",
-                      HOTPLUG_LOG_ERROR, error->message,
-                      "MESSAGE", "cannot reach polkit: %s", error->message);
+    {
+      const char *const fields[] = { HOTPLUG_LOG_ERROR, error->message, NULL };
+
+      hotplug_log_fields (G_LOG_LEVEL_WARNING, "auth", NULL, NULL, fields, "cannot reach polkit: %s",
+                          error->message);
+    }
 
   while ((task = g_queue_pop_head (&auth->pending)))
     {
@@ -484,10 +481,8 @@ polkit_details_from_table (GHashTable *table)
        * the action's own text, from the policy file, is what they see */
       if (g_str_has_prefix (key, "polkit."))
         {
-          g_log_structured (HOTPLUG_LOG_DOMAIN, G_LOG_LEVEL_WARNING,
-                            HOTPLUG_LOG_TOPIC, "auth",
-                            "MESSAGE", "authorization detail %s is reserved by polkit; dropped",
-                            (const char *) key);
+          hotplug_log_full (G_LOG_LEVEL_WARNING, "auth", NULL, NULL, NULL, NULL,
+                            "authorization detail %s is reserved by polkit; dropped", (const char *) key);
           continue;
         }
       polkit_details_insert (details, key, value);

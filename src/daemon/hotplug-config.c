@@ -75,9 +75,51 @@ hotplug_config_default_path (void)
   return SYSCONFDIR "/hotplugd/hotplugd.conf";
 }
 
+/* Where a setting is, for messages: "FILE:LINE: [GROUP] KEY" (the line of
+ * the key, or of the group when KEY is NULL; none when it is not found). */
+typedef struct
+{
+  const char *origin;
+  const char *data;
+} Source;
+
+static char *
+where (const Source *src, const char *group, const char *key)
+{
+  g_auto(GStrv) lines = g_strsplit (src->data, "\n", -1);
+  g_autofree char *header = g_strdup_printf ("[%s]", group);
+  gboolean in_group = FALSE;
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *l = lines[i];
+
+      while (*l == ' ' || *l == '\t')
+        l++;
+      if (*l == '[')
+        {
+          in_group = g_str_has_prefix (l, header);
+          if (in_group && key == NULL)
+            return g_strdup_printf ("%s:%u: [%s]", src->origin, i + 1, group);
+          continue;
+        }
+      if (in_group && key && g_str_has_prefix (l, key))
+        {
+          const char *rest = l + strlen (key);
+
+          while (*rest == ' ' || *rest == '\t')
+            rest++;
+          if (*rest == '=')
+            return g_strdup_printf ("%s:%u: [%s] %s", src->origin, i + 1, group, key);
+        }
+    }
+  return key ? g_strdup_printf ("%s: [%s] %s", src->origin, group, key)
+             : g_strdup_printf ("%s: [%s]", src->origin, group);
+}
+
 static gboolean
-parse_seconds (GKeyFile   *kf,
-               const char *origin,
+parse_seconds (GKeyFile     *kf,
+               const Source *src,
                const char *group,
                const char *key,
                gboolean    allow_zero,
@@ -89,6 +131,8 @@ parse_seconds (GKeyFile   *kf,
   char *end = NULL;
   double v;
 
+  g_autofree char *w = NULL;
+
   if (raw == NULL)
     return TRUE;
   text = g_strstrip (g_strdup (raw));
@@ -97,10 +141,10 @@ parse_seconds (GKeyFile   *kf,
   if (*text == '\0' || end == NULL || *end != '\0' || errno != 0 || !isfinite (v) ||
       v < 0 || (v == 0 && !allow_zero) || v > MAX_SECONDS)
     {
+      w = where (src, group, key);
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                   "%s: [%s] %s: expected %s number of seconds up to %.0f, got “%s”",
-                   origin, group, key, allow_zero ? "a non-negative" : "a positive",
-                   MAX_SECONDS, raw);
+                   "%s: expected %s number of seconds up to %.0f, got “%s”",
+                   w, allow_zero ? "a non-negative" : "a positive", MAX_SECONDS, raw);
       return FALSE;
     }
   *out = v;
@@ -108,7 +152,7 @@ parse_seconds (GKeyFile   *kf,
 }
 
 static gboolean
-parse_bool (GKeyFile *kf, const char *origin, const char *group, const char *key,
+parse_bool (GKeyFile *kf, const Source *src, const char *group, const char *key,
             gboolean *out, GError **error)
 {
   g_autoptr(GError) local = NULL;
@@ -119,8 +163,9 @@ parse_bool (GKeyFile *kf, const char *origin, const char *group, const char *key
   v = g_key_file_get_boolean (kf, group, key, &local);
   if (local)
     {
-      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                   "%s: [%s] %s: expected true or false", origin, group, key);
+      g_autofree char *w = where (src, group, key);
+
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT, "%s: expected true or false", w);
       return FALSE;
     }
   *out = v;
@@ -129,7 +174,7 @@ parse_bool (GKeyFile *kf, const char *origin, const char *group, const char *key
 
 static gboolean
 check_keys (GKeyFile           *kf,
-            const char         *origin,
+            const Source       *src,
             const char         *group,
             const char * const *known,
             GError            **error)
@@ -139,8 +184,9 @@ check_keys (GKeyFile           *kf,
   for (guint i = 0; keys && keys[i]; i++)
     if (!g_strv_contains (known, keys[i]))
       {
-        g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                     "%s: [%s] unknown key “%s”", origin, group, keys[i]);
+        g_autofree char *w = where (src, group, keys[i]);
+
+        g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT, "%s: unknown key", w);
         return FALSE;
       }
   return TRUE;
@@ -155,10 +201,11 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) local = NULL;
   g_auto(GStrv) groups = NULL;
+  Source source = { origin ? origin : "hotplugd.conf", data };
+  const Source *src = &source;
 
   g_return_val_if_fail (data != NULL, NULL);
-  if (origin == NULL)
-    origin = "hotplugd.conf";
+  origin = source.origin;
 
   if (!g_key_file_load_from_data (kf, data, -1, G_KEY_FILE_NONE, &local))
     {
@@ -169,9 +216,9 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
 
   if (g_key_file_has_group (kf, "hooks"))
     {
-      if (!check_keys (kf, origin, "hooks", hooks_keys, error) ||
-          !parse_seconds (kf, origin, "hooks", "timeout", FALSE, &config->hook_timeout, error) ||
-          !parse_seconds (kf, origin, "hooks", "kill-grace", TRUE, &config->kill_grace, error))
+      if (!check_keys (kf, src, "hooks", hooks_keys, error) ||
+          !parse_seconds (kf, src, "hooks", "timeout", FALSE, &config->hook_timeout, error) ||
+          !parse_seconds (kf, src, "hooks", "kill-grace", TRUE, &config->kill_grace, error))
         return NULL;
     }
 
@@ -183,22 +230,23 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
       static const char * const types[] = { "online", "online_kernel", "online_movable", NULL };
       g_autofree char *type = g_key_file_get_value (kf, "daemon", "memory-online-type", NULL);
 
-      if (!check_keys (kf, origin, "daemon", daemon_keys, error) ||
-          !parse_seconds (kf, origin, "daemon", "step-timeout", FALSE, &config->step_timeout, error) ||
-          !parse_seconds (kf, origin, "daemon", "job-linger", TRUE, &config->job_linger, error) ||
-          !parse_bool (kf, origin, "daemon", "auto-add", &config->auto_add, error) ||
-          !parse_bool (kf, origin, "daemon", "auto-remove-on-eject", &config->auto_remove_on_eject, error) ||
-          !parse_bool (kf, origin, "daemon", "surprise-removal-hooks", &config->surprise_removal_hooks, error) ||
-          !parse_seconds (kf, origin, "daemon", "switchover-retry-interval", FALSE, &config->switchover_retry, error))
+      if (!check_keys (kf, src, "daemon", daemon_keys, error) ||
+          !parse_seconds (kf, src, "daemon", "step-timeout", FALSE, &config->step_timeout, error) ||
+          !parse_seconds (kf, src, "daemon", "job-linger", TRUE, &config->job_linger, error) ||
+          !parse_bool (kf, src, "daemon", "auto-add", &config->auto_add, error) ||
+          !parse_bool (kf, src, "daemon", "auto-remove-on-eject", &config->auto_remove_on_eject, error) ||
+          !parse_bool (kf, src, "daemon", "surprise-removal-hooks", &config->surprise_removal_hooks, error) ||
+          !parse_seconds (kf, src, "daemon", "switchover-retry-interval", FALSE, &config->switchover_retry, error))
         return NULL;
       if (type)
         {
           g_strstrip (type);
           if (!g_strv_contains (types, type))
             {
+              g_autofree char *w = where (src, "daemon", "memory-online-type");
+
               g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                           "%s: [daemon] memory-online-type: expected online, online_kernel or "
-                           "online_movable, got “%s”", origin, type);
+                           "%s: expected online, online_kernel or online_movable, got “%s”", w, type);
               return NULL;
             }
           g_free (config->online_type);
@@ -210,8 +258,8 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
     {
       static const char * const blockers_keys[] = { "refresh-interval", NULL };
 
-      if (!check_keys (kf, origin, "blockers", blockers_keys, error) ||
-          !parse_seconds (kf, origin, "blockers", "refresh-interval", TRUE, &config->blockers_refresh, error))
+      if (!check_keys (kf, src, "blockers", blockers_keys, error) ||
+          !parse_seconds (kf, src, "blockers", "refresh-interval", TRUE, &config->blockers_refresh, error))
         return NULL;
     }
 
@@ -227,20 +275,23 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
       if (!g_str_has_prefix (groups[i], "hook "))
         {
           /* a typo in a group name would silently drop its settings */
+          g_autofree char *w = where (src, groups[i], NULL);
+
           g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                       "%s: [%s]: unknown group (expected [daemon], [hooks], [blockers] or [hook NAME])",
-                       origin, groups[i]);
+                       "%s: unknown group (expected [daemon], [hooks], [blockers] or [hook NAME])", w);
           return NULL;
         }
       name = groups[i] + strlen ("hook ");
       if (*name == '\0' || strchr (name, '/') != NULL)
         {
+          g_autofree char *w = where (src, groups[i], NULL);
+
           g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                       "%s: [%s]: expected a hook file name after “hook ”", origin, groups[i]);
+                       "%s: expected a hook file name after “hook ”", w);
           return NULL;
         }
-      if (!check_keys (kf, origin, groups[i], hook_keys, error) ||
-          !parse_seconds (kf, origin, groups[i], "timeout", FALSE, &t, error))
+      if (!check_keys (kf, src, groups[i], hook_keys, error) ||
+          !parse_seconds (kf, src, groups[i], "timeout", FALSE, &t, error))
         return NULL;
       if (t > 0)
         hotplug_config_set_hook_timeout (config, name, t);

@@ -16,7 +16,12 @@
 #include "hotplug-journal.h"
 #include "hotplug-manager.h"
 #include "hotplug-names.h"
+#include "hotplug-notify.h"
 #include "hotplug-util.h"
+
+/* The exit status of a configuration that cannot be used (sysexits'
+ * EX_CONFIG; the unit does not restart on it) */
+#define EXIT_CONFIG 78
 
 /* How long a SIGTERM waits for the running jobs to roll back */
 #define STOP_TIMEOUT_S 60
@@ -67,10 +72,60 @@ on_signal (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
   d->stopping = TRUE;
+  hotplug_notify ("STOPPING=1\nSTATUS=stopping: rolling back the running jobs", NULL);
   hotplug_message ("daemon", "terminating on a signal: rolling back the running jobs first");
   g_signal_connect (jobs, "idle", G_CALLBACK (on_jobs_idle), d);
   hotplug_jobs_cancel_all (jobs, "hotplugd is stopping");
   g_timeout_add_seconds (STOP_TIMEOUT_S, on_stop_timeout, d);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Ready for systemd once everything is enumerated and the name is owned
+ * (Type=notify); STATUS= says what runs. */
+static void
+on_name_acquired (HotplugManager *manager, gpointer user_data)
+{
+  HotplugPlatform *platform = hotplug_manager_get_platform (manager);
+  g_autoptr(GPtrArray) units = hotplug_platform_get_units (platform);
+  g_autoptr(GPtrArray) domains = hotplug_platform_get_domains (platform);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = g_strdup_printf ("READY=1\nSTATUS=ready: %u units, %u PCI domains", units->len,
+                                            domains->len);
+
+  if (!hotplug_notify (state, &error))
+    hotplug_log_full (G_LOG_LEVEL_WARNING, "daemon", NULL, NULL, NULL, NULL, "%s", error->message);
+}
+
+static void
+on_job_added (HotplugJobs *jobs, HotplugJob *job, gpointer user_data)
+{
+  hotplug_notify_status ("job %u: %s of %s", hotplug_job_get_id (job),
+                         hotplug_dbus_job_get_operation (HOTPLUG_DBUS_JOB (job)), hotplug_job_get_target_id (job));
+}
+
+static void
+on_jobs_quiet (HotplugJobs *jobs, gpointer user_data)
+{
+  hotplug_notify_status ("idle: no job running");
+}
+
+/* SIGHUP (systemctl reload): the configuration file again; a file that
+ * cannot be used leaves the running configuration as it is. */
+static gboolean
+on_reload (gpointer user_data)
+{
+  Daemon *d = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reloading = g_strdup_printf ("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
+                                                g_get_monotonic_time ());
+
+  hotplug_notify (reloading, NULL);
+  if (hotplug_manager_load_config (d->manager, NULL, &error))
+    hotplug_message ("daemon", "configuration reloaded");
+  else
+    hotplug_log_full (G_LOG_LEVEL_WARNING, "daemon", NULL, NULL, NULL, NULL,
+                      "reload: %s (the running configuration stays)", error->message);
+  hotplug_notify ("READY=1", NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -158,12 +213,18 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_signal, &d);
   hotplug_jobs_set_state_dir (hotplug_manager_get_jobs (manager), no_journal ? NULL : state_dir);
   g_signal_connect (manager, "name-lost", G_CALLBACK (on_name_lost), &d);
+  g_signal_connect (manager, "name-acquired", G_CALLBACK (on_name_acquired), &d);
+  g_signal_connect (hotplug_manager_get_jobs (manager), "job-added", G_CALLBACK (on_job_added), &d);
+  g_signal_connect (hotplug_manager_get_jobs (manager), "idle", G_CALLBACK (on_jobs_quiet), &d);
+  g_unix_signal_add (SIGHUP, on_reload, &d);
   if (!hotplug_manager_load_config (manager, config_path, &error))
     {
-      /* a daemon that manages hardware keeps running on its defaults */
+      /* never on defaults the administrator did not choose: a mistyped
+       * timeout next to auto-remove-on-eject=false would otherwise let a
+       * firmware eject remove a board */
       hotplug_log_full (G_LOG_LEVEL_WARNING, "daemon", NULL, NULL, NULL, NULL,
-                        "%s: using the defaults", error->message);
-      g_clear_error (&error);
+                        "not starting: %s", error->message);
+      return EXIT_CONFIG;
     }
   if (!hotplug_manager_start (manager, NULL, replace, &error))
     {

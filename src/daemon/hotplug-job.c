@@ -492,6 +492,13 @@ run_failed_hooks (HotplugJob *self)
   g_autofree char *desc = g_strdup_printf ("run the %s hooks", event);
 
   self->mode = MODE_FAILED;
+  /* connect has no failure event (nothing was taken from anyone to give
+   * back): the job ends with its reason */
+  if (self->op == HOTPLUG_OPERATION_CONNECT)
+    {
+      hotplug_job_finish (self);
+      return;
+    }
   if (self->options.dry_run)
     {
       /* the pre-* hooks of a dry run changed nothing (they were told so):

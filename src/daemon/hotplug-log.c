@@ -144,16 +144,19 @@ hotplug_log_set_hook (HotplugLogHook hook, gpointer user_data)
   log_hook_data = user_data;
 }
 
+#define MAX_EXTRA_FIELDS 8
+
 static void
-log_message (GLogLevelFlags level,
-             const char    *topic,
-             const char    *unit,
-             const char    *event,
-             const char    *devpath,
-             const char    *message_id,
-             const char    *message)
+log_message_with (GLogLevelFlags      level,
+                  const char         *topic,
+                  const char         *unit,
+                  const char         *event,
+                  const char         *devpath,
+                  const char         *message_id,
+                  const char * const *extra,
+                  const char         *message)
 {
-  GLogField fields[8];
+  GLogField fields[8 + MAX_EXTRA_FIELDS];
   gsize n = 0;
 
 #define ADD_FIELD(k, v) \
@@ -166,9 +169,43 @@ log_message (GLogLevelFlags level,
   ADD_FIELD (HOTPLUG_LOG_EVENT, event);
   ADD_FIELD (HOTPLUG_LOG_DEVPATH, devpath);
   ADD_FIELD ("MESSAGE_ID", message_id);
+  for (guint i = 0; extra && extra[i] && i < 2 * MAX_EXTRA_FIELDS; i += 2)
+    ADD_FIELD (extra[i], extra[i + 1]);
 #undef ADD_FIELD
 
   g_log_structured_array (level, fields, n);
+}
+
+static void
+log_message (GLogLevelFlags level,
+             const char    *topic,
+             const char    *unit,
+             const char    *event,
+             const char    *devpath,
+             const char    *message_id,
+             const char    *message)
+{
+  log_message_with (level, topic, unit, event, devpath, message_id, NULL, message);
+}
+
+void
+hotplug_log_fields (GLogLevelFlags      level,
+                    const char         *topic,
+                    const char         *unit,
+                    const char         *message_id,
+                    const char * const *fields,
+                    const char         *format,
+                    ...)
+{
+  g_autofree char *message = NULL;
+  va_list ap;
+
+  if (!level_enabled (level, HOTPLUG_LOG_DOMAIN))
+    return;
+  va_start (ap, format);
+  message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  log_message_with (level, topic, unit, NULL, NULL, message_id, fields, message);
 }
 
 void

@@ -22,6 +22,17 @@ void     hotplug_log_full (GLogLevelFlags level,
                            const char    *format,
                            ...) G_GNUC_PRINTF (7, 8);
 
+/* Like hotplug_log_full(), with more structured fields: @fields holds
+ * KEY, VALUE pairs (up to 8; a NULL value drops its field) and ends in
+ * NULL. */
+void     hotplug_log_fields (GLogLevelFlags      level,
+                             const char         *topic,
+                             const char         *unit,
+                             const char         *message_id,
+                             const char * const *fields,
+                             const char         *format,
+                             ...) G_GNUC_PRINTF (6, 7);
+
 /* Like hotplug_log_full(), but at most a few messages per key in a time
  * window: one garbled sysfs file must not flood the journal when every
  * event re-reads it.  The number of dropped messages is told with the next

@@ -33,6 +33,7 @@ struct _HotplugManager
   char                     *config_path;
   guint                     owner_id;
   gboolean                  owns_name;
+  gboolean                  name_taken; /* owned, then lost to another instance */
 };
 
 enum { SIGNAL_NAME_ACQUIRED, SIGNAL_NAME_LOST, N_SIGNALS };
@@ -394,6 +395,7 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
                     connection == NULL ? "cannot connect to the system bus"
                     : self->owns_name ? "lost the bus name %s (replaced?)"
                     : "cannot own the bus name %s (another instance runs? see --replace)", name);
+  self->name_taken = self->owns_name;
   self->owns_name = FALSE;
   g_signal_emit (self, signals[SIGNAL_NAME_LOST], 0);
 }
@@ -460,6 +462,10 @@ hotplug_manager_dispose (GObject *object)
 {
   HotplugManager *self = HOTPLUG_MANAGER (object);
 
+  /* a name another instance took is not ours to release: the bus would
+   * answer "not owner" and GLib warn about it */
+  if (self->name_taken && self->connection && !g_dbus_connection_is_closed (self->connection))
+    g_dbus_connection_close_sync (self->connection, NULL, NULL);
   g_clear_handle_id (&self->owner_id, g_bus_unown_name);
   if (self->udev)
     g_signal_handlers_disconnect_by_data (self->udev, self);

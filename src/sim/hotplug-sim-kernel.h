@@ -18,6 +18,9 @@ G_DECLARE_FINAL_TYPE (HotplugSimKernel, hotplug_sim_kernel, HOTPLUG, SIM_KERNEL,
  * below ROOT/sys; uevents go to the listeners in ROOT. */
 HotplugSimKernel *hotplug_sim_kernel_new (HotplugSimMachine *machine, const char *root);
 
+/* Before the build: the host shares the domains of its description with
+ * the other hosts of the fabric DIR (see hotplug-sim-fabric.h). */
+gboolean  hotplug_sim_kernel_set_fabric (HotplugSimKernel *self, const char *dir, GError **error);
 gboolean  hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error);
 /* Starts answering writes (inotify in the thread-default main context). */
 gboolean  hotplug_sim_kernel_start (HotplugSimKernel *self, GError **error);

@@ -16,6 +16,8 @@ typedef enum {
   HOTPLUG_SIM_DEV_MEMORY,
   HOTPLUG_SIM_DEV_ROOTBUS,
   HOTPLUG_SIM_DEV_PCI,
+  HOTPLUG_SIM_DEV_PCIBUS,     /* class pci_bus: a root bus or a bridge's secondary bus */
+  HOTPLUG_SIM_DEV_DRIVER,     /* a PCI driver: bus/pci/drivers/<name> */
 } HotplugSimDevKind;
 
 typedef enum {
@@ -57,6 +59,9 @@ struct _HotplugSimDev {
   guint           partitions; /* of that disk */
   char           *net;        /* a network interface below it (eth0), or NULL */
   gboolean        net_up;     /* its initial state */
+  HotplugSimDev  *driver;     /* the driver that binds to it, or NULL */
+  gboolean        bound;      /* to that driver, now */
+  HotplugSimDev  *pcibus;     /* root bus, bridge: its pci_bus class device */
   int             wd;         /* inotify watch, -1 when none */
 };
 
@@ -81,6 +86,15 @@ struct _HotplugSimUnit {
   int             wd;
 };
 
+/* [domain DDDD] */
+typedef struct {
+  guint           id;
+  gboolean        shared;     /* hosts hand it over to each other */
+  char           *owner;      /* the host that owns it first */
+  gboolean        shown;      /* owned here: its host bridges are in sysfs */
+  gint            published;  /* PCI devices last told to the fabric, -1: none yet */
+} HotplugSimDomain;
+
 typedef struct {
   char           *file;
   char           *name;
@@ -90,6 +104,7 @@ typedef struct {
   GPtrArray      *units;      /* HotplugSimUnit*, owned */
   GPtrArray      *devs;       /* HotplugSimDev*, owned, parents first */
   GArray         *nodes;      /* guint, sorted */
+  GPtrArray      *domains;    /* HotplugSimDomain*, owned */
   guint           ncpus;      /* highest CPU number + 1 */
   guint           nblocks;
 } HotplugSimMachine;
@@ -101,6 +116,7 @@ HotplugSimMachine *hotplug_sim_machine_load (const char *file, GError **error);
 void               hotplug_sim_machine_free (HotplugSimMachine *m);
 HotplugSimUnit    *hotplug_sim_machine_find_unit (HotplugSimMachine *m, const char *id);
 HotplugSimDev     *hotplug_sim_machine_find_cpu (HotplugSimMachine *m, guint n);
+HotplugSimDomain  *hotplug_sim_machine_shared_domain (HotplugSimMachine *m, guint id);
 char              *hotplug_sim_machine_resolve (const char *name_or_file, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugSimMachine, hotplug_sim_machine_free)

@@ -7,6 +7,12 @@
  *
  *   accept=0 1          anything else fails with EINVAL
  *   refuse=16 0         writing "0" fails with errno 16 (EBUSY)
+ *   otherwise=19        what accept does not name fails with errno 19
+ *                       (ENODEV) instead of EINVAL
+ *   serial              a writer waits (up to 2 s) until the attribute
+ *                       reads empty: the write before it was taken (one
+ *                       file that several writers share, as a driver's
+ *                       unbind, loses none of their values)
  *
  * and user.hotplug-sim.fail ("COUNT ERRNO", set by `hotplug-sim ctl fail`)
  * makes the next COUNT writes fail.  A refused write leaves the attribute
@@ -73,6 +79,28 @@ untrack (int fd)
     }
 }
 
+/* A "serial" attribute that still holds a write the simulator has not
+ * taken: let go of the lock until it has. */
+static void
+wait_taken (int fd)
+{
+  char rules[16384];
+  ssize_t rl = fgetxattr (fd, RULES, rules, sizeof rules - 1);
+  struct stat st;
+
+  if (rl < 0)
+    return;
+  rules[rl] = '\0';
+  if (strstr (rules, "\nserial\n") == NULL && strncmp (rules, "serial\n", 7) != 0)
+    return;
+  for (int i = 0; i < 2000 && fstat (fd, &st) == 0 && st.st_size > 0; i++)
+    {
+      (void) flock (fd, LOCK_UN);
+      usleep (1000);
+      (void) flock (fd, LOCK_EX);
+    }
+}
+
 /* Called with the fd the real open returned (opened without O_TRUNC). */
 static int
 after_open (int fd, int flags, int (*reopen) (void *), void *data)
@@ -98,6 +126,7 @@ after_open (int fd, int flags, int (*reopen) (void *), void *data)
    * neither side sees or overwrites the other's half-done write.  It holds
    * the lock only while it answers one write, so this never waits long. */
   (void) flock (fd, LOCK_EX);
+  wait_taken (fd);
   t = calloc (1, sizeof *t);
   if (t == NULL)
     return fd;
@@ -271,10 +300,10 @@ in_list (const char *list, const char *value)
 static int
 check (int fd, const void *buf, size_t n)
 {
-  char rules[1024], fail[64], value[256];
+  char rules[16384], fail[64], value[256];
   ssize_t rl, fl;
   size_t vl = n < sizeof value - 1 ? n : sizeof value - 1;
-  int accepted = 1;
+  int accepted = 1, otherwise = EINVAL;
 
   fl = fgetxattr (fd, FAIL, fail, sizeof fail - 1);
   if (fl > 0)
@@ -309,6 +338,8 @@ check (int fd, const void *buf, size_t n)
       char *end = strchr (line, '\n');
       if (strncmp (line, "accept=", 7) == 0)
         accepted = in_list (line + 7, value);
+      else if (strncmp (line, "otherwise=", 10) == 0)
+        otherwise = (int) strtol (line + 10, NULL, 10);
       else if (strncmp (line, "refuse=", 7) == 0)
         {
           char *sp;
@@ -320,7 +351,7 @@ check (int fd, const void *buf, size_t n)
         break;
       line = end + 1;
     }
-  return accepted ? 0 : EINVAL;
+  return accepted ? 0 : otherwise > 0 ? otherwise : EINVAL;
 }
 
 ssize_t

@@ -63,7 +63,7 @@ run_ctl (int argc, char **argv)
                   "verbs: eject UNIT, insert UNIT, pull UNIT, swap UNIT,\n"
                   "       fail ATTRIBUTE [COUNT] [--errno NAME], delay MS [MATCH], status,\n"
                   "       back DISK|PARTITION NODE|none, hold DISK|PARTITION NODE|none,\n"
-                  "       link IFNAME up|down\n");
+                  "       link IFNAME up|down, handover DOMAIN [--force] [--to HOST], owner DOMAIN\n");
       return 2;
     }
   if (path == NULL || *path == '\0')
@@ -266,10 +266,51 @@ isolate (const char *tmp, char **mnt)
   return TRUE;
 }
 
+/* The testbed's owner runs under the umockdev preload too (libumockdev
+ * resolves paths through it), so come back through it first.  A simulator
+ * started from under another one (a second host) leaves the first one's
+ * testbed, control socket and write shim behind: it builds its own. */
+static gboolean
+reexec_clean (char **argv)
+{
+  const char *env = g_getenv ("LD_PRELOAD");
+  g_auto(GStrv) parts = g_strsplit_set (env ? env : "", ": ", -1);
+  g_autoptr(GStrvBuilder) keep = g_strv_builder_new ();
+  g_auto(GStrv) kept = NULL;
+  g_autofree char *want = NULL;
+  gboolean nested = g_getenv ("UMOCKDEV_DIR") != NULL || g_getenv (HOTPLUG_ENV_SIM_SOCKET) != NULL;
+
+  g_strv_builder_add (keep, UMOCKDEV_PRELOAD);
+  for (guint i = 0; parts[i]; i++)
+    {
+      if (*parts[i] == '\0' || strstr (parts[i], "libumockdev-preload.so"))
+        continue;
+      if (strstr (parts[i], SHIM_NAME))
+        {
+          nested = TRUE;
+          continue;
+        }
+      g_strv_builder_add (keep, parts[i]);
+    }
+  kept = g_strv_builder_end (keep);
+  want = g_strjoinv (":", kept);
+  if (!nested && env && strstr (env, "libumockdev-preload.so"))
+    return TRUE;
+  g_unsetenv ("UMOCKDEV_DIR");
+  g_unsetenv (HOTPLUG_ENV_SIM_ROOT);
+  g_unsetenv (HOTPLUG_ENV_SIM_SOCKET);
+  g_unsetenv (HOTPLUG_ENV_SIM_FABRIC);
+  g_setenv ("LD_PRELOAD", want, TRUE);
+  execv ("/proc/self/exe", argv);
+  g_printerr ("hotplug-sim: cannot re-execute under the umockdev preload: %s\n", g_strerror (errno));
+  return FALSE;
+}
+
 int
 main (int argc, char **argv)
 {
   g_autofree char *machine_arg = NULL;
+  g_autofree char *fabric = NULL;
   g_autofree char *control = NULL;
   g_autofree char *file = NULL;
   g_autofree char *mnt = NULL;
@@ -289,13 +330,13 @@ main (int argc, char **argv)
   gint delay = -1;
   gboolean no_isolate = FALSE, verbose = FALSE;
   const char *orig_tmp;
-  const char *env_preload;
   gint64 t0, t1;
   Child child = { 0 };
   int ret;
   GOptionEntry entries[] = {
-    { "machine", 'm', 0, G_OPTION_ARG_STRING, &machine_arg, "Machine description: a name (default, large) or a file", "NAME|FILE" },
+    { "machine", 'm', 0, G_OPTION_ARG_STRING, &machine_arg, "Machine description: a name (default, large, host-a, host-b) or a file", "NAME|FILE" },
     { "delay", 'd', 0, G_OPTION_ARG_INT, &delay, "Kernel latency in ms (default: the description's)", "MS" },
+    { "fabric", 0, 0, G_OPTION_ARG_FILENAME, &fabric, "Share the description's shared PCI domains with the other hosts of DIR", "DIR" },
     { "control", 0, 0, G_OPTION_ARG_FILENAME, &control, "Control socket path", "PATH" },
     { "no-isolate", 0, 0, G_OPTION_ARG_NONE, &no_isolate, "Do not use a private mount namespace", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Tell what the simulator does", NULL },
@@ -305,18 +346,8 @@ main (int argc, char **argv)
   if (argc > 1 && g_str_equal (argv[1], "ctl"))
     return run_ctl (argc, argv);
 
-  /* The testbed's owner runs under the umockdev preload too (libumockdev
-   * resolves paths through it), so come back through it first. */
-  env_preload = g_getenv ("LD_PRELOAD");
-  if (env_preload == NULL || strstr (env_preload, "libumockdev-preload.so") == NULL)
-    {
-      g_autofree char *p = env_preload && *env_preload ? g_strconcat (UMOCKDEV_PRELOAD ":", env_preload, NULL)
-                                                       : g_strdup (UMOCKDEV_PRELOAD);
-      g_setenv ("LD_PRELOAD", p, TRUE);
-      execv ("/proc/self/exe", argv);
-      g_printerr ("hotplug-sim: cannot re-execute under the umockdev preload: %s\n", g_strerror (errno));
-      return 1;
-    }
+  if (!reexec_clean (argv))
+    return 1;
 
   ctx = g_option_context_new ("[--] COMMAND [ARGS...] | ctl VERB [ARGS...]");
   g_option_context_set_summary (ctx, "Run COMMAND on a simulated hotplug-capable server.");
@@ -384,7 +415,8 @@ main (int argc, char **argv)
   root = umockdev_testbed_get_root_dir (testbed);
   kernel = hotplug_sim_kernel_new (machine, root);
   t0 = g_get_monotonic_time ();
-  if (!hotplug_sim_kernel_build (kernel, &error))
+  if ((fabric && !hotplug_sim_kernel_set_fabric (kernel, fabric, &error)) ||
+      !hotplug_sim_kernel_build (kernel, &error))
     {
       g_printerr ("hotplug-sim: %s\n", error->message);
       ret = 1;
@@ -430,6 +462,11 @@ main (int argc, char **argv)
   envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_ROOT, root, TRUE);
   envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_SOCKET, control, TRUE);
   envp = g_environ_setenv (envp, "TMPDIR", orig_tmp, TRUE);
+  if (fabric)
+    {
+      g_autofree char *abs = g_canonicalize_filename (fabric, NULL);
+      envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_FABRIC, abs, TRUE);
+    }
 
   child.loop = loop;
   if (!g_spawn_async (NULL, argv + 1, envp,

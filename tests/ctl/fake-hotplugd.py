@@ -8,7 +8,8 @@
 # remove a unit, script the next job). Prints READY on stdout once the name
 # is owned.
 #
-# Unit.Add, Remove and Replace record the call and its options (with their
+# Unit.Add, Remove and Replace, and Domain.PrepareForSwitchover and Connect,
+# record the call and its options (with their
 # D-Bus types) and either fail with the scripted error or create a job that
 # plays the scripted actions, with the signals and property changes the API
 # describes; Job.Cancel switches a job to its scripted rollback. A script is
@@ -20,7 +21,15 @@
 # OK, MESSAGE], ["hook", EVENT, PATH, EXIT_STATUS, RESULT, DURATION_US],
 # ["progress", N], ["sleep", MS], ["end", STATE, REASON], ["vanish", STATE,
 # REASON] (the job goes away without saying how it ended; the unit's
-# LastJob* properties say it).
+# LastJob* properties say it), ["pending", WHAT, REASON, AGO_MS] (the job's
+# Pending, PendingReason and PendingSince, AGO_MS before now; WHAT empty:
+# nothing pending), ["domain", STATE] (the domain's ConnectionState).
+# A domain's jobs have the Pending properties, a unit's do not (as from a
+# daemon older than them). Domain.CancelSwitchover plays the running
+# switchover's "cancel" actions, or fails with the script's "cancel_error".
+# A script {"model": true} makes a domain's jobs act as the daemon's
+# would: Connect connects, PrepareForSwitchover disconnects (a pending hook
+# on the way), and either succeeds at once where there is nothing to do.
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
@@ -151,7 +160,7 @@ def unit_props(uid, kind, state, parent='', cpus='', cpus_online='', nodes='',
     }
 
 
-def job_props(jid, operation, uid, dry_run=False, force=False, props=None):
+def job_props(jid, operation, uid, dry_run=False, force=False, props=None, pending=False):
     job = {
         'Id': dbus.UInt32(jid),
         'Operation': dbus.String(operation),
@@ -168,6 +177,8 @@ def job_props(jid, operation, uid, dry_run=False, force=False, props=None):
         'Force': dbus.Boolean(force),
         'Initiator': dbus.String(':1.1'),
     }
+    if pending:
+        job.update(Pending=dbus.String(''), PendingReason=dbus.String(''), PendingSince=dbus.UInt64(0))
     for name, value in (props or {}).items():
         job[name] = type(job[name])(value)
     return job
@@ -285,13 +296,40 @@ class Unit(Object):
         return self.manager.start_job(self, 'replace', options)
 
 
+class Domain(Object):
+    def __init__(self, bus, path, interfaces, manager):
+        super().__init__(bus, path, interfaces)
+        self.manager = manager
+
+    @dbus.service.method(DOMAIN, in_signature='a{sv}', out_signature='o')
+    def PrepareForSwitchover(self, options):
+        return self.manager.start_job(self, 'switchover', options, DOMAIN)
+
+    @dbus.service.method(DOMAIN, in_signature='a{sv}', out_signature='o')
+    def Connect(self, options):
+        return self.manager.start_job(self, 'connect', options, DOMAIN)
+
+    @dbus.service.method(DOMAIN)
+    def CancelSwitchover(self):
+        did = str(self.interfaces[DOMAIN]['Id'])
+        self.manager.calls.append({'method': 'CancelSwitchover', 'domain': did})
+        if 'cancel_error' in self.manager.script:
+            raise Error(*self.manager.script['cancel_error'])
+        job = self.manager.children.get(str(self.interfaces[DOMAIN]['Job']))
+        if isinstance(job, Job) and job.props['Operation'] == 'switchover' and \
+                job.props['State'] == 'running' and job.script.get('cancel') is not None:
+            job.actions = collections.deque(job.script['cancel'])
+            job.schedule(0)
+
+
 class Job(Object):
     '''A job playing a script: one action at a time, interval_ms apart.'''
 
-    def __init__(self, bus, path, interfaces, manager, unit=None, script=None):
+    def __init__(self, bus, path, interfaces, manager, unit=None, script=None, iface=UNIT):
         super().__init__(bus, path, interfaces)
         self.manager = manager
         self.unit = unit
+        self.iface = iface
         self.script = script or {}
         self.actions = collections.deque(self.script.get('steps', []))
         self.timer = 0
@@ -360,7 +398,8 @@ class Job(Object):
             phase, index, description, progress = args
             self.StepStarted(phase, dbus.UInt32(index), description)
             self.set(JOB, Phase=phase, Step=description, Progress=progress)
-            self.unit.set(UNIT, Phase=phase)
+            if self.iface == UNIT:
+                self.unit.set(UNIT, Phase=phase)
         elif kind == 'finish':
             index, ok, message = args
             self.StepFinished(dbus.UInt32(index), dbus.Boolean(ok), message)
@@ -371,15 +410,24 @@ class Job(Object):
             self.set(JOB, Hook='')
         elif kind == 'progress':
             self.set(JOB, Progress=args[0])
+        elif kind == 'pending':
+            what, reason, ago_ms = args
+            since = int(time.time() * 1e6) - ago_ms * 1000 if what else 0
+            self.set(JOB, Pending=what, PendingReason=reason, PendingSince=since)
+        elif kind == 'domain':
+            self.unit.set(DOMAIN, ConnectionState=args[0])
         elif kind in ('end', 'vanish'):
             state, reason = args
             now = int(time.time() * 1e6)
             self.actions.clear()
             if kind == 'end':
                 self.set(JOB, State=state, Reason=reason, EndTime=now, Hook='')
-            self.unit.set(UNIT, Job=dbus.ObjectPath('/'), Phase='',
-                          LastJobOperation=self.props['Operation'], LastJobState=state,
-                          LastJobReason=reason, LastJobEndTime=now)
+            if self.iface == DOMAIN:
+                self.unit.set(DOMAIN, Job=dbus.ObjectPath('/'))
+            else:
+                self.unit.set(UNIT, Job=dbus.ObjectPath('/'), Phase='',
+                              LastJobOperation=self.props['Operation'], LastJobState=state,
+                              LastJobReason=reason, LastJobEndTime=now)
             if kind == 'vanish':
                 self.manager.remove_job(self)
             elif 'linger_ms' in self.script:
@@ -402,26 +450,45 @@ class Manager(Object):
         self.next_job = 7
         self.Reset()
 
-    def start_job(self, unit, operation, options):
-        uid = str(unit.interfaces[UNIT]['Id'])
-        self.calls.append({'method': operation, 'unit': uid,
+    def model_script(self, domain, operation):
+        '''What the daemon does for a domain's Connect or PrepareForSwitchover.'''
+        state = str(domain.interfaces[DOMAIN]['ConnectionState'])
+        if operation == 'connect':
+            if state == 'connected':
+                return {'steps': [['end', 'succeeded', 'already connected']]}
+            return {'steps': [['start', 'connect', 0, 'bind the devices', 50], ['finish', 0, True, ''],
+                              ['domain', 'connected'], ['end', 'succeeded', '']]}
+        if state in ('disconnected', 'inactive'):
+            return {'steps': [['end', 'succeeded', 'already disconnected']]}
+        hook = '/etc/hotplugd/hooks.d/domain/pre-switchover/10-flush-tx'
+        return {'steps': [['start', 'pre-switchover', 0, 'run the pre-switchover hooks', 5],
+                          ['domain', 'disconnecting'], ['pending', hook, 'transaction in flight', 0],
+                          ['pending', '', '', 0], ['finish', 0, True, ''],
+                          ['domain', 'disconnected'], ['end', 'succeeded', '']]}
+
+    def start_job(self, unit, operation, options, iface=UNIT):
+        uid = str(unit.interfaces[iface]['Id'])
+        script = self.script
+        if script.get('model') and iface == DOMAIN:
+            script = self.model_script(unit, operation)
+        self.calls.append({'method': operation, ('unit' if iface == UNIT else 'domain'): uid,
                            'options': {str(k): [signature(v), plain(v)]
                                        for k, v in options.items()}})
-        if 'error' in self.script:
-            raise Error(*self.script['error'])
+        if 'error' in script:
+            raise Error(*script['error'])
         jid = self.next_job
         self.next_job += 1
         path = PATH + '/job/%d' % jid
         interfaces = {JOB: job_props(jid, operation, uid, bool(options.get('dry-run', False)),
-                                     bool(options.get('force', False)))}
-        job = Job(self.bus, path, interfaces, self, unit, self.script)
+                                     bool(options.get('force', False)), pending=iface == DOMAIN)}
+        job = Job(self.bus, path, interfaces, self, unit, script, iface)
         self.children[path] = job
         self.InterfacesAdded(path, interfaces)
-        unit.set(UNIT, Job=dbus.ObjectPath(path))
+        unit.set(iface, Job=dbus.ObjectPath(path))
         # The first steps go out before the reply, as a daemon may send them.
-        job.play(self.script.get('sync', 1))
+        job.play(script.get('sync', 1))
         if job.actions:
-            job.schedule(self.script.get('interval_ms', 5))
+            job.schedule(script.get('interval_ms', 5))
         return dbus.ObjectPath(path)
 
     def remove_job(self, job):
@@ -500,6 +567,8 @@ class Manager(Object):
                 self.children[path] = Unit(self.bus, path, interfaces, self)
             elif JOB in interfaces:
                 self.children[path] = Job(self.bus, path, interfaces, self)
+            elif DOMAIN in interfaces:
+                self.children[path] = Domain(self.bus, path, interfaces, self)
             else:
                 self.children[path] = Object(self.bus, path, interfaces)
         self.fail_list_devices = ''

@@ -9,8 +9,6 @@ import json
 import os
 import pty
 import re
-import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,28 +18,13 @@ import unittest
 
 import dbus
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-BUILD = os.environ.get('HOTPLUG_BUILD_DIR', os.path.join(HERE, '..', '..', 'build'))
-HOTPLUGCTL = os.environ.get('HOTPLUGCTL', os.path.join(BUILD, 'src', 'ctl', 'hotplugctl'))
-FAKE = os.path.join(HERE, 'fake-hotplugd.py')
-PATH = '/org/hotplugd/Hotplug1'
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ctltest import (HOTPLUGCTL, PATH, Bus, CtlTestCase, OperationTestCase,  # noqa: E402
+                     ctl_env, read_line, run_on_pty, table)
+
 UNIT = 'org.hotplugd.Hotplug1.Unit'
 NOT_RUNNING = 'hotplugctl: hotplugd is not running (org.hotplugd.Hotplug1 not on the system bus)\n'
 GiB = 1024 ** 3
-
-BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir={dir}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-'''
 
 UNIT_ORDER = ['sb0', 'sb1', 'sb2', 'sb10', 'iou0', 'iou1', 'slot-1', 'slot-2',
               'slot-3', 'slot-10', 'cpu2', 'cpu10', 'memory-node1']
@@ -59,114 +42,6 @@ SLOT1_TREE_ASCII = '''\
      |  `- 0000:43:00.0 8086:1572 0x020000
      `- 0000:42:01.0 144d:a808 0x010802
 '''
-
-
-class Bus:
-    '''A private dbus-daemon, standing in for the system bus.'''
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix='hotplugctl-test.')
-        config = os.path.join(self.dir, 'bus.conf')
-        with open(config, 'w') as f:
-            f.write(BUS_CONFIG.format(dir=self.dir))
-        self.proc = subprocess.Popen(['dbus-daemon', '--config-file=' + config, '--nofork',
-                                      '--print-address=1'],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     universal_newlines=True)
-        self.address = self.proc.stdout.readline().strip()
-        if not self.address:
-            raise RuntimeError('dbus-daemon did not start')
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait()
-        self.proc.stdout.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def ctl_env(address, **extra):
-    env = dict(os.environ)
-    env.pop('DBUS_SESSION_BUS_ADDRESS', None)
-    env.pop('NO_COLOR', None)
-    env['DBUS_SYSTEM_BUS_ADDRESS'] = address
-    env['LC_ALL'] = 'C.UTF-8'
-    env.update(extra)
-    return env
-
-
-def table(text):
-    '''Splits an aligned table into rows of cells, using the header's column
-    starts; checks on the way that every cell sits exactly in its column.'''
-    lines = text.rstrip('\n').split('\n')
-    header = lines[0]
-    starts = [m.start() for m in re.finditer(r'\S+', header)]
-    rows = []
-    for line in lines:
-        cells = []
-        for i, start in enumerate(starts):
-            end = starts[i + 1] if i + 1 < len(starts) else len(line)
-            cell = line[start:end]
-            if start > 0 and line[start - 1] != ' ':
-                raise AssertionError('column %d not aligned in %r' % (i, line))
-            if cell != cell.rstrip() and i + 1 == len(starts):
-                raise AssertionError('trailing blanks in %r' % line)
-            if cell.startswith(' ') or (cell.strip() and '  ' in cell.strip()):
-                raise AssertionError('cell %d misplaced in %r' % (i, line))
-            cells.append(cell.strip())
-        rows.append(cells)
-    # Every column is as wide as its widest cell, plus two blanks.
-    for i in range(len(starts) - 1):
-        widest = max(len(r[i]) for r in rows)
-        if starts[i + 1] - starts[i] != widest + 2:
-            raise AssertionError('column %d is %d wide, widest cell %d' %
-                                 (i, starts[i + 1] - starts[i], widest))
-    return rows
-
-
-class CtlTestCase(unittest.TestCase):
-    '''A bus with fake-hotplugd on it, shared by the tests of a class; each
-    test starts from the fake's initial platform.'''
-
-    @classmethod
-    def setUpClass(cls):
-        if not os.access(HOTPLUGCTL, os.X_OK):
-            raise RuntimeError('hotplugctl not built: ' + HOTPLUGCTL)
-        cls.bus = Bus()
-        cls.fake = subprocess.Popen(['/usr/bin/python3', FAKE], stdout=subprocess.PIPE,
-                                    env=ctl_env(cls.bus.address), universal_newlines=True)
-        ready = cls.fake.stdout.readline()
-        if ready.strip() != 'READY':
-            cls.tearDownClass()
-            raise RuntimeError('fake-hotplugd did not start')
-        cls.conn = dbus.bus.BusConnection(cls.bus.address)
-        cls.test = dbus.Interface(cls.conn.get_object('org.hotplugd.Hotplug1', PATH),
-                                  'org.hotplugd.Test')
-
-    @classmethod
-    def tearDownClass(cls):
-        if getattr(cls, 'conn', None) is not None:
-            cls.conn.close()
-        cls.fake.terminate()
-        cls.fake.wait()
-        cls.fake.stdout.close()
-        cls.bus.stop()
-
-    def setUp(self):
-        self.test.Reset()
-
-    def run_ctl(self, *args, env=None, **extra):
-        return subprocess.run([HOTPLUGCTL] + list(args), capture_output=True,
-                              universal_newlines=True, timeout=30,
-                              env=env or ctl_env(self.bus.address, **extra))
-
-    def ok(self, *args, **extra):
-        r = self.run_ctl(*args, **extra)
-        self.assertEqual(r.returncode, 0, 'hotplugctl %s: %s' % (' '.join(args), r.stderr))
-        self.assertEqual(r.stderr, '')
-        return r.stdout
-
-    def json(self, *args):
-        return json.loads(self.ok(*args))
 
 
 class TestListings(CtlTestCase):
@@ -449,21 +324,7 @@ class TestMonitor(CtlTestCase):
 
     def read_line(self, proc, stream, timeout):
         '''One line from stream, or None after timeout seconds.'''
-        buf = getattr(stream, 'pending', b'')
-        deadline = time.monotonic() + timeout
-        while b'\n' not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([stream], [], [], left)[0]:
-                stream.pending = buf
-                return None
-            chunk = os.read(stream.fileno(), 4096)
-            if not chunk:
-                stream.pending = buf
-                return None
-            buf += chunk
-        line, _, rest = buf.partition(b'\n')
-        stream.pending = rest
-        return line.decode()
+        return read_line(stream, timeout)
 
     def lines(self, proc, count):
         '''Exactly count lines, and no more within half a second.'''
@@ -532,6 +393,19 @@ class TestMonitor(CtlTestCase):
         self.assertRegex(lines[2], '^' + self.TIME + 'domain 0000 connection connected → disconnecting$')
         self.stop(proc)
 
+    def test_pending(self):
+        # what a domain's job waits on, as it comes and goes
+        proc = self.start()
+        self.test.SetJobScript(json.dumps({'steps': [['pending', '0001:02:00.0', 'device busy', 0],
+                                                     ['sleep', 100], ['pending', '', '', 0]]}))
+        self.assertEqual(subprocess.run([HOTPLUGCTL, 'switchover', '1', '--no-wait'], capture_output=True,
+                                        env=ctl_env(self.bus.address)).returncode, 0)
+        lines = self.lines(proc, 3)
+        self.assertRegex(lines[0], '^' + self.TIME + 'job 7 started: switchover 0001$')
+        self.assertRegex(lines[1], '^' + self.TIME + 'job 7 pending - → 0001:02:00.0$')
+        self.assertRegex(lines[2], '^' + self.TIME + 'job 7 pending 0001:02:00.0 → -$')
+        self.stop(proc)
+
     def test_json_lines(self):
         proc = self.start('--json')
         self.set('/unit/sb0', UNIT, 'MemoryBlocksOnline', dbus.UInt32(10))
@@ -548,7 +422,6 @@ class TestMonitor(CtlTestCase):
         self.stop(proc)
 
 
-JOB = 'org.hotplugd.Hotplug1.Job'
 HOOK1 = '/etc/hotplugd/hooks.d/sb/pre-remove/10-stop-batch-jobs'
 HOOK2 = '/usr/lib/hotplugd/hooks.d/any/post-remove/90-notify'
 FAILED_HOOK = '/usr/lib/hotplugd/hooks.d/any/remove-failed/90-notify'
@@ -613,88 +486,6 @@ ROLLBACK = [
     ['finish', 2, True, ''],
     ['end', 'cancelled', 'cancelled by the administrator'],
 ]
-
-
-def read_line(stream, timeout):
-    '''One line from a binary stream, or None after timeout seconds.'''
-    buf = getattr(stream, 'pending', b'')
-    deadline = time.monotonic() + timeout
-    while b'\n' not in buf:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([stream], [], [], left)[0]:
-            stream.pending = buf
-            return None
-        chunk = os.read(stream.fileno(), 4096)
-        if not chunk:
-            stream.pending = buf
-            return None
-        buf += chunk
-    line, _, rest = buf.partition(b'\n')
-    stream.pending = rest
-    return line.decode()
-
-
-def run_on_pty(argv, env, timeout=20):
-    '''Runs argv on a pseudo-terminal; returns its exit code and output.'''
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(argv[0], argv, env)
-    out = b''
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not select.select([fd], [], [], deadline - time.monotonic())[0]:
-            break
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    return os.waitstatus_to_exitcode(status), out.decode()
-
-
-class OperationTestCase(CtlTestCase):
-    def script(self, steps=None, **extra):
-        if steps is not None:
-            extra['steps'] = steps
-        self.test.SetJobScript(json.dumps(extra))
-
-    def calls(self):
-        return json.loads(self.test.GetCalls())
-
-    def job_state(self, jid):
-        job = self.conn.get_object('org.hotplugd.Hotplug1', PATH + '/job/%d' % jid)
-        return str(job.Get(JOB, 'State', dbus_interface=dbus.PROPERTIES_IFACE))
-
-    def follow(self, *args):
-        '''Starts hotplugctl in the background, its output piped.'''
-        proc = subprocess.Popen([HOTPLUGCTL] + list(args), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=ctl_env(self.bus.address))
-        self.addCleanup(self.cleanup, proc)
-        return proc
-
-    def cleanup(self, proc):
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
-
-    def wait_for(self, stream, text, timeout=10):
-        '''Lines up to and including the first that is text.'''
-        lines = []
-        while True:
-            line = read_line(stream, timeout)
-            self.assertIsNotNone(line, 'no %r after %r' % (text, lines))
-            lines.append(line)
-            if line == text:
-                return lines
-
-    def rest(self, proc, stream):
-        return (getattr(stream, 'pending', b'') + stream.read()).decode()
 
 
 class TestOperations(OperationTestCase):

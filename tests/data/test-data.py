@@ -65,6 +65,28 @@ class SystemdUnit(unittest.TestCase):
             print('systemd-analyze security:', score[0].strip() if score else r.stdout[-200:])
 
 
+class Catalog(unittest.TestCase):
+    def test_every_message_id_explained(self):
+        with open(os.path.join(SRC, 'src', 'common', 'hotplug-names.h')) as f:
+            ids = set(re.findall(r'HOTPLUG_MSGID_\w+\s+"([0-9a-f]{32})"', f.read()))
+        self.assertTrue(ids)
+        catalog = os.path.join(SRC, 'data', 'systemd', 'hotplugd.catalog')
+        if not shutil.which('journalctl'):
+            self.skipTest('journalctl is not installed')
+        with tempfile.TemporaryDirectory() as root:
+            cdir = os.path.join(root, 'usr', 'lib', 'systemd', 'catalog')
+            os.makedirs(cdir)
+            os.makedirs(os.path.join(root, 'var', 'lib', 'systemd', 'catalog'))
+            shutil.copy(catalog, cdir)
+            r = subprocess.run(['journalctl', f'--root={root}', '--update-catalog'], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stderr, '')
+            r = subprocess.run(['journalctl', f'--root={root}', '--list-catalog'], capture_output=True, text=True)
+            listed = {line.split()[0] for line in r.stdout.splitlines() if line.strip()}
+        self.assertEqual(ids - listed, set(), 'MESSAGE_IDs without a catalog entry')
+        self.assertEqual(listed - ids, set(), 'catalog entries no message uses')
+
+
 class Translations(unittest.TestCase):
     def test_complete(self):
         with tempfile.TemporaryDirectory() as d:
@@ -106,6 +128,7 @@ class Install(unittest.TestCase):
                 r'/lib/systemd/system/hotplugd\.service$',
                 r'/share/polkit-1/actions/org\.hotplugd\.hotplug1\.policy$',
                 r'/share/locale/de/LC_MESSAGES/hotplugd\.mo$',
+                r'/lib/ocf/resource\.d/hotplugd/pci-domain$',
             ]
             optional = {
                 'daemon': r'/libexec/hotplugd$',
@@ -124,6 +147,12 @@ class Install(unittest.TestCase):
                     expected.append(pat)
             for pat in expected:
                 self.assertTrue(any(re.search(pat, f) for f in found), f'{pat} not installed; got {sorted(found)}')
+            # the OCF agent: under lib/ocf whatever the libdir, executable,
+            # calling the installed hotplugctl
+            agent = next(f for f in found if f.endswith('lib/ocf/resource.d/hotplugd/pci-domain'))
+            self.assertEqual(os.stat(os.path.join(dest, agent)).st_mode & 0o777, 0o755)
+            with open(os.path.join(dest, agent)) as f:
+                self.assertRegex(f.read(), r'\nHOTPLUGCTL=/\S+/bin/hotplugctl\n')
             svc = next(f for f in found if f.endswith('system-services/org.hotplugd.Hotplug1.service'))
             with open(os.path.join(dest, svc)) as f:
                 text = f.read()

@@ -313,14 +313,19 @@ test_config_bad (void)
     { "[hooks]\ntimeout=1e9\n", "[hooks] timeout" },
     { "[hooks]\ntimeout=nan\n", "[hooks] timeout" },
     { "[hooks]\nkill-grace=soon\n", "[hooks] kill-grace" },
-    { "[hooks]\ntimout=5\n", "unknown key “timout”" },
+    { "[hooks]\ntimout=5\n", "test.conf:2: [hooks] timout: unknown key" },
     { "[hook 10-x]\ntimeout=\n", "[hook 10-x] timeout" },
-    { "[hook 10-x]\nkill-grace=1\n", "unknown key “kill-grace”" },
+    { "[hook 10-x]\nkill-grace=1\n", "[hook 10-x] kill-grace: unknown key" },
     { "[hook ]\ntimeout=1\n", "expected a hook file name" },
     { "not a key file", "test.conf" },
     { "[blockers]\nrefresh-interval=often\n", "[blockers] refresh-interval" },
     { "[blockers]\nrefresh-interval=-1\n", "[blockers] refresh-interval" },
-    { "[blockers]\nrefresh=5\n", "unknown key “refresh”" },
+    { "[blockers]\nrefresh=5\n", "[blockers] refresh: unknown key" },
+    /* the line of the key, past comments and other groups */
+    { "# site settings\n[daemon]\nauto-remove-on-eject=false\n\n[hooks]\ntimeout=5\n[daemon]\n step-timeout = 6O\n",
+      "test.conf:8: [daemon] step-timeout: expected a positive number of seconds up to 86400, got “6O”" },
+    { "[daemon]\nauto-add=maybe\n", "test.conf:2: [daemon] auto-add: expected true or false" },
+    { "[daemon]\n\n[demon]\nstep-timeout=3\n", "test.conf:3: [demon]: unknown group" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -52,6 +52,38 @@ def _wait(pred, timeout, what):
     raise TimeoutError(f'timed out after {timeout}s waiting for {what}')
 
 
+def wait_until(pred, timeout, what):
+    """Polls PRED until it is true; TimeoutError after TIMEOUT seconds."""
+    _wait(pred, timeout, what)
+
+
+def terminate(proc, timeout):
+    """SIGTERM, then SIGKILL after TIMEOUT seconds; the exit status (None
+    without a process)."""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def run_tests():
+    """unittest.main for a test program run by meson: exit 77 when every
+    test skipped."""
+    import sys
+    import unittest
+    result = unittest.main(verbosity=2, exit=False).result
+    if result.testsRun == 0 and result.skipped and result.wasSuccessful():
+        print(f'SKIP: {result.skipped[0][1]}')
+        sys.exit(77)        # meson: the whole file skipped
+    sys.exit(0 if result.wasSuccessful() else 1)
+
+
 class PrivateSystemBus:
     """A dbus-daemon configured like the system bus (policy enforced), on a
     socket in a temp dir, with the project's own bus policy included."""
@@ -232,17 +264,8 @@ class Daemon:
             self.log = None
 
     def stop(self):
-        rc = None
-        if self.proc:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                try:
-                    self.proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-            rc = self.proc.returncode
-            self.proc = None
+        rc = terminate(self.proc, 10)
+        self.proc = None
         if self.log:
             self.log.close()
             self.log = None
@@ -288,6 +311,125 @@ class Environment:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class PeerHost:
+    """A second host on the fabric of the simulator we run under (hotplug-sim
+    --fabric DIR): its own hotplug-sim (MACHINE, e.g. 'host-b'), private
+    system bus, polkit mock and daemon, started by tests/integration/peer-host.py
+    under that simulator.  The two hosts share the fabric's domains; nothing
+    else (each sees its own /sys).
+
+        with ht.PeerHost('host-b') as b:
+            b.bus_address                      # its DBUS_SYSTEM_BUS_ADDRESS
+            b.sim_ctl('handover', '0001')      # hotplug-sim ctl on host B
+            b.ctl('domains')                   # hotplugctl against B's daemon
+            b.run('cat', '/sys/bus/pci/devices/0001:01:00.0/class')  # a command that sees B's /sys
+            b.write('/sys/bus/pci/rescan', '1')
+            b.exists('/sys/class/pci_bus/0001:00')
+
+    sim_ctl() and ctl() return the CompletedProcess (check=True raises on
+    failure); run() returns its stdout (raises on failure)."""
+
+    def __init__(self, machine='host-b', fabric=None, polkit='allow', timeout=60):
+        self.machine = machine
+        self.fabric = fabric or os.environ.get('HOTPLUG_SIM_FABRIC')
+        if not self.fabric:
+            raise RuntimeError('no fabric: run under hotplug-sim --fabric DIR, or give fabric=')
+        self.polkit = polkit
+        self.timeout = timeout
+        self.proc = None
+        self.tmpdir = None
+        self.bus_address = self.sim_socket = self.sim_root = None
+        self.pid = None
+
+    def start(self):
+        self.tmpdir = tempfile.mkdtemp(prefix='hotplug-peer.')
+        info = os.path.join(self.tmpdir, 'info.json')
+        env = {k: v for k, v in os.environ.items() if k != 'DBUS_SYSTEM_BUS_ADDRESS'}
+        runner = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'peer-host.py')
+        self._log = open(os.path.join(self.tmpdir, 'peer.log'), 'w')
+        self.proc = subprocess.Popen([sim_exe(), '--machine', self.machine, '--fabric', self.fabric, '--',
+                                      '/usr/bin/python3', runner, info, self.polkit],
+                                     env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+        try:
+            _wait(lambda: os.path.exists(info) or self.proc.poll() is not None, self.timeout, f'{self.machine} up')
+        except TimeoutError:
+            self.stop()
+            raise
+        if self.proc.poll() is not None:
+            log = self.read_log()
+            self.stop()
+            raise RuntimeError(f'{self.machine} did not start:\n{log}')
+        import json
+        with open(info) as f:
+            d = json.load(f)
+        self.bus_address, self.sim_socket, self.sim_root = d['bus'], d['sim_socket'], d['sim_root']
+        self.pid, self._preload = d['pid'], d['preload']
+        return self
+
+    def read_log(self):
+        try:
+            with open(os.path.join(self.tmpdir, 'peer.log')) as f:
+                return f.read()
+        except OSError:
+            return ''
+
+    def stop(self):
+        rc = terminate(self.proc, 30)
+        self.proc = None
+        if getattr(self, '_log', None):
+            self._log.close()
+            self._log = None
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
+        return rc
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def sim_ctl(self, *args, check=True):
+        """hotplug-sim ctl on this host."""
+        r = subprocess.run([sim_exe(), 'ctl', '--control', self.sim_socket] + list(args),
+                           capture_output=True, text=True, timeout=30)
+        if check and r.returncode != 0:
+            raise AssertionError(f'{self.machine}: hotplug-sim ctl {" ".join(args)} failed: {r.stdout}{r.stderr}')
+        return r
+
+    def ctl(self, *args, check=False, timeout=30):
+        """hotplugctl against this host's daemon."""
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.bus_address)
+        return ctl(*args, check=check, timeout=timeout, env=env)
+
+    def run(self, *cmd):
+        """Runs CMD so that it sees this host's /sys (its simulator's mount
+        namespace, or its testbed through the umockdev preload when the
+        simulators run without isolation); returns its stdout."""
+        env = {k: v for k, v in os.environ.items()
+               if k not in ('LD_PRELOAD', 'UMOCKDEV_DIR', 'HOTPLUG_SIM_ROOT', 'HOTPLUG_SIM_SOCKET')}
+        if os.readlink(f'/proc/{self.pid}/ns/mnt') != os.readlink('/proc/self/ns/mnt'):
+            argv = ['nsenter', f'--target={self.pid}', '--mount', '--'] + list(cmd)
+        else:
+            argv = list(cmd)
+            env.update(UMOCKDEV_DIR=self.sim_root, LD_PRELOAD=self._preload)
+        r = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+        if r.returncode != 0:
+            raise AssertionError(f'{self.machine}: {" ".join(cmd)} failed ({r.returncode}): {r.stderr}')
+        return r.stdout
+
+    def exists(self, path):
+        return self.run('sh', '-c', 'test -e "$1" && echo yes || echo no', 'sh', path).strip() == 'yes'
+
+    def listdir(self, path):
+        return sorted(self.run('ls', '-1', path).split())
+
+    def write(self, path, value):
+        """Writes VALUE to a sysfs attribute of this host."""
+        self.run('sh', '-c', 'printf %s "$1" > "$2"', 'sh', value, path)
 
 
 def ctl(*args, check=False, timeout=30, **kw):

@@ -321,6 +321,25 @@ class Domains(ops.Ops):
         self.assertEqual(self.wait_job_object(job)[0], 'cancelled')
         self.assertEqual(self.dprop('ConnectionState'), 'connected')
 
+    def test_connect_that_fails_keeps_the_state(self):
+        self.hooks()
+        self.start()
+        self.assertEqual(self.wait_job_object(self.domain_call('PrepareForSwitchover'))[0], 'succeeded')
+        self.clear_log()
+        ht.sim_ctl('fail', 'rescan', '1')
+        self.addCleanup(ht.sim_ctl, 'fail', 'rescan', '0', check=False)
+        job = self.domain_call('Connect')
+        state, reason = self.wait_job_object(job)
+        self.assertEqual(state, 'failed')
+        self.assertIn('rescan PCI bus 0001:00', reason)
+        self.assertNotIn('hook', reason)
+        self.assertEqual(self.dprop('ConnectionState'), 'disconnected')
+        # connect has no failure event: no hook ran
+        self.assertEqual(self.events(), [])
+        job = self.domain_call('Connect')
+        self.assertEqual(self.wait_job_object(job)[0], 'succeeded')
+        self.assertEqual(self.dprop('ConnectionState'), 'connected')
+
     def test_state_kept_across_restart(self):
         self.hooks()
         self.start()
@@ -346,6 +365,42 @@ class Domains(ops.Ops):
         self.wait_for(lambda: self.dprop('ConnectionState') == 'connected', 'the domain connected again')
         self.assertEqual(self.devices(), before)
         self.assertEqual(self.events()[-1], ('switchover-failed', '10-failed'))
+
+    def test_sigterm_while_pending_reconnects(self):
+        self.hooks(pending='forever')
+        self.start()
+        before = self.devices()
+        job = self.domain_call('PrepareForSwitchover')
+        self.wait_for(lambda: self.job_prop(job, 'Pending') == self.pre, 'the hook pending')
+        self.assertEqual(self.env.daemon.stop(), 0)
+        self.assertEqual(self.events()[-1], ('switchover-failed', '10-failed'))
+        self.env.daemon.start()
+        self.assertEqual(self.dprop('ConnectionState'), 'connected')
+        self.assertEqual(self.devices(), before)
+        # nothing left for a recovery
+        self.assertEqual([e for e, _ in self.events()].count('switchover-failed'), 1)
+
+    def test_devices_taken_behind_its_back(self):
+        self.hooks()
+        self.start()
+        before = self.devices()
+        # the peer took the domain by force: its devices vanish, no job here
+        for port in ('0001:00:02.0', '0001:00:01.0'):
+            with open(f'/sys/bus/pci/devices/{port}/remove', 'w') as f:
+                f.write('1')
+        self.wait_for(lambda: self.dprop('ConnectionState') == 'inactive', 'the domain inactive')
+        self.assertEqual(self.devices(), [])
+        log = self.env.daemon.read_log()
+        self.assertIn('another host has taken it by force', log)
+        # and nothing to disconnect any more
+        job = self.domain_call('PrepareForSwitchover')
+        self.assertEqual(self.wait_job_object(job), ('succeeded', 'not owned by this host (inactive)'))
+        # the root bus is still here: it can be taken back
+        job = self.domain_call('Connect')
+        state, reason = self.wait_job_object(job)
+        self.assertEqual(state, 'succeeded', reason)
+        self.assertEqual(self.dprop('ConnectionState'), 'connected')
+        self.assertEqual(self.devices(), before)
 
     def test_killed_after_disconnection_finishes(self):
         self.hooks()

@@ -13,6 +13,7 @@ Test hooks append one line per run to a log:
 """
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -610,6 +611,55 @@ class StepFailures(Ops):
 
 
 class HookRunner(Ops):
+    def test_bad_configuration_stops_start_up(self):
+        """Not the defaults next to a typo: auto-remove-on-eject=false must
+        not be dropped because step-timeout is mistyped."""
+        conf = os.path.join(self.hooks_root, 'hotplugd.conf')
+        with open(conf, 'w') as f:
+            f.write('[daemon]\nauto-remove-on-eject=false\nstep-timeout=6O\n')
+        r = subprocess.run([ht.daemon_exe(), '--config', conf], capture_output=True, text=True, timeout=30,
+                           stdin=subprocess.DEVNULL)
+        self.assertEqual(r.returncode, 78, r.stdout + r.stderr)
+        self.assertIn(f'{conf}:3: [daemon] step-timeout: expected a positive number of seconds', r.stderr)
+
+    def test_service_manager_notifications(self):
+        """sd_notify: READY once the name is owned, STATUS naming the job,
+        RELOADING and READY around a SIGHUP, STOPPING."""
+        import socket
+        path = os.path.join(self.hooks_root, 'notify')
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        self.addCleanup(sock.close)
+        sock.settimeout(10)
+
+        def until(prefix):
+            seen = []
+            while True:
+                msg = sock.recv(4096).decode()
+                seen.append(msg)
+                if any(line.startswith(prefix) for line in msg.split('\n')):
+                    return msg, seen
+
+        self.env = ht.Environment(polkit='allow', daemon_env={'NOTIFY_SOCKET': path,
+                                                             'HOTPLUG_HOOKS_DIR': self.hookdir})
+        self.env.__enter__()
+        self.addCleanup(self.env.close)
+        self.conn = ht.bus_connect()
+        self.addCleanup(self.conn.close_sync, None)
+        msg, _ = until('READY=1')
+        self.assertIn('STATUS=ready: ', msg)
+        self.assertTrue(ht.name_has_owner(ht.BUS_NAME))
+        self.addCleanup(self.restore_cpu, 3)
+        self.assertEqual(self.run_op('cpu3', 'remove')[0], 'succeeded')
+        msg, _ = until('STATUS=job ')
+        self.assertRegex(msg, r'STATUS=job [0-9]+: remove of cpu3')
+        until('STATUS=idle')
+        self.env.daemon.proc.send_signal(signal.SIGHUP)
+        _, seen = until('READY=1')
+        self.assertTrue(any(m.startswith('RELOADING=1') for m in seen), seen)
+        self.assertEqual(self.env.daemon.proc.poll(), None)
+        self.assertTrue(ht.name_has_owner(ht.BUS_NAME))
+
     def test_hook_timeout(self):
         if '--config' not in daemon_options():
             self.skipTest('hotplugd has no --config option to set a short hook timeout')

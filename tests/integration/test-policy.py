@@ -81,6 +81,23 @@ class Policy(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn('uint32 1', r.stdout)
 
+    def test_replace_hands_the_name_over_quietly(self):
+        new = subprocess.Popen([ht.daemon_exe(), '--replace'], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        try:
+            self.env.daemon.proc.wait(timeout=30)
+            self.assertEqual(self.env.daemon.proc.returncode, 1)
+            log = self.env.daemon.read_log()
+            self.assertIn('lost the bus name', log)
+            # the old instance releases nothing it no longer owns
+            self.assertNotIn('Unexpected reply', log)
+            self.assertTrue(ht.name_has_owner(ht.BUS_NAME))
+        finally:
+            new.terminate()
+            out = new.communicate(timeout=30)[0]
+        self.assertIn('owns org.hotplugd.Hotplug1', out)
+        self.assertNotIn('Unexpected reply', out)
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)

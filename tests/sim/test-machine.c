@@ -53,6 +53,30 @@ run (const char *text, int want_status, const char *want1, const char *want2)
 
 static void test_good (void) { run (good, 0, NULL, NULL); }
 static void
+test_driver (void)
+{
+  g_autofree char *ok = g_strconcat (good, "driver=mlx5_core\n[pci 0000:10:01.0]\ndriver=\n", NULL);
+  g_autofree char *bad = g_strconcat (good, "driver=my driver\n", NULL);
+  run (ok, 0, NULL, NULL);
+  run (bad, 2, "9: [pci 0000:10:00.0] key 'driver'", "not a driver name");
+}
+static void
+test_domain (void)
+{
+  const char *shared = "[domain 0001]\nshared=true\nowner=host-a\nhost-bridges=0001:00\n"
+                       "[pci 0001:00:01.0]\nsecondary-bus=1\n[slot 1]\nbus=0001:01\n";
+  g_autofree char *ok = g_strconcat ("[machine]\nname=host-a\n", good + strlen ("[machine]\n"), shared, NULL);
+  g_autofree char *noname = g_strconcat (good, shared, NULL);
+  g_autofree char *noowner = g_strconcat (good, "[domain 0001]\nshared=true\nhost-bridges=0001:00\n", NULL);
+  g_autofree char *elsewhere = g_strconcat (good, "[domain 0001]\nhost-bridges=0002:00\n", NULL);
+  g_autofree char *badid = g_strconcat (good, "[domain 1]\n", NULL);
+  run (ok, 0, NULL, NULL);
+  run (noname, 2, "1: [machine]", "needs a name=");
+  run (noowner, 2, "9: [domain 0001]", "needs owner=");
+  run (elsewhere, 2, "10: [domain 0001] key 'host-bridges'", "not in domain 0001");
+  run (badid, 2, "9: [domain 1]", "not a PCI domain");
+}
+static void
 test_bad_number (void)
 {
   g_autofree char *t = g_strconcat (good, "[sb 1]\ncpus=4\nmemory=12X\n", NULL);
@@ -165,6 +189,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sim/machine/good", test_good);
+  g_test_add_func ("/sim/machine/driver", test_driver);
+  g_test_add_func ("/sim/machine/domain", test_domain);
   g_test_add_func ("/sim/machine/bad-number", test_bad_number);
   g_test_add_func ("/sim/machine/unknown-key", test_unknown_key);
   g_test_add_func ("/sim/machine/slot-without-hotplug", test_slot_without_hotplug);

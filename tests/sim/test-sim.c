@@ -15,126 +15,7 @@
 #include <glib.h>
 #include <libudev.h>
 
-static struct udev *udev;
-static struct udev_monitor *mon;
-
-typedef struct udev_enumerate UdevEnum;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (UdevEnum, udev_enumerate_unref)
-
-/* ---- helpers ---------------------------------------------------------- */
-
-static int
-sysw (const char *path, const char *value)
-{
-  int fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-  ssize_t r;
-  int e;
-
-  if (fd < 0)
-    return errno;
-  r = write (fd, value, strlen (value));
-  e = r < 0 ? errno : 0;
-  close (fd);
-  return e;
-}
-
-static char *
-sysr (const char *path)
-{
-  g_autofree char *s = NULL;
-
-  if (!g_file_get_contents (path, &s, NULL, NULL))
-    return NULL;
-  return g_strstrip (g_steal_pointer (&s));
-}
-
-static int
-ctl (const char *args, char **err_out)
-{
-  g_autofree char *cmd = g_strdup_printf ("%s/src/sim/hotplug-sim ctl %s", g_getenv ("HOTPLUG_BUILD_DIR"), args);
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_assert_true (g_spawn_command_line_sync (cmd, &out, &err, &status, &error));
-  g_assert_no_error (error);
-  if (err_out)
-    *err_out = g_steal_pointer (&err);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
-typedef struct {
-  char *action;
-  char *devpath;
-  char *subsystem;
-  char *event;     /* EVENT property or NULL */
-  gint64 when;
-} Ev;
-
-static void
-ev_free (Ev *e)
-{
-  g_free (e->action);
-  g_free (e->devpath);
-  g_free (e->subsystem);
-  g_free (e->event);
-  g_free (e);
-}
-
-/* Collects events until none arrives for QUIET ms (or MAX events). */
-static GPtrArray *
-collect (int quiet_ms, guint max)
-{
-  GPtrArray *evs = g_ptr_array_new_with_free_func ((GDestroyNotify) ev_free);
-  struct pollfd pfd = { udev_monitor_get_fd (mon), POLLIN, 0 };
-
-  while (evs->len < max && poll (&pfd, 1, quiet_ms) > 0)
-    {
-      struct udev_device *d = udev_monitor_receive_device (mon);
-      Ev *e;
-      if (d == NULL)
-        continue;
-      e = g_new0 (Ev, 1);
-      e->action = g_strdup (udev_device_get_action (d));
-      e->devpath = g_strdup (udev_device_get_devpath (d));
-      e->subsystem = g_strdup (udev_device_get_subsystem (d));
-      e->event = g_strdup (udev_device_get_property_value (d, "EVENT"));
-      e->when = g_get_monotonic_time ();
-      g_ptr_array_add (evs, e);
-      udev_device_unref (d);
-    }
-  return evs;
-}
-
-static Ev *
-ev (GPtrArray *evs, guint i)
-{
-  g_assert_cmpuint (i, <, evs->len);
-  return g_ptr_array_index (evs, i);
-}
-
-static int
-find (GPtrArray *evs, const char *action, const char *devpath)
-{
-  for (guint i = 0; i < evs->len; i++)
-    if (g_str_equal (ev (evs, i)->action, action) && g_str_equal (ev (evs, i)->devpath, devpath))
-      return i;
-  return -1;
-}
-
-static guint
-count_subsystem (const char *subsystem)
-{
-  g_autoptr(UdevEnum) en = udev_enumerate_new (udev);
-  guint n = 0;
-
-  udev_enumerate_add_match_subsystem (en, subsystem);
-  udev_enumerate_scan_devices (en);
-  for (struct udev_list_entry *l = udev_enumerate_get_list_entry (en); l; l = udev_list_entry_get_next (l))
-    n++;
-  return n;
-}
+#include "sim-helpers.h"
 
 /* ---- tests ------------------------------------------------------------ */
 
@@ -148,6 +29,7 @@ test_enumerate (void)
   g_assert_cmpuint (count_subsystem ("memory"), ==, 8 + 4 * 64);
   g_assert_cmpuint (count_subsystem ("container"), ==, 6);
   g_assert_cmpuint (count_subsystem ("pci"), ==, 20);
+  g_assert_cmpuint (count_subsystem ("pci_bus"), ==, 7 + 9);
   g_assert_cmpuint (count_subsystem ("node"), ==, 5);
   g_assert_cmpuint (count_subsystem ("acpi"), >=, 2 + 6 + 68 + 5 + 7);
   g_assert_cmpstr (online, ==, "0-67");
@@ -362,15 +244,19 @@ test_container_eject (void)
   g_assert_cmpint (sysw (eject, "1"), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (500, 1000);
-  g_assert_cmpuint (evs->len, ==, 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
-  for (guint i = 0; i < evs->len; i++)
+  /* the NIC's driver lets go, the NIC and the root bus go, then the rest */
+  g_assert_cmpuint (evs->len, ==, 1 + 1 + 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "unbind");
+  g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/pci0000:40/0000:40:00.0");
+  for (guint i = 1; i < evs->len; i++)
     g_assert_cmpstr (ev (evs, i)->action, ==, "remove");
+  g_assert_cmpint (find (evs, "remove", "/devices/pci0000:40/pci_bus/0000:40"), ==, 2);
   i_pci = find (evs, "remove", "/devices/pci0000:40/0000:40:00.0");
   i_cpu = find (evs, "remove", "/devices/system/cpu/cpu60");
   i_mem = find (evs, "remove", "/devices/system/memory/memory230");
   i_cont = find (evs, "remove", "/devices/system/container/ACPI0004:03");
   i_acpi = find (evs, "remove", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:03");
-  g_assert_cmpint (i_pci, ==, 0);
+  g_assert_cmpint (i_pci, ==, 1);
   g_assert_cmpint (i_cpu, >, i_pci);
   g_assert_cmpint (i_mem, >, i_cpu);
   g_assert_cmpint (i_cont, >, i_mem);
@@ -403,25 +289,43 @@ test_container_eject (void)
 static void
 test_slot_power (void)
 {
+  const char *sw = "/devices/pci0000:80/0000:80:01.0/0000:81:00.0";
   g_autoptr(GPtrArray) evs = NULL;
   g_autofree char *v = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *bus83 = g_strdup_printf ("%s/0000:82:08.0/pci_bus/0000:83", sw);
+  g_autofree char *dev83 = g_strdup_printf ("%s/0000:82:08.0/0000:83:00.0", sw);
+  g_autofree char *dev82 = g_strdup_printf ("%s/0000:82:08.0", sw);
 
+  /* a switch (3 bridges) and 2 drives: the drivers let go, deepest
+   * first, then the devices and the bridges' buses go */
   g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/power", "0"), ==, 0);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 5);
-  g_assert_cmpint (find (evs, "remove", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0"), ==, 4);
-  g_assert_cmpint (find (evs, "remove", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0/0000:83:00.0"), <,
-                   find (evs, "remove", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0/0000:82:08.0"));
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "unbind unbind unbind unbind unbind remove remove remove remove remove remove remove remove");
+  g_assert_cmpint (find (evs, "unbind", dev83), <, find (evs, "unbind", dev82));
+  g_assert_cmpint (find (evs, "remove", sw), ==, 12);
+  g_assert_cmpint (find (evs, "remove", dev83), <, find (evs, "remove", bus83));
+  g_assert_cmpint (find (evs, "remove", bus83), <, find (evs, "remove", dev82));
+  g_assert_cmpstr (ev (evs, find (evs, "remove", bus83))->subsystem, ==, "pci_bus");
   g_assert_false (g_file_test ("/sys/bus/pci/devices/0000:83:00.0", G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test ("/sys/bus/pci/drivers/nvme/0000:83:00.0", G_FILE_TEST_IS_SYMLINK));
+  g_assert_false (g_file_test ("/sys/class/pci_bus/0000:83", G_FILE_TEST_IS_SYMLINK));
   v = sysr ("/sys/bus/pci/slots/3/power");
   g_assert_cmpstr (v, ==, "0");
 
+  /* each device is added, its bus (for a bridge) registered, its driver
+   * bound */
   g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/power", "1"), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 5);
-  g_assert_cmpint (find (evs, "add", "/devices/pci0000:80/0000:80:01.0/0000:81:00.0"), ==, 0);
+  g_clear_pointer (&a, g_free);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "add add bind add add bind add bind add add bind add bind");
+  g_assert_cmpint (find (evs, "add", sw), ==, 0);
+  g_assert_cmpint (find (evs, "add", dev83), <, find (evs, "bind", dev83));
   g_assert_true (g_file_test ("/sys/bus/pci/devices/0000:84:00.0", G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test ("/sys/class/pci_bus/0000:83/rescan", G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/attention", "2"), ==, 0);
   g_assert_cmpint (sysw ("/sys/bus/pci/slots/3/attention", "7"), ==, EINVAL);
@@ -434,30 +338,46 @@ static void
 test_remove_rescan (void)
 {
   g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *a = NULL;
 
+  /* the root port of slot 3: 6 devices, 4 of them bridges */
   g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:80:01.0/remove", "1"), ==, 0);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 6);
-  g_assert_cmpstr (ev (evs, 5)->devpath, ==, "/devices/pci0000:80/0000:80:01.0");
+  g_assert_cmpuint (evs->len, ==, 6 + 6 + 4);
+  g_assert_cmpstr (ev (evs, 15)->devpath, ==, "/devices/pci0000:80/0000:80:01.0");
+  g_assert_cmpstr (ev (evs, 14)->devpath, ==, "/devices/pci0000:80/0000:80:01.0/pci_bus/0000:81");
   g_assert_false (g_file_test ("/sys/bus/pci/slots/3", G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (sysw ("/sys/bus/pci/rescan", "1"), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 6);
+  g_assert_cmpuint (evs->len, ==, 16);
   g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/pci0000:80/0000:80:01.0");
   g_assert_true (g_file_test ("/sys/bus/pci/slots/3/power", G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:01:00.1/remove", "1"), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 1);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "unbind remove");
   g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:00:01.0/rescan", "1"), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 1);
-  g_assert_cmpstr (ev (evs, 0)->action, ==, "add");
+  g_clear_pointer (&a, g_free);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "add bind");
   g_assert_cmpstr (ev (evs, 0)->devpath, ==, "/devices/pci0000:00/0000:00:01.0/0000:01:00.1");
+
+  /* the same through the bus's own rescan */
+  g_assert_cmpint (sysw ("/sys/bus/pci/devices/0000:01:00.1/remove", "1"), ==, 0);
+  g_ptr_array_unref (collect (300, 100));
+  g_assert_cmpint (sysw ("/sys/class/pci_bus/0000:01/rescan", "1"), ==, 0);
+  g_clear_pointer (&evs, g_ptr_array_unref);
+  evs = collect (300, 100);
+  g_clear_pointer (&a, g_free);
+  a = actions (evs);
+  g_assert_cmpstr (a, ==, "add bind");
+  g_assert_true (g_file_test ("/sys/class/net/ens1f1", G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -628,8 +548,9 @@ test_firmware (void)
   g_assert_cmpint (ctl ("pull slot-4", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 10);
-  g_assert_cmpuint (evs->len, ==, 1);
-  g_assert_cmpstr (ev (evs, 0)->action, ==, "remove");
+  g_assert_cmpuint (evs->len, ==, 2);
+  g_assert_cmpstr (ev (evs, 0)->action, ==, "unbind");
+  g_assert_cmpstr (ev (evs, 1)->action, ==, "remove");
   g_clear_pointer (&v, g_free);
   v = sysr ("/sys/bus/pci/slots/4/adapter");
   g_assert_cmpstr (v, ==, "0");
@@ -638,14 +559,15 @@ test_firmware (void)
   g_assert_cmpint (ctl ("insert slot-4", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 10);
-  g_assert_cmpuint (evs->len, ==, 1);
+  g_assert_cmpuint (evs->len, ==, 2);
   g_assert_cmpstr (ev (evs, 0)->action, ==, "add");
+  g_assert_cmpstr (ev (evs, 1)->action, ==, "bind");
   g_assert_cmpint (ctl ("swap slot-4", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 10);
-  g_assert_cmpuint (evs->len, ==, 2);
-  g_assert_cmpstr (ev (evs, 0)->action, ==, "remove");
-  g_assert_cmpstr (ev (evs, 1)->action, ==, "add");
+  g_clear_pointer (&v, g_free);
+  v = actions (evs);
+  g_assert_cmpstr (v, ==, "unbind remove add bind");
 
   /* the empty slot gets a card: nothing to enumerate, adapter=1 */
   g_assert_cmpint (ctl ("insert slot-2", NULL), ==, 0);
@@ -657,18 +579,20 @@ test_firmware (void)
   g_assert_cmpint (ctl ("pull sb2", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (500, 1000);
-  g_assert_cmpuint (evs->len, ==, 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
+  g_assert_cmpuint (evs->len, ==, 1 + 1 + 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
   g_assert_cmpint (find (evs, "offline", "/devices/system/cpu/cpu40"), ==, -1);
   g_assert_cmpint (ctl ("insert sb2", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (500, 1000);
   g_assert_cmpint (find (evs, "add", "/devices/system/cpu/cpu40"), >=, 0);
 
-  /* the I/O unit of domain 0001 swapped: its PCI devices come again */
+  /* the I/O unit of domain 0001 swapped: its PCI devices come again (2
+   * root ports, a drive, a SAS HBA that no driver takes) */
   g_assert_cmpint (ctl ("swap iou1", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
-  g_assert_cmpuint (evs->len, ==, 8);
+  g_assert_cmpuint (evs->len, ==, 3 + 4 + 2 + 4 + 2 + 3);
+  g_assert_cmpint (find (evs, "unbind", "/devices/pci0001:00/0001:00:02.0/0001:02:00.0"), ==, -1);
 
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (ctl ("eject sb9", &err), ==, 1);
@@ -711,15 +635,8 @@ test_udev_group (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (g_getenv ("HOTPLUG_SIM_SOCKET") == NULL)
-    {
-      g_printerr ("run me under hotplug-sim --machine default\n");
-      return 77;
-    }
-  udev = udev_new ();
-  mon = udev_monitor_new_from_netlink (udev, "kernel");
-  g_assert_cmpint (udev_monitor_enable_receiving (mon), ==, 0);
+  if (!sim_helpers_init (&argc, &argv, "HOTPLUG_SIM_SOCKET", "hotplug-sim --machine default"))
+    return 77;
 
   g_test_add_func ("/sim/enumerate", test_enumerate);
   g_test_add_func ("/sim/cpu-online", test_cpu_online);
@@ -733,10 +650,5 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/firmware", test_firmware);
   g_test_add_func ("/sim/storage", test_storage);
   g_test_add_func ("/sim/udev-group", test_udev_group);
-  {
-    int r = g_test_run ();
-    udev_monitor_unref (mon);
-    udev_unref (udev);
-    return r;
-  }
+  return sim_helpers_run ();
 }
