@@ -224,12 +224,14 @@ main (int argc, char **argv)
        * firmware eject remove a board */
       hotplug_log_full (G_LOG_LEVEL_WARNING, "daemon", NULL, NULL, NULL, NULL,
                         "not starting: %s", error->message);
+      g_main_loop_unref (d.loop);
       return EXIT_CONFIG;
     }
   if (!hotplug_manager_start (manager, NULL, replace, &error))
     {
       hotplug_log_full (G_LOG_LEVEL_CRITICAL, "daemon", NULL, NULL, NULL, NULL,
                         "cannot start: %s", error->message);
+      g_main_loop_unref (d.loop);
       return EXIT_FAILURE;
     }
 
