@@ -420,7 +420,7 @@ def write_hooks(root):
         os.chmod(dirpath, 0o755)
 
 
-def pass_as(who, env, args, duration, seed, findings, summary):
+def pass_as(who, duration, seed, findings, summary):
     cmd = ([] if who == 'root' else NOBODY) + [
         '/usr/bin/python3', os.path.abspath(__file__), '--worker', '--address', os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
         '--duration', str(duration), '--seed', str(seed)] + (['--real'] if who == 'root' else [])
@@ -540,7 +540,7 @@ def main():
             passes = (('root', 'allow', 0.5), ('nobody', 'allow', 0.25), ('nobody', 'deny', 0.25))
             for i, (who, polkit, share) in enumerate(passes):
                 env.polkit.set_allowed(polkit == 'allow')
-                pass_as(who, env, args, max(1.0, args.duration * share), seed + i, findings, summary)
+                pass_as(who, max(1.0, args.duration * share), seed + i, findings, summary)
                 summary.setdefault(who, {})['polkit'] = polkit
                 if not check_daemon(env, pid, findings, f'after the pass as {who} (polkit {polkit})'):
                     break
