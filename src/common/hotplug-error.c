@@ -3,6 +3,7 @@
 
 #include "hotplug-error.h"
 #include "hotplug-names.h"
+#include "hotplug-util.h"
 
 static const GDBusErrorEntry hotplug_error_entries[] = {
   { HOTPLUG_ERROR_FAILED,           HOTPLUG_DBUS_ERROR_PREFIX ".Failed" },
@@ -29,4 +30,20 @@ hotplug_error_quark (void)
                                       hotplug_error_entries,
                                       G_N_ELEMENTS (hotplug_error_entries));
   return (GQuark) quark;
+}
+
+void
+hotplug_error_return (GDBusMethodInvocation *invocation, const GError *error)
+{
+  g_autoptr(GError) copy = NULL;
+
+  if (g_utf8_validate (error->message, -1, NULL))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  copy = g_error_copy (error);
+  g_free (copy->message);
+  copy->message = hotplug_utf8_sanitize (error->message, -1, 0);
+  g_dbus_method_invocation_return_gerror (invocation, copy);
 }

@@ -24,4 +24,9 @@ typedef enum {
 #define HOTPLUG_ERROR (hotplug_error_quark ())
 GQuark hotplug_error_quark (void);
 
+/* g_dbus_method_invocation_return_gerror() with the message made valid
+ * UTF-8 (it may quote sysfs, a hook or the kernel): GDBus refuses any
+ * other with a critical and the caller would never get an answer. */
+void   hotplug_error_return (GDBusMethodInvocation *invocation, const GError *error);
+
 G_END_DECLS

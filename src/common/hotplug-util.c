@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 
+#include "hotplug-error.h"
 #include "hotplug-util.h"
 
 const char *
@@ -305,6 +306,116 @@ hotplug_sysfs_write (const char *path, const char *value, GError **error)
       int e = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
                    "writing '%s' to %s failed: %s", value, path, g_strerror (e));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- Text from outside -------------------------------------------------- */
+
+#define REPLACEMENT "\xef\xbf\xbd"   /* U+FFFD */
+#define ELLIPSIS    "\xe2\x80\xa6"   /* U+2026 */
+
+gsize
+hotplug_utf8_boundary (const char *text, gsize len, gsize max_bytes)
+{
+  const char *end;
+
+  if (len <= max_bytes)
+    return len;
+  end = text + max_bytes;
+  /* back over continuation bytes to the start of the character cut */
+  while (end > text && ((guchar) *end & 0xc0) == 0x80)
+    end--;
+  return (gsize) (end - text);
+}
+
+gsize
+hotplug_utf8_incomplete_tail (const char *text, gsize len)
+{
+  for (gsize k = 1; k <= 3 && k <= len; k++)
+    {
+      guchar c = (guchar) text[len - k];
+      gsize need;
+
+      if ((c & 0xc0) == 0x80)
+        continue;
+      if (c < 0xc0)
+        return 0;
+      need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+      return need > k ? k : 0;
+    }
+  return 0;
+}
+
+char *
+hotplug_utf8_sanitize (const char *text, gssize len, gsize max_bytes)
+{
+  GString *out;
+  const char *p, *end;
+
+  if (text == NULL)
+    return g_strdup ("");
+  if (len < 0)
+    len = (gssize) strlen (text);
+  out = g_string_sized_new ((gsize) len + 1);
+  p = text;
+  end = text + len;
+  while (p < end)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2 || c == 0)
+        {
+          g_string_append (out, REPLACEMENT);
+          p++;
+        }
+      else
+        {
+          const char *next = g_utf8_next_char (p);
+
+          g_string_append_len (out, p, next - p);
+          p = next;
+        }
+    }
+  if (max_bytes > 0 && out->len > max_bytes)
+    {
+      gsize room = max_bytes > strlen (ELLIPSIS) ? max_bytes - strlen (ELLIPSIS) : 0;
+
+      g_string_truncate (out, hotplug_utf8_boundary (out->str, out->len, room));
+      if (max_bytes >= strlen (ELLIPSIS))
+        g_string_append (out, ELLIPSIS);
+    }
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+hotplug_id_is_valid (const char *id, GError **error)
+{
+  const char *why = NULL;
+
+  if (id == NULL || *id == '\0')
+    why = "it is empty";
+  else if (strlen (id) > HOTPLUG_ID_MAX_LENGTH)
+    why = "it is too long";
+  else if (!g_utf8_validate (id, -1, NULL))
+    why = "it is not valid UTF-8";
+  else
+    for (const char *p = id; *p && why == NULL; p = g_utf8_next_char (p))
+      {
+        gunichar c = g_utf8_get_char (p);
+
+        if (c == '/')
+          why = "it contains '/'";
+        else if (g_unichar_iscntrl (c))
+          why = "it contains a control character";
+      }
+  if (why)
+    {
+      g_autofree char *shown = hotplug_utf8_sanitize (id, -1, 64);
+
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "“%s” is not a valid id: %s", shown, why);
       return FALSE;
     }
   return TRUE;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ctl-common.h"
+#include "hotplug-util.h"
 
 /* One line per subcommand; the first is the default. */
 static const HotplugCtlCommand hotplug_ctl_commands[] = {
@@ -99,6 +100,16 @@ main (int argc, char **argv)
       printf ("hotplugctl %s\n", PACKAGE_VERSION);
       return HOTPLUG_CTL_EXIT_OK;
     }
+
+  /* Ids, names and option values travel as D-Bus strings: UTF-8 only. */
+  for (int i = 1; i < argc; i++)
+    if (!g_utf8_validate (argv[i], -1, NULL))
+      {
+        g_autofree char *shown = hotplug_utf8_sanitize (argv[i], -1, 64);
+
+        hotplug_ctl_error (_("“%s” is not valid: ids and arguments are UTF-8 text"), shown);
+        return HOTPLUG_CTL_EXIT_USAGE;
+      }
 
   if (argc < 2)
     command = &hotplug_ctl_commands[0];

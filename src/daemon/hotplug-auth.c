@@ -618,7 +618,7 @@ on_call_checked (GObject      *source,
     call->func (g_steal_pointer (&call->invocation), call->data);
   else
     /* if the caller has gone, GDBus drops the reply */
-    g_dbus_method_invocation_return_gerror (g_steal_pointer (&call->invocation), error);
+    hotplug_error_return (g_steal_pointer (&call->invocation), error);
 
   if (call->destroy)
     call->destroy (call->data);

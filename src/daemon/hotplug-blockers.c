@@ -36,10 +36,12 @@ hotplug_blocker_new (const char *kind, const char *object, const char *detail, c
 {
   HotplugBlocker *b = g_new0 (HotplugBlocker, 1);
 
+  /* mount points, device paths, interface and process names are anyone's
+   * bytes: they go on the bus as valid UTF-8 */
   b->kind = g_strdup (kind);
-  b->object = g_strdup (object ? object : "");
-  b->detail = g_strdup (detail ? detail : "");
-  b->process = g_strdup (process ? process : "");
+  b->object = hotplug_utf8_sanitize (object, -1, 0);
+  b->detail = hotplug_utf8_sanitize (detail, -1, 0);
+  b->process = hotplug_utf8_sanitize (process, -1, 0);
   return b;
 }
 

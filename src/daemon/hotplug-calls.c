@@ -62,7 +62,7 @@ operation_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
                                           &error);
   if (job == NULL)
     {
-      g_dbus_method_invocation_return_gerror (invocation, error);
+      hotplug_error_return (invocation, error);
       return;
     }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", hotplug_job_get_object_path (job)));
@@ -147,7 +147,7 @@ handle_operation (HotplugCalls *self, HotplugUnit *unit, GDBusMethodInvocation *
   if (!hotplug_job_options_parse (options, &parsed, &error) ||
       !hotplug_jobs_check (self->jobs, unit, op, parsed.flags, &error))
     {
-      g_dbus_method_invocation_return_gerror (invocation, error);
+      hotplug_error_return (invocation, error);
       return TRUE;
     }
   call = call_new (self, op, &parsed);
@@ -189,7 +189,7 @@ handle_domain_operation (HotplugCalls *self, HotplugDomain *domain, GDBusMethodI
   if (!hotplug_job_options_parse_domain (options, op, &parsed, &error) ||
       !hotplug_jobs_check_domain (self->jobs, domain, op, &error))
     {
-      g_dbus_method_invocation_return_gerror (invocation, error);
+      hotplug_error_return (invocation, error);
       return TRUE;
     }
   call = call_new (self, op, &parsed);
@@ -269,7 +269,7 @@ resume_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   if (!hotplug_job_resume (job, &error))
-    g_dbus_method_invocation_return_gerror (invocation, error);
+    hotplug_error_return (invocation, error);
   else
     hotplug_dbus_job_complete_resume (HOTPLUG_DBUS_JOB (job), invocation);
 }
@@ -288,7 +288,7 @@ handle_job_resume (HotplugDbusJob *iface, GDBusMethodInvocation *invocation, gpo
       g_set_error (&error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "job %u is not waiting for a part (%s)",
                    hotplug_job_get_id (job), hotplug_job_is_running (job) ? "it is not in its replace window"
                                                                           : "it has ended");
-      g_dbus_method_invocation_return_gerror (invocation, error);
+      hotplug_error_return (invocation, error);
       return TRUE;
     }
   details = hotplug_auth_details_new ("unit", hotplug_job_get_target_id (job), NULL);
@@ -303,7 +303,7 @@ cancel_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
   g_autoptr(GError) error = NULL;
 
   if (!hotplug_job_cancel (job, &error))
-    g_dbus_method_invocation_return_gerror (invocation, error);
+    hotplug_error_return (invocation, error);
   else
     hotplug_dbus_job_complete_cancel (HOTPLUG_DBUS_JOB (job), invocation);
 }

@@ -231,6 +231,7 @@ main (int argc, char **argv)
     {
       hotplug_log_full (G_LOG_LEVEL_CRITICAL, "daemon", NULL, NULL, NULL, NULL,
                         "cannot start: %s", error->message);
+      g_main_loop_unref (d.loop);
       return EXIT_FAILURE;
     }
 

@@ -492,6 +492,25 @@ hotplug_platform_pci_remove (HotplugPlatform *self, const char *devpath)
       g_hash_table_iter_remove (&iter);
 }
 
+/* A slot becomes unit "slot-NAME" only if that id passes the rule that
+ * callers' ids pass (hotplug_id_is_valid): a name that is not UTF-8, has a
+ * control character or is too long would give a unit nobody can name.  It
+ * is logged and left out. */
+static gboolean
+slot_name_usable (const char *name)
+{
+  g_autofree char *id = g_strconcat ("slot-", name, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  if (hotplug_id_is_valid (id, &error))
+    return TRUE;
+  path = g_build_filename ("/sys/bus/pci/slots", name, NULL);
+  hotplug_log_ratelimited (G_LOG_LEVEL_WARNING, path, TOPIC, NULL, NULL, NULL,
+                           "slot left out: its unit id %s", error->message);
+  return FALSE;
+}
+
 void
 hotplug_platform_slot_refresh (HotplugPlatform *self, const char *name)
 {
@@ -508,6 +527,8 @@ hotplug_platform_slot_refresh (HotplugPlatform *self, const char *name)
 
   if (s == NULL)
     {
+      if (!slot_name_usable (name))
+        return;
       s = g_new0 (HotplugSlot, 1);
       s->name = g_strdup (name);
       g_hash_table_insert (self->slots, s->name, s);
@@ -561,7 +582,9 @@ hotplug_platform_rescan_slots (HotplugPlatform *self)
   while (dir && (name = g_dir_read_name (dir)) != NULL)
     {
       hotplug_platform_slot_refresh (self, name);
-      g_hash_table_add (seen, ((HotplugSlot *) g_hash_table_lookup (self->slots, name))->name);
+      s = g_hash_table_lookup (self->slots, name);
+      if (s)
+        g_hash_table_add (seen, s->name);
     }
   g_hash_table_iter_init (&iter, self->slots);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &s))

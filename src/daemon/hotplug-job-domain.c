@@ -108,6 +108,11 @@ static void
 set_pending (HotplugJob *self, const char *what, const char *reason)
 {
   HotplugDbusJob *j = iface (self);
+  g_autofree char *valid_what = what ? hotplug_utf8_sanitize (what, -1, 0) : NULL;
+  g_autofree char *valid_reason = reason ? hotplug_utf8_sanitize (reason, -1, 0) : NULL;
+
+  what = valid_what;
+  reason = valid_reason;
 
   if (g_strcmp0 (hotplug_dbus_job_get_pending (j), what ? what : "") != 0)
     {

@@ -7,6 +7,7 @@
 
 #include "hotplug-error.h"
 #include "hotplug-job.h"
+#include "hotplug-util.h"
 
 static gboolean
 parse (GVariant *options, const char *const *known, HotplugJobOptions *out, GError **error)
@@ -26,11 +27,10 @@ parse (GVariant *options, const char *const *known, HotplugJobOptions *out, GErr
       if (!g_strv_contains (known, key))
         {
           g_autofree char *list = g_strjoinv (", ", (char **) known);
-          /* escaped: ASCII, so that the cut below stays valid UTF-8 */
-          g_autofree char *shown = g_strescape (key, NULL);
+          g_autofree char *shown = hotplug_utf8_sanitize (key, -1, 64);
 
           g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                       "unknown option “%.64s” (known: %s)", shown, list);
+                       "unknown option “%s” (known: %s)", shown, list);
           g_variant_unref (value);
           return FALSE;
         }

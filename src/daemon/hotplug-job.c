@@ -54,6 +54,10 @@ hotplug_job_update_progress (HotplugJob *self)
 static void
 step_started (HotplugJob *self, const char *phase, guint index, const char *description)
 {
+  g_autofree char *valid = NULL;
+
+  if (description && !g_utf8_validate (description, -1, NULL))
+    description = valid = hotplug_utf8_sanitize (description, -1, 0);
   self->signal_index = index;
   set_phase (self, phase);
   hotplug_dbus_job_set_step (iface (self), description);
@@ -65,8 +69,10 @@ step_started (HotplugJob *self, const char *phase, guint index, const char *desc
 void
 hotplug_job_step_finished (HotplugJob *self, gboolean ok, const char *message)
 {
+  g_autofree char *valid = hotplug_utf8_sanitize (message, -1, 0);
+
   hotplug_job_journal_step_done (self, ok);
-  hotplug_dbus_job_emit_step_finished (iface (self), self->signal_index, ok, message ? message : "");
+  hotplug_dbus_job_emit_step_finished (iface (self), self->signal_index, ok, valid);
 }
 
 /* --- the end ---------------------------------------------------------- */
@@ -120,7 +126,8 @@ end_with (HotplugJob *self, HotplugJobState state, const char *reason)
 {
   self->end_state = state;
   g_free (self->end_reason);
-  self->end_reason = g_strdup (reason);
+  /* from hooks, the kernel, sysfs: on the bus and in the journal as UTF-8 */
+  self->end_reason = reason ? hotplug_utf8_sanitize (reason, -1, 0) : NULL;
 }
 
 static void

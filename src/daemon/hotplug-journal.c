@@ -12,6 +12,7 @@
 #include "hotplug-error.h"
 #include "hotplug-journal.h"
 #include "hotplug-names.h"
+#include "hotplug-util.h"
 
 #define MAGIC "hotplugd-journal"
 /* a record longer than this is corruption, not a plan */
@@ -282,7 +283,9 @@ parse_header (const char *text, gsize length, gsize *next, GError **error)
   version = g_ascii_strtoull (line, &end, 10);
   if (end == line || *end != '\0')
     {
-      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "bad journal version “%.32s”", line);
+      g_autofree char *shown = hotplug_utf8_sanitize (line, -1, 32);
+
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "bad journal version “%s”", shown);
       return FALSE;
     }
   if (version != HOTPLUG_JOURNAL_VERSION)

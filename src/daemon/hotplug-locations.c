@@ -100,7 +100,7 @@ load_group (HotplugPlatform *self, GKeyFile *kf, const char *group, GError **err
   if (path == NULL)
     return FALSE;
   if (!(g_str_equal (kind, "sb") || g_str_equal (kind, "iou")) || !g_str_has_prefix (id, kind) ||
-      !g_str_equal (id + strlen (kind), uid))
+      !g_str_equal (id + strlen (kind), uid) || !hotplug_id_is_valid (id, NULL))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
                    "[%s] is not a board or I/O unit location", group);

@@ -11,9 +11,9 @@
 #include "hotplug-inhibit.h"
 #include "hotplug-manager.h"
 #include "hotplug-names.h"
+#include "hotplug-util.h"
 
 #define TOPIC "dbus"
-#define MAX_ID_LENGTH 256
 
 struct _HotplugManager
 {
@@ -147,17 +147,18 @@ on_resyncs_changed (GObject *udev, GParamSpec *pspec, gpointer user_data)
 
 /* --- methods ---------------------------------------------------------- */
 
+/* The one id rule (hotplug_id_is_valid), the same that a unit or domain
+ * passed when it was created. */
 static gboolean
 check_id (GDBusMethodInvocation *invocation, const char *what, const char *id)
 {
-  gboolean ok = id && *id && strlen (id) <= MAX_ID_LENGTH;
+  g_autoptr(GError) error = NULL;
 
-  for (const char *p = id; ok && *p; p++)
-    ok = g_ascii_isgraph (*p);
-  if (!ok)
-    g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                                           "'%.64s' is not a valid %s id", id ? id : "", what);
-  return ok;
+  if (hotplug_id_is_valid (id, &error))
+    return TRUE;
+  g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                                         "not a valid %s id: %s", what, error->message);
+  return FALSE;
 }
 
 static HotplugUnit *
@@ -240,19 +241,23 @@ handle_list_hooks (HotplugDbusManager *iface, GDBusMethodInvocation *invocation,
 
   if (*event && !hotplug_hook_event_is_valid (event))
     {
+      g_autofree char *shown = hotplug_utf8_sanitize (event, -1, 64);
+
       g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                                             "unknown hook event “%.64s”", event);
+                                             "unknown hook event “%s”", shown);
       return TRUE;
     }
   if (*kind && !g_strv_contains (hook_kinds, kind))
     {
+      g_autofree char *shown = hotplug_utf8_sanitize (kind, -1, 64);
+
       g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                                             "unknown unit kind “%.64s”", kind);
+                                             "unknown unit kind “%s”", shown);
       return TRUE;
     }
   if (*event && *kind && !hotplug_hook_check_event (event, kind, &error))
     {
-      g_dbus_method_invocation_return_gerror (invocation, error);
+      hotplug_error_return (invocation, error);
       return TRUE;
     }
 
@@ -311,10 +316,13 @@ reload_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
 
   if (!hotplug_manager_load_config (self, NULL, &error))
     {
+      /* the message quotes the file: any bytes */
+      g_autofree char *shown = hotplug_utf8_sanitize (error->message, -1, 0);
+
       hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, NULL,
-                        "reload: %s (the old configuration stays)", error->message);
+                        "reload: %s (the old configuration stays)", shown);
       g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED,
-                                             "%s (the old configuration stays)", error->message);
+                                             "%s (the old configuration stays)", shown);
       return;
     }
   hotplug_message (TOPIC, "configuration reloaded from %s", self->config_path);

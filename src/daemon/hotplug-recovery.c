@@ -214,7 +214,8 @@ take_record (History *h, const HotplugJournalRecord *r, GError **error)
     h->recovered = TRUE;
   else
     {
-      g_autofree char *msg = g_strdup_printf ("unknown record type “%.32s” (from a newer hotplugd?)", r->type);
+      g_autofree char *shown = hotplug_utf8_sanitize (r->type, -1, 32);
+      g_autofree char *msg = g_strdup_printf ("unknown record type “%s” (from a newer hotplugd?)", shown);
 
       return bad (error, msg);
     }

@@ -203,7 +203,11 @@ void
 hotplug_unit_update_string (HotplugUnit *self, const char *property, const char *value)
 {
   g_autofree char *old = NULL;
+  g_autofree char *valid = NULL;
 
+  /* sysfs, hooks, the kernel's words: a D-Bus string is UTF-8 */
+  if (value && !g_utf8_validate (value, -1, NULL))
+    value = valid = hotplug_utf8_sanitize (value, -1, 0);
   g_object_get (self, property, &old, NULL);
   if (g_strcmp0 (old, value ? value : "") != 0)
     g_object_set (self, property, value ? value : "", NULL);
@@ -215,8 +219,21 @@ hotplug_unit_update_strv (HotplugUnit *self, const char *property, const char *c
   g_auto(GStrv) old = NULL;
   const char *const empty[] = { NULL };
 
+  g_auto(GStrv) valid = NULL;
+
   if (value == NULL)
     value = empty;
+  for (guint i = 0; value[i]; i++)
+    if (!g_utf8_validate (value[i], -1, NULL))
+      {
+        guint n = g_strv_length ((char **) value);
+
+        valid = g_new0 (char *, n + 1);
+        for (guint j = 0; j < n; j++)
+          valid[j] = hotplug_utf8_sanitize (value[j], -1, 0);
+        value = (const char *const *) valid;
+        break;
+      }
   g_object_get (self, property, &old, NULL);
   if (old == NULL || !g_strv_equal ((const char *const *) old, value))
     g_object_set (self, property, value, NULL);

@@ -233,6 +233,17 @@ class TestErrors(CtlTestCase):
         self.assertEqual(r.stderr, 'hotplugctl: no such unit: sb99\n')
         self.assertEqual(r.stdout, '')
 
+    def test_id_not_utf8(self):
+        # an argument that is not UTF-8 is no id: said plainly, no critical
+        for args in ([b'add', b'sb\xff'], [b'show', b'\xc3'], [b'remove', b'slot-\xe2\x82'],
+                     [b'slots', b'--tree', b'\xff'], [b'cancel', b'\xff'], [b'switchover', b'\xff']):
+            r = subprocess.run([HOTPLUGCTL.encode()] + args, capture_output=True, timeout=30,
+                               env=ctl_env(self.bus.address))
+            self.assertNotEqual(r.returncode, 0, args)
+            self.assertEqual(r.stdout, b'', args)
+            self.assertNotIn(b'CRITICAL', r.stderr, args)
+            self.assertIn('is not valid: ids and arguments are UTF-8 text', r.stderr.decode(), args)
+
     def test_remote_error_without_gdbus_prefix(self):
         self.test.FailListDevices('cannot read slot-1: device went away')
         r = self.run_ctl('slots', '--tree')

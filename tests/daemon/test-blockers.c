@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -377,6 +378,9 @@ test_pinned (void)
     {
       CPU_ZERO (&set);
       CPU_SET (last, &set);
+      /* any process names itself: here with bytes that are not UTF-8 and
+       * a character cut by the kernel's 15-byte limit */
+      prctl (PR_SET_NAME, "pin\xff\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 0, 0, 0);
       if (sched_setaffinity (0, sizeof set, &set) < 0 || write (fds[1], "x", 1) != 1)
         _exit (1);
       pause ();
@@ -398,10 +402,24 @@ test_pinned (void)
 
       g_assert_cmpstr (b->kind, !=, "memory");
       g_assert_false (g_str_has_prefix (b->process, "1 "));   /* init may run everywhere */
+      g_assert_true (g_utf8_validate (b->process, -1, NULL));
+      g_assert_true (g_utf8_validate (b->detail, -1, NULL));
+      g_assert_true (g_utf8_validate (b->object, -1, NULL));
       if (g_str_equal (b->kind, "cpu-affinity") && g_str_has_prefix (b->process, process))
-        mine = TRUE;
+        {
+          g_assert_cmpstr (b->process + strlen (process), ==,
+                           "pin\xef\xbf\xbd\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xef\xbf\xbd\xef\xbf\xbd");
+          mine = TRUE;
+        }
     }
   g_assert_true (mine);
+  /* what goes on the bus and into Error.Busy */
+  g_variant_unref (g_variant_ref_sink (hotplug_blockers_to_variant (found)));
+  {
+    g_autofree char *text = hotplug_blockers_describe (found);
+
+    g_assert_true (g_utf8_validate (text, -1, NULL));
+  }
 }
 
 static void

@@ -473,6 +473,35 @@ test_errors (Test *t, gconstpointer data)
   reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", "sb 0\n"), &error);
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
   g_clear_error (&error);
+  /* long non-ASCII ids: the message shows them cut at a character
+   * boundary (a cut inside one is refused by GVariant: a critical) */
+  for (guint shift = 4; shift-- > 0;)
+    {
+      g_autoptr(GString) id = g_string_new (NULL);
+
+      g_string_append_len (id, "abc", shift);
+      while (id->len <= HOTPLUG_ID_MAX_LENGTH)
+        g_string_append (id, shift % 2 ? "\xe2\x82\xac" : "\xf0\x9f\x98\x80");
+      reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit",
+                    g_variant_new ("(s)", id->str), &error);
+      assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      g_assert_true (shift > 0 || strstr (error->message, "too long"));
+      g_clear_error (&error);
+      reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "ListHooks",
+                    g_variant_new ("(ss)", id->str, ""), &error);
+      assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+      g_clear_error (&error);
+      reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "ListHooks",
+                    g_variant_new ("(ss)", "", id->str), &error);
+      assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+      g_clear_error (&error);
+    }
+  /* spaces and non-ASCII letters are an id like any other: no such unit */
+  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit",
+                g_variant_new ("(s)", "slot-Steckplatz \xc3\x9f"), &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NoSuchUnit");
+  g_clear_error (&error);
   reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetDomain", g_variant_new ("(s)", "0007"), &error);
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NoSuchUnit");
   g_clear_error (&error);
@@ -484,6 +513,15 @@ test_errors (Test *t, gconstpointer data)
   reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new_parsed ("({'bogus': <true>},)"), &error);
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
   g_assert_nonnull (strstr (error->message, "bogus"));
+  g_clear_error (&error);
+  /* an unknown key is shown as the caller wrote it, cut between characters */
+  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add",
+                g_variant_new_parsed ("({'a€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€': <true>},)"),
+                &error);
+  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_assert_nonnull (strstr (error->message, "unknown option “a€€€"));
+  g_assert_nonnull (strstr (error->message, "€…” (known:"));
   g_clear_error (&error);
   reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new_parsed ("({'force': <'yes'>},)"), &error);
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");

@@ -571,6 +571,36 @@ test_slot_without_power (Test *t, gconstpointer data)
     }
 }
 
+/* One id rule: a slot is published only under an id that GetUnit accepts
+ * (hotplug_id_is_valid); spaces and non-ASCII letters are fine, bytes that
+ * are not UTF-8 and control characters are not. */
+static void
+test_slot_names (Test *t, gconstpointer data)
+{
+  g_autofree char *ids = NULL;
+  HotplugDbusUnit *u;
+
+  fx_slot (t->fx, "Slot 7 \xc3\x9f", "0000:45", TRUE, TRUE);
+  fx_slot (t->fx, "bad\xff", "0000:46", TRUE, TRUE);
+  fx_slot (t->fx, "tab\there", "0000:47", TRUE, TRUE);
+  restart (t);
+  ids = unit_ids (t);
+  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 sb1 "
+                            "slot-1 slot-2 slot-Slot 7 \xc3\x9f slot-io-3.a");
+  u = unit (t, "slot-Slot 7 \xc3\x9f");
+  g_assert_true (hotplug_id_is_valid (hotplug_dbus_unit_get_id (u), NULL));
+  g_assert_cmpstr (hotplug_dbus_unit_get_sysfs_path (u), ==, "/sys/bus/pci/slots/Slot 7 \xc3\x9f");
+  /* each is told (every pass looks at the slots again: rate-limited) */
+  g_assert_cmpuint (t->warnings->len, >=, 2);
+  for (guint i = 0; i < t->warnings->len; i++)
+    {
+      const char *w = g_ptr_array_index (t->warnings, i);
+
+      g_assert_true (g_utf8_validate (w, -1, NULL));
+      g_assert_nonnull (strstr (w, "slot left out"));
+    }
+}
+
 static void
 remove_pci (Test *t, const char *devpath)
 {
@@ -818,6 +848,7 @@ main (int argc, char **argv)
   ADD ("locations-kept", test_locations_kept, NULL);
   ADD ("slot-without-power", test_slot_without_power, NULL);
   ADD ("pci-slot", test_pci_slot, NULL);
+  ADD ("slot-names", test_slot_names, NULL);
   ADD ("resync", test_resync, NULL);
   ADD ("garbage", test_garbage, NULL);
   ADD ("eject-request", test_eject_request, NULL);

@@ -1095,6 +1095,67 @@ test_run_big_output (Fixture *f, gconstpointer data)
   g_assert_cmpstr (rec->reason, ==, "not used: exit 0");
 }
 
+/* A reason= line that is not UTF-8, or that is longer than the line limit
+ * and cut inside a character: the veto reason survives, valid, cut between
+ * characters; the output and its log lines are valid too. */
+static void
+test_run_reason_utf8 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HotplugHookResult) r1 = NULL;
+  g_autoptr(HotplugHookResult) r2 = NULL;
+  g_autoptr(HotplugHookResult) r3 = NULL;
+  HotplugHookRecord *rec;
+
+  if (!need_root ())
+    return;
+  g_free (write_hook (f, f->admin, "any", "pre-remove", "10-veto",
+                      "printf 'reason=disk \\377 in use \\303\\n'\nexit 1", 0755));
+  r1 = run (f, "pre-remove", "sb");
+  g_assert_cmpint (r1->outcome, ==, HOTPLUG_HOOK_OUTCOME_VETOED);
+  g_assert_cmpstr (r1->reason, ==, "disk \xef\xbf\xbd in use \xef\xbf\xbd");
+  rec = g_ptr_array_index (r1->records, 0);
+  g_assert_true (g_utf8_validate (rec->output, -1, NULL));
+
+  /* "reason=" and 3,000 "é": the 4,096-byte piece ends inside one; a NUL
+   * in the middle of a line does not end it */
+  g_free (write_hook (f, f->admin, "any", "pre-remove", "10-veto",
+                      "printf 'x\\000y\\n'\n"
+                      "printf reason=; i=0; while [ $i -lt 3000 ]; do printf '\\303\\251'; i=$((i+1)); done; echo\n"
+                      "exit 1", 0755));
+  r2 = run (f, "pre-remove", "sb");
+  g_assert_cmpint (r2->outcome, ==, HOTPLUG_HOOK_OUTCOME_VETOED);
+  g_assert_true (g_utf8_validate (r2->reason, -1, NULL));
+  g_assert_cmpuint (strlen (r2->reason), <=, 4096);
+  g_assert_cmpuint (strlen (r2->reason), >=, 4000);
+  g_assert_true (g_str_has_prefix (r2->reason, "\xc3\xa9\xc3\xa9"));
+  g_assert_true (g_str_has_suffix (r2->reason, "\xc3\xa9\xe2\x80\xa6"));
+  g_assert_null (strstr (r2->reason, "\xef\xbf\xbd"));
+  rec = g_ptr_array_index (r2->records, 0);
+  g_assert_true (g_utf8_validate (rec->output, -1, NULL));
+  g_assert_true (g_str_has_prefix (rec->output, "x\xef\xbf\xbdy\n"));
+  /* the rest of the line is kept whole: every "é" is in the output */
+  g_assert_null (strstr (rec->output, "\xef\xbf\xbd\xc3"));
+
+  /* a hook name that is not UTF-8 is refused, shown valid */
+  g_free (write_hook (f, f->admin, "any", "pre-remove", "10-veto", "exit 0", 0755));
+  g_free (write_hook (f, f->admin, "any", "pre-remove", "20-n\xff", "exit 1", 0755));
+  r3 = run (f, "pre-remove", "sb");
+  g_assert_cmpint (r3->outcome, ==, HOTPLUG_HOOK_OUTCOME_OK);
+  for (guint i = 0; i < r3->hooks->len; i++)
+    {
+      HotplugHook *h = g_ptr_array_index (r3->hooks, i);
+
+      g_assert_true (g_utf8_validate (h->name, -1, NULL));
+      g_assert_true (g_utf8_validate (h->path, -1, NULL));
+      if (g_str_has_prefix (h->name, "20-"))
+        {
+          g_assert_cmpint (h->status, ==, HOTPLUG_HOOK_REFUSED);
+          g_assert_cmpstr (h->name, ==, "20-n\xef\xbf\xbd");
+          g_assert_nonnull (strstr (h->reason, "UTF-8"));
+        }
+    }
+}
+
 static void
 test_run_crash (Fixture *f, gconstpointer data)
 {
@@ -1463,6 +1524,7 @@ main (int argc, char **argv)
   ADD ("/hooks/run/skip", test_run_skip);
   ADD ("/hooks/run/background-child", test_run_background_child);
   ADD ("/hooks/run/big-output", test_run_big_output);
+  ADD ("/hooks/run/reason-utf8", test_run_reason_utf8);
   ADD ("/hooks/run/crash", test_run_crash);
   ADD ("/hooks/run/not-executable", test_run_not_executable);
   ADD ("/hooks/run/cancel", test_run_cancel);

@@ -462,8 +462,9 @@ JOB_IFACE = 'org.hotplugd.Hotplug1.Job'
 
 def unit_path(unit_id):
     """The object path of a unit, escaped as the daemon does (slot-3 →
-    slot_2d3: every byte outside [A-Za-z0-9] becomes _xx)."""
-    return MANAGER_PATH + '/unit/' + ''.join(c if c.isalnum() else f'_{ord(c):02x}' for c in unit_id)
+    slot_2d3: every byte of its UTF-8 outside [A-Za-z0-9] becomes _xx)."""
+    return MANAGER_PATH + '/unit/' + ''.join(chr(b) if chr(b).isalnum() and b < 128 else f'_{b:02x}'
+                                             for b in unit_id.encode())
 
 
 def bus_connect():
