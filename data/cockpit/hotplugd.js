@@ -338,7 +338,7 @@ function onJob(job) {
     } else if (before !== job.State && rec.sawRunning && job.State !== "succeeded") {
         const text = cockpit.format(_("$0 of $1 $2"), job.Operation, job.Unit, job.State) +
             (job.Reason ? ": " + job.Reason : "");
-        addAlert(text, job.State === "vetoed" ? "veto" : "error");
+        addAlert(text, { vetoed: "veto", cancelled: "info" }[job.State] || "error");
     }
     pruneHistory();
 }

@@ -46,6 +46,13 @@ fi
 sleep 0.3
 '''
 
+HOLD = '''#!/bin/sh
+if [ -e {hold} ]; then
+  echo "reason=$(cat {hold})"
+  exit 75
+fi
+'''
+
 
 def why_not():
     """Why the test cannot run here, or None."""
@@ -77,6 +84,7 @@ class CockpitPage(unittest.TestCase):
         if reason:
             raise unittest.SkipTest(reason)
         cls.procs = []
+        cls.measured = []
         cls.tmp = tempfile.mkdtemp(prefix='hotplug-cockpit.')
         os.chmod(cls.tmp, 0o755)
         try:
@@ -102,7 +110,15 @@ class CockpitPage(unittest.TestCase):
         cls.refused = os.path.join(hookdir, 'any', 'pre-add', '20-group-writable')
         shutil.copy(os.path.join(hookdir, 'any', 'pre-add', '10-log'), cls.refused)
         os.chmod(cls.refused, 0o775)
-        for d in (hookdir, os.path.join(hookdir, 'any')):
+        # a pre-switchover hook that answers "not yet" while the hold file
+        # exists (its content is the reason)
+        cls.hold = os.path.join(cls.tmp, 'hold')
+        d = os.path.join(hookdir, 'domain', 'pre-switchover')
+        os.makedirs(d, 0o755)
+        with open(os.path.join(d, '10-hold'), 'w') as f:
+            f.write(HOLD.format(hold=cls.hold))
+        os.chmod(os.path.join(d, '10-hold'), 0o755)
+        for d in (hookdir, os.path.join(hookdir, 'any'), os.path.join(hookdir, 'domain')):
             os.chmod(d, 0o755)
         cls.env = ht.Environment(polkit='allow', daemon_env={'HOTPLUG_HOOKS_DIR': hookdir})
         cls.env.__enter__()
@@ -158,7 +174,7 @@ class CockpitPage(unittest.TestCase):
         t0 = time.monotonic()
         cls.driver.get(f'http://127.0.0.1:{cls.port}/cockpit/@localhost/hotplugd/index.html')
         cls.wait_page(lambda d: d.find_element('tag name', 'body').get_attribute('data-ready'), 30, 'the page ready')
-        cls.load_time = time.monotonic() - t0
+        cls.measured.append(f'the page was ready {time.monotonic() - t0:.2f} s after it was opened')
         ready = cls.driver.find_element('tag name', 'body').get_attribute('data-ready')
         if ready != 'yes':
             raise RuntimeError(f'the page did not reach hotplugd: {cls.driver.find_element("id", "daemon-problem").text}'
@@ -189,10 +205,13 @@ class CockpitPage(unittest.TestCase):
         if driver:
             try:
                 driver.save_screenshot(SCREENSHOT)
-                print(f'screenshot: {SCREENSHOT}', file=sys.stderr)
+                cls.measured.append(f'screenshot: {SCREENSHOT}')
             finally:
                 driver.quit()
             cls.driver = None
+        # after the last result line (tools/testlog-summary reads those)
+        for line in cls.measured:
+            print(line, file=sys.stderr)
         for proc, log in reversed(cls.procs):
             ht.terminate(proc, 5)
             log.close()
@@ -249,11 +268,17 @@ class CockpitPage(unittest.TestCase):
         self.js('''
             const uid = arguments[0];
             window.seenPhases = [];
+            window.seenHooks = new Set();
             const look = () => {
-                for (const e of document.querySelectorAll(`#jobs-body tr[data-unit="${uid}"] [data-field="phase"]`)) {
+                const row = `#jobs-body tr[data-unit="${uid}"]`;
+                for (const e of document.querySelectorAll(`${row} [data-field="phase"]`)) {
                     const p = e.textContent;
                     if (p && window.seenPhases[window.seenPhases.length - 1] !== p)
                         window.seenPhases.push(p);
+                }
+                for (const e of document.querySelectorAll(`${row} [data-field="hook"]`)) {
+                    if (e.textContent)
+                        window.seenHooks.add(e.textContent);
                 }
             };
             if (window.phaseObserver)
@@ -283,7 +308,6 @@ class CockpitPage(unittest.TestCase):
         """Every unit and domain of the machine, where it belongs in the
         tree, with its state; memory as lsmem ranges; nested devices; the
         hooks with the refused one and its reason."""
-        print(f'page ready after {self.load_time:.2f} s', file=sys.stderr)
         self.assertIn('simulated server', self.text('#daemon-info'))
         for uid, unit in MACHINE.units.items():
             self.assertEqual(self.unit_state(uid), unit['State'], uid)
@@ -330,7 +354,7 @@ class CockpitPage(unittest.TestCase):
         ht.sim_ctl('pull', 'sb3')
         self.wait_page(lambda d: self.unit_state('sb3') != 'online', 5, 'sb3 to leave online', poll=0.01)
         elapsed = time.monotonic() - t0
-        print(f'sb3 left "online" on the page {elapsed * 1000:.0f} ms after the pull', file=sys.stderr)
+        self.measured.append(f'sb3 left "online" on the page {elapsed * 1000:.0f} ms after the pull')
         self.assertLess(elapsed, 1.0)
         self.wait_page(lambda d: self.unit_state('sb3') == 'absent', 5, 'sb3 absent')
         self.assertEqual(self.text('tr[data-unit="sb3"] [data-field="details"]'), '')
@@ -344,6 +368,8 @@ class CockpitPage(unittest.TestCase):
         phases, record = self.run_from_page('slot-4', 'remove')
         self.assertEqual(self.hook_runs('slot-4'), ['pre-remove', 'post-remove'])
         self.assertEqual(phases, ['pre-remove', 'disable', 'post-remove'])
+        # the hook running, while it ran
+        self.assertEqual(self.js('return [...window.seenHooks]'), ['10-log'])
         self.assertIn('pre-remove → disable → post-remove', record)
         self.assertIn('pre-remove 10-log: ok', record)
         self.assertIn('post-remove 10-log: ok', record)
@@ -390,6 +416,34 @@ class CockpitPage(unittest.TestCase):
         self.assertIn('Remove anyway', alert[0])
         self.assertEqual(self.unit_state('slot-1'), 'online')
         self.assertEqual(self.hook_runs('slot-1'), [])
+
+
+    def test_6_pending_switchover_cancelled(self):
+        """A switchover of domain 0001 started from the page waits for a
+        pre-switchover hook that answers "not yet": the page shows the
+        domain disconnecting and what is pending, with the hook's reason;
+        the page's Cancel switchover brings the domain back."""
+        reason = 'transaction 7 still in flight'
+        with open(self.hold, 'w') as f:
+            f.write(reason)
+        self.addCleanup(lambda: os.path.exists(self.hold) and os.unlink(self.hold))
+        self.click('tr[data-domain="0001"] button[data-action="switchover"]')
+        self.confirm()
+        pending = self.wait_page(lambda d: self.text('#jobs-body tr[data-unit="0001"] [data-field="pending"]'), 10,
+                                 'the pending hook')
+        self.assertIn('10-hold', pending)
+        self.assertIn(reason, pending)
+        self.assertIn('since', pending)
+        self.assertEqual(self.text('#jobs-body tr[data-unit="0001"] [data-field="phase"]'), 'pre-switchover')
+        self.assertEqual(self.text('tr[data-domain="0001"] [data-field="state"]'), 'disconnecting')
+        self.click('tr[data-domain="0001"] button[data-action="cancel-switchover"]')
+        self.wait_page(lambda d: self.text('#job-history .job-log[data-unit="0001"]:not([data-state="running"])'), 30,
+                       'the switchover to end')
+        self.assertEqual(self.text('#job-history .job-log[data-unit="0001"] [data-field="state"]'), 'cancelled')
+        self.wait_page(lambda d: self.text('tr[data-domain="0001"] [data-field="state"]') == 'connected', 10,
+                       'domain 0001 connected again')
+        self.assertEqual(self.text('tr[data-domain="0001"] [data-field="lastjob"]').split(':')[0],
+                         'switchover cancelled')
 
 
 if __name__ == '__main__':
