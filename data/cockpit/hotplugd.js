@@ -723,8 +723,13 @@ function init() {
     jobs.addEventListener("removed", () => { pruneHistory(); scheduleRender() });
     manager.addEventListener("changed", scheduleRender);
     client.subscribe({ interface: IFACE.job, path_namespace: ROOT }, onJobSignal);
-    client.addEventListener("owner", (ev, owner) => {
-        problem = owner === null ? _("hotplugd is not running.") : null;
+    /* a daemon that comes back is a new set of objects: read them afresh */
+    let owner;
+    client.addEventListener("owner", (ev, name) => {
+        if (name && owner !== undefined && name !== owner)
+            window.location.reload();
+        owner = name === null ? owner || null : name;
+        problem = name === null ? _("hotplugd is not running.") : null;
         scheduleRender();
     });
     client.addEventListener("close", (ev, options) => {

@@ -446,5 +446,25 @@ class CockpitPage(unittest.TestCase):
                          'switchover cancelled')
 
 
+    def test_7_daemon_restarted(self):
+        """The daemon stops: the page says so; it starts again: the page
+        reads the machine afresh by itself (a card pulled meanwhile shows
+        absent)."""
+        self.env.daemon.stop()
+        self.wait_page(lambda d: self.js('return !document.getElementById("daemon-problem").hidden'), 10,
+                       'the page to notice')
+        self.assertEqual(self.text('#daemon-problem'), 'hotplugd is not running.')
+        # what changed meanwhile is only in the new daemon's objects
+        ht.sim_ctl('pull', 'slot-6')
+        self.env.daemon.start()
+        self.wait_page(lambda d: self.js('return document.body.dataset.ready === "yes" && '
+                                         'document.getElementById("daemon-problem").hidden'), 30,
+                       'the page with the daemon back')
+        self.assertEqual(self.unit_state('slot-6'), 'absent')
+        self.assertEqual(self.unit_state('slot-4'), 'online')
+        self.assertEqual(self.unit_state('sb3'), 'absent')
+        self.assertEqual(self.text('tr[data-domain="0001"] [data-field="state"]'), 'connected')
+
+
 if __name__ == '__main__':
     ht.run_tests()
