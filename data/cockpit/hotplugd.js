@@ -187,6 +187,7 @@ function renderAlerts() {
         a.action && el("button", {
             type: "button",
             class: "small",
+            data: { action: "alert" },
             text: a.action.label,
             onclick: () => { dismissAlert(a.id); a.action.run() },
         }),
@@ -233,11 +234,13 @@ function call(path, iface, method, args) {
 }
 
 /* a call that starts a job: the job shows up by itself (InterfacesAdded);
- * only a refusal is the page's to show */
-function start(what, path, iface, method, args, onBusy) {
+ * only a refusal is the page's to show.  target (a unit or domain proxy) and
+ * force (an alert action) for a call that the force option can push past
+ * what is in the way: offered when the target is busy with no job of its own */
+function start(what, path, iface, method, args, target, force) {
     call(path, iface, method, args).catch(err => {
-        const busy = errorName(err) === "Busy" && onBusy;
-        addAlert(`${what}: ${errorText(err)}`, "error", busy ? onBusy : null);
+        const blocked = force && errorName(err) === "Busy" && (!target.Job || target.Job === NO_JOB);
+        addAlert(`${what}: ${errorText(err)}`, "error", blocked ? force : null);
     });
 }
 
@@ -246,10 +249,16 @@ function unitRemove(u, values) {
     const opts = options({ force: values.force, "dry-run": values.dryrun });
     if (eject === false)
         opts.eject = cockpit.variant("b", false);
-    start(cockpit.format(_("Remove $0"), u.Id), u.path, IFACE.unit, "Remove", [opts], {
+    start(cockpit.format(_("Remove $0"), u.Id), u.path, IFACE.unit, "Remove", [opts], u, {
         label: _("Remove anyway"),
         run: () => unitRemove(u, { ...values, force: true }),
     });
+}
+
+function domainSwitchover(d, values) {
+    start(cockpit.format(_("Switch over domain $0"), d.Id), d.path, IFACE.domain, "PrepareForSwitchover",
+          [options({ force: values.force, persist: values.persist, timeout: values.timeout || null, "dry-run": values.dryrun })],
+          d, { label: _("Switch over anyway"), run: () => domainSwitchover(d, { ...values, force: true }) });
 }
 
 function onUnitAction(u, action) {
@@ -290,9 +299,7 @@ function onDomainAction(d, action) {
                 { key: "persist", label: _("Persist: ask refusing devices again until the timeout"), type: "bool" },
                 { key: "timeout", label: _("Timeout in seconds (0: none)"), type: "seconds", value: 0 },
                 { key: "dryrun", label: _("Dry run"), type: "bool" },
-            ]).then(v => v && start(cockpit.format(_("Switch over domain $0"), id), d.path, IFACE.domain,
-                                    "PrepareForSwitchover",
-                                    [options({ force: v.force, persist: v.persist, timeout: v.timeout || null, "dry-run": v.dryrun })]));
+            ]).then(v => v && domainSwitchover(d, v));
     } else if (action === "connect") {
         ask(cockpit.format(_("Connect domain $0"), id), _("Take the domain into service on this host."), _("Connect"),
             [{ key: "dryrun", label: _("Dry run"), type: "bool" }])

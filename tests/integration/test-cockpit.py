@@ -402,7 +402,8 @@ class CockpitPage(unittest.TestCase):
 
     def test_5_busy_shows_its_blockers(self):
         """A remove of a unit in use is refused before any job: the page
-        shows Busy with what is in the way, on the unit and in the alert."""
+        shows Busy with what is in the way, on the unit and in the alert,
+        whose button removes it anyway."""
         ht.sim_ctl('link', 'ens1f0', 'up')
         self.addCleanup(ht.sim_ctl, 'link', 'ens1f0', 'down')
         self.wait_page(lambda d: 'ens1f0' in (self.text('tr[data-unit="slot-1"] [data-field="blockers"]') or ''),
@@ -416,6 +417,13 @@ class CockpitPage(unittest.TestCase):
         self.assertIn('Remove anyway', alert[0])
         self.assertEqual(self.unit_state('slot-1'), 'online')
         self.assertEqual(self.hook_runs('slot-1'), [])
+        # the alert's button removes it anyway, with force
+        self.click('[data-alert="error"] button[data-action="alert"]')
+        record = self.wait_page(lambda d: self.text('#job-history .job-log[data-unit="slot-1"]:not([data-state="running"])'),
+                                30, 'the forced remove to end')
+        self.assertIn('— succeeded', record)
+        self.assertEqual(self.hook_runs('slot-1'), ['pre-remove', 'post-remove'])
+        self.assertEqual(self.unit_state('slot-1'), 'offline')
 
 
     def test_6_pending_switchover_cancelled(self):
