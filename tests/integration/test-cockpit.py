@@ -4,7 +4,10 @@
 Chromium, driven through selenium, on the simulated 'default' server: the
 page shows the machine, a board the simulator pulls leaves "online" within a
 second, a remove and an add started from the page run their hooks and the
-page shows each phase, a veto and a busy unit are shown with their reasons.
+page shows each phase, a veto and a busy unit are shown with their reasons
+(and the busy one removed anyway), a switchover waits for a hook with the
+reason shown and is cancelled, a replace window is ended with Resume, and
+the page reads a restarted daemon afresh.
 
 One cockpit-ws (its bridge on the test's private system bus, the package
 made visible through XDG_DATA_HOME) and one browser session serve every
@@ -454,7 +457,21 @@ class CockpitPage(unittest.TestCase):
                          'switchover cancelled')
 
 
-    def test_7_daemon_restarted(self):
+    def test_8_replace_resumed_from_the_page(self):
+        """A replace of slot-5 from the page: the unit shows quiesced, the
+        job its window and a Resume button, which ends the window."""
+        self.click('tr[data-unit="slot-5"] button[data-action="replace"]')
+        self.confirm()
+        row = '#jobs-body tr[data-unit="slot-5"]'
+        window = self.wait_page(lambda d: self.text(row + ' [data-field="window"]'), 30, 'the replace window')
+        self.assertIn('window ends', window)
+        self.assertEqual(self.unit_state('slot-5'), 'quiesced')
+        self.click(row + ' button[data-action="resume"]')
+        record = self.wait_page(lambda d: self.text('#job-history .job-log[data-unit="slot-5"]:not([data-state="running"])'),
+                                30, 'the replace to end')
+        self.assertIn('— succeeded', record)
+        self.assertIn('post-replace', record)
+        self.wait_page(lambda d: self.unit_state('slot-5') == 'online', 5, 'slot-5 online')
         """The daemon stops: the page says so; it starts again: the page
         reads the machine afresh by itself (a card pulled meanwhile shows
         absent)."""
