@@ -654,7 +654,7 @@ function renderJobs() {
             el("td", {}, stateSpan(j.State, "state")),
             el("td", { data: { field: "phase" }, text: j.Phase }),
             el("td", { data: { field: "step" }, text: j.Step }),
-            el("td", {}, el("progress", { max: "100", value: j.Progress }), ` ${j.Progress} %`),
+            el("td", { class: "progress" }, el("progress", { max: "100", value: j.Progress }), ` ${j.Progress} %`),
             el("td", { class: "mono", data: { field: "hook" }, title: j.Hook, text: basename(j.Hook) }),
             el("td", {}, pending, windowEnd),
             el("td", { class: "actions" },
@@ -682,7 +682,7 @@ function renderJobs() {
                 text: `${s.phase}: ${s.description}` + (s.ok === false ? ` — ${s.message || _("failed")}` : ""),
             }))),
             r.hooks.length ? el("ul", { data: { field: "hooks" } }, r.hooks.map(h => el("li", {
-                class: h.result.startsWith("ok") ? "" : "bad",
+                class: { ok: "", pending: "warn", cancelled: "warn" }[h.result.split(":")[0]] ?? "bad",
                 data: { hook: basename(h.hook), event: h.event },
                 text: `${h.event} ${basename(h.hook)}: ${h.result} (${(Number(h.duration) / 1e6).toFixed(2)} s)`,
             }))) : ""))

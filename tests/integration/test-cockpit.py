@@ -88,6 +88,7 @@ class CockpitPage(unittest.TestCase):
             raise unittest.SkipTest(reason)
         cls.procs = []
         cls.measured = []
+        cls.screenshot_taken = False
         cls.tmp = tempfile.mkdtemp(prefix='hotplug-cockpit.')
         os.chmod(cls.tmp, 0o755)
         try:
@@ -195,6 +196,12 @@ class CockpitPage(unittest.TestCase):
                                  f'{cls.driver.get_log("browser")}') from None
 
     @classmethod
+    def screenshot(cls):
+        cls.driver.save_screenshot(SCREENSHOT)
+        cls.screenshot_taken = True
+        cls.measured.append(f'screenshot: {SCREENSHOT}')
+
+    @classmethod
     def read_log(cls, name):
         try:
             with open(os.path.join(cls.tmp, name + '.log')) as f:
@@ -207,8 +214,8 @@ class CockpitPage(unittest.TestCase):
         driver = getattr(cls, 'driver', None)
         if driver:
             try:
-                driver.save_screenshot(SCREENSHOT)
-                cls.measured.append(f'screenshot: {SCREENSHOT}')
+                if not cls.screenshot_taken:
+                    cls.screenshot()
             finally:
                 driver.quit()
             cls.driver = None
@@ -447,6 +454,8 @@ class CockpitPage(unittest.TestCase):
         self.assertIn('since', pending)
         self.assertEqual(self.text('#jobs-body tr[data-unit="0001"] [data-field="phase"]'), 'pre-switchover')
         self.assertEqual(self.text('tr[data-domain="0001"] [data-field="state"]'), 'disconnecting')
+        # the page at its busiest: a job live, the alerts of the checks before
+        self.screenshot()
         self.click('tr[data-domain="0001"] button[data-action="cancel-switchover"]')
         self.wait_page(lambda d: self.text('#job-history .job-log[data-unit="0001"]:not([data-state="running"])'), 30,
                        'the switchover to end')
