@@ -6,8 +6,8 @@ page shows the machine, a board the simulator pulls leaves "online" within a
 second, a remove and an add started from the page run their hooks and the
 page shows each phase, a veto and a busy unit are shown with their reasons
 (and the busy one removed anyway), a switchover waits for a hook with the
-reason shown and is cancelled, a replace window is ended with Resume, and
-the page reads a restarted daemon afresh.
+reason shown and is cancelled, polkit's refusal is shown, a replace window
+is ended with Resume, and the page reads a restarted daemon afresh.
 
 One cockpit-ws (its bridge on the test's private system bus, the package
 made visible through XDG_DATA_HOME) and one browser session serve every
@@ -465,6 +465,18 @@ class CockpitPage(unittest.TestCase):
         self.assertEqual(self.text('tr[data-domain="0001"] [data-field="lastjob"]').split(':')[0],
                          'switchover cancelled')
 
+
+    def test_7_polkit_says_no(self):
+        """polkit refuses: the page shows NotAuthorized, and nothing runs."""
+        self.env.polkit.set_allowed(False)
+        self.addCleanup(self.env.polkit.set_allowed, True)
+        self.click('tr[data-unit="cpu3"] button[data-action="remove"]')
+        self.confirm()
+        alert = self.wait_page(lambda d: [t for t in self.texts('[data-alert="error"]') if 'cpu3' in t], 10,
+                               'the NotAuthorized alert')
+        self.assertIn('Remove cpu3: NotAuthorized', alert[0])
+        self.assertEqual(self.unit_state('cpu3'), 'online')
+        self.assertEqual(self.hook_runs('cpu3'), [])
 
     def test_8_replace_resumed_from_the_page(self):
         """A replace of slot-5 from the page: the unit shows quiesced, the
