@@ -27,6 +27,7 @@ const KIND_LABEL = {
     memory: _("Memory"),
 };
 const HISTORY_KEEP = 8;
+const MAX_LEVEL = 6;            /* the deepest indentation the style sheet has */
 
 const client = cockpit.dbus(BUS, { bus: "system", superuser: "try" });
 const manager = client.proxy(IFACE.manager, ROOT);
@@ -434,7 +435,7 @@ function renderHooks() {
 
 /* --- the units tree ------------------------------------------------------ */
 
-function toggleCell(key, hasChildren, level, ...content) {
+function toggleCell(key, hasChildren, ...content) {
     const open = !folded.has(key);
     return el("td", { class: "name" },
         hasChildren
@@ -531,8 +532,8 @@ function memoryRows(u, level) {
 
 function deviceRows(list, level) {
     return list.map(([address, depth, parent, description]) =>
-        el("tr", { class: `detail level-${level + depth}`, data: { device: address } },
-            el("td", { class: "name mono", text: address }),
+        el("tr", { class: `detail level-${Math.min(level + depth, MAX_LEVEL)}`, data: { device: address } },
+            el("td", { class: "name mono", title: parent ? cockpit.format(_("below $0"), parent) : null, text: address }),
             el("td"),
             el("td", { class: "mono", text: description }),
             el("td"), el("td"), el("td")));
@@ -557,7 +558,7 @@ function unitRows(u, level, byId) {
     }
 
     const row = el("tr", { class: `unit level-${level}`, data: { unit: u.Id, kind: u.Kind } },
-        toggleCell(key, children.length > 0, level, el("strong", { text: u.Id }), " ",
+        toggleCell(key, children.length > 0, el("strong", { text: u.Id }), " ",
                    el("span", { class: "muted", text: KIND_LABEL[u.Kind] || u.Kind })),
         el("td", {}, stateSpan(u.State, "state"),
            u.Phase ? [" · ", el("span", { data: { field: "phase" }, text: u.Phase })] : ""),
@@ -577,7 +578,7 @@ function domainRows(d) {
     const button = (action, label, enabled, danger) =>
         actionButton(action, label, enabled, danger, () => onDomainAction(d, action));
     return [el("tr", { class: "domain level-1", data: { domain: d.Id } },
-        toggleCell("domain:" + d.Id, false, 1, el("strong", { text: d.Id }), " ",
+        toggleCell("domain:" + d.Id, false, el("strong", { text: d.Id }), " ",
                    el("span", { class: "muted", text: _("PCI domain") })),
         el("td", {}, stateSpan(state, "state"),
            job && job.valid && job.Phase ? [" · ", el("span", { data: { field: "phase" }, text: job.Phase })] : ""),
@@ -604,7 +605,7 @@ function domainRows(d) {
 
 function groupRow(key, label, count) {
     return el("tr", { class: "group", data: { group: key } },
-        toggleCell("group:" + key, count > 0, 0, label, " ", el("span", { class: "muted", text: `(${count})` })),
+        toggleCell("group:" + key, count > 0, label, " ", el("span", { class: "muted", text: `(${count})` })),
         el("td", { colspan: "5" }));
 }
 
