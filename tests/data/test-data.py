@@ -129,7 +129,7 @@ class Install(unittest.TestCase):
                 r'/share/polkit-1/actions/org\.hotplugd\.hotplug1\.policy$',
                 r'/share/locale/de/LC_MESSAGES/hotplugd\.mo$',
                 r'/lib/ocf/resource\.d/hotplugd/pci-domain$',
-            ]
+            ] + [rf'/share/cockpit/hotplugd/{re.escape(f)}$' for f in CockpitPackage.files()]
             optional = {
                 'daemon': r'/libexec/hotplugd$',
                 'ctl': r'/bin/hotplugctl$',
@@ -187,6 +187,45 @@ class ShippedHooks(unittest.TestCase):
                             self.assertEqual(a.read(), b.read(), path)
         self.assertEqual(found.get('lib/hotplugd/hooks.d'), active)
         self.assertEqual(found.get('share/hotplugd/examples/hooks.d'), places - active)
+
+class CockpitPackage(unittest.TestCase):
+    """data/cockpit/ as Cockpit loads it: a valid manifest, no inline
+    script (Cockpit's Content Security Policy blocks it), every file the page
+    names is in the package."""
+    DIR = os.path.join(SRC, 'data', 'cockpit')
+
+    @classmethod
+    def files(cls):
+        return sorted(f for f in os.listdir(cls.DIR) if f != 'meson.build')
+
+    def test_manifest(self):
+        import json
+        with open(os.path.join(self.DIR, 'manifest.json')) as f:
+            manifest = json.load(f)
+        entries = {**manifest.get('menu', {}), **manifest.get('tools', {})}
+        self.assertTrue(entries, 'the page is in no menu')
+        for name, entry in entries.items():
+            self.assertIn(entry.get('path', name + '.html'), self.files())
+            self.assertTrue(entry.get('label'))
+
+    def test_no_inline_script_and_every_file_there(self):
+        with open(os.path.join(self.DIR, 'index.html')) as f:
+            html = f.read()
+        scripts = re.findall(r'<script\b([^>]*)>(.*?)</script>', html, re.S)
+        self.assertTrue(scripts)
+        for attrs, body in scripts:
+            self.assertRegex(attrs, r'\bsrc="[^"]+"')
+            self.assertEqual(body.strip(), '', 'inline script')
+        self.assertNotRegex(html, r'\son[a-z]+=', 'inline event handler')
+        self.assertNotRegex(html, r'\sstyle=', 'inline style')
+        for ref in re.findall(r'\b(?:src|href)="([^"]+)"', html):
+            if ref.startswith('../base1/'):
+                continue        # Cockpit's own
+            self.assertIn(ref, self.files())
+        with open(os.path.join(self.DIR, 'meson.build')) as f:
+            build = f.read()
+        for name in self.files():
+            self.assertIn(f"'{name}'", build, f'{name} is not installed')
 
 
 if __name__ == '__main__':
