@@ -3,6 +3,7 @@
 """The files hotplugd ships: the D-Bus interface is documented member by
 member, the systemd unit verifies, translations are complete, and
 `meson install` puts everything where the system looks for it."""
+import json
 import os
 import re
 import shutil
@@ -63,6 +64,37 @@ class SystemdUnit(unittest.TestCase):
             r = subprocess.run(['systemd-analyze', 'security', '--offline=yes', path], capture_output=True, text=True)
             score = [l for l in r.stdout.splitlines() if 'Overall exposure level' in l]
             print('systemd-analyze security:', score[0].strip() if score else r.stdout[-200:])
+
+
+class TestlogSummary(unittest.TestCase):
+    """tools/testlog-summary counts what tools/check reports: no skip passes
+    for a success, no skip goes without its reason."""
+
+    def summary(self, *records):
+        with tempfile.NamedTemporaryFile('w', suffix='.json') as f:
+            for r in records:
+                f.write(json.dumps(r) + '\n')
+            f.flush()
+            r = subprocess.run([os.path.join(SRC, 'tools', 'testlog-summary'), f.name, 'x'],
+                               capture_output=True, text=True)
+        return r.stdout.strip().splitlines()[-1], r.returncode
+
+    def test_counts(self):
+        cases = [
+            ("setUpClass (__main__.X) ... skipped 'runs under hotplug-sim'\n", 'OK', (0, 0, 1)),
+            ("test_x (__main__.X.test_x) ... skipped ''\n", 'OK', (0, 1, 0)),
+            ("test_x (__main__.X.test_x) ... ok\ntest_y (__main__.X.test_y) ... FAIL\n", 'FAIL', (1, 1, 0)),
+            ('nothing to skip here, skipping\n', 'SKIP', (0, 1, 0)),
+            ('SKIP: needs root\n', 'SKIP', (0, 0, 1)),
+            ('ok 1 /a\nok 2 /b # SKIP no cpu1\nok 3 /c # SKIP\n', 'OK', (1, 1, 1)),
+            ('ok 1 /a\n', 'FAIL', (1, 1, 0)),     # the program failed beyond its cases
+        ]
+        for out, result, (p, f, k) in cases:
+            with self.subTest(case=cases.index((out, result, (p, f, k)))):
+                line, rc = self.summary({'name': 't', 'result': result, 'stdout': '', 'stderr': out,
+                                         'returncode': 1 if result == 'FAIL' else 0})
+                self.assertEqual(line, f'x: {p} passed, {f} failed, {k} skipped')
+                self.assertEqual(rc, 1 if f else 0)
 
 
 class Catalog(unittest.TestCase):
