@@ -259,17 +259,42 @@ class Daemon:
         self.proc.kill()
         self.proc.wait()
         self.proc = None
+        self._check_log()
         if self.log:
             self.log.close()
             self.log = None
 
     def stop(self):
+        """SIGTERM (SIGKILL after 10 s); the exit status.  A daemon this
+        stops must exit 0; whatever ended it, a sanitizer report or a
+        critical in its log is a problem (see problems)."""
+        running = self.proc is not None and self.proc.poll() is None
         rc = terminate(self.proc, 10)
+        if running and rc != 0:
+            self.problems.append(f'hotplugd exited with {rc} on SIGTERM')
         self.proc = None
+        self._check_log()
         if self.log:
             self.log.close()
             self.log = None
         return rc
+
+    # what no test run may leave in the daemon's log
+    BAD = re.compile(r'ERROR: (?:Address|Leak|Thread)Sanitizer|runtime error:|UndefinedBehaviorSanitizer|'
+                     r'-CRITICAL \*\*|critical: ')
+
+    @property
+    def problems(self):
+        if not hasattr(self, '_problems'):
+            self._problems = []
+        return self._problems
+
+    def _check_log(self):
+        text = self.read_log()
+        for m in self.BAD.finditer(text):
+            line = text[text.rfind('\n', 0, m.start()) + 1:text.find('\n', m.end())]
+            if line not in self.problems:
+                self.problems.append(line)
 
 
 class Environment:
@@ -303,11 +328,21 @@ class Environment:
         return self
 
     def close(self):
+        problems = []
         if self.daemon:
             self.daemon.stop()
+            problems = list(self.daemon.problems)
+            log = self.daemon.read_log() if problems else ''
         self.polkit.stop()
         self.bus.stop()
+        if problems and self.daemon.log_path and os.path.exists(self.daemon.log_path):
+            with open(self.daemon.log_path) as f:
+                log = f.read()
         shutil.rmtree(self.tmpdir, ignore_errors=True)
+        # the daemon's own failures are the test's: a sanitizer report, a
+        # critical, a bad exit
+        if problems:
+            raise AssertionError('hotplugd: ' + '; '.join(problems) + '\n' + log[-4000:])
 
     def __exit__(self, *exc):
         self.close()
