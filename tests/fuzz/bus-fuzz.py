@@ -420,11 +420,43 @@ def write_hooks(root):
         os.chmod(dirpath, 0o755)
 
 
+def readable_copy():
+    """What an unprivileged worker runs and reads, copied where nobody can
+    read it (the checkout may be in a directory only root can enter): this
+    script, the harness module, the interface XML and hotplugctl, in the
+    same layout.  Returns the copy's root."""
+    if readable_copy.root:
+        return readable_copy.root
+    root = tempfile.mkdtemp(prefix='hotplug-fuzz-src.')
+    for rel in (('tests', 'fuzz', 'bus-fuzz.py'), ('tests', 'integration', 'hotplugtest.py'),
+                ('data', 'dbus', 'org.hotplugd.Hotplug1.xml')):
+        os.makedirs(os.path.join(root, *rel[:-1]), exist_ok=True)
+        shutil.copy(os.path.join(ht.SRC, *rel), os.path.join(root, *rel))
+    shutil.copy(ht.ctl_exe(), os.path.join(root, 'hotplugctl'))
+    for d, _, files in os.walk(root):
+        os.chmod(d, 0o755)
+        for f in files:
+            os.chmod(os.path.join(d, f), 0o755 if f == 'hotplugctl' else 0o644)
+    readable_copy.root = root
+    return root
+
+
+readable_copy.root = None
+
+
 def pass_as(who, duration, seed, findings, summary):
+    script = os.path.abspath(__file__)
+    env = dict(os.environ)
+    if who != 'root':
+        root = readable_copy()
+        script = os.path.join(root, 'tests', 'fuzz', 'bus-fuzz.py')
+        env['HOTPLUG_SOURCE_DIR'] = root
+        # the simulator's shim lives in the build tree: a D-Bus client needs none
+        env.pop('LD_PRELOAD', None)
     cmd = ([] if who == 'root' else NOBODY) + [
-        '/usr/bin/python3', os.path.abspath(__file__), '--worker', '--address', os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
+        '/usr/bin/python3', script, '--worker', '--address', os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
         '--duration', str(duration), '--seed', str(seed)] + (['--real'] if who == 'root' else [])
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 300)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 300, env=env)
     if r.returncode != 0:
         findings.append({'call': f'fuzzer as {who}', 'error': f'exit {r.returncode}', 'message': r.stderr[-2000:]})
         return
@@ -478,10 +510,12 @@ def fuzz_ctl(who, rng, findings, budget):
         helptext = subprocess.run([ht.ctl_exe(), cmd, '--help'], capture_output=True, text=True, timeout=30).stdout
         extra = [o.encode() for o in ('--no-wait', '--dry-run') if o in helptext]
         for arg in rng.sample(CTL_ARGS, min(budget, len(CTL_ARGS))):
-            argv = ([] if who == 'root' else NOBODY) + [ht.ctl_exe().encode(), cmd.encode(), arg] + extra
+            exe = ht.ctl_exe() if who == 'root' else os.path.join(readable_copy(), 'hotplugctl')
+            argv = ([] if who == 'root' else NOBODY) + [exe.encode(), cmd.encode(), arg] + extra
             runs += 1
+            env = {k: v for k, v in os.environ.items() if who == 'root' or k != 'LD_PRELOAD'}
             try:
-                r = subprocess.run(argv, capture_output=True, timeout=60)
+                r = subprocess.run(argv, capture_output=True, timeout=60, env=env)
             except subprocess.TimeoutExpired:
                 findings.append({'call': f'hotplugctl {cmd} {shorten(repr(arg))}', 'error': 'hang', 'message': ''})
                 continue
@@ -561,6 +595,8 @@ def main():
                 check_daemon(env, pid, findings, 'after dfuzzer')
     finally:
         shutil.rmtree(hooks, ignore_errors=True)
+        if readable_copy.root:
+            shutil.rmtree(readable_copy.root, ignore_errors=True)
     outcomes = {}
     for s in summary.values():
         for k, per in s.get('outcomes', {}).items():
