@@ -86,7 +86,9 @@ hotplug_ctl_jobs_table (HotplugCtl *ctl, GPtrArray *jobs)
       hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE, operation);
       hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE, hotplug_dbus_job_get_unit (job));
       hotplug_ctl_table_add_cell (table, hotplug_ctl_state_style (state), state);
-      hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE, hotplug_dbus_job_get_phase (job));
+      /* an ended job is in no phase any more (--json keeps the last one) */
+      hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE,
+                                  running ? hotplug_dbus_job_get_phase (job) : hotplug_ctl_or_dash (NULL));
       hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE, progress);
       hotplug_ctl_table_add_cell (table, HOTPLUG_CTL_STYLE_NONE, started);
       /* The last column, so that words with blanks need no quoting. */

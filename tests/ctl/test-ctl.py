@@ -669,8 +669,9 @@ class TestJobsHooks(OperationTestCase):
         rows = table(self.ok('jobs'))
         self.assertEqual(rows[0], ['ID', 'OPERATION', 'UNIT', 'STATE', 'PHASE', 'PROGRESS',
                                    'STARTED', 'STEP/REASON'])
+        # an ended job is in no phase any more
         self.assertEqual(rows[1][:6] + rows[1][7:], ['2', 'add (dry run)', 'sb10', 'vetoed',
-                                                     'pre-add', '10%', 'board sb10 is reserved'])
+                                                     '-', '10%', 'board sb10 is reserved'])
         self.assertEqual(rows[2][:6], ['3', 'remove', 'sb1', 'running', 'pre-remove', '20%'])
         self.assertRegex(rows[2][6], r'^\d{4}-\d\d-\d\d \d\d:\d\d$')
         self.assertTrue(rows[2][7].startswith('running hook "10-stop-batch-jobs"'))
@@ -692,6 +693,7 @@ class TestJobsHooks(OperationTestCase):
         self.assertEqual([(j['Id'], j['Path'], j['State']) for j in data],
                          [(2, PATH + '/job/2', 'vetoed'), (3, PATH + '/job/3', 'running')])
         self.assertEqual(data[0]['DryRun'], True)
+        self.assertEqual(data[0]['Phase'], 'pre-add')     # where it ended
         self.assertEqual(data[1]['StartTime'], 1700000000123456)
         self.assertEqual(data[1]['Initiator'], 'platform')
 
