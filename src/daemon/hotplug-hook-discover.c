@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 
 #include "hotplug-hooks-private.h"
+#include "hotplug-log.h"
 #include "hotplug-names.h"
 #include "hotplug-util.h"
 
@@ -299,11 +300,12 @@ hotplug_hooks_discover (const char  *vendor_root,
 
       if (hook->status != HOTPLUG_HOOK_REFUSED)
         continue;
-      g_log_structured (HOTPLUG_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                        HOTPLUG_LOG_HOOK, hook->name,
-                        HOTPLUG_LOG_EVENT, event,
-                        "CODE_FILE", __FILE__,
-                        "MESSAGE", "Hook %s refused: %s", hook->path, hook->reason);
+      {
+        const char *const fields[] = { HOTPLUG_LOG_HOOK, hook->name, NULL };
+
+        hotplug_log_fields (G_LOG_LEVEL_MESSAGE, "hooks", NULL, NULL, fields, "hook %s refused for %s: %s",
+                            hook->path, event, hook->reason);
+      }
     }
 
   return g_steal_pointer (&hooks);
