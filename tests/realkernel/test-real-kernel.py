@@ -52,12 +52,32 @@ def read_cpu1():
 
 
 def restore_cpu1():
-    for _ in range(50):
+    """cpu1 online again, read back; says so loudly when it cannot be."""
+    error = None
+    for _ in range(100):
         try:
+            if read_cpu1() == '1':
+                return
             set_cpu1('1')
-            return
-        except OSError:
-            time.sleep(0.1)
+        except OSError as e:
+            error = e
+        time.sleep(0.1)
+    state = read_cpu1()
+    if state != '1':
+        msg = f'cpu1 could not be put back online (it reads {state!r}; last error: {error})'
+        print(f'real-kernel: {msg}', file=sys.stderr)
+        raise AssertionError(msg)
+
+
+def restore_on_signal(signum, frame):
+    """The test runner's timeout (SIGTERM) or an interrupt: cpu1 back first,
+    then die of the signal (an exception would only end one test)."""
+    try:
+        restore_cpu1()
+    finally:
+        sys.stderr.flush()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
 
 
 class PropertyWatcher:
@@ -345,4 +365,7 @@ if __name__ == '__main__':
     r = skip_reason()
     if r:
         print(f'SKIP: {r}')
+    else:
+        signal.signal(signal.SIGTERM, restore_on_signal)
+        signal.signal(signal.SIGINT, restore_on_signal)
     unittest.main(verbosity=2)
