@@ -18,6 +18,11 @@
  *                       it, as the kernel's rescan returns once the scan is
  *                       done
  *
+ * Files and directories under /sys are the kernel's to make, as on sysfs:
+ * opening a file that does not exist there for writing fails with EACCES
+ * (writing an `online` that a CPU does not have), and mkdir, unlink, rmdir,
+ * rename, link and symlink fail with EPERM.
+ *
  * and user.hotplug-sim.fail ("COUNT ERRNO", set by `hotplug-sim ctl fail`)
  * makes the next COUNT writes fail.  A refused write leaves the attribute
  * reading its old value.  Only calls through the PLT are seen: static
@@ -179,12 +184,42 @@ reopen_at (void *data)
   return real_openat (r->dirfd, r->path, O_RDONLY | O_CLOEXEC);
 }
 
+/* An absolute path into sysfs (relative ones are left alone). */
+static int
+in_sysfs (const char *path)
+{
+  return path && strncmp (path, "/sys/", 5) == 0;
+}
+
+/* sysfs has no file a writer could create */
+static int
+creates_in_sysfs (int dirfd, const char *path, int flags)
+{
+  REAL (openat, int, int, const char *, int, ...);
+  int fd;
+
+  if (!(flags & O_CREAT) || !in_sysfs (path))
+    return 0;
+  fd = real_openat (dirfd, path, O_PATH | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      close (fd);
+      return 0;
+    }
+  return errno == ENOENT;
+}
+
 static int
 do_openat (int dirfd, const char *path, int flags, mode_t mode)
 {
   REAL (openat, int, int, const char *, int, ...);
   Reopen r = { dirfd, path };
 
+  if (creates_in_sysfs (dirfd, path, flags))
+    {
+      errno = EACCES;
+      return -1;
+    }
   if (!writing (flags))
     return real_openat (dirfd, path, flags, mode);
   return after_open (real_openat (dirfd, path, flags & ~O_TRUNC, mode), flags, reopen_at, &r);
@@ -198,6 +233,11 @@ do_open (const char *path, int flags, mode_t mode)
 
   /* through open() itself, so that the umockdev preload (next in line)
    * redirects the path as it would */
+  if (creates_in_sysfs (AT_FDCWD, path, flags))
+    {
+      errno = EACCES;
+      return -1;
+    }
   if (!writing (flags))
     return real_open (path, flags, mode);
   return after_open (real_open (path, flags & ~O_TRUNC, mode), flags, reopen_at, &r);
@@ -455,4 +495,110 @@ close (int fd)
   if (watch >= 0)
     wait_answered (watch);
   return r;
+}
+
+/* --- what only the kernel does in sysfs ---------------------------------- */
+
+static int
+refuse (void)
+{
+  errno = EPERM;
+  return -1;
+}
+
+int mkdir (const char *path, mode_t mode);
+int mkdirat (int dirfd, const char *path, mode_t mode);
+int unlink (const char *path);
+int unlinkat (int dirfd, const char *path, int flags);
+int rmdir (const char *path);
+int rename (const char *from, const char *to);
+int renameat (int fromfd, const char *from, int tofd, const char *to);
+int renameat2 (int fromfd, const char *from, int tofd, const char *to, unsigned int flags);
+int link (const char *from, const char *to);
+int linkat (int fromfd, const char *from, int tofd, const char *to, int flags);
+int symlink (const char *target, const char *path);
+int symlinkat (const char *target, int dirfd, const char *path);
+
+int
+mkdir (const char *path, mode_t mode)
+{
+  REAL (mkdir, int, const char *, mode_t);
+  return in_sysfs (path) ? refuse () : real_mkdir (path, mode);
+}
+
+int
+mkdirat (int dirfd, const char *path, mode_t mode)
+{
+  REAL (mkdirat, int, int, const char *, mode_t);
+  return in_sysfs (path) ? refuse () : real_mkdirat (dirfd, path, mode);
+}
+
+int
+unlink (const char *path)
+{
+  REAL (unlink, int, const char *);
+  return in_sysfs (path) ? refuse () : real_unlink (path);
+}
+
+int
+unlinkat (int dirfd, const char *path, int flags)
+{
+  REAL (unlinkat, int, int, const char *, int);
+  return in_sysfs (path) ? refuse () : real_unlinkat (dirfd, path, flags);
+}
+
+int
+rmdir (const char *path)
+{
+  REAL (rmdir, int, const char *);
+  return in_sysfs (path) ? refuse () : real_rmdir (path);
+}
+
+int
+rename (const char *from, const char *to)
+{
+  REAL (rename, int, const char *, const char *);
+  return in_sysfs (from) || in_sysfs (to) ? refuse () : real_rename (from, to);
+}
+
+int
+renameat (int fromfd, const char *from, int tofd, const char *to)
+{
+  REAL (renameat, int, int, const char *, int, const char *);
+  return in_sysfs (from) || in_sysfs (to) ? refuse () : real_renameat (fromfd, from, tofd, to);
+}
+
+int
+renameat2 (int fromfd, const char *from, int tofd, const char *to, unsigned int flags)
+{
+  REAL (renameat2, int, int, const char *, int, const char *, unsigned int);
+  return in_sysfs (from) || in_sysfs (to) ? refuse () : real_renameat2 (fromfd, from, tofd, to, flags);
+}
+
+int
+link (const char *from, const char *to)
+{
+  REAL (link, int, const char *, const char *);
+  return in_sysfs (from) || in_sysfs (to) ? refuse () : real_link (from, to);
+}
+
+int
+linkat (int fromfd, const char *from, int tofd, const char *to, int flags)
+{
+  REAL (linkat, int, int, const char *, int, const char *, int);
+  return in_sysfs (from) || in_sysfs (to) ? refuse () : real_linkat (fromfd, from, tofd, to, flags);
+}
+
+int
+symlink (const char *target, const char *path)
+{
+  REAL (symlink, int, const char *, const char *);
+  return in_sysfs (path) ? refuse () : real_symlink (target, path);
+}
+
+int
+symlinkat (const char *target, int dirfd, const char *path)
+{
+  REAL (symlinkat, int, const char *, int, const char *);
+  return in_sysfs (path) ? refuse () : real_symlinkat (target, dirfd, path);
 }
