@@ -56,7 +56,8 @@ log_output (RunData *d, const char *text)
     { "OBJECT_SYSTEMD_UNIT", d->unit_name, -1 },
   };
 
-  g_log_structured_array (G_LOG_LEVEL_INFO, fields, d->unit_name ? G_N_ELEMENTS (fields) : G_N_ELEMENTS (fields) - 1);
+  /* notice, not info: what a hook says is for the administrator */
+  g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, d->unit_name ? G_N_ELEMENTS (fields) : G_N_ELEMENTS (fields) - 1);
 }
 
 /* One line of output (without its newline).  A line longer than
