@@ -165,7 +165,37 @@ sleep 300''')
         log = self.ct.run(['journalctl', '-u', 'hotplugd-hook-*-20-hang.service', '-o', 'cat', '--no-pager']).stdout
         self.assertIn('SIGKILL', log)
 
-    def test_4_exposure_online(self):
+    def wait_for(self, what, check, timeout=15):
+        end = time.monotonic() + timeout
+        while not check():
+            if time.monotonic() > end:
+                self.fail(f'timed out waiting for {what}')
+            time.sleep(0.1)
+
+    def hook_units(self, name):
+        return self.ct.run(['systemctl', 'list-units', '--no-legend', '--plain', '--state=active',
+                            f'hotplugd-hook-*-{name}.service']).stdout.split()
+
+    def test_4_recovery_kills_the_unit_of_a_hook_left_running(self):
+        self.need_cpu()
+        self.hook('cpu', 'pre-remove', '30-left-running', 'echo $$ > /run/hp-left.pid\nexec sleep 300')
+        r = self.ct.run(['hotplugctl', 'remove', self.cpu, '--no-wait'], check=False)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.wait_for('the hook\'s unit', lambda: self.hook_units('30-left-running'))
+        unit = self.hook_units('30-left-running')[0]
+        old = self.ct.run(['systemctl', 'show', '-p', 'MainPID', '--value', 'hotplugd.service']).stdout.strip()
+        # the daemon dies; its hook, in a unit of its own, does not
+        self.ct.run(['systemctl', 'kill', '-s', 'KILL', 'hotplugd.service'])
+        self.wait_for('the restart of hotplugd', lambda: self.ct.run(
+            ['systemctl', 'show', '-p', 'MainPID', '--value', 'hotplugd.service']).stdout.strip() not in ('0', old))
+        # its next start ends the hook the dead daemon left running
+        self.wait_for(f'{unit} to end', lambda: not self.hook_units('30-left-running'))
+        pid = self.ct.run(['cat', '/run/hp-left.pid']).stdout.strip()
+        self.assertEqual(self.ct.run(['kill', '-0', pid], check=False).returncode, 1)
+        log = self.ct.run(['journalctl', '-u', 'hotplugd.service', '-o', 'cat', '--no-pager']).stdout
+        self.assertIn(f'Killed unit {unit} of a hook left running', log)
+
+    def test_5_exposure_online(self):
         r = self.ct.run(['systemd-analyze', 'security', '--no-pager', 'hotplugd.service'])
         m = re.search(r'Overall exposure level for hotplugd.service: ([0-9.]+)', r.stdout)
         self.assertIsNotNone(m, r.stdout[-500:])
