@@ -184,7 +184,7 @@ take_hook (History *h, const char *type, GVariant *fields)
         }
       g_ptr_array_add (ran, g_strdup (name));
     }
-  else if (g_str_equal (type, "hook-pid") && g_variant_lookup (fields, "unit", "s", &unit) &&
+  else if (g_str_equal (type, "hook-pid") && g_variant_lookup (fields, "unit", "&s", &unit) &&
            g_str_has_prefix (unit, "hotplugd-hook-") && g_str_has_suffix (unit, ".service"))
     g_hash_table_insert (h->units, g_steal_pointer (&key), g_strdup (unit));
   else if (g_str_equal (type, "hook-pid") && g_variant_lookup (fields, "pid", "i", &pid) && pid > 1)
