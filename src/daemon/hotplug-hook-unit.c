@@ -23,6 +23,9 @@
 #define SD_UNIT      "org.freedesktop.systemd1.Unit"
 #define SD_SERVICE   "org.freedesktop.systemd1.Service"
 #define SD_NO_UNIT   "org.freedesktop.systemd1.NoSuchUnit"
+#define SD_UNIT_EXISTS "org.freedesktop.systemd1.UnitExists"
+/* names tried when a unit of that name exists already */
+#define UNIT_TRIES   8
 #define UNIT_MAX     255
 #define SYSTEMD_RUN_DIR "/run/systemd/system"
 
@@ -234,6 +237,16 @@ fall_back (RunData *d, const GError *error)
   return TRUE;
 }
 
+static void start_unit (RunData *d);
+
+static gboolean
+unit_exists (GError *error)
+{
+  g_autofree char *remote = g_dbus_error_get_remote_error (error);
+
+  return g_strcmp0 (remote, SD_UNIT_EXISTS) == 0;
+}
+
 static void
 on_unit_started (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -246,6 +259,15 @@ on_unit_started (GObject *source, GAsyncResult *res, gpointer user_data)
     return;
   if (reply == NULL && fall_back (d, error))
     return;
+  if (reply == NULL && unit_exists (error) && ++d->unit_tries < UNIT_TRIES && !d->killing)
+    {
+      /* left by a daemon that ran before this one: the next number */
+      g_dbus_connection_signal_unsubscribe (d->bus, d->unit_sub);
+      d->unit_sub = 0;
+      g_clear_pointer (&d->unit_name, g_free);
+      start_unit (d);
+      return;
+    }
   /* systemd holds its own copy of the write end now */
   if (d->unit_out >= 0)
     close (d->unit_out);
@@ -347,6 +369,12 @@ on_bus (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   d->bus = bus;
+  if (d->killing)
+    {
+      /* cancelled before it could start */
+      hotplug_hook_spawn_failed (d, "stopped before it started");
+      return;
+    }
   start_unit (d);
 }
 
@@ -354,6 +382,7 @@ void
 hotplug_hook_spawn_unit (RunData *d, int out)
 {
   d->unit_out = out;
+  d->unit_tries = 0;
   d->exec_code = 0;
   d->unit_seen_active = FALSE;
   d->unit_cancel = g_cancellable_new ();

@@ -68,6 +68,7 @@ typedef struct {
   GCancellable            *unit_cancel;  /* calls in flight when the run ends */
   guint                    unit_sub;     /* its PropertiesChanged */
   int                      unit_out;     /* write end of the pipe until systemd has it */
+  guint                    unit_tries;   /* names tried: one may be taken */
   int                      exec_code;    /* ExecMainCode: 0 until the process ended */
   int                      exec_status;
   gboolean                 unit_seen_active;

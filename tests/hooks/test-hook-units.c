@@ -30,14 +30,19 @@ static const char manager_xml[] =
   "<arg type='i' direction='in'/></method>"
   "</interface></node>";
 
-typedef struct {
+/* The stand-in, on one private bus for the whole program. */
+static struct {
   GTestDBus       *bus;
   GDBusConnection *conn;
   guint            reg;
   GHashTable      *units;      /* name → pid */
+} mock;
+
+typedef struct {
   GPtrArray       *started;    /* names, in order */
   char            *last_env;   /* Environment of the last unit, joined by \n */
   gboolean         refuse;     /* StartTransientUnit fails */
+  const char      *taken;      /* a unit of this name exists */
   char            *tmp;
   char            *admin;
   HotplugConfig   *config;
@@ -45,21 +50,19 @@ typedef struct {
   HotplugHookResult *result;
 } Fixture;
 
-typedef struct {
-  Fixture *f;
-  char    *name;
-} Unit;
+/* the test now running */
+static Fixture *current;
 
 static void
-emit_end (Fixture *f, const char *name, int code, int status)
+emit_end (const char *name, int code, int status)
 {
   g_autofree char *path = hotplug_hook_unit_path (name);
 
-  g_dbus_connection_emit_signal (f->conn, NULL, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+  g_dbus_connection_emit_signal (mock.conn, NULL, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
                                  g_variant_new_parsed ("('org.freedesktop.systemd1.Service', "
                                                        "{'ExecMainCode': <%i>, 'ExecMainStatus': <%i>}, @as [])",
                                                        code, status), NULL);
-  g_dbus_connection_emit_signal (f->conn, NULL, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+  g_dbus_connection_emit_signal (mock.conn, NULL, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
                                  g_variant_new_parsed ("('org.freedesktop.systemd1.Unit', "
                                                        "{'ActiveState': <%s>}, @as [])",
                                                        code == 1 && status == 0 ? "inactive" : "failed"), NULL);
@@ -68,18 +71,17 @@ emit_end (Fixture *f, const char *name, int code, int status)
 static void
 on_unit_exit (GPid pid, int wait_status, gpointer user_data)
 {
-  Unit *u = user_data;
+  char *name = user_data;
 
   /* the cgroup: whatever the hook left goes with it */
   kill (-pid, SIGKILL);
-  g_hash_table_remove (u->f->units, u->name);
+  g_hash_table_remove (mock.units, name);
   if (WIFEXITED (wait_status))
-    emit_end (u->f, u->name, 1, WEXITSTATUS (wait_status));
+    emit_end (name, 1, WEXITSTATUS (wait_status));
   else
-    emit_end (u->f, u->name, 2, WTERMSIG (wait_status));
+    emit_end (name, 2, WTERMSIG (wait_status));
   g_spawn_close_pid (pid);
-  g_free (u->name);
-  g_free (u);
+  g_free (name);
 }
 
 static void
@@ -101,7 +103,6 @@ start_unit (Fixture *f, GDBusMethodInvocation *inv, GVariant *params)
   gint32 handle = -1;
   int out;
   GPid pid;
-  Unit *u;
 
   g_variant_get (params, "(&s&s@a(sv)@a(sa(sv)))", &name, NULL, &props, NULL);
   g_variant_iter_init (&iter, props);
@@ -120,7 +121,12 @@ start_unit (Fixture *f, GDBusMethodInvocation *inv, GVariant *params)
   g_assert_nonnull (fds);
   if (f->refuse)
     {
-      g_dbus_method_invocation_return_dbus_error (inv, "org.freedesktop.systemd1.UnitExists", "refused");
+      g_dbus_method_invocation_return_dbus_error (inv, "org.freedesktop.DBus.Error.AccessDenied", "refused");
+      return;
+    }
+  if (g_strcmp0 (name, f->taken) == 0)
+    {
+      g_dbus_method_invocation_return_dbus_error (inv, "org.freedesktop.systemd1.UnitExists", name);
       return;
     }
   out = g_unix_fd_list_get (fds, handle, NULL);
@@ -129,12 +135,9 @@ start_unit (Fixture *f, GDBusMethodInvocation *inv, GVariant *params)
   g_assert_true (g_spawn_async_with_fds (NULL, argv, env, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
                                          new_group, NULL, &pid, -1, out, out, NULL));
   close (out);
-  u = g_new0 (Unit, 1);
-  u->f = f;
-  u->name = g_strdup (name);
-  g_hash_table_insert (f->units, g_strdup (name), GINT_TO_POINTER (pid));
+  g_hash_table_insert (mock.units, g_strdup (name), GINT_TO_POINTER (pid));
   g_ptr_array_add (f->started, g_strdup (name));
-  g_child_watch_add (pid, on_unit_exit, u);
+  g_child_watch_add (pid, on_unit_exit, g_strdup (name));
   path = hotplug_hook_unit_path (name);
   g_dbus_method_invocation_return_value (inv, g_variant_new ("(o)", path));
 }
@@ -143,7 +146,7 @@ static void
 on_method (GDBusConnection *conn, const char *sender, const char *path, const char *iface,
            const char *method, GVariant *params, GDBusMethodInvocation *inv, gpointer user_data)
 {
-  Fixture *f = user_data;
+  Fixture *f = current;
 
   if (g_str_equal (method, "StartTransientUnit"))
     start_unit (f, inv, params);
@@ -155,7 +158,7 @@ on_method (GDBusConnection *conn, const char *sender, const char *path, const ch
 
       g_variant_get (params, "(&s&si)", &name, &whom, &sig);
       g_assert_cmpstr (whom, ==, "all");
-      if (!g_hash_table_lookup_extended (f->units, name, NULL, &pid))
+      if (!g_hash_table_lookup_extended (mock.units, name, NULL, &pid))
         {
           g_dbus_method_invocation_return_dbus_error (inv, "org.freedesktop.systemd1.NoSuchUnit", name);
           return;
@@ -168,26 +171,54 @@ on_method (GDBusConnection *conn, const char *sender, const char *path, const ch
 }
 
 static void
-fixture_setup (Fixture *f, gconstpointer data)
+mock_up (void)
 {
   static const GDBusInterfaceVTable vtable = { on_method, NULL, NULL, { 0 } };
   g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (manager_xml, NULL);
   g_autoptr(GError) error = NULL;
 
-  f->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (f->bus);
-  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", g_test_dbus_get_bus_address (f->bus), TRUE);
-  f->conn = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (f->bus),
-                                                    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                    NULL, NULL, &error);
+  mock.bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (mock.bus);
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", g_test_dbus_get_bus_address (mock.bus), TRUE);
+  mock.conn = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (mock.bus),
+                                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                      G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                      NULL, NULL, &error);
   g_assert_no_error (error);
-  f->reg = g_dbus_connection_register_object (f->conn, "/org/freedesktop/systemd1", info->interfaces[0],
-                                              &vtable, f, NULL, &error);
+  mock.reg = g_dbus_connection_register_object (mock.conn, "/org/freedesktop/systemd1", info->interfaces[0],
+                                                &vtable, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_bus_own_name_on_connection (f->conn, "org.freedesktop.systemd1", G_BUS_NAME_OWNER_FLAGS_NONE,
+  g_bus_own_name_on_connection (mock.conn, "org.freedesktop.systemd1", G_BUS_NAME_OWNER_FLAGS_NONE,
                                 NULL, NULL, NULL, NULL);
-  f->units = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  mock.units = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+static void
+mock_down (void)
+{
+  GDBusConnection *system = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
+
+  /* the runners' connection first: the bus going away must not end us */
+  if (system)
+    {
+      g_dbus_connection_set_exit_on_close (system, FALSE);
+      g_dbus_connection_close_sync (system, NULL, NULL);
+      g_object_unref (system);
+    }
+  g_dbus_connection_unregister_object (mock.conn, mock.reg);
+  g_dbus_connection_close_sync (mock.conn, NULL, NULL);
+  g_clear_object (&mock.conn);
+  g_hash_table_unref (mock.units);
+  g_test_dbus_down (mock.bus);
+  g_clear_object (&mock.bus);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  current = f;
   f->started = g_ptr_array_new_with_free_func (g_free);
   f->tmp = g_dir_make_tmp ("hotplug-units-XXXXXX", &error);
   g_assert_no_error (error);
@@ -226,12 +257,8 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->tmp);
   g_free (f->admin);
   g_free (f->last_env);
-  g_dbus_connection_unregister_object (f->conn, f->reg);
-  g_clear_object (&f->conn);
-  g_hash_table_unref (f->units);
   g_ptr_array_unref (f->started);
-  g_test_dbus_down (f->bus);
-  g_clear_object (&f->bus);
+  current = NULL;
 }
 
 static void
@@ -338,7 +365,7 @@ test_timeout_kills_unit (Fixture *f, gconstpointer data)
   g_assert_true (record (f, 0)->timed_out);
   g_assert_cmpint (record (f, 0)->term_signal, ==, SIGKILL);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
-  g_assert_cmpuint (g_hash_table_size (f->units), ==, 0);
+  g_assert_cmpuint (g_hash_table_size (mock.units), ==, 0);
   g_assert_false (g_file_test (mark, G_FILE_TEST_EXISTS));
 }
 
@@ -351,6 +378,17 @@ test_start_refused (Fixture *f, gconstpointer data)
   g_assert_cmpint (f->result->outcome, ==, HOTPLUG_HOOK_OUTCOME_VETOED);
   g_assert_true (record (f, 0)->spawn_failed);
   g_assert_nonnull (strstr (f->result->reason, "cannot start unit hotplugd-hook-7-1-10-never.service"));
+}
+
+static void
+test_name_taken (Fixture *f, gconstpointer data)
+{
+  /* left by a daemon that ran before: the next name is taken */
+  f->taken = "hotplugd-hook-7-1-10-first.service";
+  add_hook (f, "pre-add", "10-first", "exit 0");
+  run (f, "pre-add", "cpu");
+  g_assert_cmpint (f->result->outcome, ==, HOTPLUG_HOOK_OUTCOME_OK);
+  g_assert_cmpstr (record (f, 0)->unit, ==, "hotplugd-hook-7-2-10-first.service");
 }
 
 static void
@@ -376,6 +414,8 @@ test_no_systemd (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   g_test_add_func ("/hook-units/names", test_names);
@@ -385,9 +425,13 @@ main (int argc, char **argv)
       g_printerr ("hooks must be owned by root: the unit runs are skipped\n");
       return g_test_run ();
     }
+  mock_up ();
   ADD ("/hook-units/ok-and-output", test_ok_and_output);
   ADD ("/hook-units/retry", test_retry);
   ADD ("/hook-units/timeout-kills-unit", test_timeout_kills_unit);
   ADD ("/hook-units/start-refused", test_start_refused);
-  return g_test_run ();
+  ADD ("/hook-units/name-taken", test_name_taken);
+  status = g_test_run ();
+  mock_down ();
+  return status;
 }
