@@ -3,9 +3,12 @@
  * bench-hooks: the per-hook cost of the hook runner against run-parts(8)
  * on the same 50 trivial hooks ("#!/bin/sh\nexit 0"), measured in the same
  * run, several rounds, medians.  A bare posix_spawn+waitpid loop over the
- * same files is printed as the floor.  Prints; asserts nothing.
+ * same files is printed as the floor.  With "units" (where systemd is PID
+ * 1: bench/bench-hook-units.py runs it in a container), each hook as a
+ * transient systemd unit against the same runner spawning directly.
+ * Prints; asserts nothing.
  *
- *   bench-hooks [ROUNDS] [HOOKS]
+ *   bench-hooks [ROUNDS] [HOOKS] [units]
  */
 #include "config.h"
 
@@ -46,6 +49,57 @@ on_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_assert_no_error (error);
 }
 
+/* ms per hook of one run of the event by RUNNER */
+static double
+run_once (HotplugHookRunner *runner, HotplugHookRequest *req, guint nhooks)
+{
+  HotplugHookResult *result = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  double ms;
+
+  hotplug_hook_runner_run_async (runner, req, NULL, NULL, NULL, NULL, on_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  ms = (g_get_monotonic_time () - t0) / 1000.0 / nhooks;
+  if (result->outcome != HOTPLUG_HOOK_OUTCOME_OK || result->records->len != nhooks)
+    g_error ("runner: %s, %u hooks ran (run as root: hooks must be owned by root)",
+             hotplug_hook_outcome_to_string (result->outcome), result->records->len);
+  hotplug_hook_result_free (result);
+  return ms;
+}
+
+/* The same hooks as transient units and as child processes, alternating. */
+static void
+bench_units (const char *vendor, const char *admin, HotplugHookRequest *req, guint nhooks, guint rounds)
+{
+  g_autoptr(HotplugConfig) direct_config = hotplug_config_new ();
+  g_autoptr(HotplugConfig) unit_config = hotplug_config_new ();
+  g_autoptr(HotplugHookRunner) direct = NULL, unit = NULL;
+  g_autoptr(GArray) t_direct = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) t_unit = g_array_new (FALSE, FALSE, sizeof (double));
+  double d, u;
+
+  hotplug_config_set_hook_units (direct_config, HOTPLUG_HOOK_UNITS_NO);
+  hotplug_config_set_hook_units (unit_config, HOTPLUG_HOOK_UNITS_YES);
+  direct = hotplug_hook_runner_new (direct_config, vendor, admin);
+  unit = hotplug_hook_runner_new (unit_config, vendor, admin);
+  g_print ("bench-hooks: %u trivial hooks, %u rounds (medians), transient units against direct spawn\n",
+           nhooks, rounds);
+  for (guint round = 0; round < rounds; round++)
+    {
+      double ms = run_once (direct, req, nhooks);
+
+      g_array_append_val (t_direct, ms);
+      ms = run_once (unit, req, nhooks);
+      g_array_append_val (t_unit, ms);
+    }
+  d = median (t_direct);
+  u = median (t_unit);
+  g_print ("  direct spawn        %.3f ms/hook\n", d);
+  g_print ("  transient unit      %.3f ms/hook\n", u);
+  g_print ("  unit / direct       %.2f\n", u / d);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -82,26 +136,22 @@ main (int argc, char **argv)
       g_ptr_array_add (paths, path);
     }
 
+  if (argc > 3 && g_str_equal (argv[3], "units"))
+    {
+      bench_units (vendor, admin, req, nhooks, rounds);
+      rounds = 0;
+    }
   runner = hotplug_hook_runner_new (NULL, vendor, admin);
-  g_print ("bench-hooks: %u trivial hooks, %u rounds (medians)\n", nhooks, rounds);
+  if (rounds > 0)
+    g_print ("bench-hooks: %u trivial hooks, %u rounds (medians)\n", nhooks, rounds);
 
   for (guint round = 0; round < rounds; round++)
     {
-      HotplugHookResult *result = NULL;
       const char *rp_argv[] = { "run-parts", dir, NULL };
       gint64 t0;
-      double ms;
+      double ms = run_once (runner, req, nhooks);
       int status;
 
-      t0 = g_get_monotonic_time ();
-      hotplug_hook_runner_run_async (runner, req, NULL, NULL, NULL, NULL, on_done, &result);
-      while (result == NULL)
-        g_main_context_iteration (NULL, TRUE);
-      ms = (g_get_monotonic_time () - t0) / 1000.0 / nhooks;
-      if (result->outcome != HOTPLUG_HOOK_OUTCOME_OK || result->records->len != nhooks)
-        g_error ("runner: %s, %u hooks ran (run as root: hooks must be owned by root)",
-                 hotplug_hook_outcome_to_string (result->outcome), result->records->len);
-      hotplug_hook_result_free (result);
       g_array_append_val (t_runner, ms);
 
       t0 = g_get_monotonic_time ();
@@ -124,13 +174,16 @@ main (int argc, char **argv)
       g_array_append_val (t_spawn, ms);
     }
 
-  r = median (t_runner);
-  p = median (t_runparts);
-  s = median (t_spawn);
-  g_print ("  hotplugd runner     %.3f ms/hook\n", r);
-  g_print ("  run-parts           %.3f ms/hook\n", p);
-  g_print ("  bare posix_spawn    %.3f ms/hook (floor)\n", s);
-  g_print ("  runner / run-parts  %.2f\n", r / p);
+  if (rounds > 0)
+    {
+      r = median (t_runner);
+      p = median (t_runparts);
+      s = median (t_spawn);
+      g_print ("  hotplugd runner     %.3f ms/hook\n", r);
+      g_print ("  run-parts           %.3f ms/hook\n", p);
+      g_print ("  bare posix_spawn    %.3f ms/hook (floor)\n", s);
+      g_print ("  runner / run-parts  %.2f\n", r / p);
+    }
 
   for (guint i = 0; i < paths->len; i++)
     g_unlink (g_ptr_array_index (paths, i));

@@ -8,7 +8,7 @@ libumockdev-dev umockdev libpolkit-gobject-1-dev polkitd \
 dbus dbus-daemon python3-dbusmock python3-gi python3-dbus \
 util-linux procps valgrind \
 resource-agents pacemaker-cli-utils libxml2-utils bash-completion \
-mandoc groff-base \
+mandoc groff-base systemd-container upower \
 cockpit-ws cockpit-bridge chromium chromium-driver python3-selenium"
 
 hotplug_missing_deps() {

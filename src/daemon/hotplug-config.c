@@ -19,6 +19,7 @@ struct _HotplugConfig
   gatomicrefcount refcount;
   double          hook_timeout;
   double          kill_grace;
+  HotplugHookUnits hook_units;
   GHashTable     *per_hook_timeout; /* name → double* */
   char           *online_type;
   double          step_timeout;
@@ -192,10 +193,34 @@ check_keys (GKeyFile           *kf,
   return TRUE;
 }
 
+static gboolean
+parse_hook_units (GKeyFile *kf, const Source *src, HotplugHookUnits *out, GError **error)
+{
+  static const char * const words[] = { "auto", "yes", "no", NULL };
+  g_autofree char *v = g_key_file_get_value (kf, "hooks", "run-as-units", NULL);
+
+  if (v == NULL)
+    return TRUE;
+  g_strstrip (v);
+  for (guint i = 0; words[i]; i++)
+    if (g_str_equal (v, words[i]))
+      {
+        *out = (HotplugHookUnits) i;
+        return TRUE;
+      }
+  {
+    g_autofree char *w = where (src, "hooks", "run-as-units");
+
+    g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                 "%s: expected auto, yes or no, got “%s”", w, v);
+  }
+  return FALSE;
+}
+
 HotplugConfig *
 hotplug_config_load_data (const char *data, const char *origin, GError **error)
 {
-  static const char * const hooks_keys[] = { "timeout", "kill-grace", NULL };
+  static const char * const hooks_keys[] = { "timeout", "kill-grace", "run-as-units", NULL };
   static const char * const hook_keys[] = { "timeout", NULL };
   g_autoptr(HotplugConfig) config = hotplug_config_new ();
   g_autoptr(GKeyFile) kf = g_key_file_new ();
@@ -218,7 +243,8 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
     {
       if (!check_keys (kf, src, "hooks", hooks_keys, error) ||
           !parse_seconds (kf, src, "hooks", "timeout", FALSE, &config->hook_timeout, error) ||
-          !parse_seconds (kf, src, "hooks", "kill-grace", TRUE, &config->kill_grace, error))
+          !parse_seconds (kf, src, "hooks", "kill-grace", TRUE, &config->kill_grace, error) ||
+          !parse_hook_units (kf, src, &config->hook_units, error))
         return NULL;
     }
 
@@ -328,6 +354,20 @@ hotplug_config_get_hook_timeout (HotplugConfig *config, const char *hook_name)
   if (hook_name && (v = g_hash_table_lookup (config->per_hook_timeout, hook_name)))
     return *v;
   return config->hook_timeout;
+}
+
+HotplugHookUnits
+hotplug_config_get_hook_units (HotplugConfig *config)
+{
+  g_return_val_if_fail (config != NULL, HOTPLUG_HOOK_UNITS_AUTO);
+  return config->hook_units;
+}
+
+void
+hotplug_config_set_hook_units (HotplugConfig *config, HotplugHookUnits value)
+{
+  g_return_if_fail (config != NULL);
+  config->hook_units = value;
 }
 
 double

@@ -10,6 +10,10 @@ G_BEGIN_DECLS
  *   [hooks]
  *   timeout=SECONDS       every hook's time limit (default 300)
  *   kill-grace=SECONDS    SIGTERM → SIGKILL delay on expiry (default 5)
+ *   run-as-units=auto     each hook a transient systemd unit of its own:
+ *                         auto (where systemd is PID 1 and on the system
+ *                         bus), yes (always: no systemd is a failure to
+ *                         run the hook), no (a child process of the daemon)
  *
  *   [hook NAME]
  *   timeout=SECONDS       the limit of one hook, by file name
@@ -47,6 +51,12 @@ G_BEGIN_DECLS
 
 typedef struct _HotplugConfig HotplugConfig;
 
+typedef enum {
+  HOTPLUG_HOOK_UNITS_AUTO,
+  HOTPLUG_HOOK_UNITS_YES,
+  HOTPLUG_HOOK_UNITS_NO,
+} HotplugHookUnits;
+
 HotplugConfig *hotplug_config_new (void);
 HotplugConfig *hotplug_config_ref (HotplugConfig *config);
 void           hotplug_config_unref (HotplugConfig *config);
@@ -61,6 +71,8 @@ HotplugConfig *hotplug_config_load_data (const char *data, const char *origin, G
 
 double         hotplug_config_get_hook_timeout (HotplugConfig *config, const char *hook_name);
 double         hotplug_config_get_kill_grace (HotplugConfig *config);
+HotplugHookUnits hotplug_config_get_hook_units (HotplugConfig *config);
+void           hotplug_config_set_hook_units (HotplugConfig *config, HotplugHookUnits value);
 void           hotplug_config_set_hook_timeout (HotplugConfig *config, const char *hook_name, double seconds);
 void           hotplug_config_set_kill_grace (HotplugConfig *config, double seconds);
 

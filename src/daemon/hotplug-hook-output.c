@@ -39,6 +39,27 @@ hotplug_hook_log (RunData *d, GLogLevelFlags level, const char *message_id, cons
   g_log_structured_array (level, copy, message_id ? G_N_ELEMENTS (copy) : G_N_ELEMENTS (copy) - 1);
 }
 
+/* A line the hook printed, in the journal under the hook's own name (and
+ * its unit's: journalctl -u shows it). */
+static void
+log_output (RunData *d, const char *text)
+{
+  g_autofree char *message = g_strdup_printf ("%s: %s", d->record->name, text);
+  const GLogField fields[] = {
+    { "MESSAGE", message, -1 },
+    { "GLIB_DOMAIN", HOTPLUG_LOG_DOMAIN, -1 },
+    { "SYSLOG_IDENTIFIER", d->record->name, -1 },
+    { HOTPLUG_LOG_HOOK, d->record->name, -1 },
+    { HOTPLUG_LOG_JOB, d->request->job ? d->request->job : "", -1 },
+    { HOTPLUG_LOG_UNIT, d->request->unit ? d->request->unit : "", -1 },
+    { HOTPLUG_LOG_EVENT, d->request->event, -1 },
+    { "OBJECT_SYSTEMD_UNIT", d->unit_name, -1 },
+  };
+
+  /* notice, not info: what a hook says is for the administrator */
+  g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, d->unit_name ? G_N_ELEMENTS (fields) : G_N_ELEMENTS (fields) - 1);
+}
+
 /* One line of output (without its newline).  A line longer than
  * HOTPLUG_HOOK_LINE_MAX arrives in pieces, cut between characters: CUT
  * says the line goes on in the next piece.  What the hook printed is made
@@ -74,7 +95,7 @@ output_line (RunData *d, const char *line, gsize len, gboolean newline, gboolean
       g_string_append_len (d->output, text, text_len);
       if (newline)
         g_string_append_c (d->output, '\n');
-      hotplug_hook_log (d, G_LOG_LEVEL_INFO, NULL, "%s: %s", rec->name, text);
+      log_output (d, text);
     }
   else
     {

@@ -40,6 +40,7 @@ run_data_free (RunData *d)
   hotplug_hook_clear_source (&d->out_source);
   hotplug_hook_clear_source (&d->timeout_source);
   hotplug_hook_clear_source (&d->kill_source);
+  hotplug_hook_unit_clear (d);
   if (d->out_fd >= 0)
     close (d->out_fd);
   if (d->progress_destroy)
@@ -120,6 +121,11 @@ build_env (const HotplugHookRequest *r, HotplugHookPhase phase)
 static void
 signal_group (RunData *d, int sig)
 {
+  if (d->unit_name)
+    {
+      hotplug_hook_unit_kill (d, sig);
+      return;
+    }
   if (d->pid > 0 && kill (-d->pid, sig) < 0 && errno != ESRCH)
     hotplug_hook_log (d, G_LOG_LEVEL_MESSAGE, NULL, "Cannot signal hook %s: %s",
               d->record->name, g_strerror (errno));
@@ -211,6 +217,7 @@ hook_done (RunData *d)
   d->hook = NULL;
   d->record = NULL;
   d->pid = 0;
+  d->running = FALSE;
   d->killing = FALSE;
 
   if (d->cancelled)
@@ -246,57 +253,82 @@ hook_done (RunData *d)
   run_next (d);
 }
 
+void
+hotplug_hook_exited (RunData *d, int exit_status, int term_signal)
+{
+  HotplugHookRecord *rec = d->record;
+
+  hotplug_hook_clear_source (&d->timeout_source);
+  hotplug_hook_clear_source (&d->kill_source);
+  /* A hook that was stopped takes its whole group with it, including
+   * children that ignored SIGTERM or outlived the leader (a unit's cgroup
+   * is emptied by systemd before the unit ends). */
+  if (d->killing && d->unit_name == NULL)
+    signal_group (d, SIGKILL);
+  rec->duration_us = g_get_monotonic_time () - d->start_mono;
+  rec->exit_status = exit_status;
+  rec->term_signal = term_signal;
+  hotplug_hook_output_close (d);
+  hotplug_hook_unit_clear (d);
+  hook_done (d);
+}
+
+void
+hotplug_hook_spawn_failed (RunData *d, const char *message)
+{
+  HotplugHookRecord *rec = d->record;
+
+  hotplug_hook_clear_source (&d->timeout_source);
+  hotplug_hook_clear_source (&d->kill_source);
+  hotplug_hook_clear_source (&d->out_source);
+  if (d->out_fd >= 0)
+    close (d->out_fd);
+  d->out_fd = -1;
+  hotplug_hook_unit_clear (d);
+  rec->spawn_failed = TRUE;
+  rec->reason = g_strdup (message);
+  rec->duration_us = g_get_monotonic_time () - d->start_mono;
+  rec->output = g_string_free (g_steal_pointer (&d->output), FALSE);
+  g_string_truncate (d->line, 0);
+  d->continued = FALSE;
+  hook_done (d);
+}
+
+void
+hotplug_hook_spawned (RunData *d)
+{
+  if (d->progress)
+    d->progress (HOTPLUG_HOOK_RUNNER (g_task_get_source_object (d->task)),
+                 d->request, d->record, HOTPLUG_HOOK_SPAWNED, d->progress_data);
+}
+
 static void
 on_child_exit (GPid pid, int wait_status, gpointer user_data)
 {
   RunData *d = user_data;
-  HotplugHookRecord *rec = d->record;
 
   g_clear_pointer (&d->child_source, g_source_unref);
-  hotplug_hook_clear_source (&d->timeout_source);
-  hotplug_hook_clear_source (&d->kill_source);
-  /* A hook that was stopped takes its whole group with it, including
-   * children that ignored SIGTERM or outlived the leader. */
-  if (d->killing)
-    signal_group (d, SIGKILL);
   g_spawn_close_pid (pid);
-
-  rec->duration_us = g_get_monotonic_time () - d->start_mono;
-  if (WIFEXITED (wait_status))
-    rec->exit_status = WEXITSTATUS (wait_status);
-  else if (WIFSIGNALED (wait_status))
-    {
-      rec->exit_status = -1;
-      rec->term_signal = WTERMSIG (wait_status);
-    }
-  hotplug_hook_output_close (d);
-  hook_done (d);
+  if (WIFSIGNALED (wait_status))
+    hotplug_hook_exited (d, -1, WTERMSIG (wait_status));
+  else
+    hotplug_hook_exited (d, WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1, 0);
 }
 
-static gboolean
-spawn_hook (RunData *d, GError **error)
+gboolean
+hotplug_hook_spawn_process (RunData *d, int out, GError **error)
 {
   const char *argv[] = { d->hook->path, d->request->event, d->request->unit, NULL };
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   sigset_t mask, dfl;
-  int fds[2];
   pid_t pid;
   int r;
 
-  /* Read end non-blocking for us; the write end stays blocking so the hook
-   * sees an ordinary pipe. */
-  if (pipe2 (fds, O_CLOEXEC) < 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "pipe: %s", g_strerror (errno));
-      return FALSE;
-    }
-  g_unix_set_fd_nonblocking (fds[0], TRUE, NULL);
-
   posix_spawn_file_actions_init (&fa);
   posix_spawn_file_actions_addopen (&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2 (&fa, fds[1], 1);
-  posix_spawn_file_actions_adddup2 (&fa, fds[1], 2);
+  posix_spawn_file_actions_adddup2 (&fa, out, 1);
+  posix_spawn_file_actions_adddup2 (&fa, out, 2);
   /* Every descriptor of ours is O_CLOEXEC; this also closes any that a
    * library or our own parent leaked to us. */
   posix_spawn_file_actions_addclosefrom_np (&fa, 3);
@@ -317,24 +349,49 @@ spawn_hook (RunData *d, GError **error)
 
   posix_spawnattr_destroy (&attr);
   posix_spawn_file_actions_destroy (&fa);
-  close (fds[1]);
+  close (out);
   if (r != 0)
     {
-      close (fds[0]);
       g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (r), g_strerror (r));
       return FALSE;
     }
 
   d->pid = pid;
   d->record->pid = pid;
-  d->out_fd = fds[0];
-  d->out_source = attach (d, g_unix_fd_source_new (fds[0], G_IO_IN | G_IO_HUP | G_IO_ERR),
-                          (GSourceFunc) (void (*) (void)) hotplug_hook_on_output);
   d->child_source = g_child_watch_source_new (pid);
   g_source_set_callback (d->child_source, (GSourceFunc) (void (*) (void)) on_child_exit, d, NULL);
   g_source_attach (d->child_source, d->context);
+  return TRUE;
+}
+
+/* The pipe and the timer, then one of the two spawners. */
+static gboolean
+start_hook (RunData *d, GError **error)
+{
+  int fds[2];
+
+  /* Read end non-blocking for us; the write end stays blocking so the hook
+   * sees an ordinary pipe. */
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "pipe: %s", g_strerror (errno));
+      return FALSE;
+    }
+  g_unix_set_fd_nonblocking (fds[0], TRUE, NULL);
+  d->out_fd = fds[0];
+  d->out_source = attach (d, g_unix_fd_source_new (fds[0], G_IO_IN | G_IO_HUP | G_IO_ERR),
+                          (GSourceFunc) (void (*) (void)) hotplug_hook_on_output);
   d->timeout_s = hotplug_config_get_hook_timeout (d->config, d->hook->name);
   d->timeout_source = attach (d, g_timeout_source_new ((guint) (d->timeout_s * 1000)), on_timeout);
+  d->running = TRUE;
+  if (hotplug_hook_use_unit (d))
+    {
+      hotplug_hook_spawn_unit (d, fds[1]);
+      return TRUE;
+    }
+  if (!hotplug_hook_spawn_process (d, fds[1], error))
+    return FALSE;
+  hotplug_hook_spawned (d);
   return TRUE;
 }
 
@@ -398,18 +455,8 @@ run_next (RunData *d)
   hotplug_hook_log (d, G_LOG_LEVEL_INFO, NULL, "Running hook %s for %s of %s", hook->path,
             d->request->event, d->request->unit);
 
-  if (!spawn_hook (d, &error))
-    {
-      d->record->spawn_failed = TRUE;
-      d->record->reason = g_strdup (error->message);
-      d->record->duration_us = g_get_monotonic_time () - d->start_mono;
-      d->record->output = g_string_free (g_steal_pointer (&d->output), FALSE);
-      hook_done (d);
-      return;
-    }
-  if (d->progress)
-    d->progress (HOTPLUG_HOOK_RUNNER (g_task_get_source_object (d->task)),
-                 d->request, d->record, HOTPLUG_HOOK_SPAWNED, d->progress_data);
+  if (!start_hook (d, &error))
+    hotplug_hook_spawn_failed (d, error->message);
 }
 
 static gboolean
@@ -418,7 +465,7 @@ on_cancelled (GCancellable *cancellable, gpointer user_data)
   RunData *d = user_data;
 
   g_clear_pointer (&d->cancel_source, g_source_unref);
-  if (d->pid > 0)
+  if (d->running)
     {
       /* The exit of the hook finishes the run. */
       d->cancelled = TRUE;
@@ -431,6 +478,7 @@ on_cancelled (GCancellable *cancellable, gpointer user_data)
 void
 hotplug_hook_runner_kill_all (HotplugHookRunner *self)
 {
+  GDBusConnection *bus = NULL;
   GHashTableIter iter;
   gpointer key;
 
@@ -439,9 +487,19 @@ hotplug_hook_runner_kill_all (HotplugHookRunner *self)
     {
       RunData *d = key;
 
-      if (d->pid > 0 && kill (-d->pid, SIGKILL) == 0)
+      if (d->unit_name)
+        {
+          hotplug_hook_unit_kill (d, SIGKILL);
+          bus = d->bus;
+          hotplug_hook_log (d, G_LOG_LEVEL_MESSAGE, NULL, "Stopping: hook %s killed (unit %s)",
+                            d->record->name, d->unit_name);
+        }
+      else if (d->pid > 0 && kill (-d->pid, SIGKILL) == 0)
         hotplug_hook_log (d, G_LOG_LEVEL_MESSAGE, NULL, "Stopping: hook %s killed", d->record->name);
     }
+  /* the daemon exits next: the calls must be out before */
+  if (bus)
+    g_dbus_connection_flush_sync (bus, NULL, NULL);
 }
 
 void
@@ -472,6 +530,7 @@ hotplug_hook_runner_run_async (HotplugHookRunner        *self,
   d->runner = self;
   g_hash_table_add (self->runs, d);
   d->out_fd = -1;
+  d->unit_out = -1;
   d->progress = progress;
   d->progress_data = progress_data;
   d->progress_destroy = progress_destroy;

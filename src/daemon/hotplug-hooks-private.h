@@ -20,6 +20,9 @@ struct _HotplugHookRunner
   char          *vendor_root;
   char          *admin_root;
   GHashTable    *runs;  /* RunData of the events now running */
+  guint          unit_seq;      /* makes each hook's unit name unique */
+  gboolean       no_systemd;    /* auto: systemd was not on the bus */
+  gboolean       subscribed;    /* systemd was asked for its unit signals */
 };
 
 /* One event being run.  Owned by the GTask; every source below is
@@ -50,6 +53,7 @@ typedef struct {
   GSource                 *kill_source;
   gint64                   start_mono;
   double                   timeout_s;
+  gboolean                 running;  /* spawned (or being started as a unit), not ended */
   gboolean                 killing;
   gboolean                 cancelled;
   GString                 *line;
@@ -57,6 +61,17 @@ typedef struct {
   gboolean                 overflowing;
   gboolean                 continued;  /* d->line is the rest of a cut line */
   HotplugHookRunner       *runner; /* not a reference: the task holds one */
+
+  /* the hook now running, as a transient systemd unit */
+  char                    *unit_name;
+  GDBusConnection         *bus;
+  GCancellable            *unit_cancel;  /* calls in flight when the run ends */
+  guint                    unit_sub;     /* its PropertiesChanged */
+  int                      unit_out;     /* write end of the pipe until systemd has it */
+  guint                    unit_tries;   /* names tried: one may be taken */
+  int                      exec_code;    /* ExecMainCode: 0 until the process ended */
+  int                      exec_status;
+  gboolean                 unit_seen_active;
 } RunData;
 
 HotplugHookRequest *hotplug_hook_request_copy (const HotplugHookRequest *src);
@@ -68,6 +83,30 @@ void                hotplug_hook_clear_source (GSource **source);
 /* A message about the run, with the hook, job, unit and event as fields. */
 void     hotplug_hook_log (RunData *d, GLogLevelFlags level, const char *message_id,
                            const char *format, ...) G_GNUC_PRINTF (4, 5);
+
+/* The two spawners below one runner: a child process of the daemon
+ * (hotplug-hook-run.c) or a transient systemd unit (hotplug-hook-unit.c).
+ * Either ends in exactly one of hotplug_hook_exited() or
+ * hotplug_hook_spawn_failed(); hotplug_hook_spawned() is called once the
+ * hook runs. */
+void     hotplug_hook_spawned (RunData *d);
+void     hotplug_hook_exited (RunData *d, int exit_status, int term_signal);
+void     hotplug_hook_spawn_failed (RunData *d, const char *message);
+/* Direct spawn; OUT (the pipe's write end) is closed either way. */
+gboolean hotplug_hook_spawn_process (RunData *d, int out, GError **error);
+
+/* Whether this hook runs as a unit (configuration, systemd present). */
+gboolean hotplug_hook_use_unit (RunData *d);
+/* Starts it; takes OUT.  Asynchronous: ends as said above. */
+void     hotplug_hook_spawn_unit (RunData *d, int out);
+/* SIGNAL to every process of the unit's cgroup. */
+void     hotplug_hook_unit_kill (RunData *d, int signal);
+/* Forgets the unit of the run (the signal subscription, calls in flight). */
+void     hotplug_hook_unit_clear (RunData *d);
+/* "hotplugd-hook-<job>-<n>-<hook>.service", escaped for systemd */
+char    *hotplug_hook_unit_name (const char *job, const char *hook, guint seq);
+/* systemd's object path of a unit name */
+char    *hotplug_hook_unit_path (const char *unit);
 
 /* Output: the read end of the hook's pipe is readable (a GUnixFDSource
  * callback); the hook has exited: what is left is read, the record's

@@ -178,6 +178,7 @@ hotplug_hook_record_free (HotplugHookRecord *rec)
     return;
   g_free (rec->name);
   g_free (rec->path);
+  g_free (rec->unit);
   g_free (rec->reason);
   g_free (rec->output);
   g_free (rec);

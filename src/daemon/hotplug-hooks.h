@@ -126,6 +126,7 @@ typedef struct {
   char     *name;
   char     *path;
   GPid      pid;            /* the hook's process (and group) once spawned, else 0 */
+  char     *unit;           /* or the transient systemd unit it runs in, else NULL */
   gint64    start_time;     /* g_get_real_time() */
   gint64    duration_us;    /* monotonic */
   int       exit_status;    /* -1 if killed by a signal or never started */
@@ -159,7 +160,8 @@ G_DECLARE_FINAL_TYPE (HotplugHookRunner, hotplug_hook_runner, HOTPLUG, HOOK_RUNN
 typedef enum {
   HOTPLUG_HOOK_STARTING,  /* about to be spawned (only name, path, start_time set) */
   HOTPLUG_HOOK_FINISHED,  /* ended: the record is complete */
-  HOTPLUG_HOOK_SPAWNED,   /* running: record->pid is its process group */
+  HOTPLUG_HOOK_SPAWNED,   /* running: record->pid is its process group,
+                           * or record->unit its systemd unit */
 } HotplugHookStage;
 
 /* Called on the main context for each hook as it starts, once it runs and
@@ -193,11 +195,15 @@ void                hotplug_hook_runner_run_async (HotplugHookRunner       *runn
                                                    GDestroyNotify            progress_destroy,
                                                    GAsyncReadyCallback       callback,
                                                    gpointer                  user_data);
-/* SIGKILL to the process group of every hook running now (the daemon
- * exits: no hook outlives it). */
+/* SIGKILL to the process group (or the unit's cgroup) of every hook
+ * running now (the daemon exits: no hook outlives it). */
 void                hotplug_hook_runner_kill_all (HotplugHookRunner *runner);
 HotplugHookResult  *hotplug_hook_runner_run_finish (HotplugHookRunner  *runner,
                                                     GAsyncResult       *result,
                                                     GError            **error);
+
+/* Stops the transient units of hooks that a dead daemon left running
+ * (recovery).  Asynchronous, on the system bus. */
+void                hotplug_hook_units_stop (const char * const *units);
 
 G_END_DECLS

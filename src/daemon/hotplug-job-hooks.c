@@ -125,8 +125,15 @@ on_hook_progress (HotplugHookRunner        *runner,
     }
   if (stage == HOTPLUG_HOOK_SPAWNED)
     {
-      hotplug_job_journal (self, "hook-pid", "event", g_variant_new_string (request->event),
-                     "name", g_variant_new_string (record->name), "pid", g_variant_new_int32 (record->pid), NULL);
+      /* a hook in a unit of its own: the unit, to be stopped by a
+       * recovery (pid 0, which older readers skip) */
+      if (record->unit)
+        hotplug_job_journal (self, "hook-pid", "event", g_variant_new_string (request->event),
+                       "name", g_variant_new_string (record->name), "pid", g_variant_new_int32 (0),
+                       "unit", g_variant_new_string (record->unit), NULL);
+      else
+        hotplug_job_journal (self, "hook-pid", "event", g_variant_new_string (request->event),
+                       "name", g_variant_new_string (record->name), "pid", g_variant_new_int32 (record->pid), NULL);
       return;
     }
   hotplug_job_journal (self, "hook-end", "event", g_variant_new_string (request->event),

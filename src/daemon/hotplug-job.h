@@ -70,6 +70,7 @@ typedef struct {
   gboolean            force;
   gsize               valid_length;  /* of the journal: whole records */
   GArray             *leftovers;     /* int: process groups of hooks that never ended */
+  GStrv               leftover_units; /* the transient units of such hooks */
 } HotplugRecovery;
 
 void             hotplug_recovery_free (HotplugRecovery *recovery);

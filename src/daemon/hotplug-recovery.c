@@ -27,6 +27,7 @@ hotplug_recovery_free (HotplugRecovery *r)
   g_free (r->failed_what);
   g_clear_pointer (&r->facts, hotplug_hook_request_free);
   g_clear_pointer (&r->leftovers, g_array_unref);
+  g_strfreev (r->leftover_units);
   g_free (r);
 }
 
@@ -49,6 +50,7 @@ typedef struct
   char        *what;
   GHashTable  *ran;        /* event → GPtrArray of names */
   GHashTable  *pids;       /* "event/name" → pgid, while running */
+  GHashTable  *units;      /* "event/name" → its transient unit, while running */
 } History;
 
 static void
@@ -63,6 +65,7 @@ history_clear (History *h)
   g_free (h->what);
   g_clear_pointer (&h->ran, g_hash_table_unref);
   g_clear_pointer (&h->pids, g_hash_table_unref);
+  g_clear_pointer (&h->units, g_hash_table_unref);
   g_clear_pointer (&h->confirmed, g_hash_table_unref);
 }
 
@@ -167,6 +170,7 @@ take_hook (History *h, const char *type, GVariant *fields)
 {
   const char *event = field_str (fields, "event"), *name = field_str (fields, "name");
   g_autofree char *key = g_strconcat (event, "/", name, NULL);
+  const char *unit = NULL;
   gint32 pid = 0;
 
   if (g_str_equal (type, "hook"))
@@ -180,10 +184,16 @@ take_hook (History *h, const char *type, GVariant *fields)
         }
       g_ptr_array_add (ran, g_strdup (name));
     }
+  else if (g_str_equal (type, "hook-pid") && g_variant_lookup (fields, "unit", "&s", &unit) &&
+           g_str_has_prefix (unit, "hotplugd-hook-") && g_str_has_suffix (unit, ".service"))
+    g_hash_table_insert (h->units, g_steal_pointer (&key), g_strdup (unit));
   else if (g_str_equal (type, "hook-pid") && g_variant_lookup (fields, "pid", "i", &pid) && pid > 1)
     g_hash_table_insert (h->pids, g_steal_pointer (&key), GINT_TO_POINTER (pid));
   else if (g_str_equal (type, "hook-end"))
-    g_hash_table_remove (h->pids, key);
+    {
+      g_hash_table_remove (h->pids, key);
+      g_hash_table_remove (h->units, key);
+    }
 }
 
 static gboolean
@@ -303,6 +313,15 @@ build (History *h, const char *path, gsize valid_length)
 
       g_array_append_val (r->leftovers, pgid);
     }
+  {
+    GPtrArray *units = g_ptr_array_new ();
+
+    g_hash_table_iter_init (&iter, h->units);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      g_ptr_array_add (units, g_strdup (value));
+    g_ptr_array_add (units, NULL);
+    r->leftover_units = (GStrv) g_ptr_array_free (units, FALSE);
+  }
   r->forward = !h->failing && kernel_part_over (h);
   if (r->forward)
     {
@@ -368,6 +387,7 @@ hotplug_recovery_read (const char *path, HotplugRecovery **recovery, char **note
   h.done = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_step_free);
   h.ran = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   h.pids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  h.units = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   h.confirmed = g_hash_table_new (NULL, NULL);
   h.last_run = -1;
   for (guint i = 0; ok && i < records->len; i++)
@@ -426,8 +446,14 @@ hotplug_recovery_kill_leftovers (HotplugRecovery *r)
   const char *name;
   guint killed = 0;
 
+  if (r->leftover_units && r->leftover_units[0])
+    {
+      /* a hook in a unit of its own: its whole cgroup */
+      hotplug_hook_units_stop ((const char * const *) r->leftover_units);
+      killed += g_strv_length (r->leftover_units);
+    }
   if (r->leftovers == NULL || r->leftovers->len == 0)
-    return 0;
+    return killed;
   proc = g_dir_open ("/proc", 0, NULL);
   while (proc && (name = g_dir_read_name (proc)))
     {

@@ -198,6 +198,60 @@ test_recovery_of_unknown_record (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "before the begin record"));
 }
 
+static GVariant *
+hook_fields (const char *name, const char *unit)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "event", g_variant_new_string ("pre-remove"));
+  g_variant_builder_add (&b, "{sv}", "name", g_variant_new_string (name));
+  if (unit)
+    {
+      g_variant_builder_add (&b, "{sv}", "pid", g_variant_new_int32 (0));
+      g_variant_builder_add (&b, "{sv}", "unit", g_variant_new_string (unit));
+    }
+  return g_variant_builder_end (&b);
+}
+
+/* A hook that ran as a transient unit: the hook-pid record names the unit
+ * (pid 0); a recovery is left with the units of the hooks that never
+ * ended, and only units of ours. */
+static void
+test_recovery_of_hook_units (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder b;
+  g_autoptr(HotplugRecovery) r = NULL;
+  HotplugJournal *j = hotplug_journal_create (f->dir, 4, &error);
+  g_autofree char *path = g_strdup (hotplug_journal_get_path (j));
+  g_autofree char *note = NULL;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "unit", g_variant_new_string ("cpu1"));
+  g_variant_builder_add (&b, "{sv}", "kind", g_variant_new_string ("cpu"));
+  g_variant_builder_add (&b, "{sv}", "operation", g_variant_new_string ("remove"));
+  g_variant_builder_add (&b, "{sv}", "job", g_variant_new_uint32 (4));
+  g_variant_builder_add (&b, "{sv}", "steps", g_variant_new_array (G_VARIANT_TYPE ("(suss)"), NULL, 0));
+  g_assert_true (hotplug_journal_append (j, "begin", g_variant_builder_end (&b), &error));
+  hotplug_journal_append (j, "hook", hook_fields ("10-a", NULL), &error);
+  hotplug_journal_append (j, "hook-pid", hook_fields ("10-a", "hotplugd-hook-4-1-10-a.service"), &error);
+  hotplug_journal_append (j, "hook-end", hook_fields ("10-a", NULL), &error);
+  hotplug_journal_append (j, "hook", hook_fields ("20-b", NULL), &error);
+  hotplug_journal_append (j, "hook-pid", hook_fields ("20-b", "hotplugd-hook-4-2-20-b.service"), &error);
+  hotplug_journal_append (j, "hook", hook_fields ("30-c", NULL), &error);
+  hotplug_journal_append (j, "hook-pid", hook_fields ("30-c", "ssh.service"), &error);
+  g_assert_no_error (error);
+  hotplug_journal_close (j, FALSE);
+
+  g_assert_true (hotplug_recovery_read (path, &r, &note, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (r);
+  g_assert_cmpuint (g_strv_length (r->leftover_units), ==, 1);
+  g_assert_cmpstr (r->leftover_units[0], ==, "hotplugd-hook-4-2-20-b.service");
+  g_assert_cmpuint (r->leftovers->len, ==, 0);
+}
+
 static void
 test_failed_units (Fixture *f, gconstpointer data)
 {
@@ -222,6 +276,7 @@ main (int argc, char **argv)
   g_test_add ("/journal/corrupt", Fixture, NULL, setup, test_corrupt, teardown);
   g_test_add ("/journal/continue-after-torn-tail", Fixture, NULL, setup, test_continue_after_torn_tail, teardown);
   g_test_add ("/journal/recovery-unknown-record", Fixture, NULL, setup, test_recovery_of_unknown_record, teardown);
+  g_test_add ("/journal/recovery-of-hook-units", Fixture, NULL, setup, test_recovery_of_hook_units, teardown);
   g_test_add ("/journal/failed-units", Fixture, NULL, setup, test_failed_units, teardown);
   return g_test_run ();
 }
