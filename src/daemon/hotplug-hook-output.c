@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "hotplug-hooks-private.h"
+#include "hotplug-log.h"
 #include "hotplug-names.h"
 #include "hotplug-util.h"
 
@@ -19,24 +20,18 @@ void
 hotplug_hook_log (RunData *d, GLogLevelFlags level, const char *message_id, const char *format, ...)
 {
   g_autofree char *message = NULL;
-  va_list args;
-  const GLogField fields[] = {
-    { "MESSAGE", NULL, -1 },
-    { "GLIB_DOMAIN", HOTPLUG_LOG_DOMAIN, -1 },
-    { HOTPLUG_LOG_HOOK, d->record ? d->record->name : "", -1 },
-    { HOTPLUG_LOG_JOB, d->request->job ? d->request->job : "", -1 },
-    { HOTPLUG_LOG_UNIT, d->request->unit ? d->request->unit : "", -1 },
-    { HOTPLUG_LOG_EVENT, d->request->event, -1 },
-    { "MESSAGE_ID", message_id, -1 },
+  const char *const fields[] = {
+    HOTPLUG_LOG_HOOK, d->record ? d->record->name : "",
+    HOTPLUG_LOG_JOB, d->request->job ? d->request->job : "",
+    HOTPLUG_LOG_EVENT, d->request->event,
+    NULL
   };
-  GLogField copy[G_N_ELEMENTS (fields)];
+  va_list args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  memcpy (copy, fields, sizeof fields);
-  copy[0].value = message;
-  g_log_structured_array (level, copy, message_id ? G_N_ELEMENTS (copy) : G_N_ELEMENTS (copy) - 1);
+  hotplug_log_fields (level, "hooks", d->request->unit ? d->request->unit : "", message_id, fields, "%s", message);
 }
 
 /* A line the hook printed, in the journal under the hook's own name (and
@@ -44,20 +39,18 @@ hotplug_hook_log (RunData *d, GLogLevelFlags level, const char *message_id, cons
 static void
 log_output (RunData *d, const char *text)
 {
-  g_autofree char *message = g_strdup_printf ("%s: %s", d->record->name, text);
-  const GLogField fields[] = {
-    { "MESSAGE", message, -1 },
-    { "GLIB_DOMAIN", HOTPLUG_LOG_DOMAIN, -1 },
-    { "SYSLOG_IDENTIFIER", d->record->name, -1 },
-    { HOTPLUG_LOG_HOOK, d->record->name, -1 },
-    { HOTPLUG_LOG_JOB, d->request->job ? d->request->job : "", -1 },
-    { HOTPLUG_LOG_UNIT, d->request->unit ? d->request->unit : "", -1 },
-    { HOTPLUG_LOG_EVENT, d->request->event, -1 },
-    { "OBJECT_SYSTEMD_UNIT", d->unit_name, -1 },
+  const char *const fields[] = {
+    "SYSLOG_IDENTIFIER", d->record->name,
+    HOTPLUG_LOG_HOOK, d->record->name,
+    HOTPLUG_LOG_JOB, d->request->job ? d->request->job : "",
+    HOTPLUG_LOG_EVENT, d->request->event,
+    "OBJECT_SYSTEMD_UNIT", d->unit_name,
+    NULL
   };
 
   /* notice, not info: what a hook says is for the administrator */
-  g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, d->unit_name ? G_N_ELEMENTS (fields) : G_N_ELEMENTS (fields) - 1);
+  hotplug_log_fields (G_LOG_LEVEL_MESSAGE, "hooks", d->request->unit ? d->request->unit : "", NULL, fields,
+                      "%s: %s", d->record->name, text);
 }
 
 /* One line of output (without its newline).  A line longer than
