@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <stdlib.h>   /* __GLIBC__ */
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <glib/gstdio.h>
 
 #include "hotplug-error.h"
@@ -154,6 +159,14 @@ on_linger_over (gpointer user_data)
   g_hash_table_remove (self->linger, job);
   g_hash_table_remove (self->jobs, GUINT_TO_POINTER (hotplug_job_get_id (job)));
   g_signal_emit (self, signals[SIGNAL_JOB_REMOVED], 0, job);
+  g_clear_object (&job);
+#ifdef __GLIBC__
+  /* the last job gone: the heap that thousands of lingering jobs used
+   * (their objects, strings, exported interfaces) goes back to the system
+   * instead of staying with an idle daemon */
+  if (g_hash_table_size (self->jobs) == 0)
+    malloc_trim (0);
+#endif
   return G_SOURCE_REMOVE;
 }
 
