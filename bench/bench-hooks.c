@@ -143,7 +143,25 @@ main (int argc, char **argv)
     }
   runner = hotplug_hook_runner_new (NULL, vendor, admin);
   if (rounds > 0)
-    g_print ("bench-hooks: %u trivial hooks, %u rounds (medians)\n", nhooks, rounds);
+    {
+      /* the baseline runs what the runner runs, or the ratio means nothing */
+      const char *list_argv[] = { "run-parts", "--list", dir, NULL };
+      g_autofree char *listed = NULL;
+      g_auto(GStrv) lines = NULL;
+      int status;
+
+      g_spawn_sync (NULL, (char **) list_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &listed, NULL, &status,
+                    &error);
+      g_assert_no_error (error);
+      lines = g_strsplit (g_strstrip (listed), "\n", -1);
+      if (!g_spawn_check_wait_status (status, &error) || g_strv_length (lines) != nhooks)
+        {
+          g_printerr ("bench-hooks: run-parts would run %u of the %u hooks%s%s\n", g_strv_length (lines), nhooks,
+                      error ? ": " : "", error ? error->message : "");
+          return 1;
+        }
+      g_print ("bench-hooks: %u trivial hooks, %u rounds (medians)\n", nhooks, rounds);
+    }
 
   for (guint round = 0; round < rounds; round++)
     {
@@ -158,6 +176,11 @@ main (int argc, char **argv)
       g_spawn_sync (NULL, (char **) rp_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
                     NULL, NULL, &status, &error);
       g_assert_no_error (error);
+      if (!g_spawn_check_wait_status (status, &error))
+        {
+          g_printerr ("bench-hooks: run-parts failed: %s\n", error->message);
+          return 1;
+        }
       ms = (g_get_monotonic_time () - t0) / 1000.0 / nhooks;
       g_array_append_val (t_runparts, ms);
 
