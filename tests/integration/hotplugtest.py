@@ -237,6 +237,8 @@ class Daemon:
     def start(self, timeout=60):
         env = dict(os.environ)
         env['STATE_DIRECTORY'] = self.state_dir
+        # as hotplugd.service runs it
+        env['G_SLICE'] = 'always-malloc'
         if self.env:
             env.update(self.env)
         self.log = open(self.log_path, 'a+') if self.log_path else None
