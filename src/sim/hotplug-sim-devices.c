@@ -195,6 +195,12 @@ dev_links (HotplugSimKernel *self, HotplugSimDev *d)
       sim_link_rel (self, p, "subsystem", bus);
       sim_link_rel (self, busdev, d->name, p);
     }
+  if (d->kind == HOTPLUG_SIM_DEV_CPU)
+    {
+      /* the ACPI processor driver, whose name the uevent carries */
+      sim_link_rel (self, p, "driver", SIM_CPU_DRIVER);
+      sim_link_rel (self, SIM_CPU_DRIVER, d->name, p);
+    }
   if (d->kind == HOTPLUG_SIM_DEV_DRIVER)
     sim_put (self, p, "uevent", "", 0200);
   else
@@ -257,7 +263,8 @@ system_attrs (HotplugSimKernel *self, HotplugSimDev *d)
                   pinned ? "accept=0 1\nrefuse=16 0\n" : "accept=0 1\n", 0644);
       sim_putf (self, p, "phys_index", "%08x\n", d->index);
       sim_put (self, p, "phys_device", "0\n", 0444);
-      sim_put (self, p, "removable", pinned ? "0\n" : "1\n", 0444);
+      /* current kernels say 1 whatever the truth */
+      sim_put (self, p, "removable", "1\n", 0444);
       sim_putf (self, p, "valid_zones", "%s\n", d->zone);
       node_links (self, d);
       return TRUE;
@@ -308,6 +315,8 @@ sim_dev_destroy (HotplugSimKernel *self, HotplugSimDev *d)
       g_autofree char *busdev = g_strdup_printf ("bus/%s/devices", d->subsystem);
       sim_unlink_rel (self, busdev, d->name);
     }
+  if (d->kind == HOTPLUG_SIM_DEV_CPU)
+    sim_unlink_rel (self, SIM_CPU_DRIVER, d->name);
   if (d->kind == HOTPLUG_SIM_DEV_CPU || d->kind == HOTPLUG_SIM_DEV_MEMORY)
     {
       g_autofree char *node = g_strdup_printf ("devices/system/node/node%u", d->node);

@@ -18,6 +18,9 @@
 
 G_BEGIN_DECLS
 
+/* the driver every CPU is bound to, below ROOT/sys */
+#define SIM_CPU_DRIVER "bus/cpu/drivers/processor"
+
 struct _HotplugSimKernel {
   GObject            parent_instance;
   HotplugSimMachine *m;

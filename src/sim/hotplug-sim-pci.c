@@ -130,7 +130,11 @@ sim_pci_attrs (HotplugSimKernel *self, HotplugSimDev *d)
       sim_putf (self, p, "subsystem_device", "0x%04x\n", d->sdevice);
       sim_putf (self, p, "class", "0x%06x\n", d->klass);
       sim_putf (self, p, "irq", "%u\n", 16 + (d->devfn & 7));
-      sim_putf (self, p, "numa_node", "%u\n", d->node);
+      {
+        char v[16];
+        snprintf (v, sizeof v, "%u\n", d->node);
+        sim_put (self, p, "numa_node", v, 0644);
+      }
       sim_put (self, p, "enable", "1\n", 0644);
       pci_config (self, d);
       if (d->secondary >= 0)
@@ -138,7 +142,7 @@ sim_pci_attrs (HotplugSimKernel *self, HotplugSimDev *d)
           sim_putf (self, p, "secondary_bus_number", "%d\n", d->secondary);
           sim_putf (self, p, "subordinate_bus_number", "%d\n", d->subordinate);
         }
-      sim_put_rw (self, p, "remove", "", "accept=1\n", 0200);
+      sim_put_rw (self, p, "remove", "", "accept=1\n", 0220);
       sim_put_rw (self, p, "rescan", "", "accept=1\nsync\n", 0200);
       return TRUE;
     case HOTPLUG_SIM_DEV_PCIBUS:
