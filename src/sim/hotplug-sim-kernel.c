@@ -585,6 +585,9 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
   }
   /* the subsystems' root devices */
   sim_put (self, "devices/system/cpu", "uevent", "", 0644);
+  sim_put (self, "devices/system/cpu", "modalias", SIM_CPU_MODALIAS "\n", 0444);
+  sim_put (self, "devices/system/cpu", "isolated", "\n", 0444);
+  sim_putf (self, "devices/system/cpu", "kernel_max", "%u\n", MAX (m->ncpus, 8192u) - 1);
   sim_put (self, "devices/system/memory", "uevent", "", 0644);
   sim_put (self, "devices/system/node", "uevent", "", 0644);
   sim_mkdir_rel (self, SIM_CPU_DRIVER);

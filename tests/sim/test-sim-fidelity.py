@@ -166,6 +166,7 @@ def collect(with_events):
 # --- the test ---------------------------------------------------------------
 
 LIST = r'(\d+(-\d+)?(,\d+(-\d+)?)*)?\n'
+UEVENT_VALUES_PCI_MODALIAS = r'pci:v[0-9A-F]{8}d[0-9A-F]{8}sv[0-9A-F]{8}sd[0-9A-F]{8}bc[0-9A-F]{2}sc[0-9A-F]{2}i[0-9A-F]{2}'
 ZONE = r'(none|DMA|DMA32|Normal|Movable|Device)'
 # the formats the kernel documents for what hotplugd, its hooks and
 # kernel.md use: these must be there and read like this on both sides
@@ -184,6 +185,15 @@ REQUIRED = {
             'class': r'0x[0-9a-f]{6}\n', 'enable': r'\d+\n', 'irq': r'\d+\n', 'numa_node': r'-?\d+\n',
             'config': None, 'remove': None, 'rescan': None, 'uevent': None},
 }
+# formats of attributes nothing here reads, checked where both sides have them
+MASK = r'[0-9a-f]{1,8}(,[0-9a-f]{8})*\n'
+FORMATS = {
+    'cpu-top': {'kernel_max': r'\d+\n', 'enabled': LIST, 'isolated': LIST,
+                'modalias': r'cpu:type:[^:]+:feature:.*\n'},
+    'node': {'cpumap': MASK},
+    'pci': {'modalias': UEVENT_VALUES_PCI_MODALIAS + r'\n', 'revision': r'0x[0-9a-f]{2}\n',
+            'power_state': r'(D0|D1|D2|D3hot|D3cold|unknown)\n', 'driver_override': r'.*\n'},
+}
 # links both sides must have (node links: a CPU's or block's node)
 REQUIRED_LINKS = {'cpu': {'subsystem', 'node*'}, 'memory': {'subsystem', 'node*'}, 'node': {'subsystem'},
                   'pci': {'subsystem'}}
@@ -191,8 +201,7 @@ REQUIRED_LINKS = {'cpu': {'subsystem', 'node*'}, 'memory': {'subsystem', 'node*'
 UEVENT_VALUES = {
     'PCI_CLASS': r'[0-9A-F]{1,6}', 'PCI_ID': r'[0-9A-F]{4}:[0-9A-F]{4}',
     'PCI_SUBSYS_ID': r'[0-9A-F]{4}:[0-9A-F]{4}', 'PCI_SLOT_NAME': r'[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]',
-    'MODALIAS': r'(pci:v[0-9A-F]{8}d[0-9A-F]{8}sv[0-9A-F]{8}sd[0-9A-F]{8}bc[0-9A-F]{2}sc[0-9A-F]{2}i[0-9A-F]{2}'
-                r'|cpu:type:[^:]+:feature:.*)',
+    'MODALIAS': '(' + UEVENT_VALUES_PCI_MODALIAS + r'|cpu:type:[^:]+:feature:.*)',
     'DRIVER': r'[\w.-]+',
 }
 
@@ -299,7 +308,7 @@ class Fidelity(unittest.TestCase):
             print(f'{kind}: real attributes the simulator lacks: {" ".join(sorted(lacking))}')
         # the formats must hold on the real side too, or they prove nothing
         for real in reals:
-            for name, fmt in required.items():
+            for name, fmt in dict(FORMATS.get(kind, {}), **required).items():
                 v = (real.get(name) or {}).get('value')
                 if fmt is not None and v is not None and not re.fullmatch(fmt, v):
                     problems.append(f'{kind}: the real {name} reads {v!r}, not {fmt!r}: the test is wrong')
@@ -317,7 +326,7 @@ class Fidelity(unittest.TestCase):
             modes = {e['mode'] for e in re_entries}
             if s['mode'] not in modes:
                 problems.append(f'{kind}: {name} has mode {s["mode"]:o}, the real one {"/".join(f"{m:o}" for m in modes)}')
-            fmt = required.get(name, '')
+            fmt = required.get(name, FORMATS.get(kind, {}).get(name, ''))
             if name == 'uevent' or fmt is None:
                 continue
             if fmt:
@@ -354,6 +363,8 @@ class Fidelity(unittest.TestCase):
                 problems.append(f'pci: PCI_ID={pairs.get("PCI_ID")} is not vendor:device')
             if pairs.get('PCI_CLASS') != f'{v("class"):X}':
                 problems.append(f'pci: PCI_CLASS={pairs.get("PCI_CLASS")} is not the class attribute')
+            if 'modalias' in sim and pairs.get('MODALIAS') != sim['modalias']['value'].strip():
+                problems.append(f'pci: MODALIAS={pairs.get("MODALIAS")} is not the modalias attribute')
             if pairs.get('PCI_SUBSYS_ID') != f'{v("subsystem_vendor"):04X}:{v("subsystem_device"):04X}':
                 problems.append(f'pci: PCI_SUBSYS_ID={pairs.get("PCI_SUBSYS_ID")} is not the subsystem ids')
         return problems
