@@ -195,8 +195,8 @@ FORMATS = {
             'power_state': r'(D0|D1|D2|D3hot|D3cold|unknown)\n', 'driver_override': r'.*\n'},
 }
 # links both sides must have (node links: a CPU's or block's node)
-REQUIRED_LINKS = {'cpu': {'subsystem', 'node*'}, 'memory': {'subsystem', 'node*'}, 'node': {'subsystem'},
-                  'pci': {'subsystem'}}
+REQUIRED_LINKS = {'cpu': {'subsystem', 'node*'}, 'memory': {'subsystem', 'node*'},
+                  'node': {'subsystem', 'cpu*', 'memory*'}, 'pci': {'subsystem'}}
 # the keys of each uevent file, by the real kernel's drivers
 UEVENT_VALUES = {
     'PCI_CLASS': r'[0-9A-F]{1,6}', 'PCI_ID': r'[0-9A-F]{4}:[0-9A-F]{4}',
@@ -302,6 +302,7 @@ class Fidelity(unittest.TestCase):
             for pattern in REQUIRED_LINKS.get(kind, ()):
                 if all(has_link(r, pattern) for r in reals) and not has_link(sim, pattern):
                     problems.append(f'{kind}: no {pattern} link')
+            problems += self.compare_links(kind, reals, sim)
             problems += self.compare_values(kind, reals, sim)
             problems += self.compare_uevent(kind, reals, sim)
         if lacking:
@@ -314,6 +315,24 @@ class Fidelity(unittest.TestCase):
                     problems.append(f'{kind}: the real {name} reads {v!r}, not {fmt!r}: the test is wrong')
         problems = list(dict.fromkeys(problems))
         self.assertEqual(problems, [], "\n".join(problems))
+
+    def compare_links(self, kind, reals, sim):
+        """Where the links shared by both sides lead: the same bus, the same
+        kind of node, CPU or block; a driver below its bus."""
+        def where(name, target):
+            parts = os.path.normpath(target).split('/')
+            if name == 'driver':
+                return tuple(parts[-4:-2]) + (parts[-2],)     # bus, BUS, drivers
+            if name == 'subsystem':
+                return tuple(parts[-2:])
+            return (parts[-2], re.sub(r'\d+$', 'N', parts[-1]), parts[-1] == name)
+        problems = []
+        for name in sorted(links(sim)):
+            real_where = {where(name, r[name]['target']) for r in reals if name in links(r)}
+            if real_where and where(name, sim[name]['target']) not in real_where:
+                problems.append(f'{kind}: link {name} -> {sim[name]["target"]}, the real one leads to '
+                                f'{" or ".join("/".join(map(str, w)) for w in real_where)}')
+        return problems
 
     def compare_values(self, kind, reals, sim):
         problems = []
