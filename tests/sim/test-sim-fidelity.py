@@ -245,10 +245,12 @@ def collect_real():
     preload that mounts a fresh sysfs over /sys in its own mount namespace."""
     env = {k: v for k, v in os.environ.items()
            if k not in ('LD_PRELOAD', 'UMOCKDEV_DIR', 'HOTPLUG_SIM_ROOT', 'HOTPLUG_SIM_SOCKET')}
-    script = 'mount -t sysfs sysfs /sys && exec "$0" "$1" --collect'
+    script = 'mount -t sysfs sysfs /sys || exit 77; exec "$0" "$1" --collect'
     r = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script,
                         sys.executable, os.path.abspath(__file__)],
                        env=env, capture_output=True, text=True, timeout=60)
+    if r.returncode == 77:
+        raise unittest.SkipTest(f'cannot mount a sysfs in a mount namespace of its own: {r.stderr.strip()}')
     if r.returncode != 0:
         raise AssertionError(f'collecting the real sysfs failed ({r.returncode}): {r.stderr}')
     return json.loads(r.stdout)
