@@ -81,13 +81,38 @@ static gboolean pred_present (HotplugSimDev *d, gpointer x) { return d->present;
 static gboolean pred_possible (HotplugSimDev *d, gpointer x) { return TRUE; }
 static gboolean pred_node (HotplugSimDev *d, gpointer x) { return d->present && d->online && d->node == GPOINTER_TO_UINT (x); }
 
+/* NODE's online CPUs as the kernel prints a cpumask: hex, the lowest CPU
+ * the lowest bit, commas between 32-bit groups, as wide as the possible
+ * CPUs need. */
+static char *
+node_cpumap (HotplugSimKernel *self, guint node)
+{
+  guint nbits = MAX (self->m->ncpus, 1), ndigits = (nbits + 3) / 4;
+  g_autofree guint8 *nibbles = g_new0 (guint8, ndigits);
+  GString *s = g_string_sized_new (ndigits + ndigits / 8 + 2);
+
+  for (guint i = 0; i < self->m->devs->len; i++)
+    {
+      HotplugSimDev *d = g_ptr_array_index (self->m->devs, i);
+      if (d->kind == HOTPLUG_SIM_DEV_CPU && pred_node (d, GUINT_TO_POINTER (node)))
+        nibbles[d->index / 4] |= 1u << (d->index % 4);
+    }
+  for (guint i = ndigits; i > 0; i--)
+    {
+      g_string_append_c (s, "0123456789abcdef"[nibbles[i - 1]]);
+      if (i > 1 && (i - 1) % 8 == 0)
+        g_string_append_c (s, ',');
+    }
+  return g_string_free (s, FALSE);
+}
+
 /* The files the kernel derives from the CPU states. */
 void
 sim_update_cpu_lists (HotplugSimKernel *self)
 {
   struct { const char *name; gboolean (*pred) (HotplugSimDev *, gpointer); } lists[] = {
     { "online", pred_online }, { "offline", pred_offline },
-    { "present", pred_present }, { "possible", pred_possible },
+    { "present", pred_present }, { "possible", pred_possible }, { "enabled", pred_present },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
@@ -100,7 +125,9 @@ sim_update_cpu_lists (HotplugSimKernel *self)
       guint n = g_array_index (self->m->nodes, guint, i);
       g_autofree char *dir = g_strdup_printf ("devices/system/node/node%u", n);
       g_autofree char *v = list_of (self, pred_node, GUINT_TO_POINTER (n));
+      g_autofree char *map = node_cpumap (self, n);
       sim_putf (self, dir, "cpulist", "%s\n", v);
+      sim_putf (self, dir, "cpumap", "%s\n", map);
     }
 }
 
@@ -114,16 +141,18 @@ dev_props (HotplugSimDev *d, char *buf, gsize size)
       snprintf (buf, size, "MODALIAS=acpi:%s:\n", d->hid);
       break;
     case HOTPLUG_SIM_DEV_CPU:
-      snprintf (buf, size, "DRIVER=processor\nMODALIAS=cpu:type:x86,ven0000fam0006mod0055:feature:\n");
+      snprintf (buf, size, "DRIVER=processor\nMODALIAS=" SIM_CPU_MODALIAS "\n");
       break;
     case HOTPLUG_SIM_DEV_PCI:
-      snprintf (buf, size,
-                "%s%s%sPCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\n"
-                "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
-                d->bound ? "DRIVER=" : "", d->bound ? d->driver->name : "", d->bound ? "\n" : "",
-                d->klass, d->vendor, d->device, d->svendor, d->sdevice, d->name,
-                d->vendor, d->device, d->svendor, d->sdevice,
-                (d->klass >> 16) & 0xff, (d->klass >> 8) & 0xff, d->klass & 0xff);
+      {
+        char alias[64];
+        snprintf (buf, size,
+                  "%s%s%sPCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\n"
+                  "MODALIAS=%s\n",
+                  d->bound ? "DRIVER=" : "", d->bound ? d->driver->name : "", d->bound ? "\n" : "",
+                  d->klass, d->vendor, d->device, d->svendor, d->sdevice, d->name,
+                  sim_pci_modalias (d, alias, sizeof alias));
+      }
       break;
     case HOTPLUG_SIM_DEV_CONTAINER:
     case HOTPLUG_SIM_DEV_MEMORY:
@@ -195,6 +224,12 @@ dev_links (HotplugSimKernel *self, HotplugSimDev *d)
       sim_link_rel (self, p, "subsystem", bus);
       sim_link_rel (self, busdev, d->name, p);
     }
+  if (d->kind == HOTPLUG_SIM_DEV_CPU)
+    {
+      /* the ACPI processor driver, whose name the uevent carries */
+      sim_link_rel (self, p, "driver", SIM_CPU_DRIVER);
+      sim_link_rel (self, SIM_CPU_DRIVER, d->name, p);
+    }
   if (d->kind == HOTPLUG_SIM_DEV_DRIVER)
     sim_put (self, p, "uevent", "", 0200);
   else
@@ -257,7 +292,8 @@ system_attrs (HotplugSimKernel *self, HotplugSimDev *d)
                   pinned ? "accept=0 1\nrefuse=16 0\n" : "accept=0 1\n", 0644);
       sim_putf (self, p, "phys_index", "%08x\n", d->index);
       sim_put (self, p, "phys_device", "0\n", 0444);
-      sim_put (self, p, "removable", pinned ? "0\n" : "1\n", 0444);
+      /* current kernels say 1 whatever the truth */
+      sim_put (self, p, "removable", "1\n", 0444);
       sim_putf (self, p, "valid_zones", "%s\n", d->zone);
       node_links (self, d);
       return TRUE;
@@ -308,6 +344,8 @@ sim_dev_destroy (HotplugSimKernel *self, HotplugSimDev *d)
       g_autofree char *busdev = g_strdup_printf ("bus/%s/devices", d->subsystem);
       sim_unlink_rel (self, busdev, d->name);
     }
+  if (d->kind == HOTPLUG_SIM_DEV_CPU)
+    sim_unlink_rel (self, SIM_CPU_DRIVER, d->name);
   if (d->kind == HOTPLUG_SIM_DEV_CPU || d->kind == HOTPLUG_SIM_DEV_MEMORY)
     {
       g_autofree char *node = g_strdup_printf ("devices/system/node/node%u", d->node);

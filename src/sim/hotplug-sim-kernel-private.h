@@ -18,6 +18,11 @@
 
 G_BEGIN_DECLS
 
+/* the driver every CPU is bound to, below ROOT/sys */
+#define SIM_CPU_DRIVER "bus/cpu/drivers/processor"
+/* what every simulated CPU is, to module loaders */
+#define SIM_CPU_MODALIAS "cpu:type:x86,ven0000fam0006mod0055:feature:"
+
 struct _HotplugSimKernel {
   GObject            parent_instance;
   HotplugSimMachine *m;
@@ -83,6 +88,7 @@ void      sim_settle (HotplugSimKernel *self, HotplugSimDev *d, const char *name
 
 /* PCI */
 gboolean  sim_pci_attrs (HotplugSimKernel *self, HotplugSimDev *d);
+const char *sim_pci_modalias (HotplugSimDev *d, char *buf, gsize size);
 void      sim_slots_sync (HotplugSimKernel *self);
 gboolean  sim_pci_enumerable (HotplugSimDev *d);
 void      sim_pci_rescan (HotplugSimKernel *self, HotplugSimDev *top);

@@ -579,7 +579,19 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
   sim_put (self, "firmware/acpi/hotplug/container", "enabled", "1\n", 0644);
   sim_put (self, "firmware/acpi/hotplug/memory", "enabled", "1\n", 0644);
   sim_putf (self, "devices/system/memory", "block_size_bytes", "%" G_GINT64_MODIFIER "x\n", m->block_size);
-  sim_putf (self, "devices/system/memory", "auto_online_blocks", "%s\n", m->auto_online);
+  {
+    g_autofree char *v = g_strconcat (m->auto_online, "\n", NULL);
+    sim_put (self, "devices/system/memory", "auto_online_blocks", v, 0644);
+  }
+  /* the subsystems' root devices */
+  sim_put (self, "devices/system/cpu", "uevent", "", 0644);
+  sim_put (self, "devices/system/cpu", "modalias", SIM_CPU_MODALIAS "\n", 0444);
+  sim_put (self, "devices/system/cpu", "isolated", "\n", 0444);
+  sim_putf (self, "devices/system/cpu", "kernel_max", "%u\n", MAX (m->ncpus, 8192u) - 1);
+  sim_put (self, "devices/system/memory", "uevent", "", 0644);
+  sim_put (self, "devices/system/node", "uevent", "", 0644);
+  sim_mkdir_rel (self, SIM_CPU_DRIVER);
+  sim_put (self, SIM_CPU_DRIVER, "uevent", "", 0200);
   if (m->crash_loaded >= 0)
     {
       sim_mkdir_rel (self, "kernel");

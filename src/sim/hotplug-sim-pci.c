@@ -114,6 +114,35 @@ below (HotplugSimDev *d, HotplugSimDev *top)
   return FALSE;
 }
 
+/* pci:v...d...sv...sd...bc..sc..i.., as the uevent and modalias give it */
+const char *
+sim_pci_modalias (HotplugSimDev *d, char *buf, gsize size)
+{
+  snprintf (buf, size, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", d->vendor, d->device, d->svendor,
+            d->sdevice, (d->klass >> 16) & 0xff, (d->klass >> 8) & 0xff, d->klass & 0xff);
+  return buf;
+}
+
+/* What the PCI core shows of every function and hotplugd does not read:
+ * there, in the kernel's format and mode, for the tools that do. */
+static void
+pci_core_attrs (HotplugSimKernel *self, HotplugSimDev *d)
+{
+  const char *p = d->path;
+  char alias[64];
+
+  sim_putf (self, p, "modalias", "%s\n", sim_pci_modalias (d, alias, sizeof alias));
+  sim_put (self, p, "revision", "0x00\n", 0444);
+  sim_put (self, p, "power_state", "D0\n", 0444);
+  sim_put (self, p, "dma_mask_bits", "64\n", 0444);
+  sim_put (self, p, "consistent_dma_mask_bits", "64\n", 0444);
+  sim_put (self, p, "ari_enabled", "0\n", 0444);
+  sim_put (self, p, "driver_override", "(null)\n", 0644);
+  sim_put (self, p, "msi_bus", "1\n", 0644);
+  sim_put (self, p, "d3cold_allowed", "1\n", 0644);
+  sim_put (self, p, "broken_parity_status", "0\n", 0644);
+}
+
 /* The attributes of PCI functions, buses and drivers; TRUE when the
  * kernel answers writes to some of them. */
 gboolean
@@ -130,15 +159,20 @@ sim_pci_attrs (HotplugSimKernel *self, HotplugSimDev *d)
       sim_putf (self, p, "subsystem_device", "0x%04x\n", d->sdevice);
       sim_putf (self, p, "class", "0x%06x\n", d->klass);
       sim_putf (self, p, "irq", "%u\n", 16 + (d->devfn & 7));
-      sim_putf (self, p, "numa_node", "%u\n", d->node);
+      {
+        char v[16];
+        snprintf (v, sizeof v, "%u\n", d->node);
+        sim_put (self, p, "numa_node", v, 0644);
+      }
       sim_put (self, p, "enable", "1\n", 0644);
       pci_config (self, d);
+      pci_core_attrs (self, d);
       if (d->secondary >= 0)
         {
           sim_putf (self, p, "secondary_bus_number", "%d\n", d->secondary);
           sim_putf (self, p, "subordinate_bus_number", "%d\n", d->subordinate);
         }
-      sim_put_rw (self, p, "remove", "", "accept=1\n", 0200);
+      sim_put_rw (self, p, "remove", "", "accept=1\n", 0220);
       sim_put_rw (self, p, "rescan", "", "accept=1\nsync\n", 0200);
       return TRUE;
     case HOTPLUG_SIM_DEV_PCIBUS:

@@ -52,11 +52,21 @@ put_full (HotplugSimKernel *self, const char *dir, const char *name, const char 
 
   sim_sys_path (self, p, dir, name);
   fd = open_attr (self, dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0 && errno == EACCES && chmod (p, mode | S_IWUSR) == 0)
+    {
+      /* a read-only attribute the kernel updates (an unprivileged
+       * simulator cannot write its own 0444 file) */
+      fd = open_attr (self, dir, name, O_WRONLY | O_TRUNC | O_CLOEXEC, mode);
+      if (fd >= 0)
+        fchmod (fd, mode);
+    }
   if (fd < 0)
     {
       g_warning ("cannot write %s: %s", p, g_strerror (errno));
       return;
     }
+  if ((mode & 022) && fchmod (fd, mode) < 0)   /* past the umask: remove is 0220 */
+    g_warning ("cannot chmod %s: %s", p, g_strerror (errno));
   if ((len && write (fd, value, len) != (ssize_t) len) ||
       (rules && fsetxattr (fd, HOTPLUG_SIM_XATTR_RULES, rules, strlen (rules), 0) < 0))
     g_warning ("cannot write %s: %s", p, g_strerror (errno));
@@ -69,6 +79,7 @@ sim_put (HotplugSimKernel *self, const char *dir, const char *name, const char *
   put_full (self, dir, name, value, NULL, mode);
 }
 
+/* A read-only attribute, as most of the kernel's are. */
 void G_GNUC_PRINTF (4, 5)
 sim_putf (HotplugSimKernel *self, const char *dir, const char *name, const char *fmt, ...)
 {
@@ -78,7 +89,7 @@ sim_putf (HotplugSimKernel *self, const char *dir, const char *name, const char 
   va_start (ap, fmt);
   v = g_strdup_vprintf (fmt, ap);
   va_end (ap);
-  sim_put (self, dir, name, v, 0644);
+  sim_put (self, dir, name, v, 0444);
 }
 
 /* Writable attribute: the file plus the rules the preload shim enforces. */

@@ -3,13 +3,13 @@
 """HotplugAuth on a private system bus with the project's bus policy:
 auth-test-server (the generated Manager and Unit skeletons, handlers going
 through HotplugAuth) against python-dbusmock's polkitd, no polkit at all,
-and the real polkitd with the project's actions."""
+and the real polkitd with the project's actions.  The round trip's cost is
+bench/run polkit's (bench/bench-polkit.py)."""
 
 import os
 import select
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,7 +47,6 @@ TEST_POLICY = f'''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Conf
 IS_ROOT = os.geteuid() == 0
 HAVE_SETPRIV = shutil.which('setpriv') is not None
 REAL_POLKITD = '/usr/lib/polkit-1/polkitd'
-FIGURES = {}
 
 
 def remote_error(e):
@@ -91,8 +90,9 @@ class Env:
 
     def start_server(self):
         env = dict(os.environ, G_MESSAGES_DEBUG='hotplugd')
-        self.server = subprocess.Popen([SERVER] + self.server_args, env=env, stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.PIPE, stderr=open(self.log_path, 'w'))
+        with open(self.log_path, 'w') as log:
+            self.server = subprocess.Popen([SERVER] + self.server_args, env=env, stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.PIPE, stderr=log)
         r, _, _ = select.select([self.server.stdout], [], [], 20)
         line = self.server.stdout.readline() if r else b''
         if line.strip() != b'READY':
@@ -316,22 +316,6 @@ class MockAllow(AuthTestCase):
         self.env.add()
         self.assertEqual(self.env.stats().get('Add'), 2)
 
-    def test_round_trip_time(self):
-        for _ in range(20):     # warm up
-            self.env.add()
-        times = []
-        for _ in range(200):
-            t0 = time.perf_counter()
-            self.env.add()
-            times.append(time.perf_counter() - t0)
-        ro = []
-        for _ in range(200):
-            t0 = time.perf_counter()
-            self.env.call(MANAGER, IFACE_MANAGER, 'GetUnit', GLib.Variant('(s)', ('test',)))
-            ro.append(time.perf_counter() - t0)
-        FIGURES['Add with mock polkit, median ms'] = statistics.median(times) * 1000
-        FIGURES['GetUnit (no polkit), median ms'] = statistics.median(ro) * 1000
-
 
 class MockDeny(AuthTestCase):
     polkit = 'deny'
@@ -423,21 +407,9 @@ class RealPolkit(AuthTestCase):
         self.env.add()
         self.assertEqual(self.env.stats().get('Add'), 2)
 
-    def test_round_trip_time(self):
-        for _ in range(20):
-            self.env.add()
-        times = []
-        for _ in range(200):
-            t0 = time.perf_counter()
-            self.env.add()
-            times.append(time.perf_counter() - t0)
-        FIGURES['Add with real polkitd, median ms'] = statistics.median(times) * 1000
-
 
 if __name__ == '__main__':
-    prog = unittest.main(exit=False, verbosity=2)
-    for k, v in FIGURES.items():
-        print(f'# {k}: {v:.3f}')
+    unittest.main(verbosity=2)
     for test, reason in prog.result.skipped:
         print(f'# SKIP {test.id()}: {reason}')
     if not prog.result.wasSuccessful():

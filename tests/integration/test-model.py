@@ -353,13 +353,21 @@ class Changes(Base):
                                others=(f'{ht.MANAGER_PATH}/domain/0001', ht.unit_path('iou1')))
 
     def test_firmware_eject_request_reaches_the_daemon(self):
+        """The request is heard, and with auto-remove-on-eject=false it
+        starts nothing: no job, the board stays online in the model and in
+        sysfs (the remove a request starts is test-operations.py's)."""
+        rec = self.record()
         ht.sim_ctl('eject', 'sb2')
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and 'requests the ejection of sb2' not in self.env.daemon.read_log():
             time.sleep(0.05)
         self.assertIn('requests the ejection of sb2', self.env.daemon.read_log())
-        # the model-only configuration starts no job: the remove a request
-        # starts is test-operations.py's
+        rec.quiet(period=0.5)
+        jobs = [e for e in rec.snapshot() if e[4] == 'InterfacesAdded' and '/job/' in e[2]]
+        self.assertEqual(jobs, [], 'a job started on an eject request with auto-remove-on-eject=false')
+        props = self.unit_props('sb2')
+        self.assertEqual((props['State'], props['Job']), ('online', '/'))
+        self.assertEqual([c for c in MACHINE.cpus_of('sb2') if ht.read_sysfs(CPU.format(c)) != '1'], [])
 
     def test_event_flood_on_one_board(self):
         cpus = [c for c in MACHINE.cpus_of('sb0') if os.path.exists(CPU.format(c))]

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """hotplugd on the real kernel of this machine: real /sys, the kernel
-netlink group.  Offlines cpu1 by writing sysfs directly and checks that the
+netlink group (or the udev group where udevd runs; RealKernelUdevGroup runs
+a udevd of its own, without rules, to exercise that path too).  Offlines cpu1 by writing sysfs directly and checks that the
 unit's state changes on the bus within a second; then checks that a socket
 overflow (ENOBUFS) is answered by a re-enumeration that loses nothing.
 
@@ -152,7 +153,9 @@ class RealKernel(unittest.TestCase):
 
     def test_cpu1_offline_seen_within_a_second(self):
         self.assertIn("'online'", get_prop(UNIT, 'org.hotplugd.Hotplug1.Unit', 'State'))
-        self.assertIn("'kernel'", get_prop('/org/hotplugd/Hotplug1', 'org.hotplugd.Hotplug1.Manager', 'EventSource'))
+        # udevd's processed events where it runs, else the kernel's own
+        group = 'udev' if os.path.exists('/run/udev/control') else 'kernel'
+        self.assertIn(f"'{group}'", get_prop('/org/hotplugd/Hotplug1', 'org.hotplugd.Hotplug1.Manager', 'EventSource'))
         w = PropertyWatcher(UNIT)
         self.addCleanup(w.stop)
         t0 = time.monotonic()
@@ -236,6 +239,108 @@ class RealKernel(unittest.TestCase):
         self.assertIn("'offline'", state, 'cpu1 offline lost in the overflow')
         self.assertNotEqual(resyncs0, resyncs1, 'no re-enumeration after ENOBUFS')
         self.assertIn('events were lost', self.env.daemon.read_log())
+
+
+UDEVD = '/lib/systemd/systemd-udevd'
+# A mount namespace where udevd can only relay: no rules, a /run and a /dev
+# of its own (the nodes a test needs bound in, nothing for udevd to chmod
+# or link), so that it touches no real device of this machine.
+UDEV_NS_SETUP = r"""set -e
+mount -t tmpfs -o mode=0755 hotplug-run /run
+mkdir -p /run/udev /run/olddev /run/empty-rules
+mount --bind /dev /run/olddev
+mount -t tmpfs -o mode=0755 hotplug-dev /dev
+for n in null zero full random urandom tty; do
+  touch /dev/$n && mount --bind /run/olddev/$n /dev/$n
+done
+umount /run/olddev
+ln -s /proc/self/fd /dev/fd
+for d in /etc/udev/rules.d /usr/lib/udev/rules.d /lib/udev/rules.d; do
+  if [ -d "$d" ]; then mount --bind /run/empty-rules "$d"; fi
+done
+exec "$@"
+"""
+
+
+def udevd_missing():
+    if not os.access(UDEVD, os.X_OK):
+        return f'{UDEVD} is not installed (package udev)'
+    if os.path.exists('/run/udev/control'):
+        return 'udevd already runs on this host: RealKernel covers its group'
+    for tool in ('unshare', 'mount'):
+        if not ht.shutil.which(tool):
+            return f'needs {tool}'
+    return None
+
+
+@unittest.skipIf(skip_reason() or udevd_missing(), skip_reason() or udevd_missing())
+class RealKernelUdevGroup(unittest.TestCase):
+    """hotplugd where udevd runs: it must listen on the udev group and see
+    cpu1 go offline and online through udevd.  udevd runs in a mount
+    namespace of its own without rules (see UDEV_NS_SETUP), and so do the
+    bus and hotplugd of the test, run by a child of this file."""
+
+    def test_cpu1_through_the_udev_group(self):
+        self.addCleanup(restore_cpu1)
+        env = dict(os.environ, HOTPLUG_UDEV_NS='1')
+        r = ht.subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', UDEV_NS_SETUP, 'sh',
+                               sys.executable, os.path.abspath(__file__), 'UdevGroup'],
+                              env=env, capture_output=True, text=True, timeout=90)
+        out = r.stdout + r.stderr
+        # indented: the child's cases are this one's, not counted twice
+        print('\n'.join('  | ' + line for line in out.splitlines()))
+        self.assertEqual(r.returncode, 0, 'the udev-group run failed')
+        self.assertRegex(out, r'test_cpu1_seen \(.*\) \.\.\. ok')
+        self.assertEqual(read_cpu1(), '1')
+
+
+class UdevGroupChecks:
+    """Run inside the namespace (HOTPLUG_UDEV_NS=1) only."""
+
+    def setUp(self):
+        self.addCleanup(restore_cpu1)
+        log = open(os.path.join(os.environ.get('TMPDIR', '/tmp'), f'udevd-{os.getpid()}.log'), 'w+')
+        self.addCleanup(log.close)
+        self.udevd = ht.subprocess.Popen([UDEVD, '--resolve-names=never'], stdin=ht.subprocess.DEVNULL,
+                                         stdout=log, stderr=log,
+                                         env=dict(os.environ, SYSTEMD_LOG_TARGET='console',
+                                                  SYSTEMD_LOG_LEVEL='info'))
+        self.addCleanup(self.stop_udevd, log)
+        deadline = time.monotonic() + 10
+        while not os.path.exists('/run/udev/control') and self.udevd.poll() is None:
+            self.assertLess(time.monotonic(), deadline, 'udevd made no /run/udev/control')
+            time.sleep(0.02)
+        self.assertIsNone(self.udevd.poll(), 'udevd exited')
+        self.env = ht.Environment(polkit='allow', daemon_args=['--verbose'])
+        self.env.__enter__()
+        self.addCleanup(self.env.close)
+
+    def stop_udevd(self, log):
+        self.udevd.terminate()
+        self.udevd.wait(10)
+        log.seek(0)
+        os.unlink(log.name)
+
+    def test_cpu1_seen(self):
+        self.assertIn("'udev'", get_prop('/org/hotplugd/Hotplug1', 'org.hotplugd.Hotplug1.Manager', 'EventSource'))
+        self.assertIn("'online'", get_prop(UNIT, 'org.hotplugd.Hotplug1.Unit', 'State'))
+        w = PropertyWatcher(UNIT)
+        self.addCleanup(w.stop)
+        t0 = time.monotonic()
+        set_cpu1('0')
+        t_off = w.wait_for('State', 'offline', 2.0)
+        t1 = time.monotonic()
+        restore_cpu1()
+        self.assertIsNotNone(t_off, 'cpu1 offline not seen through the udev group within 2 s')
+        t_on = w.wait_for('State', 'online', 2.0)
+        self.assertIsNotNone(t_on, 'cpu1 online not seen through the udev group within 2 s')
+        print(f'through udevd: cpu1 offline seen after {(t_off - t0) * 1000:.1f} ms, '
+              f'online after {(t_on - t1) * 1000:.1f} ms')
+
+
+if os.environ.get('HOTPLUG_UDEV_NS') == '1':
+    class UdevGroup(UdevGroupChecks, unittest.TestCase):
+        pass
 
 
 def root_disk():
