@@ -9,6 +9,7 @@
 
 #include "hotplug-config.h"
 #include "hotplug-error.h"
+#include "hotplug-util.h"
 
 /* Longest accepted limit: a day.  Anything above is more likely a typo
  * (milliseconds written as seconds) than an intent. */
@@ -217,8 +218,8 @@ parse_hook_units (GKeyFile *kf, const Source *src, HotplugHookUnits *out, GError
   return FALSE;
 }
 
-HotplugConfig *
-hotplug_config_load_data (const char *data, const char *origin, GError **error)
+static HotplugConfig *
+load_data (const char *data, const char *origin, GError **error)
 {
   static const char * const hooks_keys[] = { "timeout", "kill-grace", "run-as-units", NULL };
   static const char * const hook_keys[] = { "timeout", NULL };
@@ -324,6 +325,25 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
     }
 
   return g_steal_pointer (&config);
+}
+
+HotplugConfig *
+hotplug_config_load_data (const char *data, const char *origin, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  HotplugConfig *config = load_data (data, origin, &local);
+
+  if (local)
+    {
+      /* the message may quote the file's bytes, and it goes to the log
+       * and the bus: valid UTF-8 only */
+      char *shown = hotplug_utf8_sanitize (local->message, -1, 0);
+
+      g_free (local->message);
+      local->message = shown;
+      g_propagate_error (error, g_steal_pointer (&local));
+    }
+  return config;
 }
 
 HotplugConfig *

@@ -97,8 +97,8 @@ output_line (RunData *d, const char *line, gsize len, gboolean newline, gboolean
     }
 }
 
-static void
-output_feed (RunData *d, const char *buf, gsize n)
+void
+hotplug_hook_output_feed (RunData *d, const char *buf, gsize n)
 {
   while (n > 0)
     {
@@ -140,7 +140,7 @@ hotplug_hook_on_output (int fd, GIOCondition condition, gpointer user_data)
   n = read (fd, buf, sizeof buf);
   if (n > 0)
     {
-      output_feed (d, buf, n);
+      hotplug_hook_output_feed (d, buf, n);
       return G_SOURCE_CONTINUE;
     }
   if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -171,7 +171,7 @@ hotplug_hook_output_close (RunData *d)
             continue;
           if (n <= 0)
             break;
-          output_feed (d, buf, n);
+          hotplug_hook_output_feed (d, buf, n);
           drained += n;
         }
       close (d->out_fd);
