@@ -63,7 +63,7 @@ static GHashTable *
 check_properties (const guint8 *msg, gsize len, const char *const want[4])
 {
   static const char *const first[] = { "ACTION", "DEVPATH", "SUBSYSTEM", "SEQNUM" };
-  GHashTable *props = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *props = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   const char *p = (const char *) msg + HEADER_SIZE, *end = (const char *) msg + len;
   guint n = 0;
 
@@ -78,7 +78,7 @@ check_properties (const guint8 *msg, gsize len, const char *const want[4])
       FUZZ_CHECK (!g_hash_table_contains (props, key), "key %s twice: the last one would win", key);
       if (n < 4)
         FUZZ_CHECK (g_str_equal (key, first[n]) && g_str_equal (eq + 1, want[n]), "property %u is “%s”", n, p);
-      g_hash_table_insert (props, (gpointer) g_intern_string (key), (gpointer) (eq + 1));
+      g_hash_table_insert (props, g_steal_pointer (&key), (gpointer) (eq + 1));
     }
   FUZZ_CHECK (n >= 4, "%u properties", n);
   return props;
