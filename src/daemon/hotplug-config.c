@@ -351,15 +351,29 @@ hotplug_config_load_file (const char *path, GError **error)
 {
   g_autofree char *data = NULL;
   g_autoptr(GError) local = NULL;
+  const char *nul;
+  gsize length = 0;
 
   if (path == NULL)
     path = hotplug_config_default_path ();
-  if (!g_file_get_contents (path, &data, NULL, &local))
+  if (!g_file_get_contents (path, &data, &length, &local))
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return hotplug_config_new ();
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
                    "%s", local->message);
+      return NULL;
+    }
+  /* text ends at a NUL: what follows would be silently ignored */
+  nul = memchr (data, '\0', length);
+  if (nul != NULL)
+    {
+      guint line = 1;
+
+      for (const char *p = data; p < nul; p++)
+        line += *p == '\n';
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "%s:%u: a NUL byte (not a text file)", path, line);
       return NULL;
     }
   return hotplug_config_load_data (data, path, error);

@@ -363,9 +363,14 @@ hotplug_sim_machine_load (const char *file, GError **error)
 {
   g_autofree char *text = NULL;
   g_autoptr(GError) e = NULL;
+  gsize length = 0;
 
-  if (!g_file_get_contents (file, &text, NULL, &e))
+  if (!g_file_get_contents (file, &text, &length, &e))
     return g_set_error (error, G_FILE_ERROR, e->code, "%s", e->message), NULL;
+  /* text ends at a NUL: what follows would be silently ignored */
+  if (memchr (text, '\0', length) != NULL)
+    return g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
+                        "%s: a NUL byte (not a text file)", file), NULL;
   return hotplug_sim_machine_load_data (text, file, error);
 }
 

@@ -7,10 +7,13 @@
  * (or the replay driver, fuzz-replay.c) reports it with the input that
  * broke it; so does a GLib critical or error. */
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -31,6 +34,10 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 static GLogWriterOutput
 fuzz_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
+  /* what is logged goes to the journal as text: valid UTF-8 only */
+  for (gsize i = 0; i < n_fields; i++)
+    if (fields[i].length < 0)
+      FUZZ_CHECK (g_utf8_validate (fields[i].value, -1, NULL), "log field %s is not valid UTF-8", fields[i].key);
   if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
     {
       for (gsize i = 0; i < n_fields; i++)
@@ -79,4 +86,22 @@ fuzz_check_line_ref (const char *message, const char *origin, const char *text)
   FUZZ_CHECK (*end == ':', "no ':' after the line number: %s", message);
   FUZZ_CHECK (line >= 1 && line <= lines, "line %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT ": %s",
               line, lines, message);
+}
+
+/* The path of a file holding the input (a memfd, made once and rewritten
+ * each time), for the loaders that read a file. */
+static inline const char *
+fuzz_input_file (const uint8_t *data, size_t size)
+{
+  static int fd = -1;
+  static char path[64];
+
+  if (fd < 0)
+    {
+      fd = memfd_create ("fuzz-input", MFD_CLOEXEC);
+      FUZZ_CHECK (fd >= 0, "memfd_create: %s", g_strerror (errno));
+      g_snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+    }
+  FUZZ_CHECK (ftruncate (fd, 0) == 0 && pwrite (fd, data, size, 0) == (ssize_t) size, "cannot write %s", path);
+  return path;
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* hotplugd.conf: hotplug_config_load_data() on any text.  It either gives
+/* hotplugd.conf: hotplug_config_load_data() on any text (and
+ * hotplug_config_load_file() on the input with a NUL, which it must
+ * refuse).  It either gives
  * a configuration whose every value is within its documented range, or an
  * error in HOTPLUG_ERROR that is valid UTF-8 (it goes to the log and the
  * bus), starts with the file's name and names a line that exists. */
@@ -63,6 +65,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr(HotplugConfig) config = NULL;
 
   fuzz_init ();
+  if (memchr (data, '\0', size) != NULL)
+    {
+      /* the file, read whole: a NUL is an error, not the end of the text */
+      const char *path = fuzz_input_file (data, size);
+      g_autoptr(HotplugConfig) bad = hotplug_config_load_file (path, &error);
+
+      FUZZ_CHECK (bad == NULL && error != NULL, "a file with a NUL byte loaded");
+      FUZZ_CHECK_UTF8 (error->message, "the error message");
+      FUZZ_CHECK (g_str_has_prefix (error->message, path), "the error does not name the file: %s", error->message);
+      g_clear_error (&error);
+    }
   config = hotplug_config_load_data (text, ORIGIN, &error);
   if (config == NULL)
     {

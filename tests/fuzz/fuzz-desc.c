@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Machine descriptions of the simulator: hotplug_sim_machine_load_data()
- * on any text.  A description either loads into a machine whose names and
+ * on any text (and hotplug_sim_machine_load() on the input with a NUL,
+ * which it must refuse).  A description either loads into a machine whose names and
  * sysfs paths are valid UTF-8, relative, without "." or ".." or empty
  * components (the simulator makes them under its sysfs root), whose NUMA
  * nodes are sorted and unique and whose CPU and block counts cover every
@@ -67,6 +68,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr(HotplugSimMachine) m = NULL;
 
   fuzz_init ();
+  if (memchr (data, '\0', size) != NULL)
+    {
+      /* the file, read whole: a NUL is an error, not the end of the text */
+      const char *path = fuzz_input_file (data, size);
+      g_autoptr(HotplugSimMachine) bad = hotplug_sim_machine_load (path, &error);
+
+      FUZZ_CHECK (bad == NULL && error != NULL, "a file with a NUL byte loaded");
+      FUZZ_CHECK_UTF8 (error->message, "the error message");
+      FUZZ_CHECK (g_str_has_prefix (error->message, path), "the error does not name the file: %s", error->message);
+      g_clear_error (&error);
+    }
   m = hotplug_sim_machine_load_data (text, ORIGIN, &error);
   if (m == NULL)
     {
