@@ -56,6 +56,40 @@ check_config (HotplugConfig *config, const char *text)
                   g_str_equal (groups[i], "blockers"), "group [%s] accepted", groups[i]);
 }
 
+/* An error "ORIGIN:N: ..." names a line that is the group's header or the
+ * key's line: the line is in the message. */
+static void
+check_named_line (const char *message, const char *text)
+{
+  const char *p = message + strlen (ORIGIN);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autofree char *named = NULL;
+  const char *line;
+  char *end = NULL;
+  guint64 n;
+
+  if (*p != ':' || !g_ascii_isdigit (p[1]))
+    return;
+  n = g_ascii_strtoull (p + 1, &end, 10);
+  line = lines[n - 1];
+  while (*line == ' ' || *line == '\t')
+    line++;
+  if (!g_utf8_validate (line, -1, NULL))
+    return;   /* quoted with replacement characters */
+  if (*line == '[')
+    named = g_strndup (line, strcspn (line, "]") + 1);
+  else
+    {
+      FUZZ_CHECK (strchr (line, '=') != NULL, "line %" G_GUINT64_FORMAT " “%s” is neither a group nor a key: %s",
+                  n, line, message);
+      g_autofree char *key = g_strchomp (g_strndup (line, strcspn (line, "=")));
+
+      named = g_strconcat ("] ", key, ":", NULL);
+    }
+  FUZZ_CHECK (strstr (end, named) != NULL, "line %" G_GUINT64_FORMAT " “%s” is not what the message names: %s",
+              n, line, message);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -83,6 +117,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       FUZZ_CHECK (error->domain == HOTPLUG_ERROR, "error domain %s", g_quark_to_string (error->domain));
       FUZZ_CHECK_UTF8 (error->message, "the error message");
       fuzz_check_line_ref (error->message, ORIGIN, text);
+      check_named_line (error->message, text);
       return 0;
     }
   FUZZ_CHECK (error == NULL, "a configuration and an error: %s", error->message);

@@ -3,7 +3,8 @@
  * on any text (and hotplug_sim_machine_load() on the input with a NUL,
  * which it must refuse).  A description either loads into a machine whose names and
  * sysfs paths are valid UTF-8, relative, without "." or ".." or empty
- * components (the simulator makes them under its sysfs root), whose NUMA
+ * components (the simulator makes them under its sysfs root) and each
+ * device's its own, whose unit ids are unique, whose NUMA
  * nodes are sorted and unique and whose CPU and block counts cover every
  * CPU and block; or it is refused with an error that is valid UTF-8 and
  * names the file and a line that exists. */
@@ -30,6 +31,9 @@ check_path (const char *path)
 static void
 check_machine (HotplugSimMachine *m)
 {
+  g_autoptr(GHashTable) paths = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
   for (guint i = 0; i < m->devs->len; i++)
     {
       HotplugSimDev *d = g_ptr_array_index (m->devs, i);
@@ -37,6 +41,8 @@ check_machine (HotplugSimMachine *m)
       FUZZ_CHECK_UTF8 (d->name, "a device name");
       FUZZ_CHECK (*d->name && strchr (d->name, '/') == NULL, "device name “%s”", d->name);
       check_path (d->path);
+      /* one directory in sysfs each */
+      FUZZ_CHECK (g_hash_table_add (paths, d->path), "two devices at %s", d->path);
       if (d->kind == HOTPLUG_SIM_DEV_CPU)
         FUZZ_CHECK (d->index < m->ncpus, "cpu%u of %u", d->index, m->ncpus);
       if (d->kind == HOTPLUG_SIM_DEV_MEMORY)
@@ -47,6 +53,7 @@ check_machine (HotplugSimMachine *m)
       HotplugSimUnit *u = g_ptr_array_index (m->units, i);
 
       FUZZ_CHECK_UTF8 (u->id, "a unit id");
+      FUZZ_CHECK (g_hash_table_add (ids, u->id), "two units with id %s", u->id);
       if (u->name)
         FUZZ_CHECK_UTF8 (u->name, "a slot name");
       if (u->path)
