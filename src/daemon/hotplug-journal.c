@@ -284,7 +284,8 @@ parse_header (const char *text, gsize length, gsize *next, GError **error)
   guint64 version;
   char *end = NULL;
 
-  if (nl == NULL || !g_str_has_prefix (text, MAGIC " "))
+  /* TEXT need not end in a NUL: compare within LENGTH */
+  if (nl == NULL || length < strlen (MAGIC " ") || memcmp (text, MAGIC " ", strlen (MAGIC " ")) != 0)
     {
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_FAILED, "not a hotplugd journal (no header line)");
       return FALSE;

@@ -105,7 +105,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   bytes = hotplug_sim_uevent_encode (size, field[0], field[1], field[2], field[3], field[4]);
   if (bytes == NULL)
-    return 0;   /* refused: too large for one message */
+    {
+      /* refused as too large for one message: the fields and the names of
+       * the four fixed keys with the seqnum are all it could hold */
+      FUZZ_CHECK (HEADER_SIZE + size + 64 > RECEIVE_MAX, "a message from %zu bytes refused", size);
+      return 0;
+    }
   msg = g_bytes_get_data (bytes, &len);
   FUZZ_CHECK (len >= HEADER_SIZE && len <= RECEIVE_MAX, "a message of %zu bytes", len);
   FUZZ_CHECK (memcmp (msg, "libudev", 8) == 0, "no libudev prefix");
