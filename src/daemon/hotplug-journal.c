@@ -245,6 +245,14 @@ parse_record (const char *line, gsize len, char **why)
       *why = g_strdup ("not a record");
       return NULL;
     }
+  /* the checksum as written: 8 hex digits (the number parser would also
+   * take blanks and a sign) */
+  for (guint i = 0; i < 8; i++)
+    if (!g_ascii_isxdigit (line[i]))
+      {
+        *why = g_strdup ("not a record");
+        return NULL;
+      }
   copy = g_strndup (line, len);
   want = g_ascii_strtoull (copy, &end, 16);
   if (end != copy + 8 || !g_utf8_validate (copy, -1, NULL))

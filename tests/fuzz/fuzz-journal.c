@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Crash journal records: hotplug_journal_parse() on any bytes (not
  * NUL-terminated, as read from the file).  Checked: the valid length is
- * within the input and only a torn last line lies past it; record types
+ * within the input and only a torn last line lies past it; every accepted
+ * record line starts with its checksum in 8 hex digits; record types
  * are valid UTF-8 without blanks and fields are a{sv}; parsing just the
  * valid part gives the same records; and the records written again by the
  * daemon's own serializer (hotplug_journal_format_record) parse back to
@@ -22,6 +23,23 @@ check_same (GPtrArray *a, GPtrArray *b, const char *what)
 
       FUZZ_CHECK (g_str_equal (x->type, y->type), "%s: record %u: type %s, then %s", what, i, x->type, y->type);
       FUZZ_CHECK (g_variant_equal (x->fields, y->fields), "%s: record %u: other fields", what, i);
+    }
+}
+
+/* Each record line of the VALID bytes of TEXT (past the header) as the
+ * serializer writes it: 8 hex digits, a blank. */
+static void
+check_record_lines (const char *text, gsize valid)
+{
+  const char *line = memchr (text, '\n', valid);
+
+  while (line != NULL && line + 1 < text + valid)
+    {
+      line++;
+      for (guint k = 0; k < 8; k++)
+        FUZZ_CHECK (g_ascii_isxdigit (line[k]), "a record whose checksum is not 8 hex digits accepted");
+      FUZZ_CHECK (line[8] == ' ', "a record without the blank after its checksum accepted");
+      line = memchr (line, '\n', (gsize) (text + valid - line));
     }
 }
 
@@ -74,6 +92,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
       FUZZ_CHECK (nl == NULL || nl == text + size - 1, "more than one line past the valid length");
     }
+  check_record_lines (text, valid);
   for (guint i = 0; i < records->len; i++)
     {
       HotplugJournalRecord *r = g_ptr_array_index (records, i);
