@@ -6,7 +6,9 @@
  * how the reads were cut changes nothing; the reason is the last reason=
  * line (sanitized, trailing blanks gone) when that line is within the
  * line limit; the output is the whole input made valid UTF-8 when nothing
- * was dropped. */
+ * was dropped, else a start of it and the count of the bytes dropped.  A
+ * flood (the input printed again and again past the output limit) is
+ * chosen by the first byte. */
 #include "config.h"
 
 #include "fuzz-common.h"
@@ -84,13 +86,21 @@ check_outcome (const char *data, gsize size, const Outcome *o)
   g_autofree char *want = NULL;
   gboolean whole = FALSE;
 
+  g_autofree char *all = hotplug_utf8_sanitize (data, (gssize) size, 0);
+
   FUZZ_CHECK_UTF8 (o->output, "the output");
   FUZZ_CHECK (strlen (o->output) <= HOTPLUG_HOOK_OUTPUT_MAX + 64, "%zu bytes of output kept", strlen (o->output));
   if (o->dropped == 0)
+    FUZZ_CHECK (g_str_equal (o->output, all), "nothing dropped, yet the output is not the input");
+  else
     {
-      g_autofree char *all = hotplug_utf8_sanitize (data, (gssize) size, 0);
+      /* a start of the output, then the count of what was not kept */
+      g_autofree char *note = g_strdup_printf ("[%" G_GUINT64_FORMAT " bytes dropped]\n", o->dropped);
+      gsize kept = strlen (o->output) - strlen (note);
 
-      FUZZ_CHECK (g_str_equal (o->output, all), "nothing dropped, yet the output is not the input");
+      FUZZ_CHECK (o->dropped <= size, "%" G_GUINT64_FORMAT " bytes dropped of %zu", o->dropped, size);
+      FUZZ_CHECK (g_str_has_suffix (o->output, note), "the output does not end with the count of dropped bytes");
+      FUZZ_CHECK (strncmp (o->output, all, kept) == 0, "what was kept is not the start of the output");
     }
   if (!expected_reason (data, size, &want, &whole))
     {
@@ -114,13 +124,35 @@ check_outcome (const char *data, gsize size, const Outcome *o)
     }
 }
 
+/* The text a hook prints: the input, or for a flood as many copies of it
+ * as make FLOOD_MAX bytes (past the output limit). */
+#define FLOOD_MAX (HOTPLUG_HOOK_OUTPUT_MAX + 8192)
+#define FLOOD_TEXT_MIN 256
+
+static char *
+flood (const char *text, gsize len, gboolean flooding, gsize *out_len)
+{
+  guint copies = !flooding ? 1 : len > 0 ? (guint) (FLOOD_MAX / len + 1) : 1;
+  GString *s = g_string_sized_new (len * copies);
+
+  for (guint i = 0; i < copies; i++)
+    g_string_append_len (s, text, (gssize) len);
+  *out_len = s->len;
+  return g_string_free (s, FALSE);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  /* the first byte: how many of the next bytes choose the reads */
+  /* the first byte: how many of the next bytes choose the reads (its low
+   * 3 bits), and whether the rest is printed once or floods (0xff, and a
+   * text of FLOOD_TEXT_MIN bytes or more: each line costs a log call, and a
+   * flood of short lines would slow the run to a crawl) */
   gsize n_cuts = size > 0 ? MIN ((gsize) (data[0] & 7), size - 1) : 0;
-  const char *text = size > 0 ? (const char *) data + 1 + n_cuts : "";
-  gsize len = size > 0 ? size - 1 - n_cuts : 0;
+  gboolean flooding = size > 0 && data[0] == 0xff && size - 1 - n_cuts >= FLOOD_TEXT_MIN;
+  gsize len = 0;
+  g_autofree char *text = flood (size > 0 ? (const char *) data + 1 + n_cuts : "",
+                                 size > 0 ? size - 1 - n_cuts : 0, flooding, &len);
   Outcome whole = { 0 }, cut = { 0 };
 
   fuzz_init ();
