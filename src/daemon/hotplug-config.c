@@ -9,6 +9,7 @@
 
 #include "hotplug-config.h"
 #include "hotplug-error.h"
+#include "hotplug-util.h"
 
 /* Longest accepted limit: a day.  Anything above is more likely a typo
  * (milliseconds written as seconds) than an intent. */
@@ -217,8 +218,8 @@ parse_hook_units (GKeyFile *kf, const Source *src, HotplugHookUnits *out, GError
   return FALSE;
 }
 
-HotplugConfig *
-hotplug_config_load_data (const char *data, const char *origin, GError **error)
+static HotplugConfig *
+load_data (const char *data, const char *origin, GError **error)
 {
   static const char * const hooks_keys[] = { "timeout", "kill-grace", "run-as-units", NULL };
   static const char * const hook_keys[] = { "timeout", NULL };
@@ -327,19 +328,52 @@ hotplug_config_load_data (const char *data, const char *origin, GError **error)
 }
 
 HotplugConfig *
+hotplug_config_load_data (const char *data, const char *origin, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  HotplugConfig *config = load_data (data, origin, &local);
+
+  if (local)
+    {
+      /* the message may quote the file's bytes, and it goes to the log
+       * and the bus: valid UTF-8 only */
+      char *shown = hotplug_utf8_sanitize (local->message, -1, 0);
+
+      g_free (local->message);
+      local->message = shown;
+      g_propagate_error (error, g_steal_pointer (&local));
+    }
+  return config;
+}
+
+HotplugConfig *
 hotplug_config_load_file (const char *path, GError **error)
 {
   g_autofree char *data = NULL;
   g_autoptr(GError) local = NULL;
+  const char *nul;
+  gsize length = 0;
 
   if (path == NULL)
     path = hotplug_config_default_path ();
-  if (!g_file_get_contents (path, &data, NULL, &local))
+  if (!g_file_get_contents (path, &data, &length, &local))
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return hotplug_config_new ();
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
                    "%s", local->message);
+      return NULL;
+    }
+  /* text ends at a NUL: what follows would be silently ignored */
+  nul = memchr (data, '\0', length);
+  if (nul != NULL)
+    {
+      guint line = 1;
+
+      for (const char *p = data; p < nul; p++)
+        line += *p == '\n';
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "%s:%u: a NUL byte (not a text file)", path, line);
       return NULL;
     }
   return hotplug_config_load_data (data, path, error);

@@ -38,9 +38,10 @@ hotplug_event_copy (const HotplugEvent *event)
   copy->seqnum = event->seqnum;
   if (event->properties == NULL)
     return copy;
+  /* the copy's table is made on first use, as for a new event */
   g_hash_table_iter_init (&iter, event->properties);
   while (g_hash_table_iter_next (&iter, &k, &v))
-    g_hash_table_insert (copy->properties, g_strdup (k), g_strdup (v));
+    hotplug_event_set_property (copy, k, v);
   return copy;
 }
 

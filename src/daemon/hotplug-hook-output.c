@@ -53,6 +53,26 @@ log_output (RunData *d, const char *text)
                       "%s: %s", d->record->name, text);
 }
 
+/* The reason of a reason= line: blanks at the end go, and it is at most
+ * HOTPLUG_HOOK_LINE_MAX bytes (the replacement characters of invalid bytes
+ * can make a line three times longer) with an ellipsis where it was cut.
+ * CUT: the line went on past the line limit. */
+static char *
+reason_of (const char *text, gboolean cut)
+{
+  g_autofree char *reason = g_strchomp (g_strdup (text));
+
+  if (cut)
+    {
+      g_autofree char *shorter = g_steal_pointer (&reason);
+
+      reason = g_strconcat (shorter, "\xe2\x80\xa6", NULL);
+    }
+  if (strlen (reason) <= HOTPLUG_HOOK_LINE_MAX)
+    return g_steal_pointer (&reason);
+  return hotplug_utf8_sanitize (reason, -1, HOTPLUG_HOOK_LINE_MAX);
+}
+
 /* One line of output (without its newline).  A line longer than
  * HOTPLUG_HOOK_LINE_MAX arrives in pieces, cut between characters: CUT
  * says the line goes on in the next piece.  What the hook printed is made
@@ -70,15 +90,7 @@ output_line (RunData *d, const char *line, gsize len, gboolean newline, gboolean
   if (first && len >= strlen ("reason=") && memcmp (line, "reason=", strlen ("reason=")) == 0)
     {
       g_free (rec->reason);
-      rec->reason = g_strdup (text + strlen ("reason="));
-      g_strchomp (rec->reason);
-      if (cut)
-        {
-          /* the reason was longer than a line may be: say it goes on */
-          g_autofree char *shorter = rec->reason;
-
-          rec->reason = g_strconcat (shorter, "\xe2\x80\xa6", NULL);
-        }
+      rec->reason = reason_of (text + strlen ("reason="), cut);
     }
 
   /* Keep a prefix of the output; once full, everything after is only
@@ -97,8 +109,8 @@ output_line (RunData *d, const char *line, gsize len, gboolean newline, gboolean
     }
 }
 
-static void
-output_feed (RunData *d, const char *buf, gsize n)
+void
+hotplug_hook_output_feed (RunData *d, const char *buf, gsize n)
 {
   while (n > 0)
     {
@@ -140,7 +152,7 @@ hotplug_hook_on_output (int fd, GIOCondition condition, gpointer user_data)
   n = read (fd, buf, sizeof buf);
   if (n > 0)
     {
-      output_feed (d, buf, n);
+      hotplug_hook_output_feed (d, buf, n);
       return G_SOURCE_CONTINUE;
     }
   if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -171,7 +183,7 @@ hotplug_hook_output_close (RunData *d)
             continue;
           if (n <= 0)
             break;
-          output_feed (d, buf, n);
+          hotplug_hook_output_feed (d, buf, n);
           drained += n;
         }
       close (d->out_fd);

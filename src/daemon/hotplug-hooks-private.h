@@ -113,3 +113,6 @@ char    *hotplug_hook_unit_path (const char *unit);
  * output is completed. */
 gboolean hotplug_hook_on_output (int fd, GIOCondition condition, gpointer user_data);
 void     hotplug_hook_output_close (RunData *d);
+/* N bytes the hook printed, as read from its pipe: cut into lines, logged,
+ * kept in d->output, the reason= line in d->record->reason. */
+void     hotplug_hook_output_feed (RunData *d, const char *buf, gsize n);

@@ -43,7 +43,7 @@ in_window (HotplugJob *self)
 static void
 end_window (HotplugJob *self, const GError *error)
 {
-  g_autoptr(HotplugJob) ref = g_object_ref (self);
+  g_autoptr(HotplugJob) ref G_GNUC_UNUSED = g_object_ref (self);
 
   hotplug_job_window_clear (self);
   hotplug_dbus_job_set_window_end (iface (self), 0);

@@ -446,8 +446,6 @@ hotplug_job_next (HotplugJob *self)
           !(step->kind == HOTPLUG_STEP_RUN_HOOKS &&
             hotplug_hook_event_phase (step->name) == HOTPLUG_HOOK_PHASE_POST))
         {
-          g_autofree char *desc = hotplug_step_describe (step);
-
           hotplug_job_fail_named (self, self->timed_out ? HOTPLUG_JOB_STATE_TIMEOUT : HOTPLUG_JOB_STATE_CANCELLED,
                          NULL, self->timed_out ? "the job's time limit expired before it could "
                                                  "finish" : hotplug_job_cancel_reason (self));

@@ -40,6 +40,8 @@ gboolean        hotplug_journal_append (HotplugJournal *self,
                                         const char     *type,
                                         GVariant       *fields,
                                         GError        **error);
+/* One record as append writes it: "CRC32 TYPE FIELDS\n". */
+char           *hotplug_journal_format_record (const char *type, GVariant *fields);
 const char     *hotplug_journal_get_path (HotplugJournal *self);
 /* Closes the file and, with @remove, deletes it (the job ended). */
 void            hotplug_journal_close (HotplugJournal *self, gboolean remove);

@@ -22,17 +22,22 @@ gboolean G_GNUC_PRINTF (5, 6)
 desc_error (Desc *d, GError **error, const char *group, const char *key, const char *fmt, ...)
 {
   g_autofree char *msg = NULL;
+  g_autofree char *place = NULL;
+  guint line;
   va_list ap;
 
   va_start (ap, fmt);
   msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
+  line = desc_line (d, group, key);
+  /* a group or key the file does not have (a default): no line to name */
+  place = line ? g_strdup_printf ("%s:%u", d->file, line) : g_strdup (d->file);
   if (key)
     g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                 "%s:%u: [%s] key '%s': %s", d->file, desc_line (d, group, key), group, key, msg);
+                 "%s: [%s] key '%s': %s", place, group, key, msg);
   else
     g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                 "%s:%u: [%s]: %s", d->file, desc_line (d, group, NULL), group, msg);
+                 "%s: [%s]: %s", place, group, msg);
   return FALSE;
 }
 
@@ -47,6 +52,10 @@ desc_index (Desc *d, const char *text, GError **error)
       g_autofree char *l = g_strstrip (g_strdup (lines[i]));
       char *eq;
 
+      /* names and ids become paths, host names and D-Bus strings */
+      if (!g_utf8_validate (lines[i], -1, NULL))
+        return g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_UNKNOWN_ENCODING,
+                            "%s:%u: not valid UTF-8", d->file, i + 1), FALSE;
       if (*l == '\0' || *l == '#')
         continue;
       if (*l == '[')

@@ -281,7 +281,7 @@ parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GE
   {
     GPtrArray *procs = g_ptr_array_new ();
     HotplugSimDev *memdev = NULL;
-    g_autoptr(GPtrArray) autoprocs = procs;
+    g_autoptr(GPtrArray) autoprocs G_GNUC_UNUSED = procs;  /* frees procs */
 
     for (guint i = 0; cpus && i < cpus->len; i++)
       {
@@ -361,6 +361,22 @@ parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GE
 HotplugSimMachine *
 hotplug_sim_machine_load (const char *file, GError **error)
 {
+  g_autofree char *text = NULL;
+  g_autoptr(GError) e = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (file, &text, &length, &e))
+    return g_set_error (error, G_FILE_ERROR, e->code, "%s", e->message), NULL;
+  /* text ends at a NUL: what follows would be silently ignored */
+  if (memchr (text, '\0', length) != NULL)
+    return g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
+                        "%s: a NUL byte (not a text file)", file), NULL;
+  return hotplug_sim_machine_load_data (text, file, error);
+}
+
+static HotplugSimMachine *
+load_data (const char *text, const char *file, GError **error)
+{
   g_autoptr(HotplugSimMachine) m = g_new0 (HotplugSimMachine, 1);
   g_autoptr(GHashTable) lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) instances = g_hash_table_new (g_str_hash, g_str_equal);
@@ -369,7 +385,6 @@ hotplug_sim_machine_load (const char *file, GError **error)
   g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) e = NULL;
-  g_autofree char *text = NULL;
   g_auto(GStrv) groups = NULL;
   g_autoptr(GHashTable) drivers = g_hash_table_new (g_str_hash, g_str_equal);
   Parser p = { { file, lines, kf }, NULL, instances, cpu_owner, rootbus, NULL, ids, drivers, NULL, 0 };
@@ -383,8 +398,6 @@ hotplug_sim_machine_load (const char *file, GError **error)
   m->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) domain_free);
   p.m = m;
 
-  if (!g_file_get_contents (file, &text, NULL, &e))
-    return g_set_error (error, G_FILE_ERROR, e->code, "%s", e->message), NULL;
   if (!desc_index (d, text, error))
     return NULL;
   if (!g_key_file_load_from_data (kf, text, -1, G_KEY_FILE_NONE, &e))
@@ -439,7 +452,6 @@ hotplug_sim_machine_load (const char *file, GError **error)
   }
 
   {
-    g_autoptr(GPtrArray) order = g_ptr_array_new ();
     g_key_file_set_value (kf, "base", "x-dummy", "");   /* ensure the group exists */
     g_key_file_remove_key (kf, "base", "x-dummy", NULL);
     if (!parse_unit (&p, "base", HOTPLUG_SIM_UNIT_BASE, 0, error))
@@ -472,6 +484,24 @@ hotplug_sim_machine_load (const char *file, GError **error)
   if (m->nodes->len == 0)
     node_add (m, 0);
   return g_steal_pointer (&m);
+}
+
+HotplugSimMachine *
+hotplug_sim_machine_load_data (const char *text, const char *file, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  HotplugSimMachine *m = load_data (text, file, &local);
+
+  if (local)
+    {
+      /* messages quote the description's bytes: valid UTF-8 only */
+      char *shown = hotplug_utf8_sanitize (local->message, -1, 0);
+
+      g_free (local->message);
+      local->message = shown;
+      g_propagate_error (error, g_steal_pointer (&local));
+    }
+  return m;
 }
 
 HotplugSimUnit *

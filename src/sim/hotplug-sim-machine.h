@@ -115,6 +115,8 @@ typedef struct {
 #define HOTPLUG_SIM_EXIT_BAD_MACHINE 2
 
 HotplugSimMachine *hotplug_sim_machine_load (const char *file, GError **error);
+/* The same from the text of a description; FILE names it in messages. */
+HotplugSimMachine *hotplug_sim_machine_load_data (const char *text, const char *file, GError **error);
 void               hotplug_sim_machine_free (HotplugSimMachine *m);
 HotplugSimUnit    *hotplug_sim_machine_find_unit (HotplugSimMachine *m, const char *id);
 HotplugSimDev     *hotplug_sim_machine_find_cpu (HotplugSimMachine *m, guint n);

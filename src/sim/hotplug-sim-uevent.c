@@ -57,9 +57,11 @@ typedef struct {
 
 #define MONITOR_MAGIC 0xfeedcafeu
 
+static const char *const fixed_keys[] = { "ACTION", "DEVPATH", "SUBSYSTEM", "SEQNUM" };
+
 /* MurmurHash2 (32 bit, seed = length), the hash libudev filters use. */
-static guint32
-murmur2 (const char *s)
+guint32
+hotplug_sim_uevent_hash (const char *s)
 {
   const guint32 m = 0x5bd1e995u;
   gsize len = strlen (s);
@@ -265,42 +267,69 @@ hotplug_sim_uevent_refresh (HotplugSimUevent *self)
   closedir (d);
 }
 
-void
-hotplug_sim_uevent_send (HotplugSimUevent *self, const char *action, const char *devpath,
-                         const char *subsystem, const char *devtype, const char *props)
+GBytes *
+hotplug_sim_uevent_encode (guint64 seqnum, const char *action, const char *devpath,
+                           const char *subsystem, const char *devtype, const char *props)
 {
   g_autoptr(GString) buf = g_string_sized_new (256);
   MonitorHeader h = { "libudev", 0 };
-  GHashTableIter it;
-  gpointer key, value;
   GByteArray *msg;
-  g_autoptr(GBytes) bytes = NULL;
+
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   g_string_append_printf (buf, "ACTION=%s%cDEVPATH=%s%cSUBSYSTEM=%s%cSEQNUM=%" G_GUINT64_FORMAT "%c",
-                          action, 0, devpath, 0, subsystem, 0, ++self->seqnum, 0);
+                          action, 0, devpath, 0, subsystem, 0, seqnum, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (fixed_keys); i++)
+    g_hash_table_add (keys, g_strdup (fixed_keys[i]));
   if (props)
     {
       g_auto(GStrv) lines = g_strsplit (props, "\n", -1);
       for (guint i = 0; lines[i]; i++)
-        if (lines[i][0] && strchr (lines[i], '='))
-          {
-            g_string_append (buf, lines[i]);
-            g_string_append_c (buf, 0);
-          }
+        {
+          const char *eq = strchr (lines[i], '=');
+
+          /* a line with no key, or one that came already (the four above
+           * included), is not a property: libudev would let it replace
+           * the first */
+          if (eq == NULL || eq == lines[i] ||
+              !g_hash_table_add (keys, g_strndup (lines[i], (gsize) (eq - lines[i]))))
+            continue;
+          g_string_append (buf, lines[i]);
+          g_string_append_c (buf, 0);
+        }
     }
+  /* libudev receives into a buffer of this size and drops what is longer;
+   * the kernel would not send such an event either */
+  if (sizeof h + buf->len > HOTPLUG_SIM_UEVENT_MAX)
+    return NULL;
 
   h.magic = htonl (MONITOR_MAGIC);
   h.header_size = sizeof h;
   h.properties_off = sizeof h;
   h.properties_len = buf->len;
-  h.filter_subsystem_hash = htonl (murmur2 (subsystem));
+  h.filter_subsystem_hash = htonl (hotplug_sim_uevent_hash (subsystem));
   if (devtype)
-    h.filter_devtype_hash = htonl (murmur2 (devtype));
+    h.filter_devtype_hash = htonl (hotplug_sim_uevent_hash (devtype));
   msg = g_byte_array_sized_new (sizeof h + buf->len);
   g_byte_array_append (msg, (guint8 *) &h, sizeof h);
   g_byte_array_append (msg, (guint8 *) buf->str, buf->len);
-  bytes = g_byte_array_free_to_bytes (msg);
+  return g_byte_array_free_to_bytes (msg);
+}
 
+void
+hotplug_sim_uevent_send (HotplugSimUevent *self, const char *action, const char *devpath,
+                         const char *subsystem, const char *devtype, const char *props)
+{
+  g_autoptr(GBytes) bytes = hotplug_sim_uevent_encode (++self->seqnum, action, devpath, subsystem,
+                                                       devtype, props);
+  GHashTableIter it;
+  gpointer key, value;
+
+  if (bytes == NULL)
+    {
+      g_warning ("the %s event of %s is too large for a uevent: not sent", action, devpath);
+      return;
+    }
   g_hash_table_iter_init (&it, self->listeners);
   while (g_hash_table_iter_next (&it, &key, &value))
     {

@@ -20,6 +20,18 @@ void              hotplug_sim_uevent_send (HotplugSimUevent *self, const char *a
                                            const char *devpath, const char *subsystem,
                                            const char *devtype, const char *props);
 
+/* The longest message libudev receives (header and properties). */
+#define HOTPLUG_SIM_UEVENT_MAX 8192
+
+/* One message in that format: the header, then "KEY=value" properties,
+ * each ending in a NUL (ACTION, DEVPATH, SUBSYSTEM, SEQNUM, then those of
+ * PROPS: a line without a key or with a key already there is left out).
+ * NULL when it would be longer than HOTPLUG_SIM_UEVENT_MAX. */
+GBytes           *hotplug_sim_uevent_encode (guint64 seqnum, const char *action, const char *devpath,
+                                             const char *subsystem, const char *devtype, const char *props);
+/* MurmurHash2 (32 bit, seed = length), the hash libudev filters use. */
+guint32           hotplug_sim_uevent_hash (const char *s);
+
 guint64           hotplug_sim_uevent_get_seqnum (HotplugSimUevent *self);
 
 G_END_DECLS

@@ -326,6 +326,8 @@ test_config_bad (void)
       "test.conf:8: [daemon] step-timeout: expected a positive number of seconds up to 86400, got “6O”" },
     { "[daemon]\nauto-add=maybe\n", "test.conf:2: [daemon] auto-add: expected true or false" },
     { "[daemon]\n\n[demon]\nstep-timeout=3\n", "test.conf:3: [demon]: unknown group" },
+    /* the file's bytes are quoted as valid UTF-8 */
+    { "[hooks]\nrun-as-units=y\xffs\n", "got “y\xef\xbf\xbds”" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -339,6 +341,26 @@ test_config_bad (void)
       g_assert_true (g_str_has_prefix (error->message, "test.conf"));
       g_assert_nonnull (strstr (error->message, cases[i].expect));
     }
+}
+
+/* a NUL byte in the file is an error, not the silent end of the text */
+static void
+test_config_nul (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hotplug-config.XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "hotplugd.conf", NULL);
+  g_autofree char *want = g_strconcat (path, ":3: a NUL byte", NULL);
+  static const char text[] = "[hooks]\ntimeout=5\n\0[daemon]\nbogus=1\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HotplugConfig) c = NULL;
+
+  g_assert_true (g_file_set_contents (path, text, sizeof text - 1, NULL));
+  c = hotplug_config_load_file (path, &error);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_assert_null (c);
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT);
+  g_assert_true (g_str_has_prefix (error->message, want));
 }
 
 /* ---- events and kinds --------------------------------------------------- */
@@ -1506,6 +1528,7 @@ main (int argc, char **argv)
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   g_test_add_func ("/hooks/config/parse", test_config_parse);
   g_test_add_func ("/hooks/config/bad", test_config_bad);
+  g_test_add_func ("/hooks/config/nul", test_config_nul);
   g_test_add_func ("/hooks/events", test_events);
   ADD ("/hooks/run/bad-request", test_run_bad_request);
   ADD ("/hooks/discover/order", test_discover_order);

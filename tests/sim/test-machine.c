@@ -180,6 +180,15 @@ test_storage_partitions (void)
   run (u, 2, "10: [pci 0000:10:00.0] key 'partitions'", NULL);
   run (v, 2, "10: [pci 0000:10:00.0] key 'net-state'", "not up or down");
 }
+/* names and ids become paths and host names: text that is not UTF-8 is
+ * refused, with its line */
+static void
+test_not_utf8 (void)
+{
+  g_autofree char *t = g_strconcat (good, "[sb 1]\ncpus=4-\xff\n", NULL);
+
+  run (t, 2, "10: not valid UTF-8", NULL);
+}
 static void
 test_missing (void)
 {
@@ -210,6 +219,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/machine/cpu-in-two-boards", test_cpu_twice);
   g_test_add_func ("/sim/machine/syntax", test_syntax);
   g_test_add_func ("/sim/machine/bad-bool", test_bad_bool);
+  g_test_add_func ("/sim/machine/not-utf8", test_not_utf8);
   g_test_add_func ("/sim/machine/orphan-device", test_orphan_device);
   g_test_add_func ("/sim/machine/slot-bus", test_slot_bus);
   g_test_add_func ("/sim/machine/missing", test_missing);
