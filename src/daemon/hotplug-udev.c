@@ -191,6 +191,10 @@ enumerate_bus (GPtrArray *events, const char *subsystem)
   g_autofree char *dirpath = hotplug_sysfs_build ("/sys/bus", subsystem, "devices", NULL);
   DIR *dir = opendir (dirpath);
   struct dirent *de;
+  g_autofree char *system_dir = NULL;
+
+  if (g_str_equal (subsystem, "cpu") || g_str_equal (subsystem, "memory"))
+    system_dir = g_strconcat ("/devices/system/", subsystem, "/", NULL);
 
   if (dir == NULL)
     {
@@ -207,6 +211,15 @@ enumerate_bus (GPtrArray *events, const char *subsystem)
 
       if (de->d_name[0] == '.')
         continue;
+      if (system_dir)
+        {
+          /* CPUs and memory blocks are system devices: the kernel puts
+           * them in /sys/devices/system/SUBSYSTEM, no link to follow (one
+           * system call per block of tens of thousands) */
+          devpath = g_strconcat (system_dir, de->d_name, NULL);
+          g_ptr_array_add (events, hotplug_event_new ("add", subsystem, devpath));
+          continue;
+        }
       n = readlinkat (dirfd (dir), de->d_name, target, sizeof target - 1);
       if (n <= 0)
         {
