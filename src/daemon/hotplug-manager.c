@@ -463,6 +463,8 @@ hotplug_manager_start (HotplugManager  *self,
                                      on_bus_acquired, on_name_acquired, on_name_lost,
                                      self, NULL);
   self->startup[0] = g_get_monotonic_time ();
+  /* the processes, mounts and IRQs are read meanwhile (the blockers) */
+  hotplug_blockers_watch_prepare (self->blockers);
   if (!hotplug_udev_start (self->udev, error))
     {
       g_clear_handle_id (&self->owner_id, g_bus_unown_name);
