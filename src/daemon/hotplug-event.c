@@ -40,7 +40,7 @@ hotplug_event_copy (const HotplugEvent *event)
     return copy;
   g_hash_table_iter_init (&iter, event->properties);
   while (g_hash_table_iter_next (&iter, &k, &v))
-    g_hash_table_insert (copy->properties, g_strdup (k), g_strdup (v));
+    hotplug_event_set_property (copy, k, v);
   return copy;
 }
 
