@@ -6,9 +6,11 @@ enumerated, beside a bare libudev enumeration and a direct readdir of the
 same tree, measured in the same run; then GetManagedObjects' time and reply
 size.  Prints medians and ratios."""
 import os
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
@@ -37,15 +39,25 @@ def has_owner(conn):
     return r.unpack()[0]
 
 
-def startup_ms(conn):
+def startup_ms(conn, log):
     t0 = time.monotonic()
-    proc = subprocess.Popen([ht.daemon_exe()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([ht.daemon_exe()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
     while not has_owner(conn):
         if proc.poll() is not None:
             raise RuntimeError(f'hotplugd exited with {proc.returncode}')
         time.sleep(0.001)
     return (time.monotonic() - t0) * 1000, proc
+
+
+SPLIT = re.compile(r'start-up: ([\d.]+) ms to the name: enumeration ([\d.]+) ms, ownership pass ([\d.]+) ms, '
+                   r'blockers ([\d.]+) ms, bus and objects ([\d.]+) ms')
+
+
+def startup_split(log):
+    """The daemon's own account of its start-up (its log line), or None."""
+    log.seek(0)
+    m = SPLIT.search(log.read().decode(errors='replace'))
+    return [float(x) for x in m.groups()] if m else None
 
 
 def get_managed_objects(conn):
@@ -67,15 +79,20 @@ def main():
     machine = os.environ.get('HOTPLUG_MACHINE', '?')
     with ht.Environment(polkit='allow', start_daemon=False):
         conn = bus()
-        udev, readdir, start, gmo = [], [], [], []
+        udev, readdir, start, gmo, splits = [], [], [], [], []
         n_udev = n_readdir = size = nobj = 0
         for _ in range(ROUNDS):
             n_udev, ms = enumerate_ms('udev')
             udev.append(ms)
             n_readdir, ms = enumerate_ms('readdir')
             readdir.append(ms)
-            ms, proc = startup_ms(conn)
-            start.append(ms)
+            with tempfile.TemporaryFile() as log:
+                ms, proc = startup_ms(conn, log)
+                start.append(ms)
+                time.sleep(0.05)  # the log line follows the name by a hair
+                split = startup_split(log)
+                if split:
+                    splits.append(split)
             for _ in range(3):
                 ms, size, nobj = get_managed_objects(conn)
                 gmo.append(ms)
@@ -88,6 +105,11 @@ def main():
         print(f'hotplugd exec -> name owned, all enumerated:       {m(start):9.1f} ms')
         print(f'  ratio to libudev enumeration: {m(start) / m(udev):.2f}')
         print(f'  ratio to readdir:             {m(start) / m(readdir):.2f}')
+        if splits:
+            col = [m([s[i] for s in splits]) for i in range(5)]
+            print(f'  where it goes (the daemon\'s log, medians): {m(start) - col[0]:.1f} ms exec, libraries and '
+                  f'configuration, {col[1]:.1f} ms enumeration, {col[2]:.1f} ms ownership pass, {col[3]:.1f} ms '
+                  f'blockers, {col[4]:.1f} ms bus and objects')
         print(f'GetManagedObjects: {m(gmo):.1f} ms, {nobj} objects, reply {size / 1024:.0f} KiB')
     return 0
 

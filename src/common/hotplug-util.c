@@ -235,7 +235,10 @@ hotplug_sysfs_read (const char *path, GError **error)
       if (s == NULL)
         s = g_string_sized_new (r + 1);
       g_string_append_len (s, buf, r);
-      if (s->len > 1024 * 1024)
+      /* a sysfs attribute comes whole in one read: a short one is all of
+       * it (the read that would return 0 is one system call per attribute
+       * of tens of thousands at start-up) */
+      if ((size_t) r < sizeof buf || s->len > 1024 * 1024)
         break;
     }
   close (fd);

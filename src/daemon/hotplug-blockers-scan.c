@@ -559,12 +559,68 @@ check_memory (HotplugBlockerFacts *f, GPtrArray *out)
 
 /* --- entry points ------------------------------------------------------ */
 
+struct _HotplugBlockersSystem
+{
+  Sys      sys;
+  gboolean fds, cpus;
+};
+
+HotplugBlockersSystem *
+hotplug_blockers_system_read (gboolean fds, gboolean cpus)
+{
+  HotplugBlockersSystem *system = g_new0 (HotplugBlockersSystem, 1);
+
+  system->fds = fds;
+  system->cpus = cpus;
+  read_mounts (&system->sys);
+  read_swaps (&system->sys);
+  read_processes (&system->sys, fds, cpus);
+  if (cpus)
+    read_irqs (&system->sys);
+  else
+    system->sys.irqs = g_ptr_array_new ();
+  return system;
+}
+
+void
+hotplug_blockers_system_free (HotplugBlockersSystem *system)
+{
+  if (system == NULL)
+    return;
+  sys_clear (&system->sys);
+  g_free (system);
+}
+
+GPtrArray *
+hotplug_blockers_scan_system (HotplugBlockersSystem *system, GPtrArray *facts)
+{
+  GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+
+  for (guint i = 0; i < facts->len; i++)
+    {
+      HotplugBlockerFacts *f = g_ptr_array_index (facts, i);
+      GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_free);
+
+      /* a system read without what these facts need cannot answer them */
+      g_return_val_if_fail (system->fds || f->pci_devices[0] == NULL, result);
+      g_return_val_if_fail (system->cpus || f->cpus->len == 0, result);
+      if (f->pci_devices[0])
+        check_devices (&system->sys, f, out);
+      if (f->cpus->len)
+        check_cpus (&system->sys, f, out);
+      if (f->blocks->len)
+        check_memory (f, out);
+      hotplug_blockers_sort (out);
+      g_ptr_array_add (result, out);
+    }
+  return result;
+}
+
 GPtrArray *
 hotplug_blockers_scan (GPtrArray *facts)
 {
-  g_auto(Sys) s = { 0 };
+  g_autoptr(HotplugBlockersSystem) system = NULL;
   gboolean need_fds = FALSE, need_cpus = FALSE;
-  GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
 
   for (guint i = 0; i < facts->len; i++)
     {
@@ -573,29 +629,8 @@ hotplug_blockers_scan (GPtrArray *facts)
       need_fds |= f->pci_devices[0] != NULL;
       need_cpus |= f->cpus->len > 0;
     }
-  read_mounts (&s);
-  read_swaps (&s);
-  read_processes (&s, need_fds, need_cpus);
-  if (need_cpus)
-    read_irqs (&s);
-  else
-    s.irqs = g_ptr_array_new ();
-
-  for (guint i = 0; i < facts->len; i++)
-    {
-      HotplugBlockerFacts *f = g_ptr_array_index (facts, i);
-      GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_free);
-
-      if (f->pci_devices[0])
-        check_devices (&s, f, out);
-      if (f->cpus->len)
-        check_cpus (&s, f, out);
-      if (f->blocks->len)
-        check_memory (f, out);
-      hotplug_blockers_sort (out);
-      g_ptr_array_add (result, out);
-    }
-  return result;
+  system = hotplug_blockers_system_read (need_fds, need_cpus);
+  return hotplug_blockers_scan_system (system, facts);
 }
 
 char **

@@ -37,6 +37,7 @@ struct _HotplugBlockersWatch
    * an object is dropped (a Remove's check may overtake a refresh) */
   guint64          serial;
   GHashTable      *applied;   /* "unit/ID" or "domain/ID" → guint64 serial */
+  GThread         *reading;   /* the system read for the prime, NULL: none */
 };
 
 G_DEFINE_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, G_TYPE_OBJECT)
@@ -200,12 +201,31 @@ refresh_now (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gpointer
+read_system (gpointer data)
+{
+  return hotplug_blockers_system_read (TRUE, TRUE);
+}
+
+void
+hotplug_blockers_watch_prepare (HotplugBlockersWatch *self)
+{
+  g_return_if_fail (HOTPLUG_IS_BLOCKERS_WATCH (self));
+
+  if (self->reading == NULL)
+    self->reading = g_thread_new ("blockers", read_system, NULL);
+}
+
 void
 hotplug_blockers_watch_prime (HotplugBlockersWatch *self)
 {
   g_autoptr(GPtrArray) facts = all_facts (self);
-  g_autoptr(GPtrArray) results = hotplug_blockers_scan (facts);
+  g_autoptr(HotplugBlockersSystem) system = self->reading ? g_thread_join (self->reading) : NULL;
+  g_autoptr(GPtrArray) results = NULL;
   Scan *scan = scan_new (self, facts);
+
+  self->reading = NULL;
+  results = system ? hotplug_blockers_scan_system (system, facts) : hotplug_blockers_scan (facts);
 
   scan_apply (scan, results);
   scan_free (scan);
@@ -384,6 +404,8 @@ hotplug_blockers_watch_dispose (GObject *object)
   HotplugBlockersWatch *self = HOTPLUG_BLOCKERS_WATCH (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->reading)
+    hotplug_blockers_system_free (g_thread_join (g_steal_pointer (&self->reading)));
   g_clear_handle_id (&self->soon_id, g_source_remove);
   g_clear_handle_id (&self->interval_id, g_source_remove);
   for (guint i = 0; i < G_N_ELEMENTS (self->fds); i++)

@@ -27,6 +27,9 @@ HotplugBlockersWatch *hotplug_blockers_watch_new (HotplugPlatform *platform);
 /* Start-up, before the bus name is taken: every unit and domain gets its
  * first Blockers at once (in the calling thread), so that clients see
  * them complete from the start and no change is announced for them. */
+/* Starts reading what the whole system holds in a worker thread, while
+ * the model is built; the prime that follows waits for it. */
+void       hotplug_blockers_watch_prepare (HotplugBlockersWatch *self);
 void       hotplug_blockers_watch_prime (HotplugBlockersWatch *self);
 void       hotplug_blockers_watch_start (HotplugBlockersWatch *self);
 /* Seconds between periodic refreshes; 0 turns them off. */

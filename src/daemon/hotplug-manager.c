@@ -35,6 +35,9 @@ struct _HotplugManager
   gboolean                  owns_name;
   gboolean                  name_taken; /* owned, then lost to another instance */
   guint                     sleep_id;   /* logind's PrepareForSleep */
+  /* monotonic times of start-up: begun, enumerated, ownership pass done,
+   * blockers known (logged once the name is owned) */
+  gint64                    startup[4];
 };
 
 enum { SIGNAL_NAME_ACQUIRED, SIGNAL_NAME_LOST, N_SIGNALS };
@@ -386,6 +389,21 @@ on_bus_acquired (GDBusConnection *connection, const char *name, gpointer user_da
                       "cannot register the manager object: %s", error->message);
 }
 
+/* where start-up's time went, from hotplug_manager_start() to the name */
+static void
+log_startup (HotplugManager *self)
+{
+  const gint64 *t = self->startup;
+
+  if (t[0] == 0)
+    return;
+  hotplug_message (TOPIC, "start-up: %.1f ms to the name: enumeration %.1f ms, ownership pass %.1f ms, "
+                   "blockers %.1f ms, bus and objects %.1f ms", (g_get_monotonic_time () - t[0]) / 1000.0,
+                   (t[1] - t[0]) / 1000.0, (t[2] - t[1]) / 1000.0, (t[3] - t[2]) / 1000.0,
+                   (g_get_monotonic_time () - t[3]) / 1000.0);
+  memset (self->startup, 0, sizeof self->startup);
+}
+
 static void
 on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
 {
@@ -395,6 +413,7 @@ on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_d
   hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, NULL, NULL, NULL, HOTPLUG_MSGID_STARTED,
                     "hotplugd %s owns %s (events: %s)", PACKAGE_VERSION, name,
                     hotplug_udev_get_group (self->udev));
+  log_startup (self);
   /* only now may anything change: start dispatching device events */
   hotplug_udev_listen (self->udev);
   /* a job the previous daemon left half done comes first */
@@ -433,16 +452,31 @@ hotplug_manager_start (HotplugManager  *self,
   g_return_val_if_fail (HOTPLUG_IS_MANAGER (self), FALSE);
   g_return_val_if_fail (self->owner_id == 0, FALSE);
 
-  /* the whole platform first, so that the first thing clients see is
-   * complete */
-  if (!hotplug_udev_start (self->udev, error))
-    return FALSE;
-  hotplug_platform_flush (self->platform);
-  hotplug_blockers_watch_prime (self->blockers);
-  hotplug_dbus_manager_set_event_source (self->iface, hotplug_udev_get_group (self->udev));
-
   if (replace)
     flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
+  /* On the system bus, GDBus's thread connects (and says Hello) while the
+   * platform is enumerated here; the objects are exported and the name is
+   * asked for from the main loop, after this returns: the first thing
+   * clients see is still the complete platform. */
+  if (connection == NULL)
+    self->owner_id = g_bus_own_name (G_BUS_TYPE_SYSTEM, HOTPLUG_DBUS_NAME, flags,
+                                     on_bus_acquired, on_name_acquired, on_name_lost,
+                                     self, NULL);
+  self->startup[0] = g_get_monotonic_time ();
+  /* the processes, mounts and IRQs are read meanwhile (the blockers) */
+  hotplug_blockers_watch_prepare (self->blockers);
+  if (!hotplug_udev_start (self->udev, error))
+    {
+      g_clear_handle_id (&self->owner_id, g_bus_unown_name);
+      return FALSE;
+    }
+  self->startup[1] = g_get_monotonic_time ();
+  hotplug_platform_flush (self->platform);
+  self->startup[2] = g_get_monotonic_time ();
+  hotplug_blockers_watch_prime (self->blockers);
+  self->startup[3] = g_get_monotonic_time ();
+  hotplug_dbus_manager_set_event_source (self->iface, hotplug_udev_get_group (self->udev));
+
   if (connection)
     {
       if (!register_objects (self, connection, error))
@@ -451,10 +485,6 @@ hotplug_manager_start (HotplugManager  *self,
                                                      on_name_acquired, on_name_lost,
                                                      self, NULL);
     }
-  else
-    self->owner_id = g_bus_own_name (G_BUS_TYPE_SYSTEM, HOTPLUG_DBUS_NAME, flags,
-                                     on_bus_acquired, on_name_acquired, on_name_lost,
-                                     self, NULL);
   return TRUE;
 }
 

@@ -13,20 +13,19 @@
 #include "hotplug-log.h"
 #include "hotplug-names.h"
 #include "hotplug-udev.h"
+#include "hotplug-uevent-receive.h"
 #include "hotplug-util.h"
 
 typedef struct udev HotplugUdevContext;
 typedef struct udev_monitor HotplugUdevMonitor;
-typedef struct udev_device HotplugUdevDevice;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugUdevContext, udev_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugUdevMonitor, udev_monitor_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugUdevDevice, udev_device_unref)
 
 #define RECEIVE_BUFFER_SIZE (128 * 1024 * 1024)
 #define TOPIC "udev"
 
 /* the subsystems the platform model cares about */
-static const char *const subsystems[] = { "container", "cpu", "memory", "pci", "acpi", "pci_bus" };
+static const char *const subsystems[] = { "container", "cpu", "memory", "pci", "acpi", "pci_bus", NULL };
 
 struct _HotplugUdev
 {
@@ -35,6 +34,7 @@ struct _HotplugUdev
   gboolean             with_monitor;
   struct udev         *udev;
   struct udev_monitor *monitor;
+  HotplugUeventBuffer *buffer;
   const char          *group;
   guint                watch_id;
 
@@ -62,6 +62,7 @@ hotplug_udev_finalize (GObject *object)
   g_clear_handle_id (&self->resync_idle_id, g_source_remove);
   g_clear_pointer (&self->resync_reason, g_free);
   g_clear_pointer (&self->monitor, udev_monitor_unref);
+  g_clear_pointer (&self->buffer, g_free);
   g_clear_pointer (&self->udev, udev_unref);
   G_OBJECT_CLASS (hotplug_udev_parent_class)->finalize (object);
 }
@@ -190,6 +191,10 @@ enumerate_bus (GPtrArray *events, const char *subsystem)
   g_autofree char *dirpath = hotplug_sysfs_build ("/sys/bus", subsystem, "devices", NULL);
   DIR *dir = opendir (dirpath);
   struct dirent *de;
+  g_autofree char *system_dir = NULL;
+
+  if (g_str_equal (subsystem, "cpu") || g_str_equal (subsystem, "memory"))
+    system_dir = g_strconcat ("/devices/system/", subsystem, "/", NULL);
 
   if (dir == NULL)
     {
@@ -206,6 +211,15 @@ enumerate_bus (GPtrArray *events, const char *subsystem)
 
       if (de->d_name[0] == '.')
         continue;
+      if (system_dir)
+        {
+          /* CPUs and memory blocks are system devices: the kernel puts
+           * them in /sys/devices/system/SUBSYSTEM, no link to follow (one
+           * system call per block of tens of thousands) */
+          devpath = g_strconcat (system_dir, de->d_name, NULL);
+          g_ptr_array_add (events, hotplug_event_new ("add", subsystem, devpath));
+          continue;
+        }
       n = readlinkat (dirfd (dir), de->d_name, target, sizeof target - 1);
       if (n <= 0)
         {
@@ -265,29 +279,6 @@ hotplug_udev_inject (HotplugUdev  *self,
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, event);
 }
 
-static HotplugEvent *
-event_from_udev_device (struct udev_device *device)
-{
-  const char *action = udev_device_get_action (device);
-  const char *devpath = udev_device_get_devpath (device);
-  struct udev_list_entry *entry;
-  HotplugEvent *event;
-
-  if (action == NULL || devpath == NULL)
-    return NULL;
-  event = hotplug_event_new (action, udev_device_get_subsystem (device), devpath);
-  event->seqnum = udev_device_get_seqnum (device);
-  /* CPU and memory events are the ones that come by the hundred thousand
-   * (a board's blocks, a trigger, a storm), and their action and path say
-   * all the model needs: copy the properties of the others only. */
-  if (g_strcmp0 (event->subsystem, "memory") == 0 || g_strcmp0 (event->subsystem, "cpu") == 0)
-    return event;
-  udev_list_entry_foreach (entry, udev_device_get_properties_list_entry (device))
-    hotplug_event_set_property (event, udev_list_entry_get_name (entry),
-                                udev_list_entry_get_value (entry));
-  return event;
-}
-
 static gboolean
 resync_idle (gpointer user_data)
 {
@@ -343,29 +334,26 @@ monitor_ready (int fd, GIOCondition condition, gpointer user_data)
 
   for (guint i = 0; i < HOTPLUG_UDEV_BATCH; i++)
     {
-      g_autoptr(HotplugUdevDevice) device = NULL;
-      g_autoptr(HotplugEvent) event = NULL;
+      HotplugEvent event;
+      int r = hotplug_uevent_receive (fd, subsystems, self->buffer, &event);
 
-      errno = 0;
-      device = udev_monitor_receive_device (self->monitor);
-      if (device == NULL)
+      if (r == -ENOBUFS)
         {
-          int e = errno;
-
-          if (e == ENOBUFS)
-            {
-              hotplug_udev_inject_overflow (self);
-              continue; /* the socket still holds what came after the loss */
-            }
-          if (e != 0 && e != EAGAIN && e != EWOULDBLOCK && e != EINTR)
+          hotplug_udev_inject_overflow (self);
+          continue; /* the socket still holds what came after the loss */
+        }
+      if (r < 0)
+        {
+          if (r != -EAGAIN && r != -EWOULDBLOCK && r != -EINTR)
             hotplug_log_ratelimited (G_LOG_LEVEL_WARNING, "udev-receive", TOPIC, NULL, NULL, NULL,
-                                     "receiving a device event failed: %s", g_strerror (e));
+                                     "receiving a device event failed: %s", g_strerror (-r));
           break;
         }
+      if (r == 0)
+        continue; /* not for us, or not to be trusted */
       self->events_received++;
-      event = event_from_udev_device (device);
-      if (event)
-        hotplug_udev_inject (self, event);
+      hotplug_udev_inject (self, &event);
+      hotplug_uevent_clear (&event);
     }
   /* one notification per batch, not per event */
   if (self->events_received != received)
@@ -396,7 +384,7 @@ connect_monitor (HotplugUdev *self, GError **error)
                    "cannot create a netlink monitor for group %s: %s", self->group, g_strerror (errno));
       return FALSE;
     }
-  for (guint i = 0; i < G_N_ELEMENTS (subsystems); i++)
+  for (guint i = 0; subsystems[i]; i++)
     udev_monitor_filter_add_match_subsystem_devtype (self->monitor, subsystems[i], NULL);
   r = udev_monitor_set_receive_buffer_size (self->monitor, self->receive_buffer_size);
   if (r < 0)
@@ -409,6 +397,7 @@ connect_monitor (HotplugUdev *self, GError **error)
                    "cannot listen for device events: %s", g_strerror (-r));
       return FALSE;
     }
+  self->buffer = g_new (HotplugUeventBuffer, 1);
   hotplug_message (TOPIC, "listening for device events on the '%s' netlink group%s",
                    self->group, g_str_equal (self->group, "kernel") ? " (udevd is not running)" : "");
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_GROUP]);
