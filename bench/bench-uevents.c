@@ -1,7 +1,8 @@
 /* uevent throughput through hotplugd on the real kernel, against a bare
  * libudev monitor receiving the same events in the same run.
  *
- *   bench-uevents DAEMON_PID [EVENTS]
+ *   bench-uevents DAEMON_PID [EVENTS [GROUP]]
+ *   bench-uevents --write EVENTS
  *
  * Both receivers are kept from reading while the kernel generates EVENTS
  * synthetic "change" uevents (written round-robin to the memory blocks'
@@ -9,6 +10,9 @@
  * receiver's drain is timed on its own: first the bare monitor's, then the
  * daemon's (SIGCONT, polling Manager.EventsReceived on the system bus).
  * Prints both rates, their ratio, and the events the daemon lost.
+ *
+ * With --write it only generates EVENTS such uevents, as fast as it can, and
+ * prints how many and in how long (the bursts of bench-flood.py).
  *
  * Needs root (writes /sys/.../uevent, a 128 MiB socket buffer).
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -57,12 +61,65 @@ daemon_counter (GDBusConnection *bus, const char *name)
   return g_variant_get_uint32 (v);
 }
 
+/* the memory blocks' uevent files: writing "change" to one makes the
+ * kernel send a synthetic change uevent */
+static GPtrArray *
+memory_uevent_files (void)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+  DIR *dir = opendir ("/sys/devices/system/memory");
+  struct dirent *de;
+
+  while (dir && (de = readdir (dir)))
+    if (g_str_has_prefix (de->d_name, "memory"))
+      g_ptr_array_add (files, g_strdup_printf ("/sys/devices/system/memory/%s/uevent", de->d_name));
+  if (dir)
+    closedir (dir);
+  if (files->len == 0)
+    {
+      fprintf (stderr, "bench-uevents: no memory blocks to send uevents from\n");
+      exit (1);
+    }
+  return files;
+}
+
+/* EVENTS change uevents, round-robin over FILES; the number generated */
+static long
+write_changes (GPtrArray *files, long events)
+{
+  long generated = 0;
+
+  for (long i = 0; i < events; i++)
+    {
+      int fd = open (files->pdata[i % files->len], O_WRONLY | O_CLOEXEC);
+
+      if (fd >= 0)
+        {
+          if (write (fd, "change", 6) == 6)
+            generated++;
+          close (fd);
+        }
+    }
+  return generated;
+}
+
+static int
+write_only (long events)
+{
+  g_autoptr(GPtrArray) files = memory_uevent_files ();
+  double t0 = now_s ();
+  long generated = write_changes (files, events);
+
+  printf ("written %ld in %.3f s\n", generated, now_s () - t0);
+  return generated == events ? 0 : 1;
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = NULL;
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) files = NULL;
   struct udev *udev;
   struct udev_monitor *mon;
   pid_t daemon_pid;
@@ -71,12 +128,12 @@ main (int argc, char **argv)
   long got = 0, generated = 0;
   guint64 d0, d1, r0, r1;
   double t0, t_bare, t_daemon;
-  DIR *dir;
-  struct dirent *de;
 
+  if (argc == 3 && strcmp (argv[1], "--write") == 0)
+    return write_only (atol (argv[2]));
   if (argc < 2)
     {
-      fprintf (stderr, "usage: %s DAEMON_PID [EVENTS [GROUP]]\n", argv[0]);
+      fprintf (stderr, "usage: %s DAEMON_PID [EVENTS [GROUP]] | --write EVENTS\n", argv[0]);
       return 2;
     }
   daemon_pid = atoi (argv[1]);
@@ -94,17 +151,7 @@ main (int argc, char **argv)
       return 1;
     }
 
-  dir = opendir ("/sys/devices/system/memory");
-  while (dir && (de = readdir (dir)))
-    if (g_str_has_prefix (de->d_name, "memory"))
-      g_ptr_array_add (files, g_strdup_printf ("/sys/devices/system/memory/%s/uevent", de->d_name));
-  if (dir)
-    closedir (dir);
-  if (files->len == 0)
-    {
-      fprintf (stderr, "bench-uevents: no memory blocks to send uevents from\n");
-      return 1;
-    }
+  files = memory_uevent_files ();
 
   udev = udev_new ();
   mon = udev_monitor_new_from_netlink (udev, group);
@@ -120,17 +167,7 @@ main (int argc, char **argv)
       return 1;
     }
 
-  for (long i = 0; i < events; i++)
-    {
-      int fd = open (files->pdata[i % files->len], O_WRONLY | O_CLOEXEC);
-
-      if (fd >= 0)
-        {
-          if (write (fd, "change", 6) == 6)
-            generated++;
-          close (fd);
-        }
-    }
+  generated = write_changes (files, events);
 
   /* drain the bare monitor */
   {
