@@ -2,7 +2,7 @@
  * libudev monitor receiving the same events in the same run.
  *
  *   bench-uevents DAEMON_PID [EVENTS [GROUP]]
- *   bench-uevents --write EVENTS
+ *   bench-uevents --write EVENTS [--stop PID [EPISODES [FILE VALUE]]]
  *
  * Both receivers are kept from reading while the kernel generates EVENTS
  * synthetic "change" uevents (written round-robin to the memory blocks'
@@ -12,7 +12,12 @@
  * Prints both rates, their ratio, and the events the daemon lost.
  *
  * With --write it only generates EVENTS such uevents, as fast as it can, and
- * prints how many and in how long (the bursts of bench-flood.py).
+ * prints how many and in how long (the bursts of bench-flood.py and of the
+ * real-kernel test).  With --stop, EPISODES (default 1) times: PID is
+ * stopped while a share of them is written (its socket overflows for sure)
+ * and runs while the next is (it drains the socket meanwhile), with no gap
+ * in between in which it could see a quiet socket; VALUE is written to FILE
+ * at the end of the first stopped share (a state change lost in the flood).
  *
  * Needs root (writes /sys/.../uevent, a 128 MiB socket buffer).
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -103,13 +108,46 @@ write_changes (GPtrArray *files, long events)
   return generated;
 }
 
+static void
+write_file (const char *path, const char *value)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_set_contents_full (path, value, -1, G_FILE_SET_CONTENTS_NONE, 0644, &error))
+    {
+      fprintf (stderr, "bench-uevents: %s\n", error->message);
+      exit (1);
+    }
+}
+
+/* argv after --write: EVENTS [--stop PID [EPISODES [FILE VALUE]]] */
 static int
-write_only (long events)
+write_only (int argc, char **argv)
 {
   g_autoptr(GPtrArray) files = memory_uevent_files ();
+  long events = atol (argv[0]), generated = 0;
+  pid_t pid = argc > 2 && strcmp (argv[1], "--stop") == 0 ? atoi (argv[2]) : 0;
+  long parts = pid > 0 ? 2 * (argc > 3 ? atol (argv[3]) : 1) : 1;
+  const char *also = argc > 5 ? argv[4] : NULL;
   double t0 = now_s ();
-  long generated = write_changes (files, events);
 
+  if (parts < 1)
+    parts = 1;
+  for (long i = 0; i < parts; i++)
+    {
+      gboolean stopped = pid > 0 && i % 2 == 0;
+
+      if (stopped && kill (pid, SIGSTOP) < 0)
+        {
+          perror ("bench-uevents: SIGSTOP");
+          return 1;
+        }
+      generated += write_changes (files, events / parts + (i == parts - 1 ? events % parts : 0));
+      if (i == 0 && also)
+        write_file (also, argv[5]);
+      if (stopped)
+        kill (pid, SIGCONT);
+    }
   printf ("written %ld in %.3f s\n", generated, now_s () - t0);
   return generated == events ? 0 : 1;
 }
@@ -129,11 +167,11 @@ main (int argc, char **argv)
   guint64 d0, d1, r0, r1;
   double t0, t_bare, t_daemon;
 
-  if (argc == 3 && strcmp (argv[1], "--write") == 0)
-    return write_only (atol (argv[2]));
+  if (argc >= 3 && strcmp (argv[1], "--write") == 0)
+    return write_only (argc - 2, argv + 2);
   if (argc < 2)
     {
-      fprintf (stderr, "usage: %s DAEMON_PID [EVENTS [GROUP]] | --write EVENTS\n", argv[0]);
+      fprintf (stderr, "usage: %s DAEMON_PID [EVENTS [GROUP]] | --write EVENTS [--stop PID [EPISODES [FILE VALUE]]]\n", argv[0]);
       return 2;
     }
   daemon_pid = atoi (argv[1]);

@@ -6,7 +6,6 @@ calling GetManagedObjects in a loop meanwhile, the daemon's loss counters,
 and its model compared with a fresh daemon's."""
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -86,50 +85,37 @@ def settle(conn, quiet=0.5, timeout=120):
     return last
 
 
-def write_changes(n):
-    """N change uevents as fast as the kernel takes them: (written, seconds)."""
-    r = subprocess.run([ht.build_path('bench', 'bench-uevents'), '--write', str(n)], capture_output=True, text=True)
+def write_changes(n, stop_pid=None, episodes=1, also=None):
+    """N change uevents as fast as the kernel takes them: (written, seconds).
+    With STOP_PID, EPISODES times the daemon is stopped while a share of
+    them is written and runs while the next is; ALSO, a (file, value) pair,
+    is written at the end of the first stopped share (see bench-uevents.c)."""
+    cmd = [ht.build_path('bench', 'bench-uevents'), '--write', str(n)]
+    if stop_pid:
+        cmd += ['--stop', str(stop_pid), str(episodes)] + (list(also) if also else [])
+    r = subprocess.run(cmd, capture_output=True, text=True)
     m = re.match(r'written (\d+) in ([\d.]+) s', r.stdout)
     if r.returncode != 0 or not m:
         raise RuntimeError(f'bench-uevents --write failed: {r.stdout}{r.stderr}')
     return int(m.group(1)), float(m.group(2))
 
 
-def burst_parts(n, stop_pid, episodes):
-    """A burst of N events as (events, daemon stopped) parts: one running
-    part, or, with STOP_PID, EPISODES times a part written while the daemon
-    is stopped (the socket overflows for sure) and one while it runs (it
-    drains the socket meanwhile: what was lost is not all at once)."""
-    if not stop_pid:
-        return [(n, False)]
-    k = 2 * episodes
-    return [(n // k + (n % k if j == k - 1 else 0), j % 2 == 0) for j in range(k)]
-
-
-def flood(conn, bursts, during=None, stop_pid=None, episodes=2):
-    """The bursts (a list of sizes, see burst_parts), the daemon left to
-    settle after each, DURING(i) called after the first part of burst i; a
-    ManagedObjectsLoop runs throughout.  Returns its calls, what was written,
-    how fast and when, and the overflows and re-enumerations of each burst."""
+def flood(conn, bursts, stop_pid=None, episodes=2, also=None):
+    """The bursts (a list of sizes, each one bench-uevents --write: see
+    write_changes), the daemon left to settle after each; ALSO only in the
+    last burst.  A ManagedObjectsLoop runs throughout.  Returns its calls,
+    what was written, how fast and when, and the overflows and
+    re-enumerations of each burst."""
     client = ManagedObjectsLoop()
     last = counters(conn)
     first = last
     written, write_time, per_burst, writing = 0, 0.0, [], []
     try:
         for i, n in enumerate(bursts):
-            for j, (part, stopped) in enumerate(burst_parts(n, stop_pid, episodes)):
-                if stopped:
-                    os.kill(stop_pid, signal.SIGSTOP)
-                try:
-                    t0 = time.monotonic()
-                    w, t = write_changes(part)
-                    writing.append((t0, time.monotonic()))
-                finally:
-                    if stopped:
-                        os.kill(stop_pid, signal.SIGCONT)
-                written, write_time = written + w, write_time + t
-                if during and j == 0:
-                    during(i)
+            t0 = time.monotonic()
+            w, t = write_changes(n, stop_pid, episodes, also if i == len(bursts) - 1 else None)
+            writing.append((t0, time.monotonic()))
+            written, write_time = written + w, write_time + t
             now = settle(conn)
             per_burst.append((now['Overflows'] - last['Overflows'], now['Resyncs'] - last['Resyncs']))
             last = now
