@@ -26,8 +26,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugUdevMonitor, udev_monitor_unref)
  * this long (the burst that overflowed it is over: one re-enumeration per
  * burst, however many ENOBUFS it brought), but never longer than the
  * maximum after the first loss (a flood that never ends still gets one
- * every so often). */
-#define RESYNC_QUIET_MS 100
+ * every so often).  The writer of a flood pauses too: on a loaded 2-core
+ * machine for up to 60 ms between two uevents, and at 100 ms a burst of a
+ * million of them got a second re-enumeration now and then. */
+#define RESYNC_QUIET_MS 250
 #define RESYNC_MAX_DELAY_MS 5000
 #define TOPIC "udev"
 

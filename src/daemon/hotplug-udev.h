@@ -41,7 +41,7 @@ guint        hotplug_udev_get_resyncs (HotplugUdev *self);
  * answers all those of one burst. */
 guint64      hotplug_udev_get_overflows (HotplugUdev *self);
 /* A re-enumeration after a loss waits until the socket has been quiet for
- * QUIET_MS, at most MAX_DELAY_MS after the loss (defaults 100 ms, 5 s;
+ * QUIET_MS, at most MAX_DELAY_MS after the loss (defaults 250 ms, 5 s;
  * tests shorten them). */
 void         hotplug_udev_set_resync_delays (HotplugUdev *self,
                                              guint        quiet_ms,
