@@ -598,6 +598,9 @@ test_resync_property (Test *t, gconstpointer data)
 {
   Signal *s;
   g_autoptr(GVariant) changed = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) overflows = NULL;
+  g_autoptr(GError) error = NULL;
   guint resyncs = 0;
 
   settle ();
@@ -610,6 +613,13 @@ test_resync_property (Test *t, gconstpointer data)
   g_variant_get (s->params, "(&s@a{sv}@as)", NULL, &changed, NULL);
   g_assert_true (g_variant_lookup (changed, "Resyncs", "u", &resyncs));
   g_assert_cmpuint (resyncs, ==, 1);
+  /* both losses are counted, read but never signalled */
+  g_assert_false (g_variant_lookup (changed, "Overflows", "t", NULL));
+  reply = call (t, HOTPLUG_DBUS_PATH, "org.freedesktop.DBus.Properties", "Get",
+                g_variant_new ("(ss)", HOTPLUG_DBUS_IFACE_MANAGER, "Overflows"), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &overflows);
+  g_assert_cmpuint (g_variant_get_uint64 (overflows), ==, 2);
   /* nothing changed behind our back: the units say nothing */
   g_assert_cmpuint (count_signals (t, "PropertiesChanged", NULL), ==, 1);
   g_assert_cmpuint (count_signals (t, "InterfacesAdded", NULL), ==, 0);
