@@ -62,7 +62,7 @@ class Client:
         self.index = index
         self.conn = ht.bus_connect()
         self.view = None            # path -> interface -> properties
-        self.jobs = {}              # job path -> [(member, args)] of its own signals
+        self.jobs = {}              # job path -> [(member, step index, ok or other args)], in order
         self.board_states = []      # the watched unit's State, in the order signalled
         self.fast_changes = 0       # its PropertiesChanged with CpusOnline or MemoryBlocksOnline
         self.errors = []            # (what, D-Bus error name or message)
@@ -93,6 +93,17 @@ class Client:
         self.fleet.signals += 1
         if self.view is None:
             return      # older than the initial read, whose answer follows
+        if iface == ht.JOB_IFACE:
+            # thousands per job for each client: what the checks need, without
+            # unpacking the whole message in Python (a third of the time)
+            if member == 'StepStarted':
+                self.jobs.setdefault(path, []).append((member, params.get_child_value(1).get_uint32(), None))
+            elif member == 'StepFinished':
+                self.jobs.setdefault(path, []).append((member, params.get_child_value(0).get_uint32(),
+                                                       params.get_child_value(1).get_boolean()))
+            else:
+                self.jobs.setdefault(path, []).append((member, None, params.unpack()))
+            return
         args = params.unpack()
         if member == 'PropertiesChanged' and iface == PROPS_IFACE:
             self._properties_changed(path, *args)
@@ -107,8 +118,6 @@ class Client:
                 del obj[i]
             if not obj:
                 del self.view[args[0]]
-        elif iface == ht.JOB_IFACE:
-            self.jobs.setdefault(path, []).append((member, args))
 
     def _properties_changed(self, path, iface, changed, invalidated):
         props = self.view.get(path, {}).get(iface)

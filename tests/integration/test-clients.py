@@ -48,13 +48,13 @@ class Clients(unittest.TestCase):
         StepFinished for each step, indexes 0.. in order, each step ending
         before the next begins, all ok; its final state in the view."""
         sigs = client.jobs.get(job, [])
-        started = [a[1] for m, a in sigs if m == 'StepStarted']
-        finished = [(a[0], a[1]) for m, a in sigs if m == 'StepFinished']
+        started = [i for m, i, _ in sigs if m == 'StepStarted']
+        finished = [(i, ok) for m, i, ok in sigs if m == 'StepFinished']
         where = f'client {client.index}, job {job}'
         self.assertEqual(started, list(range(len(started))), where)
         self.assertGreater(len(started), 64, where)  # the board's CPUs at least
         self.assertEqual(finished, [(i, True) for i in started], where)
-        order = [(m, a[1] if m == 'StepStarted' else a[0]) for m, a in sigs if m in ('StepStarted', 'StepFinished')]
+        order = [(m, i) for m, i, _ in sigs if m in ('StepStarted', 'StepFinished')]
         self.assertEqual(order, [e for i in started for e in (('StepStarted', i), ('StepFinished', i))], where)
         self.assertEqual(client.view[job][ht.JOB_IFACE]['State'], 'succeeded', where)
 
