@@ -82,7 +82,11 @@ class Clients(unittest.TestCase):
         self.assertTrue(fleet.settle(all_ended, timeout=60), 'a client never saw a job end')
         skip = cf.unsignalled_properties()
         final = cf.comparable(op.managed_objects(), skip)
-        self.assertEqual(final[board][ht.UNIT_IFACE]['State'], 'online')
+        fb = final[board][ht.UNIT_IFACE]
+        # the board is back whole: every CPU and memory block online
+        self.assertEqual((fb['State'], fb['CpusOnline'], fb['MemoryBlocksOnline']),
+                         ('online', fb['Cpus'], fb['MemoryBlocks']))
+        self.assertEqual(fb['MemoryBlocks'], 1024)
         lat = fleet.latencies(t0, t1)
         print(f'{CLIENTS} clients, {fleet.signals} signals delivered; jobs {(t1 - t0):.2f} s; '
               f'{len(lat)} reads during them, p50 {cf.percentile(lat, 50) * 1000:.1f} ms, '
