@@ -286,6 +286,7 @@ hotplug_platform_container_refresh (HotplugPlatform *self, const char *name, con
       g_hash_table_insert (self->containers, c->name, c);
     }
   c->gen = self->gen;
+  c->stale = TRUE;
   g_free (c->devpath);
   c->devpath = g_strdup (devpath);
 
@@ -352,8 +353,20 @@ read_memory_device (const char *dir, GArray *blocks)
     }
 }
 
+void
+hotplug_platform_containers_stale (HotplugPlatform *self)
+{
+  GHashTableIter iter;
+  HotplugContainer *c;
+
+  g_hash_table_iter_init (&iter, self->containers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
+    c->stale = TRUE;
+}
+
 /* The ACPI children of a container: processors, memory devices, host
- * bridges.  Read on every ownership pass, because on real hardware the
+ * bridges.  Read again on the ownership pass after any event that can
+ * change them (HotplugContainer.stale), because on real hardware the
  * container can be announced before the devices below it exist. */
 void
 hotplug_platform_container_scan (HotplugPlatform *self, HotplugContainer *c)

@@ -6,6 +6,7 @@
  * hotplug-job-hooks.c (hook events and their facts) and
  * hotplug-job-journal.c (the crash journal's records). */
 
+#include "hotplug-emit-throttle.h"
 #include "hotplug-job.h"
 #include "hotplug-journal.h"
 
@@ -22,6 +23,7 @@ typedef enum {
 struct _HotplugJob
 {
   HotplugDbusJobSkeleton parent_instance;
+  HotplugEmitThrottle    emit;   /* Step and Progress: hotplug-emit-throttle.h */
 
   guint              id;
   char              *path;

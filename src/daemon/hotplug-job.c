@@ -653,6 +653,7 @@ hotplug_job_finalize (GObject *object)
 {
   HotplugJob *self = HOTPLUG_JOB (object);
 
+  hotplug_emit_throttle_clear (&self->emit);
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   hotplug_job_window_clear (self);
   hotplug_job_retry_clear (self);
@@ -684,10 +685,19 @@ hotplug_job_finalize (GObject *object)
   G_OBJECT_CLASS (hotplug_job_parent_class)->finalize (object);
 }
 
+static const char *const fast_properties[] = { "step", "progress", NULL };
+
+static void
+hotplug_job_notify (GObject *object, GParamSpec *pspec)
+{
+  hotplug_emit_throttle_notify (&HOTPLUG_JOB (object)->emit, pspec);
+}
+
 static void
 hotplug_job_class_init (HotplugJobClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = hotplug_job_finalize;
+  G_OBJECT_CLASS (klass)->notify = hotplug_job_notify;
 
   signals[SIGNAL_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                            0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -698,6 +708,8 @@ hotplug_job_class_init (HotplugJobClass *klass)
 static void
 hotplug_job_init (HotplugJob *self)
 {
+  hotplug_emit_throttle_init (&self->emit, G_OBJECT (self), G_OBJECT_CLASS (hotplug_job_parent_class)->notify,
+                              fast_properties);
   self->cancellable = g_cancellable_new ();
   self->done = g_ptr_array_new ();
   self->post_failures = g_ptr_array_new_with_free_func (g_free);

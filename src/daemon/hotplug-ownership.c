@@ -290,7 +290,13 @@ plan_containers (Pass *pass)
   g_autoptr(GList) containers = g_hash_table_get_values (pass->self->containers);
 
   for (GList *l = containers; l; l = l->next)
-    hotplug_platform_container_scan (pass->self, l->data);
+    {
+      HotplugContainer *c = l->data;
+
+      if (c->stale)
+        hotplug_platform_container_scan (pass->self, c);
+      c->stale = FALSE;
+    }
   for (GList *l = containers; l; l = l->next)
     plan_container (pass, l->data);
 }

@@ -48,6 +48,11 @@ typedef struct
   GArray    *blocks;     /* guint */
   GPtrArray *root_buses; /* pci0000:40 */
   guint      gen;
+  /* its ACPI children to be read again on the next ownership pass: set by
+   * its own events and by any event that can change what is below a
+   * container (hotplug_platform_containers_stale), not by a CPU or memory
+   * block going online or offline; a board's are a thousand links */
+  gboolean   stale;
 } HotplugContainer;
 
 typedef struct
@@ -139,6 +144,7 @@ void               hotplug_platform_read_block_size (HotplugPlatform *self);
 void               hotplug_platform_container_refresh (HotplugPlatform *self, const char *name,
                                                        const char *devpath);
 void               hotplug_platform_container_scan (HotplugPlatform *self, HotplugContainer *c);
+void               hotplug_platform_containers_stale (HotplugPlatform *self);
 void               hotplug_platform_pci_refresh (HotplugPlatform *self, const char *devpath);
 void               hotplug_platform_pci_remove (HotplugPlatform *self, const char *devpath);
 void               hotplug_platform_slot_refresh (HotplugPlatform *self, const char *name);

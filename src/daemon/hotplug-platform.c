@@ -250,6 +250,13 @@ hotplug_platform_handle_event (HotplugPlatform *self, const HotplugEvent *ev)
   g_return_if_fail (HOTPLUG_IS_PLATFORM (self));
   g_return_if_fail (ev != NULL);
 
+  /* what is below a container changes with anything but a container's own
+   * event (which marks that one) and a CPU or block going online or
+   * offline: every container is read again then, on the next pass */
+  if (!g_str_equal (ev->subsystem, "container") &&
+      !((g_str_equal (ev->subsystem, "cpu") || g_str_equal (ev->subsystem, "memory")) &&
+        (g_str_equal (ev->action, "online") || g_str_equal (ev->action, "offline"))))
+    hotplug_platform_containers_stale (self);
   if (g_str_equal (ev->subsystem, "cpu"))
     handle_cpu (self, ev);
   else if (g_str_equal (ev->subsystem, "memory"))

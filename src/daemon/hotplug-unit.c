@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hotplug-emit-throttle.h"
 #include "hotplug-enum-types.h"
 #include "hotplug-error.h"
 #include "hotplug-names.h"
@@ -19,6 +20,7 @@ struct _HotplugUnit
   gboolean         held;
   HotplugUnitState held_state;
   GArray          *cpus;
+  HotplugEmitThrottle emit;
 };
 
 G_DEFINE_TYPE (HotplugUnit, hotplug_unit, HOTPLUG_DBUS_TYPE_UNIT_SKELETON)
@@ -28,21 +30,35 @@ hotplug_unit_finalize (GObject *object)
 {
   HotplugUnit *self = HOTPLUG_UNIT (object);
 
+  hotplug_emit_throttle_clear (&self->emit);
   g_free (self->id);
   g_clear_pointer (&self->cpus, g_array_unref);
   G_OBJECT_CLASS (hotplug_unit_parent_class)->finalize (object);
+}
+
+/* the counts that change with every CPU and memory block a job takes
+ * (hotplug-emit-throttle.h) */
+static const char *const fast_properties[] = { "cpus-online", "memory-blocks-online", NULL };
+
+static void
+hotplug_unit_notify (GObject *object, GParamSpec *pspec)
+{
+  hotplug_emit_throttle_notify (&HOTPLUG_UNIT (object)->emit, pspec);
 }
 
 static void
 hotplug_unit_class_init (HotplugUnitClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = hotplug_unit_finalize;
+  G_OBJECT_CLASS (klass)->notify = hotplug_unit_notify;
 }
 
 static void
 hotplug_unit_init (HotplugUnit *self)
 {
   self->cpus = g_array_new (FALSE, FALSE, sizeof (guint));
+  hotplug_emit_throttle_init (&self->emit, G_OBJECT (self), G_OBJECT_CLASS (hotplug_unit_parent_class)->notify,
+                              fast_properties);
 }
 
 HotplugUnit *
