@@ -1,7 +1,8 @@
 /* uevent throughput through hotplugd on the real kernel, against a bare
  * libudev monitor receiving the same events in the same run.
  *
- *   bench-uevents DAEMON_PID [EVENTS]
+ *   bench-uevents DAEMON_PID [EVENTS [GROUP]]
+ *   bench-uevents --write EVENTS [--stop PID [EPISODES [FILE VALUE]]]
  *
  * Both receivers are kept from reading while the kernel generates EVENTS
  * synthetic "change" uevents (written round-robin to the memory blocks'
@@ -9,6 +10,14 @@
  * receiver's drain is timed on its own: first the bare monitor's, then the
  * daemon's (SIGCONT, polling Manager.EventsReceived on the system bus).
  * Prints both rates, their ratio, and the events the daemon lost.
+ *
+ * With --write it only generates EVENTS such uevents, as fast as it can, and
+ * prints how many and in how long (the bursts of bench-flood.py and of the
+ * real-kernel test).  With --stop, EPISODES (default 1) times: PID is
+ * stopped while a share of them is written (its socket overflows for sure)
+ * and runs while the next is (it drains the socket meanwhile), with no gap
+ * in between in which it could see a quiet socket; VALUE is written to FILE
+ * at the end of the first stopped share (a state change lost in the flood).
  *
  * Needs root (writes /sys/.../uevent, a 128 MiB socket buffer).
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -57,12 +66,98 @@ daemon_counter (GDBusConnection *bus, const char *name)
   return g_variant_get_uint32 (v);
 }
 
+/* the memory blocks' uevent files: writing "change" to one makes the
+ * kernel send a synthetic change uevent */
+static GPtrArray *
+memory_uevent_files (void)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+  DIR *dir = opendir ("/sys/devices/system/memory");
+  struct dirent *de;
+
+  while (dir && (de = readdir (dir)))
+    if (g_str_has_prefix (de->d_name, "memory"))
+      g_ptr_array_add (files, g_strdup_printf ("/sys/devices/system/memory/%s/uevent", de->d_name));
+  if (dir)
+    closedir (dir);
+  if (files->len == 0)
+    {
+      fprintf (stderr, "bench-uevents: no memory blocks to send uevents from\n");
+      exit (1);
+    }
+  return files;
+}
+
+/* EVENTS change uevents, round-robin over FILES; the number generated */
+static long
+write_changes (GPtrArray *files, long events)
+{
+  long generated = 0;
+
+  for (long i = 0; i < events; i++)
+    {
+      int fd = open (files->pdata[i % files->len], O_WRONLY | O_CLOEXEC);
+
+      if (fd >= 0)
+        {
+          if (write (fd, "change", 6) == 6)
+            generated++;
+          close (fd);
+        }
+    }
+  return generated;
+}
+
+static void
+write_file (const char *path, const char *value)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_set_contents_full (path, value, -1, G_FILE_SET_CONTENTS_NONE, 0644, &error))
+    {
+      fprintf (stderr, "bench-uevents: %s\n", error->message);
+      exit (1);
+    }
+}
+
+/* argv after --write: EVENTS [--stop PID [EPISODES [FILE VALUE]]] */
+static int
+write_only (int argc, char **argv)
+{
+  g_autoptr(GPtrArray) files = memory_uevent_files ();
+  long events = atol (argv[0]), generated = 0;
+  pid_t pid = argc > 2 && strcmp (argv[1], "--stop") == 0 ? atoi (argv[2]) : 0;
+  long parts = pid > 0 ? 2 * (argc > 3 ? atol (argv[3]) : 1) : 1;
+  const char *also = argc > 5 ? argv[4] : NULL;
+  double t0 = now_s ();
+
+  if (parts < 1)
+    parts = 1;
+  for (long i = 0; i < parts; i++)
+    {
+      gboolean stopped = pid > 0 && i % 2 == 0;
+
+      if (stopped && kill (pid, SIGSTOP) < 0)
+        {
+          perror ("bench-uevents: SIGSTOP");
+          return 1;
+        }
+      generated += write_changes (files, events / parts + (i == parts - 1 ? events % parts : 0));
+      if (i == 0 && also)
+        write_file (also, argv[5]);
+      if (stopped)
+        kill (pid, SIGCONT);
+    }
+  printf ("written %ld in %.3f s\n", generated, now_s () - t0);
+  return generated == events ? 0 : 1;
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = NULL;
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) files = NULL;
   struct udev *udev;
   struct udev_monitor *mon;
   pid_t daemon_pid;
@@ -71,12 +166,12 @@ main (int argc, char **argv)
   long got = 0, generated = 0;
   guint64 d0, d1, r0, r1;
   double t0, t_bare, t_daemon;
-  DIR *dir;
-  struct dirent *de;
 
+  if (argc >= 3 && strcmp (argv[1], "--write") == 0)
+    return write_only (argc - 2, argv + 2);
   if (argc < 2)
     {
-      fprintf (stderr, "usage: %s DAEMON_PID [EVENTS [GROUP]]\n", argv[0]);
+      fprintf (stderr, "usage: %s DAEMON_PID [EVENTS [GROUP]] | --write EVENTS [--stop PID [EPISODES [FILE VALUE]]]\n", argv[0]);
       return 2;
     }
   daemon_pid = atoi (argv[1]);
@@ -94,17 +189,7 @@ main (int argc, char **argv)
       return 1;
     }
 
-  dir = opendir ("/sys/devices/system/memory");
-  while (dir && (de = readdir (dir)))
-    if (g_str_has_prefix (de->d_name, "memory"))
-      g_ptr_array_add (files, g_strdup_printf ("/sys/devices/system/memory/%s/uevent", de->d_name));
-  if (dir)
-    closedir (dir);
-  if (files->len == 0)
-    {
-      fprintf (stderr, "bench-uevents: no memory blocks to send uevents from\n");
-      return 1;
-    }
+  files = memory_uevent_files ();
 
   udev = udev_new ();
   mon = udev_monitor_new_from_netlink (udev, group);
@@ -120,17 +205,7 @@ main (int argc, char **argv)
       return 1;
     }
 
-  for (long i = 0; i < events; i++)
-    {
-      int fd = open (files->pdata[i % files->len], O_WRONLY | O_CLOEXEC);
-
-      if (fd >= 0)
-        {
-          if (write (fd, "change", 6) == 6)
-            generated++;
-          close (fd);
-        }
-    }
+  generated = write_changes (files, events);
 
   /* drain the bare monitor */
   {

@@ -13,8 +13,9 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
-import hotplugtest as ht  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'realkernel'))
+import uevent_flood as uf  # noqa: E402
+from uevent_flood import ht  # noqa: E402
 
 from gi.repository import GLib  # noqa: E402
 
@@ -48,11 +49,9 @@ def where_the_time_goes(pid, events, group, top=12):
 
 
 def main():
-    if os.geteuid() != 0:
-        print('bench-uevents needs root (it writes /sys/devices/system/memory/*/uevent)', file=sys.stderr)
-        return 2
-    if ht.in_simulator():
-        print('bench-uevents runs on the real kernel, not under hotplug-sim', file=sys.stderr)
+    refusal = uf.refusal('bench-uevents')
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     events = os.environ.get('BENCH_EVENTS', '100000')
     rounds = int(os.environ.get('BENCH_ROUNDS', '5'))

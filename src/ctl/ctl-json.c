@@ -71,110 +71,124 @@ hotplug_ctl_json_is_object (const GVariantType *type)
          g_variant_type_equal (g_variant_type_key (element), G_VARIANT_TYPE_OBJECT_PATH);
 }
 
-void
-hotplug_ctl_json_value (GString *out, GVariant *value)
+/* A boolean or a number; FALSE for any other class. */
+static gboolean
+hotplug_ctl_json_scalar (GString *out, GVariant *value)
 {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  double d;
+
   switch (g_variant_classify (value))
     {
     case G_VARIANT_CLASS_BOOLEAN:
       g_string_append (out, g_variant_get_boolean (value) ? "true" : "false");
-      break;
+      return TRUE;
     case G_VARIANT_CLASS_BYTE:
       g_string_append_printf (out, "%u", g_variant_get_byte (value));
-      break;
+      return TRUE;
     case G_VARIANT_CLASS_INT16:
       g_string_append_printf (out, "%d", g_variant_get_int16 (value));
-      break;
+      return TRUE;
     case G_VARIANT_CLASS_UINT16:
       g_string_append_printf (out, "%u", g_variant_get_uint16 (value));
-      break;
+      return TRUE;
     case G_VARIANT_CLASS_INT32:
       g_string_append_printf (out, "%d", g_variant_get_int32 (value));
-      break;
+      return TRUE;
     case G_VARIANT_CLASS_UINT32:
       g_string_append_printf (out, "%u", g_variant_get_uint32 (value));
-      break;
+      return TRUE;
     case G_VARIANT_CLASS_INT64:
       g_string_append_printf (out, "%" G_GINT64_FORMAT, g_variant_get_int64 (value));
-      break;
+      return TRUE;
     case G_VARIANT_CLASS_UINT64:
       g_string_append_printf (out, "%" G_GUINT64_FORMAT, g_variant_get_uint64 (value));
-      break;
+      return TRUE;
     case G_VARIANT_CLASS_HANDLE:
       g_string_append_printf (out, "%d", g_variant_get_handle (value));
-      break;
+      return TRUE;
     case G_VARIANT_CLASS_DOUBLE:
-      {
-        double d = g_variant_get_double (value);
-        char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      d = g_variant_get_double (value);
+      /* JSON has no NaN or infinity */
+      g_string_append (out, isfinite (d) ? g_ascii_dtostr (buf, sizeof buf, d) : "null");
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
 
-        /* JSON has no NaN or infinity */
-        if (isfinite (d))
-          g_string_append (out, g_ascii_dtostr (buf, sizeof buf, d));
-        else
-          g_string_append (out, "null");
-      }
-      break;
+/* A dictionary keyed by strings or object paths: an object. */
+static void
+hotplug_ctl_json_object (GString *out, GVariant *value)
+{
+  gsize n = g_variant_n_children (value);
+
+  g_string_append_c (out, '{');
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) entry = g_variant_get_child_value (value, i);
+      g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
+      g_autoptr(GVariant) val = g_variant_get_child_value (entry, 1);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      hotplug_ctl_json_string (out, g_variant_get_string (key, NULL));
+      g_string_append_c (out, ':');
+      hotplug_ctl_json_value (out, val);
+    }
+  g_string_append_c (out, '}');
+}
+
+/* Any other container (array, tuple, dictionary entry): a list. */
+static void
+hotplug_ctl_json_list (GString *out, GVariant *value)
+{
+  gsize n = g_variant_n_children (value);
+
+  g_string_append_c (out, '[');
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      hotplug_ctl_json_value (out, child);
+    }
+  g_string_append_c (out, ']');
+}
+
+void
+hotplug_ctl_json_value (GString *out, GVariant *value)
+{
+  g_autoptr(GVariant) inner = NULL;
+
+  if (hotplug_ctl_json_scalar (out, value))
+    return;
+  switch (g_variant_classify (value))
+    {
     case G_VARIANT_CLASS_STRING:
     case G_VARIANT_CLASS_OBJECT_PATH:
     case G_VARIANT_CLASS_SIGNATURE:
       hotplug_ctl_json_string (out, g_variant_get_string (value, NULL));
       break;
     case G_VARIANT_CLASS_VARIANT:
-      {
-        g_autoptr(GVariant) inner = g_variant_get_variant (value);
-
-        hotplug_ctl_json_value (out, inner);
-      }
+      inner = g_variant_get_variant (value);
+      hotplug_ctl_json_value (out, inner);
       break;
     case G_VARIANT_CLASS_MAYBE:
-      {
-        g_autoptr(GVariant) inner = g_variant_get_maybe (value);
-
-        if (inner != NULL)
-          hotplug_ctl_json_value (out, inner);
-        else
-          g_string_append (out, "null");
-      }
+      inner = g_variant_get_maybe (value);
+      if (inner != NULL)
+        hotplug_ctl_json_value (out, inner);
+      else
+        g_string_append (out, "null");
       break;
     case G_VARIANT_CLASS_ARRAY:
-      if (hotplug_ctl_json_is_object (g_variant_get_type (value)))
-        {
-          gsize n = g_variant_n_children (value);
-
-          g_string_append_c (out, '{');
-          for (gsize i = 0; i < n; i++)
-            {
-              g_autoptr(GVariant) entry = g_variant_get_child_value (value, i);
-              g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
-              g_autoptr(GVariant) val = g_variant_get_child_value (entry, 1);
-
-              if (i > 0)
-                g_string_append_c (out, ',');
-              hotplug_ctl_json_string (out, g_variant_get_string (key, NULL));
-              g_string_append_c (out, ':');
-              hotplug_ctl_json_value (out, val);
-            }
-          g_string_append_c (out, '}');
-          break;
-        }
-      G_GNUC_FALLTHROUGH;
     case G_VARIANT_CLASS_TUPLE:
     case G_VARIANT_CLASS_DICT_ENTRY:
-      {
-        gsize n = g_variant_n_children (value);
-
-        g_string_append_c (out, '[');
-        for (gsize i = 0; i < n; i++)
-          {
-            g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
-
-            if (i > 0)
-              g_string_append_c (out, ',');
-            hotplug_ctl_json_value (out, child);
-          }
-        g_string_append_c (out, ']');
-      }
+      if (hotplug_ctl_json_is_object (g_variant_get_type (value)))
+        hotplug_ctl_json_object (out, value);
+      else
+        hotplug_ctl_json_list (out, value);
       break;
     default:
       g_string_append (out, "null");

@@ -141,6 +141,14 @@ on_events_received_changed (GObject *udev, GParamSpec *pspec, gpointer user_data
 }
 
 static void
+on_overflows_changed (GObject *udev, GParamSpec *pspec, gpointer user_data)
+{
+  HotplugManager *self = HOTPLUG_MANAGER (user_data);
+
+  hotplug_dbus_manager_set_overflows (self->iface, hotplug_udev_get_overflows (self->udev));
+}
+
+static void
 on_resyncs_changed (GObject *udev, GParamSpec *pspec, gpointer user_data)
 {
   HotplugManager *self = HOTPLUG_MANAGER (user_data);
@@ -612,6 +620,7 @@ hotplug_manager_new (HotplugPlatform *platform, HotplugUdev *udev)
   g_signal_connect (udev, "event", G_CALLBACK (on_udev_event), self);
   g_signal_connect (udev, "resync", G_CALLBACK (on_udev_resync), self);
   g_signal_connect (udev, "notify::resyncs", G_CALLBACK (on_resyncs_changed), self);
+  g_signal_connect (udev, "notify::overflows", G_CALLBACK (on_overflows_changed), self);
   g_signal_connect (udev, "notify::events-received", G_CALLBACK (on_events_received_changed), self);
   g_signal_connect (platform, "unit-added", G_CALLBACK (on_unit_added), self);
   g_signal_connect (platform, "unit-removed", G_CALLBACK (on_unit_removed), self);

@@ -22,6 +22,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugUdevContext, udev_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugUdevMonitor, udev_monitor_unref)
 
 #define RECEIVE_BUFFER_SIZE (128 * 1024 * 1024)
+/* After a loss, the re-enumeration waits until the socket has been quiet
+ * this long (the burst that overflowed it is over: one re-enumeration per
+ * burst, however many ENOBUFS it brought), but never longer than the
+ * maximum after the first loss (a flood that never ends still gets one
+ * every so often).  The writer of a flood pauses too: on a loaded 2-core
+ * machine for up to 60 ms between two uevents, and at 100 ms a burst of a
+ * million of them got a second re-enumeration now and then. */
+#define RESYNC_QUIET_MS 250
+#define RESYNC_MAX_DELAY_MS 5000
 #define TOPIC "udev"
 
 /* the subsystems the platform model cares about */
@@ -38,14 +47,19 @@ struct _HotplugUdev
   const char          *group;
   guint                watch_id;
 
-  guint                resync_idle_id;
+  guint                resync_id;      /* the pending re-enumeration */
   char                *resync_reason;  /* NULL: events were lost */
+  gint64               resync_first;   /* when it was asked for */
+  gint64               last_activity;  /* the socket's last message or loss */
+  guint                resync_quiet_ms;
+  guint                resync_max_delay_ms;
   guint                resyncs;
+  guint64              overflows;
   guint64              events_received;
   int                  receive_buffer_size;
 };
 
-enum { PROP_0, PROP_GROUP, PROP_RESYNCS, PROP_EVENTS_RECEIVED, N_PROPS };
+enum { PROP_0, PROP_GROUP, PROP_RESYNCS, PROP_OVERFLOWS, PROP_EVENTS_RECEIVED, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 enum { SIGNAL_EVENT, SIGNAL_RESYNC, N_SIGNALS };
@@ -59,7 +73,7 @@ hotplug_udev_finalize (GObject *object)
   HotplugUdev *self = HOTPLUG_UDEV (object);
 
   g_clear_handle_id (&self->watch_id, g_source_remove);
-  g_clear_handle_id (&self->resync_idle_id, g_source_remove);
+  g_clear_handle_id (&self->resync_id, g_source_remove);
   g_clear_pointer (&self->resync_reason, g_free);
   g_clear_pointer (&self->monitor, udev_monitor_unref);
   g_clear_pointer (&self->buffer, g_free);
@@ -79,6 +93,9 @@ hotplug_udev_get_property (GObject *object, guint prop_id, GValue *value, GParam
       break;
     case PROP_RESYNCS:
       g_value_set_uint (value, self->resyncs);
+      break;
+    case PROP_OVERFLOWS:
+      g_value_set_uint64 (value, self->overflows);
       break;
     case PROP_EVENTS_RECEIVED:
       g_value_set_uint64 (value, self->events_received);
@@ -100,6 +117,8 @@ hotplug_udev_class_init (HotplugUdevClass *klass)
                                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_EVENTS_RECEIVED] = g_param_spec_uint64 ("events-received", NULL, NULL, 0, G_MAXUINT64, 0,
                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_OVERFLOWS] = g_param_spec_uint64 ("overflows", NULL, NULL, 0, G_MAXUINT64, 0,
+                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   props[PROP_RESYNCS] = g_param_spec_uint ("resyncs", NULL, NULL, 0, G_MAXUINT, 0,
                                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, props);
@@ -116,6 +135,8 @@ static void
 hotplug_udev_init (HotplugUdev *self)
 {
   self->receive_buffer_size = RECEIVE_BUFFER_SIZE;
+  self->resync_quiet_ms = RESYNC_QUIET_MS;
+  self->resync_max_delay_ms = RESYNC_MAX_DELAY_MS;
   self->group = "none";
 }
 
@@ -162,6 +183,22 @@ hotplug_udev_get_resyncs (HotplugUdev *self)
 {
   g_return_val_if_fail (HOTPLUG_IS_UDEV (self), 0);
   return self->resyncs;
+}
+
+guint64
+hotplug_udev_get_overflows (HotplugUdev *self)
+{
+  g_return_val_if_fail (HOTPLUG_IS_UDEV (self), 0);
+  return self->overflows;
+}
+
+void
+hotplug_udev_set_resync_delays (HotplugUdev *self, guint quiet_ms, guint max_delay_ms)
+{
+  g_return_if_fail (HOTPLUG_IS_UDEV (self));
+
+  self->resync_quiet_ms = quiet_ms;
+  self->resync_max_delay_ms = MAX (max_delay_ms, quiet_ms);
 }
 
 /* --- enumeration ------------------------------------------------------ */
@@ -279,16 +316,13 @@ hotplug_udev_inject (HotplugUdev  *self,
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, event);
 }
 
-static gboolean
-resync_idle (gpointer user_data)
+static void
+resync_now (HotplugUdev *self)
 {
-  HotplugUdev *self = HOTPLUG_UDEV (user_data);
   g_autoptr(GPtrArray) events = NULL;
   gint64 start = g_get_monotonic_time ();
-
   g_autofree char *reason = g_steal_pointer (&self->resync_reason);
 
-  self->resync_idle_id = 0;
   self->resyncs++;
   events = hotplug_udev_enumerate ();
   hotplug_log_full (reason ? G_LOG_LEVEL_MESSAGE : G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL,
@@ -297,7 +331,40 @@ resync_idle (gpointer user_data)
                     (double) (g_get_monotonic_time () - start) / 1000.0, self->resyncs);
   g_signal_emit (self, signals[SIGNAL_RESYNC], 0, events);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RESYNCS]);
+}
+
+/* Runs at idle priority, so only once the socket has been read empty; then
+ * re-enumerates if the socket has been quiet long enough, or the first
+ * loss is too long ago, and otherwise looks again when it may be. */
+static gboolean
+resync_due (gpointer user_data)
+{
+  HotplugUdev *self = HOTPLUG_UDEV (user_data);
+  gint64 now = g_get_monotonic_time ();
+  gint64 quiet_until = self->last_activity + (gint64) self->resync_quiet_ms * 1000;
+  gint64 latest = self->resync_first + (gint64) self->resync_max_delay_ms * 1000;
+  gint64 next = MIN (quiet_until, latest);
+
+  self->resync_id = 0;
+  if (now >= next)
+    {
+      resync_now (self);
+      return G_SOURCE_REMOVE;
+    }
+  self->resync_id = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, (guint) ((next - now + 999) / 1000),
+                                        resync_due, self, NULL);
   return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_resync (HotplugUdev *self)
+{
+  if (self->resync_id != 0)
+    return;
+  self->resync_first = g_get_monotonic_time ();
+  hotplug_debug (TOPIC, "resync scheduled");
+  self->resync_id = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, self->resync_quiet_ms,
+                                        resync_due, self, NULL);
 }
 
 void
@@ -305,12 +372,22 @@ hotplug_udev_resync (HotplugUdev *self, const char *reason)
 {
   g_return_if_fail (HOTPLUG_IS_UDEV (self));
 
-  if (self->resync_idle_id == 0)
+  if (self->resync_id == 0)
     {
       g_free (self->resync_reason);
       self->resync_reason = g_strdup (reason);
     }
-  hotplug_udev_inject_overflow (self);
+  schedule_resync (self);
+}
+
+static void
+overflowed (HotplugUdev *self)
+{
+  self->overflows++;
+  self->last_activity = g_get_monotonic_time ();
+  /* Many ENOBUFS in a row are one loss: one re-enumeration covers them
+   * all, and it runs after the socket has been drained and gone quiet. */
+  schedule_resync (self);
 }
 
 void
@@ -318,12 +395,8 @@ hotplug_udev_inject_overflow (HotplugUdev *self)
 {
   g_return_if_fail (HOTPLUG_IS_UDEV (self));
 
-  /* Many ENOBUFS in a row are one loss: one re-enumeration covers them
-   * all, and it runs from an idle, after the socket has been drained. */
-  if (self->resync_idle_id != 0)
-    return;
-  hotplug_debug (TOPIC, "event socket overflow: resync scheduled");
-  self->resync_idle_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, resync_idle, self, NULL);
+  overflowed (self);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_OVERFLOWS]);
 }
 
 static gboolean
@@ -331,6 +404,7 @@ monitor_ready (int fd, GIOCondition condition, gpointer user_data)
 {
   HotplugUdev *self = HOTPLUG_UDEV (user_data);
   guint64 received = self->events_received;
+  guint64 overflows = self->overflows;
 
   for (guint i = 0; i < HOTPLUG_UDEV_BATCH; i++)
     {
@@ -339,7 +413,7 @@ monitor_ready (int fd, GIOCondition condition, gpointer user_data)
 
       if (r == -ENOBUFS)
         {
-          hotplug_udev_inject_overflow (self);
+          overflowed (self);
           continue; /* the socket still holds what came after the loss */
         }
       if (r < 0)
@@ -357,7 +431,14 @@ monitor_ready (int fd, GIOCondition condition, gpointer user_data)
     }
   /* one notification per batch, not per event */
   if (self->events_received != received)
-    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_EVENTS_RECEIVED]);
+    {
+      /* while a re-enumeration waits, it waits for the socket to go quiet */
+      if (self->resync_id != 0)
+        self->last_activity = g_get_monotonic_time ();
+      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_EVENTS_RECEIVED]);
+    }
+  if (self->overflows != overflows)
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_OVERFLOWS]);
   return G_SOURCE_CONTINUE;
 }
 

@@ -37,6 +37,15 @@ void         hotplug_udev_listen (HotplugUdev *self);
 /* "udev" or "kernel" (the netlink group), "none" without a monitor. */
 const char  *hotplug_udev_get_group (HotplugUdev *self);
 guint        hotplug_udev_get_resyncs (HotplugUdev *self);
+/* Times the socket reported lost events (ENOBUFS); one re-enumeration
+ * answers all those of one burst. */
+guint64      hotplug_udev_get_overflows (HotplugUdev *self);
+/* A re-enumeration after a loss waits until the socket has been quiet for
+ * QUIET_MS, at most MAX_DELAY_MS after the loss (defaults 250 ms, 5 s;
+ * tests shorten them). */
+void         hotplug_udev_set_resync_delays (HotplugUdev *self,
+                                             guint        quiet_ms,
+                                             guint        max_delay_ms);
 /* Events received from the monitor (enumeration not counted). */
 guint64      hotplug_udev_get_events_received (HotplugUdev *self);
 /* Before hotplug_udev_start(): the socket receive buffer (default 128 MiB;
@@ -47,7 +56,7 @@ void         hotplug_udev_set_receive_buffer_size (HotplugUdev *self,
 /* Feed an event through the same path as a received one. */
 void         hotplug_udev_inject (HotplugUdev  *self,
                                   HotplugEvent *event);
-/* Behave as if the socket had returned ENOBUFS. */
+/* Behave as if the socket had returned ENOBUFS (counted in Overflows). */
 void         hotplug_udev_inject_overflow (HotplugUdev *self);
 /* A re-enumeration for @reason (the system resumed): the same as after a
  * loss, told as such. */

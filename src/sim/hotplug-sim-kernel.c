@@ -540,10 +540,10 @@ build_devices (HotplugSimKernel *self)
     }
 }
 
-gboolean
-hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
+/* The fixed directories: devices/system/..., the buses, firmware/acpi. */
+static gboolean
+build_skeleton (HotplugSimKernel *self, GError **error)
 {
-  HotplugSimMachine *m = self->m;
   const char *dirs[] = {
     "", "devices", "devices/system", "devices/system/cpu", "devices/system/memory",
     "devices/system/node", "devices/system/container", "bus", "class", "firmware",
@@ -551,10 +551,8 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
     "firmware/acpi/hotplug/memory", "class/pci_bus", "bus/pci/slots",
   };
   const char *buses[] = { "cpu", "memory", "node", "container", "acpi", "pci" };
-  g_autoptr(GArray) nodes = NULL;
+  char p[PATH_MAX];
 
-  if (!sim_domain_init (self, error))
-    return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
     {
       if (i == G_N_ELEMENTS (dirs) - 1)
@@ -570,19 +568,24 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
           }
       sim_mkdir_rel (self, dirs[i]);
     }
-  {
-    char p[PATH_MAX];
-    sim_sys_path (self, p, "", NULL);
-    if (!g_file_test (p, G_FILE_TEST_IS_DIR))
-      return g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot create %s", p), FALSE;
-  }
+  sim_sys_path (self, p, "", NULL);
+  if (!g_file_test (p, G_FILE_TEST_IS_DIR))
+    return g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot create %s", p), FALSE;
+  return TRUE;
+}
+
+/* The global attributes: ACPI hotplug, the memory block size and policy,
+ * the CPU and memory roots, kdump, PCI rescan. */
+static void
+build_globals (HotplugSimKernel *self)
+{
+  HotplugSimMachine *m = self->m;
+  g_autofree char *auto_online = g_strconcat (m->auto_online, "\n", NULL);
+
   sim_put (self, "firmware/acpi/hotplug/container", "enabled", "1\n", 0644);
   sim_put (self, "firmware/acpi/hotplug/memory", "enabled", "1\n", 0644);
   sim_putf (self, "devices/system/memory", "block_size_bytes", "%" G_GINT64_MODIFIER "x\n", m->block_size);
-  {
-    g_autofree char *v = g_strconcat (m->auto_online, "\n", NULL);
-    sim_put (self, "devices/system/memory", "auto_online_blocks", v, 0644);
-  }
+  sim_put (self, "devices/system/memory", "auto_online_blocks", auto_online, 0644);
   /* the subsystems' root devices */
   sim_put (self, "devices/system/cpu", "uevent", "", 0644);
   sim_put (self, "devices/system/cpu", "modalias", SIM_CPU_MODALIAS "\n", 0444);
@@ -604,6 +607,15 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
     }
   sim_put_rw (self, "bus/pci", "rescan", "", "accept=1\nsync\n", 0200);
   sim_put_rw (self, "bus/pci", "drivers_probe", "", "accept=\n", 0200);
+}
+
+/* The NUMA nodes and the lists of those online and possible. */
+static void
+build_nodes (HotplugSimKernel *self)
+{
+  HotplugSimMachine *m = self->m;
+  g_autoptr(GArray) nodes = g_array_copy (m->nodes);
+  g_autofree char *l = hotplug_list_format_array (nodes);
 
   for (guint i = 0; i < m->nodes->len; i++)
     {
@@ -615,13 +627,17 @@ hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
       sim_link_rel (self, "bus/node/devices", name, p);
       sim_put (self, p, "uevent", "", 0644);
     }
-  nodes = g_array_copy (m->nodes);
-  {
-    g_autofree char *l = hotplug_list_format_array (nodes);
-    sim_putf (self, "devices/system/node", "online", "%s\n", l);
-    sim_putf (self, "devices/system/node", "possible", "%s\n", l);
-  }
+  sim_putf (self, "devices/system/node", "online", "%s\n", l);
+  sim_putf (self, "devices/system/node", "possible", "%s\n", l);
+}
 
+gboolean
+hotplug_sim_kernel_build (HotplugSimKernel *self, GError **error)
+{
+  if (!sim_domain_init (self, error) || !build_skeleton (self, error))
+    return FALSE;
+  build_globals (self);
+  build_nodes (self);
   build_devices (self);
   sim_slots_sync (self);
   sim_update_cpu_lists (self);

@@ -191,170 +191,222 @@ parse_domain (Parser *p, const char *g, GError **error)
   return host_bridges_new (p, g, hotplug_sim_machine_find_unit (p->m, "base"), p->sybus, 0, id, error);
 }
 
+/* What a unit's group says, checked before anything is built. */
+typedef struct {
+  GArray    *cpus;       /* guint, or NULL */
+  GArray    *fixed;      /* guint, or NULL */
+  char      *hid;
+  char      *zone;
+  guint64    mem;
+  guint64    node;
+  guint64    unmovable;
+  gboolean   present;
+} UnitKeys;
+
+static void
+unit_keys_clear (UnitKeys *k)
+{
+  g_clear_pointer (&k->cpus, g_array_unref);
+  g_clear_pointer (&k->fixed, g_array_unref);
+  g_clear_pointer (&k->hid, g_free);
+  g_clear_pointer (&k->zone, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (UnitKeys, unit_keys_clear)
+
 static gboolean
-parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GError **error)
+unit_keys_get (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, UnitKeys *k, GError **error)
 {
   HotplugSimMachine *m = p->m;
   Desc *d = &p->d;
-  g_autoptr(GArray) cpus = NULL;
-  g_autoptr(GArray) fixed = NULL;
-  g_autofree char *hid = NULL;
-  g_autofree char *zone = NULL;
-  HotplugSimUnit *u;
-  HotplugSimDev *parent;
-  guint64 mem, node, unmovable;
-  gboolean present;
+  gboolean base = kind == HOTPLUG_SIM_UNIT_BASE;
 
   if (!desc_check_keys (d, group, unit_keys, error) ||
-      !desc_get_list (d, group, "cpus", &cpus, error) ||
-      !desc_get_list (d, group, "fixed-cpus", &fixed, error) ||
-      !desc_get_number (d, group, "memory", TRUE, NULL, 0, G_MAXUINT64, &mem, error) ||
-      !desc_get_number (d, group, "node", FALSE, NULL, kind == HOTPLUG_SIM_UNIT_BASE ? 0 : uid + 1,
-                   1023, &node, error) ||
-      !desc_get_number (d, group, "unmovable-blocks", FALSE, NULL,
-                   kind == HOTPLUG_SIM_UNIT_BASE ? 1 : 0, G_MAXUINT32, &unmovable, error) ||
-      !desc_get_bool (d, group, "present", TRUE, &present, error))
+      !desc_get_list (d, group, "cpus", &k->cpus, error) ||
+      !desc_get_list (d, group, "fixed-cpus", &k->fixed, error) ||
+      !desc_get_number (d, group, "memory", TRUE, NULL, 0, G_MAXUINT64, &k->mem, error) ||
+      !desc_get_number (d, group, "node", FALSE, NULL, base ? 0 : uid + 1, 1023, &k->node, error) ||
+      !desc_get_number (d, group, "unmovable-blocks", FALSE, NULL, base ? 1 : 0, G_MAXUINT32, &k->unmovable, error) ||
+      !desc_get_bool (d, group, "present", TRUE, &k->present, error))
     return FALSE;
 
-  if (kind == HOTPLUG_SIM_UNIT_BASE && g_key_file_has_key (d->kf, group, "hid", NULL))
+  if (base && g_key_file_has_key (d->kf, group, "hid", NULL))
     return desc_error (d, error, group, "hid", "the base resources have no container");
-  if (kind == HOTPLUG_SIM_UNIT_BASE && g_key_file_has_key (d->kf, group, "present", NULL))
+  if (base && g_key_file_has_key (d->kf, group, "present", NULL))
     return desc_error (d, error, group, "present", "the base resources are always present");
-  if (kind == HOTPLUG_SIM_UNIT_IOU && (cpus || mem))
-    return desc_error (d, error, group, cpus ? "cpus" : "memory",
+  if (kind == HOTPLUG_SIM_UNIT_IOU && (k->cpus || k->mem))
+    return desc_error (d, error, group, k->cpus ? "cpus" : "memory",
                        "an I/O unit holds host bridges only (make it an [sb N])");
-  hid = g_key_file_get_value (d->kf, group, "hid", NULL);
-  if (hid == NULL)
-    hid = g_strdup ("ACPI0004");
-  if (!g_strv_contains ((const char * const[]) { "ACPI0004", "PNP0A05", "PNP0A06", NULL }, hid))
-    return desc_error (d, error, group, "hid", "'%s' is not a container id (ACPI0004, PNP0A05, PNP0A06)", hid);
-  zone = g_key_file_get_value (d->kf, group, "memory-zone", NULL);
-  if (zone == NULL)
-    zone = g_strdup (kind == HOTPLUG_SIM_UNIT_BASE ? "Normal" : "Movable");
-  if (!g_strv_contains ((const char * const[]) { "Movable", "Normal", "none", NULL }, zone))
-    return desc_error (d, error, group, "memory-zone", "'%s' is not Movable, Normal or none", zone);
-  if (mem % m->block_size)
+  k->hid = g_key_file_get_value (d->kf, group, "hid", NULL);
+  if (k->hid == NULL)
+    k->hid = g_strdup ("ACPI0004");
+  if (!g_strv_contains ((const char * const[]) { "ACPI0004", "PNP0A05", "PNP0A06", NULL }, k->hid))
+    return desc_error (d, error, group, "hid", "'%s' is not a container id (ACPI0004, PNP0A05, PNP0A06)", k->hid);
+  k->zone = g_key_file_get_value (d->kf, group, "memory-zone", NULL);
+  if (k->zone == NULL)
+    k->zone = g_strdup (base ? "Normal" : "Movable");
+  if (!g_strv_contains ((const char * const[]) { "Movable", "Normal", "none", NULL }, k->zone))
+    return desc_error (d, error, group, "memory-zone", "'%s' is not Movable, Normal or none", k->zone);
+  if (k->mem % m->block_size)
     return desc_error (d, error, group, "memory",
-                       "%" G_GUINT64_FORMAT " bytes is not a multiple of the block size", mem);
-  if (mem / m->block_size > 1u << 20)
+                       "%" G_GUINT64_FORMAT " bytes is not a multiple of the block size", k->mem);
+  if (k->mem / m->block_size > 1u << 20)
     return desc_error (d, error, group, "memory", "too many memory blocks");
+  for (guint i = 0; k->fixed && i < k->fixed->len; i++)
+    {
+      guint c = g_array_index (k->fixed, guint, i);
+      gboolean ok = FALSE;
+      for (guint j = 0; k->cpus && j < k->cpus->len; j++)
+        ok |= g_array_index (k->cpus, guint, j) == c;
+      if (!ok)
+        return desc_error (d, error, group, "fixed-cpus", "CPU %u is not in cpus", c);
+    }
+  return TRUE;
+}
 
-  u = g_new0 (HotplugSimUnit, 1);
+/* The unit itself, its id unique, and its container's ACPI device. */
+static HotplugSimUnit *
+unit_new (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, UnitKeys *k, GError **error)
+{
+  HotplugSimMachine *m = p->m;
+  HotplugSimUnit *u = g_new0 (HotplugSimUnit, 1);
+
   u->kind = kind;
   u->uid = uid;
   u->devs = g_ptr_array_new ();
-  u->present = present;
-  u->mem_bytes = mem;
+  u->present = k->present;
+  u->mem_bytes = k->mem;
   u->wd = -1;
   u->id = kind == HOTPLUG_SIM_UNIT_BASE ? g_strdup ("base")
         : g_strdup_printf ("%s%u", kind == HOTPLUG_SIM_UNIT_SB ? "sb" : "iou", uid);
-  u->hid = g_steal_pointer (&hid);
+  u->hid = g_steal_pointer (&k->hid);
   g_ptr_array_add (m->units, u);
   if (g_hash_table_contains (p->ids, u->id))
-    return desc_error (d, error, group, NULL, "duplicate unit %s (also [%s])", u->id,
-                       (char *) g_hash_table_lookup (p->ids, u->id));
+    return desc_error (&p->d, error, group, NULL, "duplicate unit %s (also [%s])", u->id,
+                       (char *) g_hash_table_lookup (p->ids, u->id)), NULL;
   g_hash_table_insert (p->ids, g_strdup (u->id), g_strdup (group));
-
-  parent = p->sybus;
   if (kind != HOTPLUG_SIM_UNIT_BASE)
     {
       u->acpi = acpi_new (m, p->instances, p->sybus, u, u->hid);
       u->acpi->uid = uid;
       u->acpi->acpi_path = g_strdup_printf ("\\_SB_.%s%02X", kind == HOTPLUG_SIM_UNIT_SB ? "SB" : "IO", uid);
-      parent = u->acpi;
     }
-  if (cpus || mem)
-    node_add (m, node);
+  return u;
+}
 
-  for (guint i = 0; fixed && i < fixed->len; i++)
+/* The processors' ACPI devices (ACPI0007), in the order of cpus=. */
+static gboolean
+unit_add_processors (Parser *p, const char *group, HotplugSimUnit *u, HotplugSimDev *parent,
+                     const UnitKeys *k, GPtrArray *procs, GError **error)
+{
+  for (guint i = 0; k->cpus && i < k->cpus->len; i++)
     {
-      guint c = g_array_index (fixed, guint, i);
-      gboolean ok = FALSE;
-      for (guint j = 0; cpus && j < cpus->len; j++)
-        ok |= g_array_index (cpus, guint, j) == c;
-      if (!ok)
-        return desc_error (d, error, group, "fixed-cpus", "CPU %u is not in cpus", c);
+      guint c = g_array_index (k->cpus, guint, i);
+      HotplugSimDev *a;
+
+      if (c > 65535)
+        return desc_error (&p->d, error, group, "cpus", "CPU %u is out of range", c);
+      if (g_hash_table_contains (p->cpu_owner, GUINT_TO_POINTER (c)))
+        return desc_error (&p->d, error, group, "cpus", "CPU %u is already in [%s]", c,
+                           (char *) g_hash_table_lookup (p->cpu_owner, GUINT_TO_POINTER (c)));
+      g_hash_table_insert (p->cpu_owner, GUINT_TO_POINTER (c), g_strdup (group));
+      a = acpi_new (p->m, p->instances, parent, u, "ACPI0007");
+      a->uid = c;
+      a->acpi_path = g_strdup_printf ("\\_SB_.C%03X", c);
+      g_ptr_array_add (procs, a);
     }
+  return TRUE;
+}
+
+/* The Linux CPUs, each below its processor's ACPI device. */
+static void
+unit_add_cpus (Parser *p, HotplugSimUnit *u, const UnitKeys *k, GPtrArray *procs)
+{
+  HotplugSimMachine *m = p->m;
+
+  for (guint i = 0; k->cpus && i < k->cpus->len; i++)
+    {
+      guint c = g_array_index (k->cpus, guint, i);
+      HotplugSimDev *cpu = sim_machine_dev_new (m, HOTPLUG_SIM_DEV_CPU, "cpu", u, g_strdup_printf ("cpu%u", c),
+                                                g_strdup_printf ("devices/system/cpu/cpu%u", c));
+      HotplugSimDev *a = g_ptr_array_index (procs, i);
+
+      cpu->index = c;
+      cpu->node = k->node;
+      cpu->online = TRUE;
+      cpu->fw = a;
+      g_ptr_array_add (a->phys, cpu);
+      for (guint j = 0; k->fixed && j < k->fixed->len; j++)
+        cpu->fixed |= g_array_index (k->fixed, guint, j) == c;
+      m->ncpus = MAX (m->ncpus, c + 1);
+    }
+}
+
+/* The memory blocks, at the next free address, below the memory device. */
+static void
+unit_add_memory (Parser *p, HotplugSimUnit *u, const UnitKeys *k, HotplugSimDev *memdev)
+{
+  HotplugSimMachine *m = p->m;
+  guint first = p->next_addr / m->block_size;
+  guint n = k->mem / m->block_size;
+  const char *zone = k->zone[0] == 'M' ? "Movable" : k->zone[0] == 'N' ? "Normal" : "none";
+
+  for (guint i = 0; i < n; i++)
+    {
+      HotplugSimDev *b = sim_machine_dev_new (m, HOTPLUG_SIM_DEV_MEMORY, "memory", u,
+                                              g_strdup_printf ("memory%u", first + i),
+                                              g_strdup_printf ("devices/system/memory/memory%u", first + i));
+      b->index = first + i;
+      b->node = k->node;
+      b->online = TRUE;
+      b->zone = i < k->unmovable ? "none" : zone;
+      b->fw = memdev;
+      g_ptr_array_add (memdev->phys, b);
+    }
+  p->next_addr += k->mem;
+  m->nblocks = MAX (m->nblocks, first + n);
+}
+
+static gboolean
+parse_unit (Parser *p, const char *group, HotplugSimUnitKind kind, guint uid, GError **error)
+{
+  HotplugSimMachine *m = p->m;
+  g_auto(UnitKeys) k = { 0 };
+  g_autoptr(GPtrArray) procs = g_ptr_array_new ();
+  HotplugSimDev *memdev = NULL;
+  HotplugSimDev *parent;
+  HotplugSimUnit *u;
+
+  if (!unit_keys_get (p, group, kind, uid, &k, error) ||
+      (u = unit_new (p, group, kind, uid, &k, error)) == NULL)
+    return FALSE;
+  parent = u->acpi ? u->acpi : p->sybus;
+  if (k.cpus || k.mem)
+    node_add (m, k.node);
 
   /* ACPI children first (a hot add announces them before the Linux
    * devices), then the container, CPUs, memory, PCI. */
-  {
-    GPtrArray *procs = g_ptr_array_new ();
-    HotplugSimDev *memdev = NULL;
-    g_autoptr(GPtrArray) autoprocs G_GNUC_UNUSED = procs;  /* frees procs */
-
-    for (guint i = 0; cpus && i < cpus->len; i++)
-      {
-        guint c = g_array_index (cpus, guint, i);
-        HotplugSimDev *a;
-
-        if (c > 65535)
-          return desc_error (d, error, group, "cpus", "CPU %u is out of range", c);
-        if (g_hash_table_contains (p->cpu_owner, GUINT_TO_POINTER (c)))
-          return desc_error (d, error, group, "cpus", "CPU %u is already in [%s]", c,
-                             (char *) g_hash_table_lookup (p->cpu_owner, GUINT_TO_POINTER (c)));
-        g_hash_table_insert (p->cpu_owner, GUINT_TO_POINTER (c), g_strdup (group));
-        a = acpi_new (m, p->instances, parent, u, "ACPI0007");
-        a->uid = c;
-        a->acpi_path = g_strdup_printf ("\\_SB_.C%03X", c);
-        g_ptr_array_add (procs, a);
-      }
-    if (mem)
-      {
-        memdev = acpi_new (m, p->instances, parent, u, "PNP0C80");
-        memdev->uid = uid;
-        memdev->acpi_path = g_strdup_printf ("\\_SB_.M%03X", kind == HOTPLUG_SIM_UNIT_BASE ? 0xfff : uid);
-      }
-
-    if (!host_bridges_new (p, group, u, parent, node, G_MAXUINT, error))
-      return FALSE;
-
-    if (u->acpi)
-      {
-        char *name = g_strdup (u->acpi->name);
-        u->container = sim_machine_dev_new (m, HOTPLUG_SIM_DEV_CONTAINER, "container", u, name,
-                                g_strdup_printf ("devices/system/container/%s", name));
-        u->container->fw = u->acpi;
-        u->container->online = TRUE;
-        g_ptr_array_add (u->acpi->phys, u->container);
-      }
-
-    for (guint i = 0; cpus && i < cpus->len; i++)
-      {
-        guint c = g_array_index (cpus, guint, i);
-        HotplugSimDev *cpu = sim_machine_dev_new (m, HOTPLUG_SIM_DEV_CPU, "cpu", u, g_strdup_printf ("cpu%u", c),
-                                      g_strdup_printf ("devices/system/cpu/cpu%u", c));
-        HotplugSimDev *a = g_ptr_array_index (procs, i);
-        cpu->index = c;
-        cpu->node = node;
-        cpu->online = TRUE;
-        cpu->fw = a;
-        g_ptr_array_add (a->phys, cpu);
-        for (guint j = 0; fixed && j < fixed->len; j++)
-          cpu->fixed |= g_array_index (fixed, guint, j) == c;
-        m->ncpus = MAX (m->ncpus, c + 1);
-      }
-
-    if (mem)
-      {
-        guint first = p->next_addr / m->block_size;
-        guint n = mem / m->block_size;
-        for (guint i = 0; i < n; i++)
-          {
-            HotplugSimDev *b = sim_machine_dev_new (m, HOTPLUG_SIM_DEV_MEMORY, "memory", u,
-                                        g_strdup_printf ("memory%u", first + i),
-                                        g_strdup_printf ("devices/system/memory/memory%u", first + i));
-            b->index = first + i;
-            b->node = node;
-            b->online = TRUE;
-            b->zone = i < unmovable ? "none" : (zone[0] == 'M' ? "Movable" : zone[0] == 'N' ? "Normal" : "none");
-            b->fw = memdev;
-            g_ptr_array_add (memdev->phys, b);
-          }
-        p->next_addr += mem;
-        m->nblocks = MAX (m->nblocks, first + n);
-      }
-  }
+  if (!unit_add_processors (p, group, u, parent, &k, procs, error))
+    return FALSE;
+  if (k.mem)
+    {
+      memdev = acpi_new (m, p->instances, parent, u, "PNP0C80");
+      memdev->uid = uid;
+      memdev->acpi_path = g_strdup_printf ("\\_SB_.M%03X", kind == HOTPLUG_SIM_UNIT_BASE ? 0xfff : uid);
+    }
+  if (!host_bridges_new (p, group, u, parent, k.node, G_MAXUINT, error))
+    return FALSE;
+  if (u->acpi)
+    {
+      char *name = g_strdup (u->acpi->name);
+      u->container = sim_machine_dev_new (m, HOTPLUG_SIM_DEV_CONTAINER, "container", u, name,
+                                          g_strdup_printf ("devices/system/container/%s", name));
+      u->container->fw = u->acpi;
+      u->container->online = TRUE;
+      g_ptr_array_add (u->acpi->phys, u->container);
+    }
+  unit_add_cpus (p, u, &k, procs);
+  if (k.mem)
+    unit_add_memory (p, u, &k, memdev);
   return TRUE;
 }
 
@@ -374,6 +426,91 @@ hotplug_sim_machine_load (const char *file, GError **error)
   return hotplug_sim_machine_load_data (text, file, error);
 }
 
+/* Every group is one the format knows. */
+static gboolean
+check_groups (Desc *d, char **groups, GError **error)
+{
+  for (guint i = 0; groups[i]; i++)
+    {
+      const char *g = groups[i];
+      if (!g_str_equal (g, "machine") && !g_str_equal (g, "kernel") && !g_str_equal (g, "base") &&
+          !g_str_has_prefix (g, "sb ") && !g_str_has_prefix (g, "iou ") &&
+          !g_str_has_prefix (g, "pci ") && !g_str_has_prefix (g, "slot ") && !g_str_has_prefix (g, "domain "))
+        return desc_error (d, error, g, NULL, "unknown group (expected machine, kernel, base, sb N, iou N, "
+                           "domain DDDD, pci BDF, slot NAME)");
+    }
+  return TRUE;
+}
+
+/* [machine] and [kernel]: the block size, the name, the kernel's delay,
+ * its auto-online policy and kdump. */
+static gboolean
+parse_machine (Parser *p, GError **error)
+{
+  HotplugSimMachine *m = p->m;
+  Desc *d = &p->d;
+  gboolean loaded, found;
+  guint64 n;
+
+  if (!desc_check_keys (d, "machine", (const char * const[]) { "name", "description", "block-size", NULL }, error) ||
+      !desc_get_number (d, "machine", "block-size", TRUE, NULL, 128ull << 20, 1ull << 40, &m->block_size, error) ||
+      !desc_check_keys (d, "kernel", (const char * const[]) { "delay-ms", "auto-online-blocks", "crash-loaded",
+                                                              "crash-hotplug", NULL }, error) ||
+      !desc_get_number (d, "kernel", "delay-ms", FALSE, NULL, 0, 3600000, &n, error))
+    return FALSE;
+  m->delay_ms = n;
+  /* kdump: whether a crash kernel is loaded, and whether the kernel updates
+   * it itself on CPU and memory hotplug; no key, no attribute */
+  if (!desc_get_bool (d, "kernel", "crash-loaded", FALSE, &loaded, error) ||
+      !desc_get_number (d, "kernel", "crash-hotplug", FALSE, &found, 0, 1, &n, error))
+    return FALSE;
+  m->crash_loaded = g_key_file_has_key (d->kf, "kernel", "crash-loaded", NULL) ? loaded : -1;
+  m->crash_hotplug = found ? (gint) n : -1;
+  if (m->block_size == 0 || (m->block_size & (m->block_size - 1)) || m->block_size < 4096)
+    return desc_error (d, error, "machine", "block-size", "the block size must be a power of two of at least 4K");
+  m->name = g_key_file_get_value (d->kf, "machine", "name", NULL);
+  m->auto_online = g_key_file_get_value (d->kf, "kernel", "auto-online-blocks", NULL);
+  if (m->auto_online == NULL)
+    m->auto_online = g_strdup ("offline");
+  if (!g_strv_contains ((const char * const[]) { "offline", "online", "online_kernel", "online_movable", NULL },
+                        m->auto_online))
+    return desc_error (d, error, "kernel", "auto-online-blocks",
+                       "'%s' is not offline, online, online_kernel or online_movable", m->auto_online);
+  return TRUE;
+}
+
+/* [base], then every [sb N], then every [iou N], then the [domain]s. */
+static gboolean
+parse_units (Parser *p, char **groups, GError **error)
+{
+  Desc *d = &p->d;
+
+  g_key_file_set_value (d->kf, "base", "x-dummy", "");   /* ensure the group exists */
+  g_key_file_remove_key (d->kf, "base", "x-dummy", NULL);
+  if (!parse_unit (p, "base", HOTPLUG_SIM_UNIT_BASE, 0, error))
+    return FALSE;
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; groups[i]; i++)
+      {
+        const char *g = groups[i];
+        const char *prefix = pass == 0 ? "sb " : "iou ";
+        char *end;
+        guint64 uid;
+        if (!g_str_has_prefix (g, prefix))
+          continue;
+        errno = 0;
+        uid = g_ascii_strtoull (g + strlen (prefix), &end, 10);
+        if (!g_ascii_isdigit (g[strlen (prefix)]) || *end || errno || uid > 255)
+          return desc_error (d, error, g, NULL, "'%s' is not a unit number (0-255)", g + strlen (prefix));
+        if (!parse_unit (p, g, pass == 0 ? HOTPLUG_SIM_UNIT_SB : HOTPLUG_SIM_UNIT_IOU, uid, error))
+          return FALSE;
+      }
+  for (guint i = 0; groups[i]; i++)
+    if (g_str_has_prefix (groups[i], "domain ") && !parse_domain (p, groups[i], error))
+      return FALSE;
+  return TRUE;
+}
+
 static HotplugSimMachine *
 load_data (const char *text, const char *file, GError **error)
 {
@@ -388,8 +525,7 @@ load_data (const char *text, const char *file, GError **error)
   g_auto(GStrv) groups = NULL;
   g_autoptr(GHashTable) drivers = g_hash_table_new (g_str_hash, g_str_equal);
   Parser p = { { file, lines, kf }, NULL, instances, cpu_owner, rootbus, NULL, ids, drivers, NULL, 0 };
-  Desc *d = &p.d;
-  guint64 n;
+  HotplugSimDev *sys;
 
   m->file = g_strdup (file);
   m->units = g_ptr_array_new_with_free_func ((GDestroyNotify) unit_free);
@@ -398,88 +534,22 @@ load_data (const char *text, const char *file, GError **error)
   m->domains = g_ptr_array_new_with_free_func ((GDestroyNotify) domain_free);
   p.m = m;
 
-  if (!desc_index (d, text, error))
+  if (!desc_index (&p.d, text, error))
     return NULL;
   if (!g_key_file_load_from_data (kf, text, -1, G_KEY_FILE_NONE, &e))
     return g_set_error (error, G_KEY_FILE_ERROR, e->code, "%s: %s", file, e->message), NULL;
-
   groups = g_key_file_get_groups (kf, NULL);
-  for (guint i = 0; groups[i]; i++)
-    {
-      const char *g = groups[i];
-      if (!g_str_equal (g, "machine") && !g_str_equal (g, "kernel") && !g_str_equal (g, "base") &&
-          !g_str_has_prefix (g, "sb ") && !g_str_has_prefix (g, "iou ") &&
-          !g_str_has_prefix (g, "pci ") && !g_str_has_prefix (g, "slot ") && !g_str_has_prefix (g, "domain "))
-        return desc_error (d, error, g, NULL, "unknown group (expected machine, kernel, base, sb N, iou N, "
-                           "domain DDDD, pci BDF, slot NAME)"), NULL;
-    }
-
-  if (!desc_check_keys (d, "machine", (const char * const[]) { "name", "description", "block-size", NULL }, error) ||
-      !desc_get_number (d, "machine", "block-size", TRUE, NULL, 128ull << 20, 1ull << 40, &m->block_size, error) ||
-      !desc_check_keys (d, "kernel", (const char * const[]) { "delay-ms", "auto-online-blocks", "crash-loaded",
-                                                              "crash-hotplug", NULL }, error) ||
-      !desc_get_number (d, "kernel", "delay-ms", FALSE, NULL, 0, 3600000, &n, error))
+  if (!check_groups (&p.d, groups, error) || !parse_machine (&p, error))
     return NULL;
-  m->delay_ms = n;
-  /* kdump: whether a crash kernel is loaded, and whether the kernel updates
-   * it itself on CPU and memory hotplug; no key, no attribute */
-  {
-    gboolean loaded, found;
-
-    if (!desc_get_bool (d, "kernel", "crash-loaded", FALSE, &loaded, error) ||
-        !desc_get_number (d, "kernel", "crash-hotplug", FALSE, &found, 0, 1, &n, error))
-      return NULL;
-    m->crash_loaded = g_key_file_has_key (kf, "kernel", "crash-loaded", NULL) ? loaded : -1;
-    m->crash_hotplug = found ? (gint) n : -1;
-  }
-  if (m->block_size == 0 || (m->block_size & (m->block_size - 1)) || m->block_size < 4096)
-    return desc_error (d, error, "machine", "block-size", "the block size must be a power of two of at least 4K"), NULL;
-  m->name = g_key_file_get_value (kf, "machine", "name", NULL);
-  m->auto_online = g_key_file_get_value (kf, "kernel", "auto-online-blocks", NULL);
-  if (m->auto_online == NULL)
-    m->auto_online = g_strdup ("offline");
-  if (!g_strv_contains ((const char * const[]) { "offline", "online", "online_kernel", "online_movable", NULL },
-                        m->auto_online))
-    return desc_error (d, error, "kernel", "auto-online-blocks",
-                       "'%s' is not offline, online, online_kernel or online_movable", m->auto_online), NULL;
 
   /* The ACPI root: LNXSYSTM:00/LNXSYBUS:00 */
-  {
-    HotplugSimDev *sys = acpi_new (m, instances, NULL, NULL, "LNXSYSTM");
-    sys->acpi_path = g_strdup ("\\");
-    p.sybus = acpi_new (m, instances, sys, NULL, "LNXSYBUS");
-    p.sybus->acpi_path = g_strdup ("\\_SB_");
-  }
+  sys = acpi_new (m, instances, NULL, NULL, "LNXSYSTM");
+  sys->acpi_path = g_strdup ("\\");
+  p.sybus = acpi_new (m, instances, sys, NULL, "LNXSYBUS");
+  p.sybus->acpi_path = g_strdup ("\\_SB_");
 
-  {
-    g_key_file_set_value (kf, "base", "x-dummy", "");   /* ensure the group exists */
-    g_key_file_remove_key (kf, "base", "x-dummy", NULL);
-    if (!parse_unit (&p, "base", HOTPLUG_SIM_UNIT_BASE, 0, error))
-      return NULL;
-    for (int pass = 0; pass < 2; pass++)
-      for (guint i = 0; groups[i]; i++)
-        {
-          const char *g = groups[i];
-          const char *prefix = pass == 0 ? "sb " : "iou ";
-          char *end;
-          guint64 uid;
-          if (!g_str_has_prefix (g, prefix))
-            continue;
-          errno = 0;
-          uid = g_ascii_strtoull (g + strlen (prefix), &end, 10);
-          if (!g_ascii_isdigit (g[strlen (prefix)]) || *end || errno || uid > 255)
-            return desc_error (d, error, g, NULL, "'%s' is not a unit number (0-255)", g + strlen (prefix)), NULL;
-          if (!parse_unit (&p, g, pass == 0 ? HOTPLUG_SIM_UNIT_SB : HOTPLUG_SIM_UNIT_IOU, uid, error))
-            return NULL;
-        }
-    for (guint i = 0; groups[i]; i++)
-      if (g_str_has_prefix (groups[i], "domain ") && !parse_domain (&p, groups[i], error))
-        return NULL;
-  }
-
-  if (!sim_machine_parse_pci (&p, groups, error))
+  if (!parse_units (&p, groups, error) || !sim_machine_parse_pci (&p, groups, error))
     return NULL;
-
   g_array_sort (m->nodes, cmp_uint);
   if (m->nodes->len == 0)
     node_add (m, 0);

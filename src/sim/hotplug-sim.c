@@ -306,100 +306,206 @@ reexec_clean (char **argv)
   return FALSE;
 }
 
-int
-main (int argc, char **argv)
+/* The command line, once parsed. */
+typedef struct {
+  char     *machine;
+  char     *fabric;
+  char     *control;
+  gint      delay;
+  gboolean  no_isolate;
+  gboolean  verbose;
+} Options;
+
+static void
+options_clear (Options *o)
 {
-  g_autofree char *machine_arg = NULL;
-  g_autofree char *fabric = NULL;
-  g_autofree char *control = NULL;
-  g_autofree char *file = NULL;
-  g_autofree char *mnt = NULL;
-  g_autofree char *ctldir = NULL;
-  g_autofree char *root = NULL;
-  g_autofree char *shim = NULL;
-  g_autofree char *preload = NULL;
-  g_autoptr(GError) error = NULL;
+  g_clear_pointer (&o->machine, g_free);
+  g_clear_pointer (&o->fabric, g_free);
+  g_clear_pointer (&o->control, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+/* Parses the options and leaves argv at the COMMAND; 0, or the exit status. */
+static int
+parse_options (int *argc, char ***argv, Options *o)
+{
   g_autoptr(GOptionContext) ctx = NULL;
-  g_autoptr(UMockdevTestbed) testbed = NULL;
-  g_autoptr(HotplugSimKernel) kernel = NULL;
-  g_autoptr(GSocketService) service = NULL;
-  g_autoptr(GSocketAddress) addr = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_auto(GStrv) envp = NULL;
-  HotplugSimMachine *machine;
-  gint delay = -1;
-  gboolean no_isolate = FALSE, verbose = FALSE;
-  const char *orig_tmp;
-  gint64 t0, t1;
-  Child child = { 0 };
-  int ret;
+  g_autoptr(GError) error = NULL;
   GOptionEntry entries[] = {
-    { "machine", 'm', 0, G_OPTION_ARG_STRING, &machine_arg, "Machine description: a name (default, large, host-a, host-b) or a file", "NAME|FILE" },
-    { "delay", 'd', 0, G_OPTION_ARG_INT, &delay, "Kernel latency in ms (default: the description's)", "MS" },
-    { "fabric", 0, 0, G_OPTION_ARG_FILENAME, &fabric, "Share the description's shared PCI domains with the other hosts of DIR", "DIR" },
-    { "control", 0, 0, G_OPTION_ARG_FILENAME, &control, "Control socket path", "PATH" },
-    { "no-isolate", 0, 0, G_OPTION_ARG_NONE, &no_isolate, "Do not use a private mount namespace", NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Tell what the simulator does", NULL },
+    { "machine", 'm', 0, G_OPTION_ARG_STRING, &o->machine, "Machine description: a name (default, large, host-a, host-b) or a file", "NAME|FILE" },
+    { "delay", 'd', 0, G_OPTION_ARG_INT, &o->delay, "Kernel latency in ms (default: the description's)", "MS" },
+    { "fabric", 0, 0, G_OPTION_ARG_FILENAME, &o->fabric, "Share the description's shared PCI domains with the other hosts of DIR", "DIR" },
+    { "control", 0, 0, G_OPTION_ARG_FILENAME, &o->control, "Control socket path", "PATH" },
+    { "no-isolate", 0, 0, G_OPTION_ARG_NONE, &o->no_isolate, "Do not use a private mount namespace", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Tell what the simulator does", NULL },
     { NULL }
   };
 
-  if (argc > 1 && g_str_equal (argv[1], "ctl"))
-    return run_ctl (argc, argv);
-
-  if (!reexec_clean (argv))
-    return 1;
-
+  o->delay = -1;
   ctx = g_option_context_new ("[--] COMMAND [ARGS...] | ctl VERB [ARGS...]");
   g_option_context_set_summary (ctx, "Run COMMAND on a simulated hotplug-capable server.");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_strict_posix (ctx, TRUE);
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+  if (!g_option_context_parse (ctx, argc, argv, &error))
     {
       g_printerr ("hotplug-sim: %s\n", error->message);
       return 2;
     }
-  if (argc > 1 && g_str_equal (argv[1], "--"))
+  if (*argc > 1 && g_str_equal ((*argv)[1], "--"))
     {
-      argv++;
-      argc--;
+      (*argv)++;
+      (*argc)--;
     }
-  if (argc < 2)
+  if (*argc < 2)
     {
       g_printerr ("hotplug-sim: no COMMAND (see --help)\n");
       return 2;
     }
-  if (delay < -1 || delay > 3600000)
+  if (o->delay < -1 || o->delay > 3600000)
     {
       g_printerr ("hotplug-sim: --delay must be between 0 and 3600000\n");
       return 2;
     }
-  if (machine_arg == NULL)
-    machine_arg = g_strdup (g_getenv (HOTPLUG_ENV_MACHINE) ? g_getenv (HOTPLUG_ENV_MACHINE) : "default");
+  if (o->machine == NULL)
+    o->machine = g_strdup (g_getenv (HOTPLUG_ENV_MACHINE) ? g_getenv (HOTPLUG_ENV_MACHINE) : "default");
+  return 0;
+}
 
-  file = hotplug_sim_machine_resolve (machine_arg, &error);
-  if (file == NULL)
+/* The machine description named on the command line, loaded. */
+static HotplugSimMachine *
+load_machine (const Options *o, char **file)
+{
+  g_autoptr(GError) error = NULL;
+  HotplugSimMachine *machine;
+
+  *file = hotplug_sim_machine_resolve (o->machine, &error);
+  if (*file == NULL)
     {
       g_printerr ("hotplug-sim: %s\n", error->message);
-      return HOTPLUG_SIM_EXIT_BAD_MACHINE;
+      return NULL;
     }
-  machine = hotplug_sim_machine_load (file, &error);
+  machine = hotplug_sim_machine_load (*file, &error);
   if (machine == NULL)
     {
       g_printerr ("hotplug-sim: %s\n", error->message);
-      return HOTPLUG_SIM_EXIT_BAD_MACHINE;
+      return NULL;
     }
-  if (delay >= 0)
-    machine->delay_ms = delay;
+  if (o->delay >= 0)
+    machine->delay_ms = o->delay;
+  return machine;
+}
+
+/* The control socket, answering hotplug-sim ctl. */
+static GSocketService *
+listen_control (const char *control, HotplugSimKernel *kernel)
+{
+  g_autoptr(GSocketAddress) addr = NULL;
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GError) error = NULL;
+
+  unlink (control);
+  addr = g_unix_socket_address_new (control);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), addr, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error))
+    {
+      g_printerr ("hotplug-sim: cannot listen on %s: %s\n", control, error->message);
+      return NULL;
+    }
+  g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), kernel);
+  g_socket_service_start (service);
+  return g_steal_pointer (&service);
+}
+
+/* The COMMAND's environment: the shim preloaded, the way to the simulated
+ * tree, its control socket and fabric, and the caller's TMPDIR. */
+static char **
+child_environ (const char *root, const char *control, const char *fabric, const char *orig_tmp)
+{
+  g_autofree char *shim = shim_path ();
+  g_autofree char *preload = g_strconcat (shim, ":", g_getenv ("LD_PRELOAD"), NULL);
+  char **envp = g_get_environ ();
+
+  envp = g_environ_setenv (envp, "LD_PRELOAD", preload, TRUE);
+  envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_ROOT, root, TRUE);
+  envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_SOCKET, control, TRUE);
+  envp = g_environ_setenv (envp, "TMPDIR", orig_tmp, TRUE);
+  if (fabric)
+    {
+      g_autofree char *abs = g_canonicalize_filename (fabric, NULL);
+      envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_FABRIC, abs, TRUE);
+    }
+  return envp;
+}
+
+/* Runs the COMMAND to its end, passing on SIGTERM, SIGINT and SIGHUP;
+ * returns its exit status as a shell would. */
+static int
+run_child (char **argv, char **envp)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GError) error = NULL;
+  Child child = { 0 };
+  guint s1, s2, s3;
+
+  child.loop = loop;
+  if (!g_spawn_async (NULL, argv, envp,
+                      G_SPAWN_SEARCH_PATH_FROM_ENVP | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
+                      NULL, NULL, &child.pid, &error))
+    {
+      g_printerr ("hotplug-sim: cannot run %s: %s\n", argv[0], error->message);
+      return 127;
+    }
+  g_child_watch_add (child.pid, on_child, &child);
+  s1 = g_unix_signal_add (SIGTERM, on_signal, &child);
+  s2 = g_unix_signal_add (SIGINT, on_signal, &child);
+  s3 = g_unix_signal_add (SIGHUP, on_signal, &child);
+  g_main_loop_run (loop);
+  g_source_remove (s1);
+  g_source_remove (s2);
+  g_source_remove (s3);
+  if (WIFEXITED (child.status))
+    return WEXITSTATUS (child.status);
+  if (WIFSIGNALED (child.status))
+    return 128 + WTERMSIG (child.status);
+  return 1;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_auto(Options) o = { 0 };
+  g_autofree char *file = NULL;
+  g_autofree char *mnt = NULL;
+  g_autofree char *ctldir = NULL;
+  g_autofree char *root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UMockdevTestbed) testbed = NULL;
+  g_autoptr(HotplugSimKernel) kernel = NULL;
+  g_autoptr(GSocketService) service = NULL;
+  g_auto(GStrv) envp = NULL;
+  HotplugSimMachine *machine;
+  const char *orig_tmp;
+  gint64 t0, t1;
+  int ret;
+
+  if (argc > 1 && g_str_equal (argv[1], "ctl"))
+    return run_ctl (argc, argv);
+  if (!reexec_clean (argv))
+    return 1;
+  if ((ret = parse_options (&argc, &argv, &o)) != 0)
+    return ret;
+  if ((machine = load_machine (&o, &file)) == NULL)
+    return HOTPLUG_SIM_EXIT_BAD_MACHINE;
 
   /* Before any thread exists (the testbed starts one): unshare needs that. */
   orig_tmp = g_getenv ("TMPDIR");
   if (orig_tmp == NULL || *orig_tmp == '\0')
     orig_tmp = "/tmp";
   orig_tmp = g_intern_string (orig_tmp);
-  if (geteuid () == 0 && !no_isolate && isolate (orig_tmp, &mnt))
+  if (geteuid () == 0 && !o.no_isolate && isolate (orig_tmp, &mnt))
     g_setenv ("TMPDIR", mnt, TRUE);
 
-  if (control == NULL)
+  if (o.control == NULL)
     {
       ctldir = g_build_filename (orig_tmp, "hotplug-sim-ctl.XXXXXX", NULL);
       if (g_mkdtemp (ctldir) == NULL)
@@ -408,14 +514,14 @@ main (int argc, char **argv)
           hotplug_sim_machine_free (machine);
           return 1;
         }
-      control = g_build_filename (ctldir, "control", NULL);
+      o.control = g_build_filename (ctldir, "control", NULL);
     }
 
   testbed = umockdev_testbed_new ();
   root = umockdev_testbed_get_root_dir (testbed);
   kernel = hotplug_sim_kernel_new (machine, root);
   t0 = g_get_monotonic_time ();
-  if ((fabric && !hotplug_sim_kernel_set_fabric (kernel, fabric, &error)) ||
+  if ((o.fabric && !hotplug_sim_kernel_set_fabric (kernel, o.fabric, &error)) ||
       !hotplug_sim_kernel_build (kernel, &error))
     {
       g_printerr ("hotplug-sim: %s\n", error->message);
@@ -423,7 +529,7 @@ main (int argc, char **argv)
       goto out;
     }
   t1 = g_get_monotonic_time ();
-  if (verbose || g_getenv ("HOTPLUG_SIM_VERBOSE"))
+  if (o.verbose || g_getenv ("HOTPLUG_SIM_VERBOSE"))
     g_printerr ("hotplug-sim: built %s in %.3f s in %s\n", file, (t1 - t0) / 1e6, root);
 
   if (mnt)
@@ -435,70 +541,25 @@ main (int argc, char **argv)
         g_printerr ("hotplug-sim: note: cannot bind the simulated sysfs over /sys: %s\n", g_strerror (errno));
     }
 
-  loop = g_main_loop_new (NULL, FALSE);
   if (!hotplug_sim_kernel_start (kernel, &error))
     {
       g_printerr ("hotplug-sim: %s\n", error->message);
       ret = 1;
       goto out;
     }
-  unlink (control);
-  addr = g_unix_socket_address_new (control);
-  service = g_socket_service_new ();
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), addr, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error))
+  if ((service = listen_control (o.control, kernel)) == NULL)
     {
-      g_printerr ("hotplug-sim: cannot listen on %s: %s\n", control, error->message);
       ret = 1;
       goto out;
     }
-  g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), kernel);
-  g_socket_service_start (service);
-
-  shim = shim_path ();
-  preload = g_strconcat (shim, ":", g_getenv ("LD_PRELOAD"), NULL);
-  envp = g_get_environ ();
-  envp = g_environ_setenv (envp, "LD_PRELOAD", preload, TRUE);
-  envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_ROOT, root, TRUE);
-  envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_SOCKET, control, TRUE);
-  envp = g_environ_setenv (envp, "TMPDIR", orig_tmp, TRUE);
-  if (fabric)
-    {
-      g_autofree char *abs = g_canonicalize_filename (fabric, NULL);
-      envp = g_environ_setenv (envp, HOTPLUG_ENV_SIM_FABRIC, abs, TRUE);
-    }
-
-  child.loop = loop;
-  if (!g_spawn_async (NULL, argv + 1, envp,
-                      G_SPAWN_SEARCH_PATH_FROM_ENVP | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN,
-                      NULL, NULL, &child.pid, &error))
-    {
-      g_printerr ("hotplug-sim: cannot run %s: %s\n", argv[1], error->message);
-      ret = 127;
-      goto out;
-    }
-  g_child_watch_add (child.pid, on_child, &child);
-  {
-    guint s1 = g_unix_signal_add (SIGTERM, on_signal, &child);
-    guint s2 = g_unix_signal_add (SIGINT, on_signal, &child);
-    guint s3 = g_unix_signal_add (SIGHUP, on_signal, &child);
-    g_main_loop_run (loop);
-    g_source_remove (s1);
-    g_source_remove (s2);
-    g_source_remove (s3);
-  }
-  if (WIFEXITED (child.status))
-    ret = WEXITSTATUS (child.status);
-  else if (WIFSIGNALED (child.status))
-    ret = 128 + WTERMSIG (child.status);
-  else
-    ret = 1;
+  envp = child_environ (root, o.control, o.fabric, orig_tmp);
+  ret = run_child (argv + 1, envp);
 
 out:
   if (service)
     g_socket_service_stop (service);
   g_clear_object (&service);
-  unlink (control);
+  unlink (o.control);
   if (ctldir)
     rmdir (ctldir);
   g_clear_object (&kernel);

@@ -452,27 +452,41 @@ test_board_add_remove (Test *t, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "sb3 is absent: the board was ejected or pulled out"));
 }
 
+/* The call fails with the daemon's error NAME, a message in valid UTF-8
+ * and, when PART is given, containing PART. */
 static void
-test_errors (Test *t, gconstpointer data)
+expect_error (Test *t, const char *path, const char *iface, const char *method, GVariant *args,
+              const char *name, const char *part)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = call (t, path, iface, method, args, &error);
+  g_autofree char *full = g_strconcat (HOTPLUG_DBUS_ERROR_PREFIX ".", name, NULL);
+
+  g_assert_null (reply);
+  assert_dbus_error (error, full);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  if (part != NULL && strstr (error->message, part) == NULL)
+    g_error ("%s.%s: “%s” does not say “%s”", iface, method, error->message, part);
+}
+
+static void
+expect_manager_error (Test *t, const char *method, GVariant *args, const char *name, const char *part)
+{
+  expect_error (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, method, args, name, part);
+}
+
+static void
+check_lookup_errors (Test *t)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
-  g_autofree char *sb0 = hotplug_unit_object_path ("sb0");
-  g_autofree char *dom = hotplug_domain_object_path ("0000");
-  g_autofree char *text = NULL;
-  const char *path;
 
   reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", "sb9"), &error);
   assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NoSuchUnit");
   /* and the client gets the code back through the registered domain */
   g_assert_true (g_error_matches (error, HOTPLUG_ERROR, HOTPLUG_ERROR_NO_SUCH_UNIT));
-  g_clear_error (&error);
-  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", ""), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_clear_error (&error);
-  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", "sb 0\n"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_clear_error (&error);
+  expect_manager_error (t, "GetUnit", g_variant_new ("(s)", ""), "InvalidArgument", NULL);
+  expect_manager_error (t, "GetUnit", g_variant_new ("(s)", "sb 0\n"), "InvalidArgument", NULL);
   /* long non-ASCII ids: the message shows them cut at a character
    * boundary (a cut inside one is refused by GVariant: a critical) */
   for (guint shift = 4; shift-- > 0;)
@@ -482,112 +496,76 @@ test_errors (Test *t, gconstpointer data)
       g_string_append_len (id, "abc", shift);
       while (id->len <= HOTPLUG_ID_MAX_LENGTH)
         g_string_append (id, shift % 2 ? "\xe2\x82\xac" : "\xf0\x9f\x98\x80");
-      reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit",
-                    g_variant_new ("(s)", id->str), &error);
-      assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-      g_assert_true (g_utf8_validate (error->message, -1, NULL));
-      g_assert_true (shift > 0 || strstr (error->message, "too long"));
-      g_clear_error (&error);
-      reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "ListHooks",
-                    g_variant_new ("(ss)", id->str, ""), &error);
-      assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-      g_clear_error (&error);
-      reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "ListHooks",
-                    g_variant_new ("(ss)", "", id->str), &error);
-      assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-      g_clear_error (&error);
+      expect_manager_error (t, "GetUnit", g_variant_new ("(s)", id->str), "InvalidArgument",
+                            shift == 0 ? "too long" : NULL);
+      expect_manager_error (t, "ListHooks", g_variant_new ("(ss)", id->str, ""), "InvalidArgument", NULL);
+      expect_manager_error (t, "ListHooks", g_variant_new ("(ss)", "", id->str), "InvalidArgument", NULL);
     }
   /* spaces and non-ASCII letters are an id like any other: no such unit */
-  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit",
-                g_variant_new ("(s)", "slot-Steckplatz \xc3\x9f"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NoSuchUnit");
-  g_clear_error (&error);
-  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetDomain", g_variant_new ("(s)", "0007"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NoSuchUnit");
-  g_clear_error (&error);
-  reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "ListDevices", g_variant_new ("(s)", "nope"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NoSuchUnit");
-  g_clear_error (&error);
+  expect_manager_error (t, "GetUnit", g_variant_new ("(s)", "slot-Steckplatz \xc3\x9f"), "NoSuchUnit", NULL);
+  expect_manager_error (t, "GetDomain", g_variant_new ("(s)", "0007"), "NoSuchUnit", NULL);
+  expect_manager_error (t, "ListDevices", g_variant_new ("(s)", "nope"), "NoSuchUnit", NULL);
+}
+
+static void
+check_unit_option_errors (Test *t)
+{
+  g_autofree char *sb0 = hotplug_unit_object_path ("sb0");
+  g_autofree char *slot1 = hotplug_unit_object_path ("slot-1");
+  g_autofree char *slot2 = hotplug_unit_object_path ("slot-2");
+  g_autofree char *cpu = hotplug_unit_object_path ("cpu1");
+  const char *unit = HOTPLUG_DBUS_IFACE_UNIT;
 
   /* options are checked before anything else, and named */
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new_parsed ("({'bogus': <true>},)"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_assert_nonnull (strstr (error->message, "bogus"));
-  g_clear_error (&error);
+  expect_error (t, sb0, unit, "Add", g_variant_new_parsed ("({'bogus': <true>},)"), "InvalidArgument", "bogus");
   /* an unknown key is shown as the caller wrote it, cut between characters */
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add",
+  expect_error (t, sb0, unit, "Add",
                 g_variant_new_parsed ("({'a€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€': <true>},)"),
-                &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_assert_true (g_utf8_validate (error->message, -1, NULL));
-  g_assert_nonnull (strstr (error->message, "unknown option “a€€€"));
-  g_assert_nonnull (strstr (error->message, "€…” (known:"));
-  g_clear_error (&error);
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new_parsed ("({'force': <'yes'>},)"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_assert_nonnull (strstr (error->message, "force"));
-  g_clear_error (&error);
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new_parsed ("({'eject': <1>},)"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_assert_nonnull (strstr (error->message, "eject"));
-  g_clear_error (&error);
+                "InvalidArgument", "unknown option “a€€€");
+  expect_error (t, sb0, unit, "Add",
+                g_variant_new_parsed ("({'a€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€': <true>},)"),
+                "InvalidArgument", "€…” (known:");
+  expect_error (t, sb0, unit, "Remove", g_variant_new_parsed ("({'force': <'yes'>},)"), "InvalidArgument", "force");
+  expect_error (t, sb0, unit, "Remove", g_variant_new_parsed ("({'eject': <1>},)"), "InvalidArgument", "eject");
   /* eject means something to a board's or I/O unit's Remove only */
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new_parsed ("({'eject': <false>},)"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_assert_nonnull (strstr (error->message, "option “eject” applies to Remove of a board or I/O unit"));
-  g_clear_error (&error);
-  {
-    g_autofree char *slot1 = hotplug_unit_object_path ("slot-1");
-
-    reply = call (t, slot1, HOTPLUG_DBUS_IFACE_UNIT, "Remove", g_variant_new_parsed ("({'eject': <false>},)"), &error);
-    assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-    g_clear_error (&error);
-  }
+  expect_error (t, sb0, unit, "Add", g_variant_new_parsed ("({'eject': <false>},)"), "InvalidArgument",
+                "option “eject” applies to Remove of a board or I/O unit");
+  expect_error (t, slot1, unit, "Remove", g_variant_new_parsed ("({'eject': <false>},)"), "InvalidArgument", NULL);
   /* strict: an Add with nothing to add fails, no job */
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new_parsed ("({'strict': <true>},)"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".Failed");
-  g_assert_nonnull (strstr (error->message, "sb0 is already online: nothing to add (strict)"));
-  g_clear_error (&error);
+  expect_error (t, sb0, unit, "Add", g_variant_new_parsed ("({'strict': <true>},)"), "Failed",
+                "sb0 is already online: nothing to add (strict)");
   /* Replace: what the unit cannot do is said before polkit is asked */
-  {
-    g_autofree char *cpu = hotplug_unit_object_path ("cpu1");
-
-    reply = call (t, cpu, HOTPLUG_DBUS_IFACE_UNIT, "Replace", g_variant_new ("(a{sv})", NULL), &error);
-    assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotSupported");
-    g_assert_nonnull (strstr (error->message, "no replaceable part"));
-    g_clear_error (&error);
-  }
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Replace", g_variant_new_parsed ("({'window': <uint32 0>},)"),
-                &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_clear_error (&error);
-  reply = call (t, sb0, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new_parsed ("({'window': <uint32 5>},)"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_clear_error (&error);
+  expect_error (t, cpu, unit, "Replace", g_variant_new ("(a{sv})", NULL), "NotSupported", "no replaceable part");
+  expect_error (t, sb0, unit, "Replace", g_variant_new_parsed ("({'window': <uint32 0>},)"), "InvalidArgument", NULL);
+  expect_error (t, sb0, unit, "Add", g_variant_new_parsed ("({'window': <uint32 5>},)"), "InvalidArgument", NULL);
   /* an empty slot has nothing to add, before polkit is asked */
-  {
-    g_autofree char *slot2 = hotplug_unit_object_path ("slot-2");
+  expect_error (t, slot2, unit, "Add", g_variant_new ("(a{sv})", NULL), "NotPresent", NULL);
+}
 
-    reply = call (t, slot2, HOTPLUG_DBUS_IFACE_UNIT, "Add", g_variant_new ("(a{sv})", NULL), &error);
-    assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".NotPresent");
-    g_clear_error (&error);
-  }
+static void
+check_domain_option_errors (Test *t)
+{
+  g_autofree char *dom = hotplug_domain_object_path ("0000");
+  const char *domain = HOTPLUG_DBUS_IFACE_DOMAIN;
+
   /* a domain's options are checked before polkit is asked */
-  reply = call (t, dom, HOTPLUG_DBUS_IFACE_DOMAIN, "PrepareForSwitchover",
-                g_variant_new_parsed ("({'window': <uint32 5>},)"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_assert_nonnull (strstr (error->message, "known: timeout, persist, force, dry-run"));
-  g_clear_error (&error);
-  reply = call (t, dom, HOTPLUG_DBUS_IFACE_DOMAIN, "PrepareForSwitchover",
-                g_variant_new_parsed ("({'persist': <uint32 1>},)"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_clear_error (&error);
-  reply = call (t, dom, HOTPLUG_DBUS_IFACE_DOMAIN, "Connect", g_variant_new_parsed ("({'persist': <true>},)"), &error);
-  assert_dbus_error (error, HOTPLUG_DBUS_ERROR_PREFIX ".InvalidArgument");
-  g_assert_nonnull (strstr (error->message, "known: timeout, dry-run"));
-  g_clear_error (&error);
+  expect_error (t, dom, domain, "PrepareForSwitchover", g_variant_new_parsed ("({'window': <uint32 5>},)"),
+                "InvalidArgument", "known: timeout, persist, force, dry-run");
+  expect_error (t, dom, domain, "PrepareForSwitchover", g_variant_new_parsed ("({'persist': <uint32 1>},)"),
+                "InvalidArgument", NULL);
+  expect_error (t, dom, domain, "Connect", g_variant_new_parsed ("({'persist': <true>},)"),
+                "InvalidArgument", "known: timeout, dry-run");
+}
 
-  /* and what works */
+/* beside the errors, what works */
+static void
+check_lookups (Test *t)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *text = NULL;
+  const char *path;
+
   reply = call (t, HOTPLUG_DBUS_PATH, HOTPLUG_DBUS_IFACE_MANAGER, "GetUnit", g_variant_new ("(s)", "slot-io-3.a"), &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(&o)", &path);
@@ -605,11 +583,24 @@ test_errors (Test *t, gconstpointer data)
                    "('0000:43:00.1', 2, '0000:42:08.0', '8086:1572 0x020000')],)");
 }
 
+/* One daemon for all of them: each check leaves it as it found it. */
+static void
+test_errors (Test *t, gconstpointer data)
+{
+  check_lookup_errors (t);
+  check_unit_option_errors (t);
+  check_domain_option_errors (t);
+  check_lookups (t);
+}
+
 static void
 test_resync_property (Test *t, gconstpointer data)
 {
   Signal *s;
   g_autoptr(GVariant) changed = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) overflows = NULL;
+  g_autoptr(GError) error = NULL;
   guint resyncs = 0;
 
   settle ();
@@ -622,6 +613,13 @@ test_resync_property (Test *t, gconstpointer data)
   g_variant_get (s->params, "(&s@a{sv}@as)", NULL, &changed, NULL);
   g_assert_true (g_variant_lookup (changed, "Resyncs", "u", &resyncs));
   g_assert_cmpuint (resyncs, ==, 1);
+  /* both losses are counted, read but never signalled */
+  g_assert_false (g_variant_lookup (changed, "Overflows", "t", NULL));
+  reply = call (t, HOTPLUG_DBUS_PATH, "org.freedesktop.DBus.Properties", "Get",
+                g_variant_new ("(ss)", HOTPLUG_DBUS_IFACE_MANAGER, "Overflows"), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &overflows);
+  g_assert_cmpuint (g_variant_get_uint64 (overflows), ==, 2);
   /* nothing changed behind our back: the units say nothing */
   g_assert_cmpuint (count_signals (t, "PropertiesChanged", NULL), ==, 1);
   g_assert_cmpuint (count_signals (t, "InterfacesAdded", NULL), ==, 0);

@@ -513,38 +513,15 @@ test_discover_mask (Fixture *f, gconstpointer data)
   g_assert_cmpuint (result->records->len, ==, 3);
 }
 
+/* Hooks that discovery must refuse, each for the reason its name says,
+ * beside one good hook (05-good) of the 'any' directory. */
 static void
-test_discover_refused (Fixture *f, gconstpointer data)
+write_untrusted_hooks (Fixture *f)
 {
-  g_autoptr(GPtrArray) hooks = NULL;
-  g_autoptr(HotplugHookResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *p = NULL;
   g_autofree char *baddir = NULL;
   g_autofree char *outside = NULL;
-  g_autofree char *log = NULL;
-  struct {
-    const char *name, *reason;
-  } expect[] = {
-    { "10-group-writable", "writable by group (mode 0775)" },
-    { "11-other-writable", "writable by others (mode 0757)" },
-    { "12-not-root", "owned by uid 65534, not root" },
-    { "13-setuid", "setuid (mode 4755)" },
-    { "14-setgid", "setgid (mode 2755)" },
-    { "15-not-executable", "not executable (mode 0644)" },
-    { "16-fifo", "not a regular file" },
-    { "17-link-to-dir", "not a regular file" },
-    { "18-dangling", "dangling symlink" },
-    { "bad-name", "name does not start with two digits" },
-    { "1-one-digit", "name does not start with two digits" },
-    { "19-link-out", "is writable by others" },
-    { "20-in-bad-dir", "directory" },
-  };
-  const char *skipped[] = { ".hidden", "30-backup~", "31-x.swp", "32-x.orig", "33-x.rpmnew",
-                            "34-x.rpmsave", "35-x.dpkg-old", "36-x.dpkg-dist" };
-
-  if (!need_root ())
-    return;
+  g_autofree char *target = NULL;
 
   logging_hook (f, f->admin, "any", "pre-remove", "05-good", 0);
   g_free (write_hook (f, f->admin, "any", "pre-remove", "10-group-writable", "exit 0", 0775));
@@ -576,15 +553,46 @@ test_discover_refused (Fixture *f, gconstpointer data)
   g_free (write_hook (f, f->tmp, "world", "", "hook", "exit 0", 0755));
   g_assert_cmpint (g_chmod (outside, 0777), ==, 0);
   p = g_build_filename (f->admin, "any", "pre-remove", "19-link-out", NULL);
-  {
-    g_autofree char *target = g_build_filename (outside, "hook", NULL);
-    g_assert_cmpint (symlink (target, p), ==, 0);
-  }
+  target = g_build_filename (outside, "hook", NULL);
+  g_assert_cmpint (symlink (target, p), ==, 0);
   g_clear_pointer (&p, g_free);
   /* a good file in a directory that others can write */
   g_free (write_hook (f, f->admin, "sb", "pre-remove", "20-in-bad-dir", "exit 0", 0755));
   baddir = g_build_filename (f->admin, "sb", "pre-remove", NULL);
   g_assert_cmpint (g_chmod (baddir, 0777), ==, 0);
+}
+
+static void
+test_discover_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) hooks = NULL;
+  g_autoptr(HotplugHookResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *log = NULL;
+  struct {
+    const char *name, *reason;
+  } expect[] = {
+    { "10-group-writable", "writable by group (mode 0775)" },
+    { "11-other-writable", "writable by others (mode 0757)" },
+    { "12-not-root", "owned by uid 65534, not root" },
+    { "13-setuid", "setuid (mode 4755)" },
+    { "14-setgid", "setgid (mode 2755)" },
+    { "15-not-executable", "not executable (mode 0644)" },
+    { "16-fifo", "not a regular file" },
+    { "17-link-to-dir", "not a regular file" },
+    { "18-dangling", "dangling symlink" },
+    { "bad-name", "name does not start with two digits" },
+    { "1-one-digit", "name does not start with two digits" },
+    { "19-link-out", "is writable by others" },
+    { "20-in-bad-dir", "directory" },
+  };
+  const char *skipped[] = { ".hidden", "30-backup~", "31-x.swp", "32-x.orig", "33-x.rpmnew",
+                            "34-x.rpmsave", "35-x.dpkg-old", "36-x.dpkg-dist" };
+
+  if (!need_root ())
+    return;
+
+  write_untrusted_hooks (f);
   for (guint i = 0; i < G_N_ELEMENTS (skipped); i++)
     g_free (write_hook (f, f->admin, "any", "pre-remove", skipped[i], "exit 0", 0755));
 
@@ -1302,6 +1310,65 @@ run_example (const char *rel, const char * const *extra_env, char **out)
   return g_spawn_check_wait_status (status, NULL) ? 0 : (WIFEXITED (status) ? WEXITSTATUS (status) : -1);
 }
 
+/* Runs ARGV, a process that takes the name NAME once it has exec'd, and
+ * waits until it has. */
+static GPid
+spawn_named (const char * const *argv, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  GPid pid;
+
+  g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                 NULL, NULL, &pid, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 200; i++)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/%d/comm", pid);
+      g_autofree char *comm = NULL;
+      if (g_file_get_contents (comm_path, &comm, NULL, NULL) && g_str_has_prefix (comm, name))
+        break;
+      g_usleep (10000);
+    }
+  return pid;
+}
+
+static void
+kill_and_reap (GPid pid)
+{
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+  g_spawn_close_pid (pid);
+}
+
+/* Not pinned, but last ran on a CPU of the board (a sleeping process stays
+ * where it last ran): refused too. */
+static void
+check_busy_cpus_running_on (const char *conf_env, const char *link, const char *name)
+{
+  const char *argv[] = { link, "30", NULL };
+  g_autofree char *stat_path = NULL;
+  g_autofree char *stat = NULL;
+  g_autofree char *on_env = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *expect = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *env[] = { conf_env, NULL, "HOTPLUG_UNIT=sb0", NULL };
+  GPid pid = spawn_named (argv, name);
+
+  g_usleep (100000);
+  stat_path = g_strdup_printf ("/proc/%d/stat", pid);
+  g_assert_true (g_file_get_contents (stat_path, &stat, NULL, NULL));
+  fields = g_strsplit (strrchr (stat, ')') + 2, " ", -1);
+  g_assert_cmpuint (g_strv_length (fields), >, 37);
+  on_env = g_strdup_printf ("HOTPLUG_CPUS=%s", fields[36]);
+  env[1] = on_env;
+  g_assert_cmpint (run_example ("sb/pre-remove/20-refuse-busy-cpus", env, &out), ==, 1);
+  expect = g_strdup_printf ("reason=critical processes use the CPUs of sb0: %s (pid %d) running on CPU %s\n",
+                            name, pid, fields[36]);
+  g_assert_cmpstr (out, ==, expect);
+  kill_and_reap (pid);
+}
+
 static void
 test_example_busy_cpus (Fixture *f, gconstpointer data)
 {
@@ -1311,9 +1378,7 @@ test_example_busy_cpus (Fixture *f, gconstpointer data)
   g_autofree char *link = g_build_filename (f->tmp, name, NULL);
   g_autofree char *conf_text = g_strdup_printf ("# test\nsshd  %s\n", name);
   g_autofree char *cpu = NULL;
-  g_autofree char *other = NULL;
   g_autofree char *cpus_env = NULL;
-  g_autofree char *other_env = NULL;
   g_autofree char *out = NULL;
   g_autofree char *expect = NULL;
   g_autoptr(GError) error = NULL;
@@ -1327,18 +1392,7 @@ test_example_busy_cpus (Fixture *f, gconstpointer data)
   g_assert_cmpint (symlink ("/bin/sleep", link), ==, 0);
   g_file_set_contents (conf, conf_text, -1, &error);
   g_assert_no_error (error);
-  g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                 NULL, NULL, &pid, &error);
-  g_assert_no_error (error);
-  /* until taskset has exec'd the sleeper */
-  for (int i = 0; i < 200; i++)
-    {
-      g_autofree char *comm_path = g_strdup_printf ("/proc/%d/comm", pid);
-      g_autofree char *comm = NULL;
-      if (g_file_get_contents (comm_path, &comm, NULL, NULL) && g_str_has_prefix (comm, name))
-        break;
-      g_usleep (10000);
-    }
+  pid = spawn_named (argv, name);
 
   cpus_env = g_strdup_printf ("HOTPLUG_CPUS=%s", cpu);
   {
@@ -1380,40 +1434,9 @@ test_example_busy_cpus (Fixture *f, gconstpointer data)
     g_assert_cmpint (run_example ("sb/pre-remove/20-refuse-busy-cpus", env, &out), ==, 0);
     g_clear_pointer (&out, g_free);
   }
-  kill (pid, SIGKILL);
-  waitpid (pid, NULL, 0);
-  g_spawn_close_pid (pid);
-
+  kill_and_reap (pid);
   if (ncpu >= 2)
-    {
-      /* not pinned, but last ran on a CPU of the board (a sleeping process
-       * stays where it last ran): refused too */
-      const char *argv2[] = { link, "30", NULL };
-      g_autofree char *stat_path = NULL;
-      g_autofree char *stat = NULL;
-      g_autofree char *on_env = NULL;
-      g_auto(GStrv) fields = NULL;
-      const char *env[] = { conf_env, NULL, "HOTPLUG_UNIT=sb0", NULL };
-
-      g_spawn_async (NULL, (char **) argv2, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, &error);
-      g_assert_no_error (error);
-      g_usleep (100000);
-      stat_path = g_strdup_printf ("/proc/%d/stat", pid);
-      g_assert_true (g_file_get_contents (stat_path, &stat, NULL, NULL));
-      fields = g_strsplit (strrchr (stat, ')') + 2, " ", -1);
-      g_assert_cmpuint (g_strv_length (fields), >, 37);
-      on_env = g_strdup_printf ("HOTPLUG_CPUS=%s", fields[36]);
-      env[1] = on_env;
-      g_assert_cmpint (run_example ("sb/pre-remove/20-refuse-busy-cpus", env, &out), ==, 1);
-      g_clear_pointer (&expect, g_free);
-      expect = g_strdup_printf ("reason=critical processes use the CPUs of sb0: %s (pid %d) running on CPU %s\n",
-                                name, pid, fields[36]);
-      g_assert_cmpstr (out, ==, expect);
-      g_clear_pointer (&out, g_free);
-      kill (pid, SIGKILL);
-      waitpid (pid, NULL, 0);
-      g_spawn_close_pid (pid);
-    }
+    check_busy_cpus_running_on (conf_env, link, name);
 }
 
 static void

@@ -15,10 +15,11 @@ import signal
 import subprocess
 import tempfile
 import time
-import warnings
 
-# gi's importer warns on first use (python 3.11): noise in verbose test output
-warnings.simplefilter('ignore', ImportWarning)
+# imported here, before unittest turns warnings on: gi's importer warns on a
+# module's first import (python 3.11), which would land inside a test's
+# "... ok" line of the verbose output
+from gi.repository import Gio, GLib  # noqa: E402
 
 SRC = os.environ.get('HOTPLUG_SOURCE_DIR') or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get('HOTPLUG_BUILD_DIR') or os.path.join(SRC, 'build', 'demo')
@@ -506,7 +507,6 @@ def unit_path(unit_id):
 
 
 def bus_connect():
-    from gi.repository import Gio
     return Gio.DBusConnection.new_for_address_sync(
         os.environ['DBUS_SYSTEM_BUS_ADDRESS'],
         Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
@@ -514,13 +514,11 @@ def bus_connect():
 
 def call(conn, path, iface, method, args=None, reply=None, dest=BUS_NAME, timeout_ms=30000):
     """A synchronous method call; returns the unpacked reply tuple."""
-    from gi.repository import Gio
     r = conn.call_sync(dest, path, iface, method, args, reply, Gio.DBusCallFlags.NONE, timeout_ms, None)
     return r.unpack()
 
 
 def dbus_error_name(exc):
-    from gi.repository import Gio
     return Gio.DBusError.get_remote_error(exc)
 
 
@@ -538,7 +536,6 @@ class SignalRecorder:
     def __init__(self, sender=BUS_NAME, members=('PropertiesChanged', 'InterfacesAdded', 'InterfacesRemoved'),
                  on_signal=None):
         import threading
-        from gi.repository import GLib
         self.sender = sender
         self.members = members
         self.on_signal = on_signal
@@ -556,7 +553,6 @@ class SignalRecorder:
             raise self.error
 
     def _run(self):
-        from gi.repository import Gio
         self.ctx.push_thread_default()
         try:
             self.conn = bus_connect()
@@ -622,7 +618,6 @@ class SignalRecorder:
         raise TimeoutError('signals still arriving')
 
     def stop(self):
-        from gi.repository import GLib
         self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, lambda: self.loop.quit())
         self.thread.join(5)
 

@@ -4,7 +4,9 @@
 netlink group (or the udev group where udevd runs; RealKernelUdevGroup runs
 a udevd of its own, without rules, to exercise that path too).  Offlines cpu1 by writing sysfs directly and checks that the
 unit's state changes on the bus within a second; then checks that a socket
-overflow (ENOBUFS) is answered by a re-enumeration that loses nothing.
+overflow (ENOBUFS) is answered by a re-enumeration that loses nothing, and
+that a flood of bursts, each overflowing the socket, is answered by one
+re-enumeration per burst while GetManagedObjects keeps answering.
 
 Runs only as root, outside the simulator, where cpu1 is hot-pluggable; it
 prints why it skips otherwise.  cpu1 is always put back online.
@@ -18,6 +20,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'integration'))
 import hotplugtest as ht  # noqa: E402
+import uevent_flood as uf  # noqa: E402
 
 from gi.repository import Gio, GLib  # noqa: E402
 
@@ -239,6 +242,43 @@ class RealKernel(unittest.TestCase):
         self.assertIn("'offline'", state, 'cpu1 offline lost in the overflow')
         self.assertNotEqual(resyncs0, resyncs1, 'no re-enumeration after ENOBUFS')
         self.assertIn('events were lost', self.env.daemon.read_log())
+
+    def test_flood_resyncs_once_per_burst(self):
+        # Four bursts of 20,000 change uevents into a 16 KiB socket while a
+        # client calls GetManagedObjects in a loop.  Twice in each burst the
+        # daemon is stopped while 5,000 of them are written (the socket
+        # overflows for sure) and runs while the next 5,000 are (it drains
+        # the socket in between); cpu1 goes offline in the last burst, with
+        # the socket full.  Each burst gets one re-enumeration, not one per
+        # loss, every call is answered, and the model afterwards is a fresh
+        # daemon's.
+        if not any(d.startswith('memory') for d in os.listdir('/sys/devices/system/memory')):
+            self.skipTest('no memory blocks to send change uevents from')
+        args = ['--receive-buffer-size=16384']
+        self.env.daemon.stop()
+        self.env.daemon = ht.Daemon(args, log_path=os.path.join(self.env.tmpdir, 'hotplugd-flood.log'),
+                                    state_dir=self.env.state_dir).start()
+        conn = ht.bus_connect()
+        self.addCleanup(conn.close_sync, None)
+        uf.settle(conn)
+        bursts = [20000] * 4
+        f = uf.flood(conn, bursts, stop_pid=self.env.daemon.proc.pid, episodes=2, also=(CPU1, '0'))
+        flooded = uf.model(conn)
+        fresh = uf.fresh_model(self.env, args)
+        restore_cpu1()
+        print(f'flood: {f["written"]} events, overflows and re-enumerations per burst {f["per_burst"]}, '
+              f'{len(f["calls"])} GetManagedObjects calls')
+        self.assertEqual(f['written'], sum(bursts))
+        for i, (overflows, resyncs) in enumerate(f['per_burst']):
+            self.assertGreaterEqual(overflows, 2, f'burst {i}: the socket did not overflow twice')
+            self.assertEqual(resyncs, 1, f'burst {i}: {overflows} overflows, {resyncs} re-enumerations')
+        self.assertLess(f['delta']['EventsReceived'], f['written'], 'nothing lost: no overflow')
+        failed = [err for *_, err in f['calls'] if err]
+        self.assertEqual(failed, [], 'GetManagedObjects failed during the flood')
+        self.assertGreater(len(f['calls']), len(bursts), 'GetManagedObjects hardly called during the flood')
+        self.assertEqual(flooded[UNIT]['org.hotplugd.Hotplug1.Unit']['State'], 'offline',
+                         'cpu1 offline lost in the flood')
+        self.assertEqual(uf.differences(flooded, fresh), [])
 
 
 UDEVD = '/lib/systemd/systemd-udevd'
