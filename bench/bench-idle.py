@@ -5,8 +5,17 @@ hotplug-sim, see bench/run idle): its wake-ups over BENCH_IDLE_SECONDS
 (default 60) once it owns its name and has settled, counted as the context
 switches of all its threads, and its private dirty memory.  Beside each, a
 `sleep` started at the same time (the floor: a process that never wakes)
-and the limit: 0 wake-ups, 1 MB private dirty."""
+and the limit: 0 wake-ups, 1 MB private dirty.
+
+Where the wake-ups came from: by thread (hotplugd: the main loop; gdbus:
+GLib's bus worker; gmain: GLib's worker for signals and child processes;
+pool-*: worker threads, a blockers scan or a kernel write), the threads
+sampled every 0.1 s so that one which came and went is counted too; and the
+changes of the mount table and of the swap areas seen meanwhile (each one
+wakes the daemon, as it should: on a shared machine other programs make
+them)."""
 import os
+import select
 import subprocess
 import sys
 import time
@@ -32,15 +41,46 @@ def switches(pid):
     return out
 
 
+def watch(pid, seconds):
+    """Samples the threads of pid every 0.1 s for seconds: (tid, name) →
+    the last count of switches seen, the threads that ended having a count
+    of their own end added; and the changes of the mount table and of the
+    swap areas announced meanwhile"""
+    seen = switches(pid)
+    ended = {}
+    files = [open(path) for path in ('/proc/self/mountinfo', '/proc/swaps')]
+    poll = select.poll()
+    for f in files:
+        f.read()
+        poll.register(f, select.POLLPRI | select.POLLERR)
+    changes = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        for fd, _ in poll.poll(100):
+            changes += 1
+            f = next(f for f in files if f.fileno() == fd)
+            f.seek(0)
+            f.read()
+        now = switches(pid)
+        for key in seen:
+            if key not in now:
+                ended[key] = seen[key] + 1
+        seen.update(now)
+        for key in ended:
+            seen.pop(key, None)
+    for f in files:
+        f.close()
+    return {**seen, **{(tid, name + ' (ended)'): n for (tid, name), n in ended.items()}}, changes
+
+
 def by_thread(before, after):
-    """thread name → wake-ups, for the threads that woke"""
+    """thread name → wake-ups, for the threads that woke (after: from
+    watch, the ended threads named so)"""
     out = {}
-    for key, n in after.items():
-        if n - before.get(key, 0):
-            out[key[1]] = out.get(key[1], 0) + n - before.get(key, 0)
-    for key in before:
-        if key not in after:
-            out[key[1] + ' (ended)'] = out.get(key[1] + ' (ended)', 0) + 1
+    for (tid, name), n in after.items():
+        n -= before.get((tid, name.removesuffix(' (ended)')), 0)
+        if n:
+            out[name] = out.get(name, 0) + n
     return out
 
 
@@ -69,17 +109,18 @@ def main():
         floor = subprocess.Popen(['sleep', str(SECONDS + 5)])
         time.sleep(0.2)
         d0, f0 = switches(pid), switches(floor.pid)
-        time.sleep(SECONDS)
-        d1, f1 = switches(pid), switches(floor.pid)
+        d1, changes = watch(pid, SECONDS)
+        f1 = switches(floor.pid)
         dirty, floor_dirty = private_dirty_kb(pid), private_dirty_kb(floor.pid)
         floor.kill()
         floor.wait()
     print(f'idle {SECONDS:.0f} s on the default machine')
-    print(f'wake-ups (context switches, all threads): hotplugd {wakeups(d0, d1)}, sleep {wakeups(f0, f1)}; '
-          f'limit 0')
+    print(f'wake-ups (context switches, all threads): hotplugd {sum(by_thread(d0, d1).values())}, '
+          f'sleep {wakeups(f0, f1)}; limit 0')
     woke = by_thread(d0, d1)
     if woke:
         print('  by thread: ' + ', '.join(f'{name} {n}' for name, n in sorted(woke.items())))
+    print(f'  changes of the mount table or the swap areas meanwhile (each wakes hotplugd): {changes}')
     print(f'private dirty memory: hotplugd {dirty / 1024:.2f} MB, sleep {floor_dirty / 1024:.2f} MB; limit 1 MB')
     return 0
 

@@ -9,8 +9,11 @@
 Prints the daemon's resident memory (total and anonymous) and open
 descriptors at the start, after the denials, at the peak and after expiry,
 and whether the target holds: back within 1 MB and 0 descriptors of the
-start.  Run under hotplug-sim (bench/run jobmem [N [DENIED]])."""
+start; and where the resident memory changed, by mapping ([heap]: the main
+malloc heap; anonymous ones: thread stacks, other malloc arenas).  Run
+under hotplug-sim (bench/run jobmem [N [DENIED]])."""
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -59,6 +62,35 @@ def memory(pid):
             if key in ('VmRSS', 'RssAnon'):
                 values[key] = int(line.split()[1])
     return values['VmRSS'], values['RssAnon']
+
+
+def mappings(pid):
+    """start address → (what, resident kB) of each mapping of pid"""
+    out = {}
+    with open(f'/proc/{pid}/smaps') as f:
+        for text in f:
+            parts = text.split()
+            if re.match(r'^[0-9a-f]+-[0-9a-f]+$', parts[0]):
+                lo, hi = (int(x, 16) for x in parts[0].split('-'))
+                name = parts[5] if len(parts) > 5 else f'anonymous {(hi - lo) // 1024} kB'
+                start = parts[0].split('-')[0]
+                out[start] = [os.path.basename(name) if name.startswith('/') else name, 0]
+            elif parts[0] == 'Rss:':
+                out[start][1] = int(parts[1])
+    return out
+
+
+def growth(before, after):
+    """Where resident memory grew between two readings: mapping → kB"""
+    out = {}
+    for start, (what, kb) in after.items():
+        d = kb - before.get(start, (what, 0))[1]
+        if d:
+            out[f'{what} @{start}'] = d
+    for start, (what, kb) in before.items():
+        if start not in after and kb:
+            out[f'{what} @{start} (gone)'] = -kb
+    return sorted(out.items(), key=lambda x: -abs(x[1]))
 
 
 def fds(pid):
@@ -110,6 +142,7 @@ def main():
             pid = env.daemon.proc.pid
             time.sleep(1)
             start = (memory(pid), fds(pid))
+            maps0 = mappings(pid)
             line('start', *start)
             t0 = time.monotonic()
             deny_as_nobody(env, DENIED)
@@ -122,8 +155,13 @@ def main():
             time.sleep(2)
             after = (memory(pid), fds(pid))
             line('after expiry', *after, start)
+            grown = growth(maps0, mappings(pid))
             conn.close_sync(None)
     print(f'{DENIED} denied requests in {t1 - t0:.1f} s; {N} jobs in {t2 - t1:.1f} s, lingering {LINGER} s')
+    if grown:
+        print('where resident memory changed from the start (mapping: kB): ' +
+              ', '.join(f'{what} {kb:+d}' for what, kb in grown[:6]) +
+              (f', {len(grown) - 6} more {sum(kb for _, kb in grown[6:]):+d}' if len(grown) > 6 else ''))
     grew = after[0][0] - start[0][0]
     met = grew <= TARGET_KB and after[1] - start[1] <= 0
     print(f'target (back within {TARGET_KB // 1024} MB and 0 descriptors of the start): '

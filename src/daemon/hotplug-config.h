@@ -33,7 +33,7 @@ G_BEGIN_DECLS
  *   [blockers]
  *   refresh-interval=SECONDS  how often Unit.Blockers and Domain.Blockers
  *                         are refreshed besides model, mount and swap
- *                         changes (default 60; 0: only on those changes)
+ *                         changes (default 300; 0: only on those changes)
  *
  * Seconds may have a fraction ("0.5").  Other groups belong to other parts
  * of the daemon and are left alone; an unknown key in a group read here is
@@ -45,7 +45,7 @@ G_BEGIN_DECLS
 #define HOTPLUG_CONFIG_DEFAULT_STEP_TIMEOUT 30.0
 #define HOTPLUG_CONFIG_DEFAULT_JOB_LINGER   60.0
 #define HOTPLUG_CONFIG_DEFAULT_ONLINE_TYPE  "online_movable"
-#define HOTPLUG_CONFIG_DEFAULT_BLOCKERS_REFRESH 60.0
+#define HOTPLUG_CONFIG_DEFAULT_BLOCKERS_REFRESH 300.0
 /* how often a pending switchover asks again (exit 75, a device under persist) */
 #define HOTPLUG_CONFIG_DEFAULT_SWITCHOVER_RETRY 5.0
 

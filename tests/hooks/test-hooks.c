@@ -288,8 +288,8 @@ test_config_parse (void)
   g_assert_cmpfloat (hotplug_config_get_hook_timeout (c, "20-other"), ==, 60.0);
   g_assert_cmpfloat (hotplug_config_get_hook_timeout (c, NULL), ==, 60.0);
   g_assert_cmpfloat (hotplug_config_get_kill_grace (c), ==, 0.5);
-  g_assert_cmpfloat (hotplug_config_get_blockers_refresh (def), ==, 60.0);
-  g_assert_cmpfloat (hotplug_config_get_blockers_refresh (c), ==, 60.0);
+  g_assert_cmpfloat (hotplug_config_get_blockers_refresh (def), ==, 300.0);
+  g_assert_cmpfloat (hotplug_config_get_blockers_refresh (c), ==, 300.0);
   g_clear_pointer (&c, hotplug_config_unref);
   c = hotplug_config_load_data ("[blockers]\nrefresh-interval=0\n", "test.conf", &error);
   g_assert_no_error (error);

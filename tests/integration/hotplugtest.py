@@ -240,6 +240,7 @@ class Daemon:
         env['STATE_DIRECTORY'] = self.state_dir
         # as hotplugd.service runs it
         env['G_SLICE'] = 'always-malloc'
+        env['GLIBC_TUNABLES'] = 'glibc.malloc.tcache_count=0'
         if self.env:
             env.update(self.env)
         self.log = open(self.log_path, 'a+') if self.log_path else None

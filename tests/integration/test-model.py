@@ -3,7 +3,7 @@
 """The whole daemon on the simulated 'default' server, read side: the
 objects it publishes (checked against the machine description, not against
 the daemon), one PropertiesChanged per change, hotplugctl's view of the
-same, start-up ordering and errors.
+same, start-up ordering and errors, no worker thread left at rest.
 
 Runs under hotplug-sim (meson: hotplug-sim --machine default -- python3
 THIS).  Each test starts a fresh bus + polkit + daemon; the simulated
@@ -436,6 +436,32 @@ class StartUp(Base):
         self.assertEqual(sum(ht.DOMAIN_IFACE in v for v in snapshot['objs'].values()), len(MACHINE.domains))
         sb0 = snapshot['objs'][ht.unit_path('sb0')][ht.UNIT_IFACE]
         self.assertEqual(sb0['CpusOnline'], MACHINE.units['sb0']['CpusOnline'])
+
+
+class AtRest(Base):
+    def worker_threads(self):
+        """The names of the daemon's worker threads (GLib's pool threads,
+        its spawner aside)"""
+        pid = self.env.daemon.proc.pid
+        names = []
+        for tid in os.listdir(f'/proc/{pid}/task'):
+            try:
+                with open(f'/proc/{pid}/task/{tid}/comm') as f:
+                    names.append(f.read().strip())
+            except FileNotFoundError:
+                pass
+        return [n for n in names if n.startswith('pool-') and n != 'pool-spawner']
+
+    def test_worker_threads_end_soon_after_their_work(self):
+        """Start-up's blockers scan ran in a worker thread: it ends about a
+        second after its last task (GLib's default keeps it 15 s, waking a
+        daemon at rest to end it), leaving the daemon's long-lived threads."""
+        workers = self.worker_threads()
+        deadline = time.monotonic() + 8
+        while workers and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = self.worker_threads()
+        self.assertEqual(workers, [], 'worker threads still there 8 s after start-up')
 
 
 class Restart(Base):
