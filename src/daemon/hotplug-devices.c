@@ -286,6 +286,7 @@ hotplug_platform_container_refresh (HotplugPlatform *self, const char *name, con
       g_hash_table_insert (self->containers, c->name, c);
     }
   c->gen = self->gen;
+  c->scanned = FALSE;
   g_free (c->devpath);
   c->devpath = g_strdup (devpath);
 
@@ -361,6 +362,8 @@ hotplug_platform_container_scan (HotplugPlatform *self, HotplugContainer *c)
   g_autoptr(GDir) d = NULL;
   const char *entry;
 
+  if (c->scanned)
+    return;
   g_array_set_size (c->cpus, 0);
   g_array_set_size (c->blocks, 0);
   g_ptr_array_set_size (c->root_buses, 0);
@@ -399,6 +402,51 @@ hotplug_platform_container_scan (HotplugPlatform *self, HotplugContainer *c)
             g_ptr_array_add (c->root_buses, g_steal_pointer (&target));
         }
     }
+  c->scanned = TRUE;
+}
+
+static gboolean
+holds_index (GArray *list, guint n)
+{
+  for (guint i = 0; i < list->len; i++)
+    if (g_array_index (list, guint, i) == n)
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether the event may change what a scan of @c finds: a CPU or block it
+ * holds going, a node below its ACPI node, or anything arriving (which
+ * container a new CPU, block or bus is in only a scan tells). */
+static gboolean
+event_touches (const HotplugEvent *ev, HotplugContainer *c, const char *rooted)
+{
+  gboolean gone = g_str_equal (ev->action, "remove");
+  guint n;
+
+  if (!gone)
+    return TRUE;
+  if (g_str_equal (ev->subsystem, "cpu"))
+    return !hotplug_parse_index (ev->sysname, "cpu", &n) || holds_index (c->cpus, n);
+  if (g_str_equal (ev->subsystem, "memory"))
+    return !hotplug_parse_index (ev->sysname, "memory", &n) || holds_index (c->blocks, n);
+  if (g_str_equal (ev->subsystem, "acpi"))
+    return c->acpi_dir == NULL ||
+           (g_str_has_prefix (rooted, c->acpi_dir) && rooted[strlen (c->acpi_dir)] == '/');
+  return TRUE;
+}
+
+void
+hotplug_platform_containers_invalidate (HotplugPlatform *self, const HotplugEvent *ev)
+{
+  g_autofree char *rel = g_strconcat ("/sys", ev->devpath, NULL);
+  g_autofree char *rooted = hotplug_sysfs_path (rel);
+  GHashTableIter iter;
+  HotplugContainer *c;
+
+  g_hash_table_iter_init (&iter, self->containers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
+    if (c->scanned && event_touches (ev, c, rooted))
+      c->scanned = FALSE;
 }
 
 static void

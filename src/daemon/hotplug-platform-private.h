@@ -47,6 +47,10 @@ typedef struct
   GArray    *cpus;       /* guint */
   GArray    *blocks;     /* guint */
   GPtrArray *root_buses; /* pci0000:40 */
+  /* cpus, blocks and root_buses as the last scan of the ACPI node found
+   * them, and no event since could have changed them: a pass does not
+   * read the node again (a board's node has a thousand memory links) */
+  gboolean   scanned;
   guint      gen;
 } HotplugContainer;
 
@@ -139,6 +143,9 @@ void               hotplug_platform_read_block_size (HotplugPlatform *self);
 void               hotplug_platform_container_refresh (HotplugPlatform *self, const char *name,
                                                        const char *devpath);
 void               hotplug_platform_container_scan (HotplugPlatform *self, HotplugContainer *c);
+/* The scans an event about a CPU, memory block, ACPI node or root bus may
+ * have made stale: of the containers holding it, all for an arrival. */
+void               hotplug_platform_containers_invalidate (HotplugPlatform *self, const HotplugEvent *ev);
 void               hotplug_platform_pci_refresh (HotplugPlatform *self, const char *devpath);
 void               hotplug_platform_pci_remove (HotplugPlatform *self, const char *devpath);
 void               hotplug_platform_slot_refresh (HotplugPlatform *self, const char *name);

@@ -250,6 +250,13 @@ hotplug_platform_handle_event (HotplugPlatform *self, const HotplugEvent *ev)
   g_return_if_fail (HOTPLUG_IS_PLATFORM (self));
   g_return_if_fail (ev != NULL);
 
+  /* what the containers' ACPI nodes hold changes with CPUs, blocks, nodes
+   * and root buses coming and going, not with their online state */
+  if ((g_str_equal (ev->subsystem, "cpu") || g_str_equal (ev->subsystem, "memory") ||
+       g_str_equal (ev->subsystem, "acpi") || g_str_equal (ev->subsystem, "pci_bus")) &&
+      !g_str_equal (ev->action, "online") && !g_str_equal (ev->action, "offline") &&
+      !g_str_equal (ev->action, "change"))
+    hotplug_platform_containers_invalidate (self, ev);
   if (g_str_equal (ev->subsystem, "cpu"))
     handle_cpu (self, ev);
   else if (g_str_equal (ev->subsystem, "memory"))
