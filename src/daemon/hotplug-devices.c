@@ -414,9 +414,9 @@ holds_index (GArray *list, guint n)
   return FALSE;
 }
 
-/* Whether the event may change what a scan of @c finds: a CPU or block it
- * holds going, a node below its ACPI node, or anything arriving (which
- * container a new CPU, block or bus is in only a scan tells). */
+/* Whether the event may change what a scan of @c finds: a CPU, block or
+ * root bus it holds going, a node below its ACPI node, or anything arriving
+ * (which container a new CPU, block or bus is in only a scan tells). */
 static gboolean
 event_touches (const HotplugEvent *ev, HotplugContainer *c, const char *rooted)
 {
@@ -432,6 +432,15 @@ event_touches (const HotplugEvent *ev, HotplugContainer *c, const char *rooted)
   if (g_str_equal (ev->subsystem, "acpi"))
     return c->acpi_dir == NULL ||
            (g_str_has_prefix (rooted, c->acpi_dir) && rooted[strlen (c->acpi_dir)] == '/');
+  if (g_str_equal (ev->subsystem, "pci_bus"))
+    {
+      /* a root bus is named pciDDDD:BB below its bridge's node */
+      for (guint i = 0; i < c->root_buses->len; i++)
+        if (g_str_has_prefix (g_ptr_array_index (c->root_buses, i), "pci") &&
+            g_str_equal ((const char *) g_ptr_array_index (c->root_buses, i) + 3, ev->sysname))
+          return TRUE;
+      return FALSE;
+    }
   return TRUE;
 }
 
