@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
 import hotplugtest as ht  # noqa: E402
+import benchlib  # noqa: E402
 
 from gi.repository import GLib  # noqa: E402
 
@@ -180,13 +181,7 @@ def perf_profile(pid, jobs, top=14):
             print(f'perf record failed: {err.decode(errors="replace").strip()}')
             return
         print('where the daemon\'s CPU time goes (perf, self time):')
-        for sort, limit in (('dso', 6), ('dso,sym', top)):
-            out = subprocess.run([perf, 'report', '-i', data, '--no-children', '--sort', sort, '--stdio',
-                                  '-g', 'none', '--percent-limit', '1.5'],
-                                 capture_output=True, text=True).stdout
-            lines = [line.rstrip() for line in out.splitlines() if line.strip() and not line.startswith('#')]
-            for line in lines[:limit]:
-                print('  ' + line)
+        benchlib.print_perf_report(perf, data, top, '1.5')
 
 
 def measure(env, jobs):
@@ -235,13 +230,8 @@ def main():
         return 0
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, restore_on_signal)
-    conf = tempfile.NamedTemporaryFile('w', suffix='.conf', delete=False)
-    conf.write('[daemon]\njob-linger=600\n')
-    conf.close()
-    hooks = tempfile.mkdtemp()      # an empty admin hook root: no hooks
     try:
-        with ht.Environment(polkit='allow', daemon_args=['--config', conf.name],
-                            daemon_env={'HOTPLUG_HOOKS_DIR': hooks}) as env:
+        with benchlib.daemon_without_hooks('[daemon]\njob-linger=600\n') as env:
             jobs = Jobs()
             try:
                 measure(env, jobs)
@@ -252,8 +242,6 @@ def main():
                 jobs.close()
     finally:
         restore_cpu1()
-        os.unlink(conf.name)
-        os.rmdir(hooks)
     return 0
 
 
