@@ -131,12 +131,16 @@ def main():
             parts['Remove'].append(split_ms)
             ht.sim_ctl('insert', BOARD)
             # the ejected board kept its place (absent): wait for the part
-            # inserted there to show, every CPU of it
+            # inserted there to show, every CPU and memory block of it: an
+            # Add started before would also pay for the arrival
             deadline = time.monotonic() + 60
             while (prop(conn, path, UNIT_IFACE, 'State') == 'absent' or
-                   prop(conn, path, UNIT_IFACE, 'Cpus') != cpus) and time.monotonic() < deadline:
+                   prop(conn, path, UNIT_IFACE, 'Cpus') != cpus or
+                   prop(conn, path, UNIT_IFACE, 'MemoryRanges') != ranges) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            time.sleep(0.5)     # let the board's memory blocks arrive too
+            # the last uevents of the arrival, and the blockers' refresh
+            # after it (at most 2 s after the first change it follows)
+            time.sleep(3)
             ms, split_ms = run_job(conn, path, 'Add', rec)
             add.append(ms)
             parts['Add'].append(split_ms)
