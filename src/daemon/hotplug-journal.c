@@ -74,9 +74,15 @@ spare_take (const char *dir, const char *path)
   /* the file is still the one this process emptied, and never goes over a
    * file of that name: a journal is never reused */
   if (fstat (fd, &st) < 0 || stat (from, &on_disk) < 0 || st.st_dev != on_disk.st_dev ||
-      st.st_ino != on_disk.st_ino || renameat2 (AT_FDCWD, from, AT_FDCWD, path, RENAME_NOREPLACE) < 0 ||
-      (st.st_size > 0 && ftruncate (fd, 0) < 0))
+      st.st_ino != on_disk.st_ino || renameat2 (AT_FDCWD, from, AT_FDCWD, path, RENAME_NOREPLACE) < 0)
     {
+      close (fd);
+      return -1;
+    }
+  if (st.st_size > 0 && ftruncate (fd, 0) < 0)
+    {
+      /* not a journal with another's records: gone, a new file instead */
+      g_unlink (path);
       close (fd);
       return -1;
     }
