@@ -10,8 +10,8 @@ difference.  Then where a job's time goes: the gaps between its signals
 (call, StepStarted, StepFinished, State) and, with perf, the daemon's CPU
 time per job and its top functions (BENCH_PROFILE=0: not).
 
-Needs root; run it under flock /tmp/hotplugd-realkernel.lock (bench/run cpu
-does).  cpu1 is always put back online; where it is not hot-pluggable the
+Needs root; takes /tmp/hotplugd-realkernel.lock (or runs under whoever
+holds it: flock /tmp/hotplugd-realkernel.lock bench/run cpu).  cpu1 is always put back online; where it is not hot-pluggable the
 bench says why and does nothing."""
 import os
 import shutil
@@ -224,6 +224,11 @@ def measure(env, jobs):
 
 
 def main():
+    with benchlib.realkernel_lock():
+        return locked_main()
+
+
+def locked_main():
     reason = skip_reason()
     if reason:
         print(f'bench-cpu: skipped: {reason}')

@@ -2,6 +2,7 @@
 """What several benches share: a daemon without hooks, and perf's report
 of where a daemon's time went."""
 import contextlib
+import fcntl
 import os
 import subprocess
 import sys
@@ -37,3 +38,50 @@ def print_perf_report(perf, data, top, percent_limit='1'):
         lines = [line.rstrip() for line in out.splitlines() if line.strip() and not line.startswith('#')]
         for line in lines[:limit]:
             print('  ' + line)
+
+
+REALKERNEL_LOCK = '/tmp/hotplugd-realkernel.lock'
+
+
+def _ancestors():
+    pids, pid = set(), os.getpid()
+    while pid > 1:
+        pids.add(pid)
+        try:
+            with open(f'/proc/{pid}/stat') as f:
+                pid = int(f.read().rsplit(')', 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return pids
+
+
+def _held_by_ancestor(fd):
+    """Whether a process this one runs under holds the flock on FD's file
+    (a caller that wrapped the bench in flock(1) already)."""
+    st = os.fstat(fd)
+    key = f'{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}'
+    mine = _ancestors()
+    with open('/proc/locks') as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) > 5 and fields[1] == 'FLOCK' and fields[5] == key and fields[4].isdigit() \
+                    and int(fields[4]) in mine:
+                return True
+    return False
+
+
+@contextlib.contextmanager
+def realkernel_lock():
+    """The lock every user of the real kernel's CPUs and uevents takes on
+    this machine; taken here unless a process this one runs under holds it
+    (flock /tmp/hotplugd-realkernel.lock bench/run cpu), waited for otherwise."""
+    fd = os.open(REALKERNEL_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not _held_by_ancestor(fd):
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
