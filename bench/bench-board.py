@@ -5,17 +5,19 @@ simulated 'large' machine (kernel delay 0, no hooks): hotplugd's Remove and
 Add jobs (Job.StartTime to EndTime) against bench-board, a bare program that
 takes the same kernel actions for the board's CPUs and memory blocks and
 waits for each uevent, in the same run: the bare program while the daemon is
-stopped, the two taking turns going first.  Run under hotplug-sim (bench/run
-board)."""
+stopped, the two taking turns going first.  Then where a job's time goes,
+from its StepStarted and StepFinished signals: the kernel steps (the write
+and its uevent), the daemon's time between two steps, the hooks and the
+eject.  Run under hotplug-sim (bench/run board)."""
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
 import hotplugtest as ht  # noqa: E402
+import benchlib  # noqa: E402
 
 from gi.repository import Gio, GLib  # noqa: E402
 
@@ -47,81 +49,133 @@ def unit_path(conn, uid):
         return None
 
 
-def run_job(conn, path, method):
+def run_job(conn, path, method, rec=None):
+    if rec:
+        rec.clear()
     job = call(conn, path, UNIT_IFACE, method, GLib.Variant('(a{sv})', ({},)))[0]
     while prop(conn, job, JOB_IFACE, 'State') == 'running':
         time.sleep(0.02)
     state = prop(conn, job, JOB_IFACE, 'State')
     if state != 'succeeded':
         raise RuntimeError(f'{method} {BOARD}: {state}: {prop(conn, job, JOB_IFACE, "Reason")}')
-    return (prop(conn, job, JOB_IFACE, 'EndTime') - prop(conn, job, JOB_IFACE, 'StartTime')) / 1000.0
+    ms = (prop(conn, job, JOB_IFACE, 'EndTime') - prop(conn, job, JOB_IFACE, 'StartTime')) / 1000.0
+    if rec:
+        rec.wait(lambda evs: any(e[2] == job and e[4] == 'StepFinished' and e[5][0] == last_index(evs, job)
+                                 for e in evs), 10)
+        return ms, split(rec.snapshot(), job)
+    return ms
+
+
+def last_index(evs, job):
+    started = [e[5][1] for e in evs if e[2] == job and e[4] == 'StepStarted']
+    return max(started) if started else -1
+
+
+def split(evs, job):
+    """ms of the job by what it did, from its signals as they arrived:
+    kernel steps (StepStarted to StepFinished), the daemon between two
+    steps (StepFinished to the next StepStarted), hooks, the eject."""
+    parts = {'kernel steps': 0.0, 'between steps': 0.0, 'hooks': 0.0, 'eject': 0.0}
+    started, last_end, n = {}, None, 0
+    for t, _, p, _, member, args in evs:
+        if p != job:
+            continue
+        if member == 'StepStarted':
+            started[args[1]] = (t, args[2])
+            if last_end is not None:
+                parts['between steps'] += (t - last_end) * 1000.0
+        elif member == 'StepFinished' and args[0] in started:
+            t0, what = started[args[0]]
+            key = 'hooks' if what.startswith('run the') else 'eject' if what.startswith('eject') else 'kernel steps'
+            parts[key] += (t - t0) * 1000.0
+            n += key == 'kernel steps'
+            last_end = t
+    parts['steps'] = n
+    return parts
 
 
 def main():
     if not ht.in_simulator():
         print('bench-board must run under hotplug-sim (use bench/run board)', file=sys.stderr)
         return 2
-    conf = tempfile.NamedTemporaryFile('w', suffix='.conf', delete=False)
-    conf.write('[daemon]\nauto-add=false\njob-linger=600\n')
-    conf.close()
-    hooks = tempfile.mkdtemp()      # an empty admin hook root: no hooks
-    try:
-        with ht.Environment(polkit='allow', daemon_args=['--config', conf.name],
-                            daemon_env={'HOTPLUG_HOOKS_DIR': hooks}) as env:
-            conn = bus()
-            path = unit_path(conn, BOARD)
-            cpus = prop(conn, path, UNIT_IFACE, 'Cpus')
-            ranges = prop(conn, path, UNIT_IFACE, 'MemoryRanges')
-            container = os.path.basename(prop(conn, path, UNIT_IFACE, 'SysfsPath'))
-            first, _, last = ranges.partition('-')
-            ncpus = sum(int(b) - int(a) + 1 if b else 1 for a, _, b in (p.partition('-') for p in cpus.split(',')))
-            nblocks = int(last) - int(first) + 1
-            steps = ncpus + nblocks
-            base_off, base_on, rem, add = [], [], [], []
+    with benchlib.daemon_without_hooks('[daemon]\nauto-add=false\njob-linger=600\n') as env:
+        conn = bus()
+        path = unit_path(conn, BOARD)
+        cpus = prop(conn, path, UNIT_IFACE, 'Cpus')
+        ranges = prop(conn, path, UNIT_IFACE, 'MemoryRanges')
+        container = os.path.basename(prop(conn, path, UNIT_IFACE, 'SysfsPath'))
+        first, _, last = ranges.partition('-')
+        ncpus = sum(int(b) - int(a) + 1 if b else 1 for a, _, b in (p.partition('-') for p in cpus.split(',')))
+        nblocks = int(last) - int(first) + 1
+        steps = ncpus + nblocks
+        base_off, base_on, rem, add = [], [], [], []
+        rec = ht.SignalRecorder(members=('StepStarted', 'StepFinished'))
+        parts = {'Remove': [], 'Add': []}
 
-            def bare():
-                # with the daemon stopped: a daemon handling every uevent the
-                # bare program causes would slow it and flatter the ratio
-                env.daemon.stop()
-                r = subprocess.run([ht.build_path('bench', 'bench-board'), cpus, first, last, container],
-                                   capture_output=True, text=True)
-                env.daemon.start()
-                if r.returncode != 0:
-                    raise RuntimeError(f'bench-board failed: {r.stderr.strip()}')
-                out = r.stdout.split()
-                base_off.append(float(out[1]))
-                base_on.append(float(out[3]))
+        def bare():
+            # with the daemon stopped: a daemon handling every uevent the
+            # bare program causes would slow it and flatter the ratio
+            env.daemon.stop()
+            r = subprocess.run([ht.build_path('bench', 'bench-board'), cpus, first, last, container],
+                               capture_output=True, text=True)
+            env.daemon.start()
+            if r.returncode != 0:
+                raise RuntimeError(f'bench-board failed: {r.stderr.strip()}')
+            out = r.stdout.split()
+            base_off.append(float(out[1]))
+            base_on.append(float(out[3]))
 
-            def daemon():
-                rem.append(run_job(conn, path, 'Remove'))
-                ht.sim_ctl('insert', BOARD)
-                # the ejected board kept its place (absent): wait for the part
-                # inserted there to show, every CPU of it
-                deadline = time.monotonic() + 60
-                while (prop(conn, path, UNIT_IFACE, 'State') == 'absent' or
-                       prop(conn, path, UNIT_IFACE, 'Cpus') != cpus) and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                time.sleep(0.5)     # let the board's memory blocks arrive too
-                add.append(run_job(conn, path, 'Add'))
+        def daemon():
+            ms, split_ms = run_job(conn, path, 'Remove', rec)
+            rem.append(ms)
+            parts['Remove'].append(split_ms)
+            ht.sim_ctl('insert', BOARD)
+            # the ejected board kept its place (absent): wait for the part
+            # inserted there to show, every CPU and memory block of it: an
+            # Add started before would also pay for the arrival
+            deadline = time.monotonic() + 60
+            while (prop(conn, path, UNIT_IFACE, 'State') == 'absent' or
+                   prop(conn, path, UNIT_IFACE, 'Cpus') != cpus or
+                   prop(conn, path, UNIT_IFACE, 'MemoryRanges') != ranges) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            # the last uevents of the arrival, and the blockers' refresh
+            # after it (at most 2 s after the first change it follows)
+            time.sleep(3)
+            ms, split_ms = run_job(conn, path, 'Add', rec)
+            add.append(ms)
+            parts['Add'].append(split_ms)
 
-            # the two take turns going first: neither always meets a warm cache
-            for i in range(ROUNDS):
-                for run in ((bare, daemon) if i % 2 == 0 else (daemon, bare)):
-                    run()
-            m = statistics.median
-            print(f'board {BOARD}: {ncpus} CPUs, {nblocks} memory blocks ({steps} kernel steps each way); '
-                  f'{ROUNDS} rounds, medians')
-            print(f'bare program, offline CPUs and memory:       {m(base_off):8.1f} ms '
-                  f'({m(base_off) * 1000 / steps:6.1f} us per CPU or block)')
-            print(f'hotplugd Remove job (+ container, eject):    {m(rem):8.1f} ms '
-                  f'({m(rem) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(rem) / m(base_off):.2f}')
-            print(f'bare program, online memory and CPUs:        {m(base_on):8.1f} ms '
-                  f'({m(base_on) * 1000 / steps:6.1f} us per CPU or block)')
-            print(f'hotplugd Add job:                             {m(add):8.1f} ms '
-                  f'({m(add) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(add) / m(base_on):.2f}')
-    finally:
-        os.unlink(conf.name)
-        os.rmdir(hooks)
+        # the two take turns going first: neither always meets a warm cache
+        for i in range(ROUNDS):
+            for run in ((bare, daemon) if i % 2 == 0 else (daemon, bare)):
+                run()
+        m = statistics.median
+        print(f'board {BOARD}: {ncpus} CPUs, {nblocks} memory blocks ({steps} kernel steps each way); '
+              f'{ROUNDS} rounds, medians')
+        print(f'bare program, offline CPUs and memory:       {m(base_off):8.1f} ms '
+              f'({m(base_off) * 1000 / steps:6.1f} us per CPU or block)')
+        print(f'hotplugd Remove job (+ container, eject):    {m(rem):8.1f} ms '
+              f'({m(rem) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(rem) / m(base_off):.2f}')
+        print(f'bare program, online memory and CPUs:        {m(base_on):8.1f} ms '
+              f'({m(base_on) * 1000 / steps:6.1f} us per CPU or block)')
+        print(f'hotplugd Add job:                             {m(add):8.1f} ms '
+              f'({m(add) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(add) / m(base_on):.2f}')
+        rec.stop()
+        # the bare program leaves the container's eject out (one step,
+        # but the kernel's removal of every device of the board)
+        ejects = [r - p['eject'] for r, p in zip(rem, parts['Remove'])]
+        print(f'hotplugd Remove job without its eject step:   {m(ejects):8.1f} ms '
+              f'({m(ejects) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(ejects) / m(base_off):.2f}')
+        for name, base in (('Remove', m(base_off)), ('Add', m(base_on))):
+            got = parts[name]
+            n = m(p['steps'] for p in got)
+            print(f'where the {name} job\'s time goes (its signals as a client receives them, medians):')
+            for key in ('kernel steps', 'between steps', 'hooks', 'eject'):
+                ms = m(p[key] for p in got)
+                extra = (f' ({ms * 1000 / n:6.1f} us each, the bare program {base * 1000 / steps:6.1f} us)'
+                         if key == 'kernel steps' and n else
+                         f' ({ms * 1000 / max(n, 1):6.1f} us per step)' if key == 'between steps' else '')
+                print(f'  {key + ":":15s} {ms:8.1f} ms{extra}')
     return 0
 
 

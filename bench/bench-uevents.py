@@ -16,6 +16,7 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'realkernel'))
 import uevent_flood as uf  # noqa: E402
 from uevent_flood import ht  # noqa: E402
+import benchlib  # noqa: E402
 
 from gi.repository import GLib  # noqa: E402
 
@@ -39,13 +40,7 @@ def where_the_time_goes(pid, events, group, top=12):
             print(f'where the time goes: perf record failed: {err.decode(errors="replace").strip()}')
             return
         print('where the daemon\'s time goes (perf, one more round, self time):')
-        for sort, limit in (('dso', 6), ('dso,sym', top)):
-            out = subprocess.run([perf, 'report', '-i', data, '--no-children', '--sort', sort, '--stdio',
-                                  '-g', 'none', '--percent-limit', '1'],
-                                 capture_output=True, text=True).stdout
-            lines = [line.rstrip() for line in out.splitlines() if line.strip() and not line.startswith('#')]
-            for line in lines[:limit]:
-                print('  ' + line)
+        benchlib.print_perf_report(perf, data, top)
 
 
 def main():

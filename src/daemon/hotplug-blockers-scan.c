@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,8 @@ typedef struct
 {
   GPtrArray *mounts, *swaps, *opens, *procs, *irqs;
   GArray    *everywhere;   /* the daemon's own CPUs: whoever may run on all of them is not pinned */
+  cpu_set_t *mask;         /* a buffer for sched_getaffinity(), for mask_cpus CPUs */
+  guint      mask_cpus;
 } Sys;
 
 static void
@@ -106,6 +109,14 @@ irq_free (Irq *q)
 }
 
 static void
+mask_clear (Sys *s)
+{
+  if (s->mask)
+    CPU_FREE (s->mask);
+  s->mask = NULL;
+}
+
+static void
 sys_clear (Sys *s)
 {
   g_clear_pointer (&s->mounts, g_ptr_array_unref);
@@ -114,6 +125,7 @@ sys_clear (Sys *s)
   g_clear_pointer (&s->procs, g_ptr_array_unref);
   g_clear_pointer (&s->irqs, g_ptr_array_unref);
   g_clear_pointer (&s->everywhere, g_array_unref);
+  mask_clear (s);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sys, sys_clear)
 
@@ -244,15 +256,61 @@ scan_fds (Sys *s, int proc, const char *pid)
   closedir (d);
 }
 
+/* Process PID's affinity mask into s->mask; the buffer grows while the
+ * kernel finds it smaller than its own masks. */
+static gboolean
+get_affinity (Sys *s, int pid)
+{
+  for (guint tries = 0; tries < 6; tries++)
+    {
+      if (s->mask == NULL)
+        {
+          s->mask_cpus = MAX (s->mask_cpus, 1024u);
+          s->mask = CPU_ALLOC (s->mask_cpus);
+        }
+      if (sched_getaffinity (pid, CPU_ALLOC_SIZE (s->mask_cpus), s->mask) == 0)
+        return TRUE;
+      if (errno != EINVAL)
+        return FALSE;
+      mask_clear (s);
+      s->mask_cpus *= 2;
+    }
+  return FALSE;
+}
+
+/* Whether process PID may run on every CPU the daemon may, by its
+ * affinity mask (a system call, not the text of /proc/PID/status).  The
+ * kernel reports only the CPUs that are active, so this answers TRUE only
+ * where Cpus_allowed_list would; FALSE means "read the status". */
+static gboolean
+runs_everywhere (Sys *s, const char *pid)
+{
+  if (s->everywhere == NULL || s->everywhere->len == 0 || !get_affinity (s, atoi (pid)))
+    return FALSE;
+  for (guint i = 0; i < s->everywhere->len; i++)
+    {
+      guint cpu = g_array_index (s->everywhere, guint, i);
+
+      if (cpu >= s->mask_cpus || !CPU_ISSET_S (cpu, CPU_ALLOC_SIZE (s->mask_cpus), s->mask))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 scan_affinity (Sys *s, int proc, const char *pid)
 {
-  g_autofree char *path = g_strdup_printf ("/proc/%s/status", pid);
+  g_autofree char *path = NULL;
   g_autofree char *status = NULL;
   g_autoptr(GArray) allowed = NULL;
   gboolean kthread;
   Proc *p;
 
+  /* most processes may run anywhere: one system call tells, the status
+   * (which the kernel composes at some cost) is read for the others */
+  if (runs_everywhere (s, pid))
+    return;
+  path = g_strdup_printf ("/proc/%s/status", pid);
   if (!g_file_get_contents (path, &status, NULL, NULL))
     return;
   allowed = hotplug_blockers_parse_status (status, &kthread);

@@ -28,7 +28,11 @@ struct _HotplugJobs
   HotplugHookRunner *runner;
   HotplugConfig     *config;
   GHashTable        *jobs;       /* id → HotplugJob (ref) */
-  GHashTable        *linger;     /* HotplugJob → source id */
+  /* the ended jobs still shown, by when they go (Linger, earliest first),
+   * and the one timeout for the earliest: a source per job would make
+   * every turn of the main loop look at each of them */
+  GQueue             lingering;
+  guint              linger_id;
   guint              next_id;
   HotplugPlatformJobs *policy;   /* the jobs the platform starts */
   gpointer           blockers;    /* HotplugBlockersWatch, not a reference */
@@ -145,21 +149,48 @@ hotplug_jobs_check_domain (HotplugJobs *self, HotplugDomain *domain, HotplugOper
 
 typedef struct
 {
-  HotplugJobs *jobs;
-  HotplugJob  *job;
+  HotplugJob *job;     /* not a reference: self->jobs holds it */
+  gint64      expiry;  /* monotonic µs */
 } Linger;
+
+static gboolean on_linger_over (gpointer user_data);
+
+static void
+arm_linger (HotplugJobs *self)
+{
+  Linger *first = g_queue_peek_head (&self->lingering);
+  gint64 wait_us;
+
+  if (first == NULL || self->linger_id)
+    return;
+  wait_us = MAX (first->expiry - g_get_monotonic_time (), 0);
+  self->linger_id = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MIN ((wait_us + 999) / 1000, G_MAXUINT),
+                                        on_linger_over, self, NULL);
+}
+
+static void
+remove_job (HotplugJobs *self, HotplugJob *lingered)
+{
+  g_autoptr(HotplugJob) job = g_object_ref (lingered);
+
+  g_hash_table_remove (self->jobs, GUINT_TO_POINTER (hotplug_job_get_id (job)));
+  g_signal_emit (self, signals[SIGNAL_JOB_REMOVED], 0, job);
+}
 
 static gboolean
 on_linger_over (gpointer user_data)
 {
-  Linger *l = user_data;
-  HotplugJobs *self = l->jobs;
-  g_autoptr(HotplugJob) job = g_object_ref (l->job);
+  HotplugJobs *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  Linger *l;
 
-  g_hash_table_remove (self->linger, job);
-  g_hash_table_remove (self->jobs, GUINT_TO_POINTER (hotplug_job_get_id (job)));
-  g_signal_emit (self, signals[SIGNAL_JOB_REMOVED], 0, job);
-  g_clear_object (&job);
+  self->linger_id = 0;
+  while ((l = g_queue_peek_head (&self->lingering)) && l->expiry <= now)
+    {
+      g_queue_pop_head (&self->lingering);
+      remove_job (self, l->job);
+      g_free (l);
+    }
 #ifdef __GLIBC__
   /* the last job gone: the heap that thousands of lingering jobs used
    * (their objects, strings, exported interfaces) goes back to the system
@@ -167,7 +198,31 @@ on_linger_over (gpointer user_data)
   if (g_hash_table_size (self->jobs) == 0)
     malloc_trim (0);
 #endif
+  arm_linger (self);
   return G_SOURCE_REMOVE;
+}
+
+/* in order of expiry: the same linger for every job keeps that the order
+ * they ended in, a changed configuration may not */
+static void
+linger_add (HotplugJobs *self, HotplugJob *job, double seconds)
+{
+  Linger *l = g_new0 (Linger, 1);
+  GList *after = self->lingering.tail;
+
+  l->job = job;
+  l->expiry = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  while (after && ((Linger *) after->data)->expiry > l->expiry)
+    after = after->prev;
+  if (after)
+    g_queue_insert_after (&self->lingering, after, l);
+  else
+    {
+      g_queue_push_head (&self->lingering, l);
+      /* a new earliest: the timeout is for it */
+      g_clear_handle_id (&self->linger_id, g_source_remove);
+    }
+  arm_linger (self);
 }
 
 /* A unit left failed stays failed across restarts until a job on it
@@ -196,13 +251,6 @@ remember_failed (HotplugJobs *self, HotplugJob *job)
 static void
 on_job_finished (HotplugJob *job, HotplugJobs *self)
 {
-  double linger = hotplug_config_get_job_linger (self->config);
-  guint ms = (guint) (linger * 1000.0);
-
-  Linger *l = g_new0 (Linger, 1);
-
-  l->jobs = self;
-  l->job = job;
   remember_failed (self, job);
   /* the unit job's changes to its domain are over (the model's pass at
    * the job's end has seen them) */
@@ -211,8 +259,7 @@ on_job_finished (HotplugJob *job, HotplugJobs *self)
       hotplug_domain_hold (g_object_get_data (G_OBJECT (job), "held-domain"), FALSE);
       g_object_set_data (G_OBJECT (job), "held-domain", NULL);
     }
-  g_hash_table_insert (self->linger, job,
-                       GUINT_TO_POINTER (g_timeout_add_full (G_PRIORITY_DEFAULT, ms, on_linger_over, l, g_free)));
+  linger_add (self, job, hotplug_config_get_job_linger (self->config));
   hotplug_platform_jobs_job_ended (self->policy, job);
   if (!hotplug_jobs_any_running (self))
     g_signal_emit (self, signals[SIGNAL_IDLE], 0);
@@ -550,16 +597,8 @@ hotplug_jobs_dispose (GObject *object)
   g_clear_pointer (&self->policy, hotplug_platform_jobs_free);
   if (self->platform)
     g_signal_handlers_disconnect_by_data (self->platform, self);
-  if (self->linger)
-    {
-      GHashTableIter iter;
-      gpointer value;
-
-      g_hash_table_iter_init (&iter, self->linger);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        g_source_remove (GPOINTER_TO_UINT (value));
-      g_clear_pointer (&self->linger, g_hash_table_unref);
-    }
+  g_clear_handle_id (&self->linger_id, g_source_remove);
+  g_queue_clear_full (&self->lingering, g_free);
   if (self->jobs)
     {
       GHashTableIter iter;
@@ -599,7 +638,7 @@ static void
 hotplug_jobs_init (HotplugJobs *self)
 {
   self->jobs = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
-  self->linger = g_hash_table_new (NULL, NULL);
+  g_queue_init (&self->lingering);
   self->failed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 

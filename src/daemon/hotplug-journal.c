@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -24,6 +25,96 @@ struct _HotplugJournal
   int   fd;
   char *path;
 };
+
+/* The file of the last job that ended, emptied and renamed "spare": the
+ * next job takes it under its own name instead of creating a file (a new
+ * inode costs the filesystem several times a rename).  Not a job-*.journal
+ * file, so recovery never reads it.  Owned by the main thread, where the
+ * jobs run; one per process, for one directory. */
+#define SPARE_NAME "spare.journal-free"
+
+static struct
+{
+  int   fd;     /* -1: none */
+  char *dir;
+} spare = { -1, NULL };
+
+static char *
+spare_path (const char *dir)
+{
+  return g_build_filename (dir, SPARE_NAME, NULL);
+}
+
+static void
+spare_drop (void)
+{
+  if (spare.fd >= 0)
+    {
+      g_autofree char *path = spare_path (spare.dir);
+
+      g_unlink (path);
+      close (spare.fd);
+    }
+  spare.fd = -1;
+  g_clear_pointer (&spare.dir, g_free);
+}
+
+/* The spare under @path, open, emptied; -1 when there is none for @dir. */
+static int
+spare_take (const char *dir, const char *path)
+{
+  g_autofree char *from = NULL;
+  int fd = spare.fd;
+  struct stat st, on_disk;
+
+  if (fd < 0 || g_strcmp0 (spare.dir, dir) != 0)
+    return -1;
+  spare.fd = -1;
+  from = spare_path (dir);
+  /* the file is still the one this process emptied, and never goes over a
+   * file of that name: a journal is never reused */
+  if (fstat (fd, &st) < 0 || stat (from, &on_disk) < 0 || st.st_dev != on_disk.st_dev ||
+      st.st_ino != on_disk.st_ino || renameat2 (AT_FDCWD, from, AT_FDCWD, path, RENAME_NOREPLACE) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  if (st.st_size > 0 && ftruncate (fd, 0) < 0)
+    {
+      /* not a journal with another's records: gone, a new file instead */
+      g_unlink (path);
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* The journal of a job that ended: gone from job-*.journal in one rename
+ * (as an unlink would make it), then emptied and kept as the spare. */
+static gboolean
+spare_put (HotplugJournal *self)
+{
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autofree char *to = NULL;
+
+  if (g_strcmp0 (spare.dir, dir) != 0)
+    spare_drop ();
+  to = spare_path (dir);
+  if (g_rename (self->path, to) < 0)
+    return FALSE;
+  if (ftruncate (self->fd, 0) < 0)
+    {
+      g_unlink (to);
+      return FALSE;
+    }
+  if (spare.fd >= 0)
+    close (spare.fd);
+  spare.fd = self->fd;
+  self->fd = -1;
+  g_free (spare.dir);
+  spare.dir = g_steal_pointer (&dir);
+  return TRUE;
+}
 
 const char *
 hotplug_state_dir_default (void)
@@ -129,7 +220,9 @@ hotplug_journal_create (const char *dir, guint job_id, GError **error)
   self->fd = -1;
   /* the job id restarts with the daemon: the time keeps names apart */
   self->path = g_strdup_printf ("%s/job-%" G_GINT64_FORMAT "-%u.journal", dir, g_get_real_time (), job_id);
-  self->fd = open (self->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  self->fd = spare_take (dir, self->path);
+  if (self->fd < 0)
+    self->fd = open (self->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
   if (self->fd < 0)
     {
       int e = errno;
@@ -206,6 +299,8 @@ hotplug_journal_close (HotplugJournal *self, gboolean remove)
 {
   if (self == NULL)
     return;
+  if (remove && self->fd >= 0 && self->path && spare_put (self))
+    remove = FALSE;
   if (self->fd >= 0)
     close (self->fd);
   if (remove && self->path && g_unlink (self->path) < 0 && errno != ENOENT)

@@ -29,7 +29,8 @@ char           *hotplug_journal_dir (const char *state_dir);
 /* $STATE_DIRECTORY, else LOCALSTATEDIR/lib/hotplugd */
 const char     *hotplug_state_dir_default (void);
 
-/* Creates a new journal file for job @job_id (never reuses a file). */
+/* Creates a new journal file for job @job_id (never over an existing one;
+ * the spare file an ended job left, emptied, is taken where there is one). */
 HotplugJournal *hotplug_journal_create (const char *dir, guint job_id, GError **error);
 /* Continues an existing journal (a recovered job appends its records to
  * the history of the job it takes over), cut to @valid_length first (the
@@ -43,7 +44,8 @@ gboolean        hotplug_journal_append (HotplugJournal *self,
 /* One record as append writes it: "CRC32 TYPE FIELDS\n". */
 char           *hotplug_journal_format_record (const char *type, GVariant *fields);
 const char     *hotplug_journal_get_path (HotplugJournal *self);
-/* Closes the file and, with @remove, deletes it (the job ended). */
+/* Closes the file and, with @remove, deletes it (the job ended): renames it
+ * to the spare and empties it, or unlinks it where there is a spare. */
 void            hotplug_journal_close (HotplugJournal *self, gboolean remove);
 void            hotplug_journal_close_keep (HotplugJournal *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugJournal, hotplug_journal_close_keep)

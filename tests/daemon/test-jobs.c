@@ -850,6 +850,39 @@ test_slot (Test *t, gconstpointer data)
   g_assert_cmpuint (all->len, ==, 1);
 }
 
+static void
+on_job_removed (HotplugJobs *jobs, HotplugJob *job, GArray *ids)
+{
+  guint id = hotplug_job_get_id (job);
+
+  g_array_append_val (ids, id);
+}
+
+/* Ended jobs go when their linger is over, each by its own linger: one
+ * that ended later with a shorter one goes first. */
+static void
+test_linger (Test *t, gconstpointer data)
+{
+  HotplugJobOptions o = { 0 };
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(HotplugJob) first = NULL;
+  g_autoptr(HotplugJob) second = NULL;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_signal_connect (t->jobs, "job-removed", G_CALLBACK (on_job_removed), ids);
+  hotplug_config_set_job_linger (t->config, 0.5);
+  first = run (t, "cpu1", HOTPLUG_OPERATION_REMOVE, &o, NULL);
+  hotplug_config_set_job_linger (t->config, 0.05);
+  second = run (t, "cpu1", HOTPLUG_OPERATION_ADD, &o, NULL);
+  g_assert_cmpint (hotplug_job_get_state (first), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  g_assert_cmpint (hotplug_job_get_state (second), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  while (ids->len < 2 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (ids->len, ==, 2);
+  g_assert_cmpuint (g_array_index (ids, guint, 0), ==, hotplug_job_get_id (second));
+  g_assert_cmpuint (g_array_index (ids, guint, 1), ==, hotplug_job_get_id (first));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -873,5 +906,6 @@ main (int argc, char **argv)
   ADD ("eject-request-during-add", test_eject_request_during_add);
   ADD ("eject-request", test_eject_request);
   ADD ("slot", test_slot);
+  ADD ("linger", test_linger);
   return g_test_run ();
 }

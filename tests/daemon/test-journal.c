@@ -267,6 +267,71 @@ test_failed_units (Fixture *f, gconstpointer data)
   g_assert_cmpstr (g_hash_table_lookup (units, "sb1"), ==, "undo failed: online cpu17: EBUSY");
 }
 
+/* The journals of the jobs in the directory, by name. */
+static guint
+count_journals (Fixture *f)
+{
+  g_autoptr(GPtrArray) list = hotplug_journal_list (f->dir);
+
+  return list->len;
+}
+
+static HotplugJournal *
+create_with_record (Fixture *f, guint id)
+{
+  g_autoptr(GError) error = NULL;
+  HotplugJournal *j = hotplug_journal_create (f->dir, id, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (hotplug_journal_append (j, "begin", fields ("job", g_variant_new_uint32 (id)), &error));
+  g_assert_no_error (error);
+  return j;
+}
+
+/* An ended job's file becomes the spare, empty and no journal; the next
+ * job takes it under its own name, with only its own records. */
+static void
+test_spare (Fixture *f, gconstpointer data)
+{
+  g_autofree char *spare = g_build_filename (f->dir, "spare.journal-free", NULL);
+  g_autofree char *first = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  HotplugJournal *j = create_with_record (f, 1);
+  GStatBuf st;
+  FILE *out;
+
+  first = g_strdup (hotplug_journal_get_path (j));
+  hotplug_journal_close (j, TRUE);
+  g_assert_false (g_file_test (first, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_journals (f), ==, 0);
+  g_assert_cmpint (g_stat (spare, &st), ==, 0);
+  g_assert_cmpint (st.st_size, ==, 0);
+
+  /* whatever got into the spare since is gone when a job takes it */
+  out = fopen (spare, "a");
+  g_assert_nonnull (out);
+  fputs ("left over\n", out);
+  fclose (out);
+  j = create_with_record (f, 2);
+  g_assert_false (g_file_test (spare, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_journals (f), ==, 1);
+  g_assert_true (g_file_get_contents (hotplug_journal_get_path (j), &text, NULL, NULL));
+  g_assert_null (strstr (text, "left over"));
+  records = hotplug_journal_read (hotplug_journal_get_path (j), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 1);
+  hotplug_journal_close (j, TRUE);
+
+  /* a spare someone removed: the next job creates its file */
+  g_assert_cmpint (g_unlink (spare), ==, 0);
+  j = create_with_record (f, 3);
+  g_assert_cmpuint (count_journals (f), ==, 1);
+  hotplug_journal_close (j, TRUE);
+  g_assert_cmpuint (count_journals (f), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -277,6 +342,7 @@ main (int argc, char **argv)
   g_test_add ("/journal/continue-after-torn-tail", Fixture, NULL, setup, test_continue_after_torn_tail, teardown);
   g_test_add ("/journal/recovery-unknown-record", Fixture, NULL, setup, test_recovery_of_unknown_record, teardown);
   g_test_add ("/journal/recovery-of-hook-units", Fixture, NULL, setup, test_recovery_of_hook_units, teardown);
+  g_test_add ("/journal/spare", Fixture, NULL, setup, test_spare, teardown);
   g_test_add ("/journal/failed-units", Fixture, NULL, setup, test_failed_units, teardown);
   return g_test_run ();
 }
