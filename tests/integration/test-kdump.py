@@ -127,7 +127,8 @@ class Kdump(unittest.TestCase):
 
     def ctl(self, *args, status=0):
         r = ht.ctl(*args, timeout=120)
-        self.assertEqual(r.returncode, status, r.stdout + r.stderr)
+        env = getattr(self, 'env', None)
+        self.assertEqual(r.returncode, status, r.stdout + r.stderr + (env.daemon.read_log() if env else ''))
         return r
 
     def unit(self, uid):
