@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The platform model: enumeration, CPU and memory events, slots and PCI
+ * devices, a re-enumeration after lost events, garbage in sysfs, the large
+ * machine, the log's format, PCI addresses. */
 #include "config.h"
 
 #include <string.h>
@@ -6,194 +9,12 @@
 
 #include <glib/gstdio.h>
 
-#include "hotplug-fixture.h"
 #include "hotplug-error.h"
 #include "hotplug-log.h"
 #include "hotplug-operation.h"
 #include "hotplug-pci.h"
-#include "hotplug-platform.h"
-#include "hotplug-udev.h"
 #include "hotplug-util.h"
-
-typedef struct
-{
-  HotplugFixture  *fx;
-  HotplugUdev     *udev;
-  HotplugPlatform *platform;
-  GPtrArray       *added;    /* ids */
-  GPtrArray       *removed;  /* ids */
-  GPtrArray       *ejects;   /* ids */
-  GPtrArray       *present;  /* ids */
-  GPtrArray       *warnings; /* lines */
-} Test;
-
-static void
-on_log (GLogLevelFlags level, const char *line, gpointer user_data)
-{
-  Test *t = user_data;
-
-  if ((level & G_LOG_LEVEL_MASK) <= G_LOG_LEVEL_WARNING)
-    g_ptr_array_add (t->warnings, g_strdup (line));
-}
-
-static void
-on_event (HotplugUdev *udev, HotplugEvent *ev, Test *t)
-{
-  hotplug_platform_handle_event (t->platform, ev);
-}
-
-static void
-on_resync (HotplugUdev *udev, GPtrArray *events, Test *t)
-{
-  hotplug_platform_reconcile (t->platform, events);
-}
-
-static void
-on_added (HotplugPlatform *p, HotplugUnit *unit, Test *t)
-{
-  g_ptr_array_add (t->added, g_strdup (hotplug_unit_get_id (unit)));
-}
-
-static void
-on_removed (HotplugPlatform *p, HotplugUnit *unit, Test *t)
-{
-  g_ptr_array_add (t->removed, g_strdup (hotplug_unit_get_id (unit)));
-}
-
-static void
-on_eject (HotplugPlatform *p, HotplugUnit *unit, Test *t)
-{
-  g_ptr_array_add (t->ejects, g_strdup (hotplug_unit_get_id (unit)));
-}
-
-static void
-on_present (HotplugPlatform *p, HotplugUnit *unit, Test *t)
-{
-  g_ptr_array_add (t->present, g_strdup (hotplug_unit_get_id (unit)));
-}
-
-static void
-start (Test *t)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *state = fx_path (t->fx, "/state");
-
-  t->udev = hotplug_udev_new_without_monitor ();
-  t->platform = hotplug_platform_new ();
-  hotplug_platform_set_state_directory (t->platform, state);
-  g_signal_connect (t->platform, "unit-present", G_CALLBACK (on_present), t);
-  g_signal_connect (t->udev, "event", G_CALLBACK (on_event), t);
-  g_signal_connect (t->udev, "resync", G_CALLBACK (on_resync), t);
-  g_signal_connect (t->platform, "unit-added", G_CALLBACK (on_added), t);
-  g_signal_connect (t->platform, "unit-removed", G_CALLBACK (on_removed), t);
-  g_signal_connect (t->platform, "eject-request", G_CALLBACK (on_eject), t);
-  g_assert_true (hotplug_udev_start (t->udev, &error));
-  g_assert_no_error (error);
-  hotplug_platform_flush (t->platform);
-}
-
-static void
-setup (Test *t, gconstpointer data)
-{
-  t->added = g_ptr_array_new_with_free_func (g_free);
-  t->removed = g_ptr_array_new_with_free_func (g_free);
-  t->ejects = g_ptr_array_new_with_free_func (g_free);
-  t->present = g_ptr_array_new_with_free_func (g_free);
-  t->warnings = g_ptr_array_new_with_free_func (g_free);
-  hotplug_log_set_hook (on_log, t);
-  /* the large tree is built much faster on a tmpfs; plain files, no
-   * umockdev preload here, so /dev/shm is fine */
-  if (data && g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) && g_access ("/dev/shm", W_OK) == 0)
-    t->fx = hotplug_fixture_new_in ("/dev/shm");
-  else
-    t->fx = hotplug_fixture_new ();
-  if (data == NULL)
-    {
-      fx_small_machine (t->fx);
-      start (t);
-    }
-}
-
-static void
-teardown (Test *t, gconstpointer data)
-{
-  hotplug_log_set_hook (NULL, NULL);
-  g_clear_object (&t->udev);
-  g_clear_object (&t->platform);
-  hotplug_fixture_free (t->fx);
-  g_ptr_array_unref (t->added);
-  g_ptr_array_unref (t->removed);
-  g_ptr_array_unref (t->ejects);
-  g_ptr_array_unref (t->present);
-  g_ptr_array_unref (t->warnings);
-  /* run what the objects left behind (skeleton idles) */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static void
-inject (Test *t, const char *action, const char *subsystem, const char *devpath)
-{
-  g_autoptr(HotplugEvent) ev = hotplug_event_new (action, subsystem, devpath);
-
-  hotplug_udev_inject (t->udev, ev);
-}
-
-static HotplugDbusUnit *
-unit (Test *t, const char *id)
-{
-  HotplugUnit *u = hotplug_platform_lookup_unit (t->platform, id);
-
-  if (u == NULL)
-    g_error ("no unit %s", id);
-  return HOTPLUG_DBUS_UNIT (u);
-}
-
-static char *
-strv_join (const char *const *v)
-{
-  return v ? g_strjoinv (" ", (char **) v) : g_strdup ("");
-}
-
-static char *
-unit_ids (Test *t)
-{
-  g_autoptr(GPtrArray) units = hotplug_platform_get_units (t->platform);
-  GString *s = g_string_new (NULL);
-
-  for (guint i = 0; i < units->len; i++)
-    g_string_append_printf (s, "%s%s", i ? " " : "", hotplug_unit_get_id (g_ptr_array_index (units, i)));
-  return g_string_free (s, FALSE);
-}
-
-#define assert_strv(v, expected) \
-  G_STMT_START { g_autofree char *_s = strv_join (v); g_assert_cmpstr (_s, ==, expected); } G_STMT_END
-
-#define MiB (G_GUINT64_CONSTANT (1) << 20)
-
-static void
-check_unit (Test *t, const char *id, const char *kind, const char *state, const char *parent,
-            const char *cpus, const char *cpus_online, guint blocks, guint blocks_online,
-            const char *ranges, const char *pci, const char *slots, const char *domain)
-{
-  HotplugDbusUnit *u = unit (t, id);
-
-  g_test_message ("checking %s", id);
-  g_assert_cmpstr (hotplug_dbus_unit_get_id (u), ==, id);
-  g_assert_cmpstr (hotplug_dbus_unit_get_kind (u), ==, kind);
-  g_assert_cmpstr (hotplug_dbus_unit_get_state (u), ==, state);
-  g_assert_cmpstr (hotplug_dbus_unit_get_parent (u), ==, parent);
-  g_assert_cmpstr (hotplug_dbus_unit_get_cpus (u), ==, cpus);
-  g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (u), ==, cpus_online);
-  g_assert_cmpuint (hotplug_dbus_unit_get_memory_blocks (u), ==, blocks);
-  g_assert_cmpuint (hotplug_dbus_unit_get_memory_blocks_online (u), ==, blocks_online);
-  g_assert_cmpuint (hotplug_dbus_unit_get_memory_bytes (u), ==, blocks * 128 * MiB);
-  g_assert_cmpstr (hotplug_dbus_unit_get_memory_ranges (u), ==, ranges);
-  assert_strv (hotplug_dbus_unit_get_pci_devices (u), pci);
-  assert_strv (hotplug_dbus_unit_get_slots (u), slots);
-  g_assert_cmpstr (hotplug_dbus_unit_get_domain (u), ==, domain);
-  g_assert_cmpstr (hotplug_dbus_unit_get_job (u), ==, "/");
-}
+#include "platform-fixture.h"
 
 static void
 test_enumerate (Test *t, gconstpointer data)
@@ -260,26 +81,6 @@ test_enumerate (Test *t, gconstpointer data)
 }
 
 static void
-set_cpu (Test *t, guint n, gboolean online)
-{
-  g_autofree char *file = g_strdup_printf ("/sys/devices/system/cpu/cpu%u/online", n);
-  g_autofree char *devpath = g_strdup_printf ("/devices/system/cpu/cpu%u", n);
-
-  fx_write (t->fx, file, online ? "1" : "0");
-  inject (t, online ? "online" : "offline", "cpu", devpath);
-}
-
-static void
-set_block (Test *t, guint n, gboolean online)
-{
-  g_autofree char *file = g_strdup_printf ("/sys/devices/system/memory/memory%u/state", n);
-  g_autofree char *devpath = g_strdup_printf ("/devices/system/memory/memory%u", n);
-
-  fx_write (t->fx, file, online ? "online" : "offline");
-  inject (t, online ? "online" : "offline", "memory", devpath);
-}
-
-static void
 test_cpu_events (Test *t, gconstpointer data)
 {
   HotplugDbusUnit *sb0 = unit (t, "sb0");
@@ -330,217 +131,6 @@ test_memory_events (Test *t, gconstpointer data)
   set_block (t, 8, TRUE);
   g_assert_cmpstr (hotplug_dbus_unit_get_state (unit (t, "memory5")), ==, "online");
   g_assert_cmpuint (hotplug_dbus_unit_get_memory_blocks_online (unit (t, "memory5")), ==, 1);
-}
-
-static void
-test_container_add_late (Test *t, gconstpointer data)
-{
-  g_autofree char *acpi = NULL;
-  g_autofree char *ids = NULL;
-  HotplugDbusUnit *sb3;
-
-  /* the firmware's view first: container and its ACPI children, but the
-   * CPUs and memory blocks do not exist yet */
-  acpi = fx_container (t->fx, 3, "3");
-  for (guint i = 0; i < 4; i++)
-    {
-      g_autofree char *dir = g_strdup_printf ("/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:03/ACPI0007:%02x/hid", i);
-      fx_write (t->fx, dir, "ACPI0007");
-    }
-  fx_write (t->fx, "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:03/PNP0C80:00/hid", "PNP0C80");
-  inject (t, "add", "acpi", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:03");
-  inject (t, "add", "container", "/devices/system/container/ACPI0004:03");
-  hotplug_platform_flush (t->platform);
-  sb3 = unit (t, "sb3");
-  g_assert_cmpstr (hotplug_dbus_unit_get_cpus (sb3), ==, "");
-  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb3), ==, "offline");
-
-  /* now the CPUs and blocks arrive, each in its own main loop turn */
-  fx_board (t->fx, 3, "3", 12, 32, FALSE);
-  for (guint n = 12; n < 16; n++)
-    {
-      g_autofree char *devpath = g_strdup_printf ("/devices/system/cpu/cpu%u", n);
-      inject (t, "add", "cpu", devpath);
-      hotplug_platform_flush (t->platform);
-    }
-  for (guint b = 32; b < 40; b++)
-    {
-      g_autofree char *devpath = g_strdup_printf ("/devices/system/memory/memory%u", b);
-      inject (t, "add", "memory", devpath);
-    }
-  hotplug_platform_flush (t->platform);
-  g_assert_true (unit (t, "sb3") == sb3);
-  g_assert_cmpstr (hotplug_dbus_unit_get_cpus (sb3), ==, "12-15");
-  g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (sb3), ==, "");
-  g_assert_cmpuint (hotplug_dbus_unit_get_memory_blocks (sb3), ==, 8);
-  g_assert_cmpstr (hotplug_dbus_unit_get_memory_ranges (sb3), ==, "32-39");
-  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb3), ==, "offline");
-  ids = unit_ids (t);
-  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 sb1 sb3 slot-1 slot-2 slot-io-3.a");
-  /* a free cpu12 must not have flickered into existence in between */
-  g_assert_cmpuint (t->added->len, ==, 13);
-  g_assert_cmpuint (t->removed->len, ==, 0);
-
-  set_cpu (t, 12, TRUE);
-  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb3), ==, "online");
-}
-
-static void
-remove_sb1 (Test *t, gboolean with_events)
-{
-  const char *pci[] = { "/devices/pci0001:80/0001:80:01.0/0001:81:00.0", "/devices/pci0001:80/0001:80:01.0" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (pci); i++)
-    {
-      g_autofree char *p = g_strconcat ("/sys", pci[i], NULL);
-      g_autofree char *link = g_strconcat ("/sys/bus/pci/devices/", strrchr (pci[i], '/') + 1, NULL);
-
-      fx_rm (t->fx, p);
-      fx_rm (t->fx, link);
-      if (with_events)
-        inject (t, "remove", "pci", pci[i]);
-    }
-  for (guint n = 8; n < 12; n++)
-    {
-      g_autofree char *p = g_strdup_printf ("/sys/devices/system/cpu/cpu%u", n);
-      g_autofree char *link = g_strdup_printf ("/sys/bus/cpu/devices/cpu%u", n);
-
-      fx_rm (t->fx, p);
-      fx_rm (t->fx, link);
-      if (with_events)
-        inject (t, "remove", "cpu", p + 4);
-    }
-  for (guint b = 24; b < 32; b++)
-    {
-      g_autofree char *p = g_strdup_printf ("/sys/devices/system/memory/memory%u", b);
-      g_autofree char *link = g_strdup_printf ("/sys/bus/memory/devices/memory%u", b);
-
-      fx_rm (t->fx, p);
-      fx_rm (t->fx, link);
-      if (with_events)
-        inject (t, "remove", "memory", p + 4);
-    }
-  fx_rm (t->fx, "/sys/devices/system/container/ACPI0004:01");
-  fx_rm (t->fx, "/sys/bus/container/devices/ACPI0004:01");
-  if (with_events)
-    inject (t, "remove", "container", "/devices/system/container/ACPI0004:01");
-  fx_rm (t->fx, "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:01");
-  fx_rm (t->fx, "/sys/bus/acpi/devices/ACPI0004:01");
-  if (with_events)
-    inject (t, "remove", "acpi", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:01");
-}
-
-static void
-test_container_remove (Test *t, gconstpointer data)
-{
-  g_autofree char *ids = NULL;
-  HotplugDomain *d1;
-
-  HotplugDbusUnit *sb1 = unit (t, "sb1");
-
-  remove_sb1 (t, TRUE);
-  hotplug_platform_flush (t->platform);
-  ids = unit_ids (t);
-  /* the board keeps its place: the same object, absent, nothing on it */
-  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 sb1 slot-1 slot-2 slot-io-3.a");
-  g_assert_cmpuint (t->removed->len, ==, 0);
-  g_assert_cmpuint (t->added->len, ==, 12);
-  g_assert_true (unit (t, "sb1") == sb1);
-  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb1), ==, "absent");
-  g_assert_cmpstr (hotplug_dbus_unit_get_cpus (sb1), ==, "");
-  g_assert_cmpuint (hotplug_dbus_unit_get_memory_blocks (sb1), ==, 0);
-  d1 = hotplug_platform_lookup_domain (t->platform, "0001");
-  g_assert_cmpstr (hotplug_dbus_domain_get_connection_state (HOTPLUG_DBUS_DOMAIN (d1)), ==, "inactive");
-  assert_strv (hotplug_dbus_domain_get_pci_devices (HOTPLUG_DBUS_DOMAIN (d1)), "");
-}
-
-/* The daemon restarting: a new model over the same sysfs and state. */
-static void
-restart (Test *t)
-{
-  g_clear_object (&t->udev);
-  g_clear_object (&t->platform);
-  g_ptr_array_set_size (t->added, 0);
-  g_ptr_array_set_size (t->removed, 0);
-  g_ptr_array_set_size (t->present, 0);
-  start (t);
-}
-
-static void
-test_container_reinsert (Test *t, gconstpointer data)
-{
-  HotplugDbusUnit *sb1 = unit (t, "sb1");
-  g_autofree char *ids = NULL;
-
-  remove_sb1 (t, TRUE);
-  hotplug_platform_flush (t->platform);
-  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb1), ==, "absent");
-  g_assert_cmpuint (t->present->len, ==, 0);
-
-  /* the platform inserts a board there again: its ACPI node and container
-   * first, then its CPUs and memory */
-  fx_board (t->fx, 1, "1", 8, 24, TRUE);
-  inject (t, "add", "acpi", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:01");
-  inject (t, "add", "container", "/devices/system/container/ACPI0004:01");
-  hotplug_platform_flush (t->platform);
-  /* not an I/O unit for a moment: the location is a board's */
-  g_assert_null (hotplug_platform_lookup_unit (t->platform, "iou1"));
-  for (guint n = 8; n < 12; n++)
-    {
-      g_autofree char *devpath = g_strdup_printf ("/devices/system/cpu/cpu%u", n);
-      inject (t, "add", "cpu", devpath);
-    }
-  for (guint b = 24; b < 32; b++)
-    {
-      g_autofree char *devpath = g_strdup_printf ("/devices/system/memory/memory%u", b);
-      inject (t, "add", "memory", devpath);
-    }
-  hotplug_platform_flush (t->platform);
-
-  /* the same object, back in place, announced as present, not as new */
-  g_assert_true (unit (t, "sb1") == sb1);
-  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb1), ==, "offline");
-  g_assert_cmpstr (hotplug_dbus_unit_get_cpus (sb1), ==, "8-11");
-  g_assert_cmpuint (hotplug_dbus_unit_get_memory_blocks (sb1), ==, 8);
-  g_assert_cmpuint (t->present->len, ==, 1);
-  g_assert_cmpstr (g_ptr_array_index (t->present, 0), ==, "sb1");
-  g_assert_cmpuint (t->removed->len, ==, 0);
-  ids = unit_ids (t);
-  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 sb1 slot-1 slot-2 slot-io-3.a");
-}
-
-static void
-test_locations_kept (Test *t, gconstpointer data)
-{
-  g_autofree char *file = fx_path (t->fx, "/state/units.ini");
-  g_autofree char *aside = fx_path (t->fx, "/state/units.ini.unreadable");
-  g_autofree char *text = NULL;
-  g_autofree char *ids = NULL;
-
-  remove_sb1 (t, TRUE);
-  hotplug_platform_flush (t->platform);
-  g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
-  g_assert_nonnull (strstr (text, "[location sb1]"));
-  g_assert_nonnull (strstr (text, "container=ACPI0004:01"));
-
-  /* a restarted daemon shows the board it no longer sees, absent */
-  restart (t);
-  g_assert_cmpstr (hotplug_dbus_unit_get_state (unit (t, "sb1")), ==, "absent");
-  g_assert_cmpstr (hotplug_dbus_unit_get_sysfs_path (unit (t, "sb1")), ==,
-                   "/sys/devices/system/container/ACPI0004:01");
-  g_assert_true (g_ptr_array_find_with_equal_func (t->added, "sb1", g_str_equal, NULL));
-
-  /* a file it cannot read is set aside and said so, never fatal */
-  g_ptr_array_set_size (t->warnings, 0);
-  g_assert_true (g_file_set_contents (file, "[units]\nversion=99\n", -1, NULL));
-  restart (t);
-  g_assert_null (hotplug_platform_lookup_unit (t->platform, "sb1"));
-  g_assert_true (g_file_test (aside, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (t->warnings->len, >=, 1);
-  g_assert_nonnull (strstr (g_ptr_array_index (t->warnings, 0), "newer than this hotplugd"));
-  g_ptr_array_set_size (t->warnings, 0);
-  ids = unit_ids (t);
-  g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 slot-1 slot-2 slot-io-3.a");
 }
 
 static void
@@ -754,20 +344,6 @@ test_garbage (Test *t, gconstpointer data)
 }
 
 static void
-test_eject_request (Test *t, gconstpointer data)
-{
-  g_autoptr(HotplugEvent) ev = hotplug_event_new ("change", "container", "/devices/system/container/ACPI0004:00");
-
-  hotplug_event_set_property (ev, "EVENT", "offline");
-  hotplug_udev_inject (t->udev, ev);
-  g_assert_cmpuint (t->ejects->len, ==, 1);
-  g_assert_cmpstr (g_ptr_array_index (t->ejects, 0), ==, "sb0");
-  /* a plain change is not an eject request */
-  inject (t, "change", "container", "/devices/system/container/ACPI0004:00");
-  g_assert_cmpuint (t->ejects->len, ==, 1);
-}
-
-static void
 test_large (Test *t, gconstpointer data)
 {
   gint64 t0, t1, t2;
@@ -853,16 +429,11 @@ main (int argc, char **argv)
   ADD ("enumerate", test_enumerate, NULL);
   ADD ("cpu-events", test_cpu_events, NULL);
   ADD ("memory-events", test_memory_events, NULL);
-  ADD ("container-add-late-cpus", test_container_add_late, NULL);
-  ADD ("container-remove", test_container_remove, NULL);
-  ADD ("container-reinsert", test_container_reinsert, NULL);
-  ADD ("locations-kept", test_locations_kept, NULL);
   ADD ("slot-without-power", test_slot_without_power, NULL);
   ADD ("pci-slot", test_pci_slot, NULL);
   ADD ("slot-names", test_slot_names, NULL);
   ADD ("resync", test_resync, NULL);
   ADD ("garbage", test_garbage, NULL);
-  ADD ("eject-request", test_eject_request, NULL);
   ADD ("large", test_large, "large");
   return g_test_run ();
 }
