@@ -11,7 +11,6 @@ CPU affinity is checked on the real kernel (tests/realkernel): real
 processes are pinned to real CPUs, which the simulated numbering does not
 share.  Needs root, losetup, mkfs.ext4, mkswap and swapon."""
 import contextlib
-import importlib.util
 import json
 import os
 import shutil
@@ -28,9 +27,7 @@ import hotplugtest as ht  # noqa: E402
 
 from gi.repository import GLib  # noqa: E402
 
-_spec = importlib.util.spec_from_file_location('operations', os.path.join(HERE, 'test-operations.py'))
-operations = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(operations)
+import operations  # noqa: E402
 
 BUSY = 'org.hotplugd.Hotplug1.Error.Busy'
 DOMAIN0 = '/org/hotplugd/Hotplug1/domain/0000'

@@ -6,18 +6,17 @@ that answer "not yet" (exit 75) and are asked again, rejection, cancel,
 the job's time limit, devices that refuse (with and without persist),
 busy devices, idempotency, Connect, the state kept across restarts and a
 daemon killed while the domain is disconnecting."""
-import importlib.util
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
 from gi.repository import GLib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location('operations', os.path.join(HERE, 'test-operations.py'))
-ops = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ops)
+sys.path.insert(0, HERE)
+import operations as ops  # noqa: E402
 ht = ops.ht
 
 PROPS = 'org.freedesktop.DBus.Properties'

@@ -3,8 +3,7 @@
 """The success path of a memory unit: remove then add the base memory of a
 machine where all of it is removable (tests/integration/removable-memory.machine,
 unless HOTPLUG_MACHINE names another), with the hook order and the blocks checked in
-sysfs.  Shares test-operations.py's fixtures."""
-import importlib.util
+sysfs.  Shares operations.py's fixtures."""
 import os
 import sys
 import unittest
@@ -17,9 +16,7 @@ from gi.repository import GLib  # noqa: E402
 
 # the machine the simulator runs (tests/integration/meson.build gives it)
 os.environ.setdefault('HOTPLUG_MACHINE', os.path.join(HERE, 'removable-memory.machine'))
-_spec = importlib.util.spec_from_file_location('operations', os.path.join(HERE, 'test-operations.py'))
-operations = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(operations)
+import operations  # noqa: E402
 
 MEM = operations.MEM
 

@@ -37,7 +37,7 @@ def sim_unit_state(unit):
 
 
 # The model's own signals are what these tests watch: the jobs the daemon
-# starts by itself when hardware comes and goes (test-operations.py covers
+# starts by itself when hardware comes and goes (test-operations-control.py covers
 # them) are switched off here.
 MODEL_ONLY_CONF = os.path.join(tempfile.mkdtemp(prefix='hotplug-model.'), 'hotplugd.conf')
 with open(MODEL_ONLY_CONF, 'w') as _f:
@@ -355,7 +355,7 @@ class Changes(Base):
     def test_firmware_eject_request_reaches_the_daemon(self):
         """The request is heard, and with auto-remove-on-eject=false it
         starts nothing: no job, the board stays online in the model and in
-        sysfs (the remove a request starts is test-operations.py's)."""
+        sysfs (the remove a request starts is test-operations-control.py's)."""
         rec = self.record()
         ht.sim_ctl('eject', 'sb2')
         deadline = time.monotonic() + 5

@@ -7,9 +7,8 @@ outside ASCII are units under one id rule, published and looked up alike
 --tree); a veto reason that is not UTF-8 or longer than a line survives,
 made valid and cut between characters; long non-ASCII ids are refused
 without a critical.  The daemon runs under G_DEBUG=fatal-criticals (the
-test environment): it must keep its PID.  Shares test-operations.py's
+test environment): it must keep its PID.  Shares operations.py's
 fixtures."""
-import importlib.util
 import json
 import os
 import subprocess
@@ -23,9 +22,7 @@ sys.path.insert(0, HERE)
 import hotplugtest as ht  # noqa: E402
 
 os.environ.setdefault('HOTPLUG_MACHINE', os.path.join(HERE, 'names.machine'))
-_spec = importlib.util.spec_from_file_location('operations', os.path.join(HERE, 'test-operations.py'))
-operations = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(operations)
+import operations  # noqa: E402
 
 SLOTS = {'slot-Slot 1': '0000:01:00.0', 'slot-Steckplatz ß-2': '0000:02:00.0'}
 ELLIPSIS = '\u2026'

@@ -3,9 +3,8 @@
 """A slot the platform lists but cannot power (tests/integration/places.machine,
 unless HOTPLUG_MACHINE names another): a location, not a hotplug slot.  The
 bus says so (Hotpluggable, HotpluggableReason) and Add and Remove answer
-NotSupported with that reason, without a job.  Shares test-operations.py's
+NotSupported with that reason, without a job.  Shares operations.py's
 fixtures."""
-import importlib.util
 import os
 import sys
 import unittest
@@ -18,9 +17,7 @@ import hotplugtest as ht  # noqa: E402
 
 # the machine the simulator runs (tests/integration/meson.build gives it)
 os.environ.setdefault('HOTPLUG_MACHINE', os.path.join(HERE, 'places.machine'))
-_spec = importlib.util.spec_from_file_location('operations', os.path.join(HERE, 'test-operations.py'))
-operations = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(operations)
+import operations  # noqa: E402
 
 
 class SlotWithoutPower(operations.Ops):

@@ -12,8 +12,8 @@ Each test kills or stops the daemon at one point of an operation and
 checks, after the restart: the unit's state, what the simulated kernel
 shows, which hooks ran and how many times."""
 import glob
-import importlib.util
 import os
+import sys
 import signal
 import subprocess
 import time
@@ -22,9 +22,8 @@ import unittest
 from gi.repository import GLib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location('operations', os.path.join(HERE, 'test-operations.py'))
-ops = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ops)
+sys.path.insert(0, HERE)
+import operations as ops  # noqa: E402
 ht = ops.ht
 CPU = ops.CPU
 

@@ -6,8 +6,8 @@ Job.Resume ends, post-replace; and every other end of the window — its
 time running out, Cancel, a veto, SIGTERM, SIGKILL — running
 replace-failed with the devices rebound."""
 import glob
-import importlib.util
 import os
+import sys
 import signal
 import subprocess
 import unittest
@@ -15,9 +15,8 @@ import unittest
 from gi.repository import GLib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location('operations', os.path.join(HERE, 'test-operations.py'))
-ops = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ops)
+sys.path.insert(0, HERE)
+import operations as ops  # noqa: E402
 ht = ops.ht
 
 
