@@ -6,7 +6,6 @@ unless HOTPLUG_MACHINE names another), with the hook order and the blocks checke
 sysfs.  Shares operations.py's fixtures."""
 import os
 import sys
-import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -79,8 +78,4 @@ class RemovableMemory(operations.Ops):
 
 
 if __name__ == '__main__':
-    result = unittest.main(verbosity=2, exit=False).result
-    if result.testsRun == 0 and result.skipped and result.wasSuccessful():
-        print(f'SKIP: {result.skipped[0][1]}')
-        sys.exit(77)
-    sys.exit(0 if result.wasSuccessful() else 1)
+    ht.run_tests()
