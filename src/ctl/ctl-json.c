@@ -117,44 +117,34 @@ hotplug_ctl_json_scalar (GString *out, GVariant *value)
     }
 }
 
-/* A dictionary keyed by strings or object paths: an object. */
+/* A container: a dictionary keyed by strings or object paths is an object,
+ * anything else (array, tuple, dictionary entry) a list. */
 static void
-hotplug_ctl_json_object (GString *out, GVariant *value)
+hotplug_ctl_json_container (GString *out, GVariant *value)
 {
+  gboolean object = hotplug_ctl_json_is_object (g_variant_get_type (value));
   gsize n = g_variant_n_children (value);
 
-  g_string_append_c (out, '{');
-  for (gsize i = 0; i < n; i++)
-    {
-      g_autoptr(GVariant) entry = g_variant_get_child_value (value, i);
-      g_autoptr(GVariant) key = g_variant_get_child_value (entry, 0);
-      g_autoptr(GVariant) val = g_variant_get_child_value (entry, 1);
-
-      if (i > 0)
-        g_string_append_c (out, ',');
-      hotplug_ctl_json_string (out, g_variant_get_string (key, NULL));
-      g_string_append_c (out, ':');
-      hotplug_ctl_json_value (out, val);
-    }
-  g_string_append_c (out, '}');
-}
-
-/* Any other container (array, tuple, dictionary entry): a list. */
-static void
-hotplug_ctl_json_list (GString *out, GVariant *value)
-{
-  gsize n = g_variant_n_children (value);
-
-  g_string_append_c (out, '[');
+  g_string_append_c (out, object ? '{' : '[');
   for (gsize i = 0; i < n; i++)
     {
       g_autoptr(GVariant) child = g_variant_get_child_value (value, i);
 
       if (i > 0)
         g_string_append_c (out, ',');
-      hotplug_ctl_json_value (out, child);
+      if (object)
+        {
+          g_autoptr(GVariant) key = g_variant_get_child_value (child, 0);
+          g_autoptr(GVariant) val = g_variant_get_child_value (child, 1);
+
+          hotplug_ctl_json_string (out, g_variant_get_string (key, NULL));
+          g_string_append_c (out, ':');
+          hotplug_ctl_json_value (out, val);
+        }
+      else
+        hotplug_ctl_json_value (out, child);
     }
-  g_string_append_c (out, ']');
+  g_string_append_c (out, object ? '}' : ']');
 }
 
 void
@@ -185,10 +175,7 @@ hotplug_ctl_json_value (GString *out, GVariant *value)
     case G_VARIANT_CLASS_ARRAY:
     case G_VARIANT_CLASS_TUPLE:
     case G_VARIANT_CLASS_DICT_ENTRY:
-      if (hotplug_ctl_json_is_object (g_variant_get_type (value)))
-        hotplug_ctl_json_object (out, value);
-      else
-        hotplug_ctl_json_list (out, value);
+      hotplug_ctl_json_container (out, value);
       break;
     default:
       g_string_append (out, "null");
