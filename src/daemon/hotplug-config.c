@@ -218,112 +218,135 @@ parse_hook_units (GKeyFile *kf, const Source *src, HotplugHookUnits *out, GError
   return FALSE;
 }
 
+/* [hooks]: the runner's defaults */
+static gboolean
+load_hooks_group (GKeyFile *kf, const Source *src, HotplugConfig *config, GError **error)
+{
+  static const char * const hooks_keys[] = { "timeout", "kill-grace", "run-as-units", NULL };
+
+  if (!g_key_file_has_group (kf, "hooks"))
+    return TRUE;
+  return check_keys (kf, src, "hooks", hooks_keys, error) &&
+         parse_seconds (kf, src, "hooks", "timeout", FALSE, &config->hook_timeout, error) &&
+         parse_seconds (kf, src, "hooks", "kill-grace", TRUE, &config->kill_grace, error) &&
+         parse_hook_units (kf, src, &config->hook_units, error);
+}
+
+static gboolean
+parse_online_type (GKeyFile *kf, const Source *src, HotplugConfig *config, GError **error)
+{
+  static const char * const types[] = { "online", "online_kernel", "online_movable", NULL };
+  g_autofree char *type = g_key_file_get_value (kf, "daemon", "memory-online-type", NULL);
+
+  if (type == NULL)
+    return TRUE;
+  g_strstrip (type);
+  if (!g_strv_contains (types, type))
+    {
+      g_autofree char *w = where (src, "daemon", "memory-online-type");
+
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "%s: expected online, online_kernel or online_movable, got “%s”", w, type);
+      return FALSE;
+    }
+  g_free (config->online_type);
+  config->online_type = g_steal_pointer (&type);
+  return TRUE;
+}
+
+/* [daemon]: jobs, their timeouts and what starts them */
+static gboolean
+load_daemon_group (GKeyFile *kf, const Source *src, HotplugConfig *config, GError **error)
+{
+  static const char * const daemon_keys[] = { "memory-online-type", "step-timeout", "job-linger",
+                                              "auto-add", "auto-remove-on-eject",
+                                              "surprise-removal-hooks", "switchover-retry-interval", NULL };
+
+  if (!g_key_file_has_group (kf, "daemon"))
+    return TRUE;
+  return check_keys (kf, src, "daemon", daemon_keys, error) &&
+         parse_seconds (kf, src, "daemon", "step-timeout", FALSE, &config->step_timeout, error) &&
+         parse_seconds (kf, src, "daemon", "job-linger", TRUE, &config->job_linger, error) &&
+         parse_bool (kf, src, "daemon", "auto-add", &config->auto_add, error) &&
+         parse_bool (kf, src, "daemon", "auto-remove-on-eject", &config->auto_remove_on_eject, error) &&
+         parse_bool (kf, src, "daemon", "surprise-removal-hooks", &config->surprise_removal_hooks, error) &&
+         parse_seconds (kf, src, "daemon", "switchover-retry-interval", FALSE, &config->switchover_retry, error) &&
+         parse_online_type (kf, src, config, error);
+}
+
+/* [blockers]: how often the busy checks are refreshed */
+static gboolean
+load_blockers_group (GKeyFile *kf, const Source *src, HotplugConfig *config, GError **error)
+{
+  static const char * const blockers_keys[] = { "refresh-interval", NULL };
+
+  if (!g_key_file_has_group (kf, "blockers"))
+    return TRUE;
+  return check_keys (kf, src, "blockers", blockers_keys, error) &&
+         parse_seconds (kf, src, "blockers", "refresh-interval", TRUE, &config->blockers_refresh, error);
+}
+
+/* [hook NAME] groups: one hook's timeout; any other group is a mistake */
+static gboolean
+load_hook_group (GKeyFile *kf, const Source *src, const char *group, HotplugConfig *config, GError **error)
+{
+  static const char * const hook_keys[] = { "timeout", NULL };
+  const char *name;
+  double t = -1;
+
+  if (!g_str_has_prefix (group, "hook "))
+    {
+      /* a typo in a group name would silently drop its settings */
+      g_autofree char *w = where (src, group, NULL);
+
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "%s: unknown group (expected [daemon], [hooks], [blockers] or [hook NAME])", w);
+      return FALSE;
+    }
+  name = group + strlen ("hook ");
+  if (*name == '\0' || strchr (name, '/') != NULL)
+    {
+      g_autofree char *w = where (src, group, NULL);
+
+      g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
+                   "%s: expected a hook file name after “hook ”", w);
+      return FALSE;
+    }
+  if (!check_keys (kf, src, group, hook_keys, error) ||
+      !parse_seconds (kf, src, group, "timeout", FALSE, &t, error))
+    return FALSE;
+  if (t > 0)
+    hotplug_config_set_hook_timeout (config, name, t);
+  return TRUE;
+}
+
 static HotplugConfig *
 load_data (const char *data, const char *origin, GError **error)
 {
-  static const char * const hooks_keys[] = { "timeout", "kill-grace", "run-as-units", NULL };
-  static const char * const hook_keys[] = { "timeout", NULL };
   g_autoptr(HotplugConfig) config = hotplug_config_new ();
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) local = NULL;
   g_auto(GStrv) groups = NULL;
   Source source = { origin ? origin : "hotplugd.conf", data };
-  const Source *src = &source;
 
   g_return_val_if_fail (data != NULL, NULL);
-  origin = source.origin;
 
   if (!g_key_file_load_from_data (kf, data, -1, G_KEY_FILE_NONE, &local))
     {
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                   "%s: %s", origin, local->message);
+                   "%s: %s", source.origin, local->message);
       return NULL;
     }
-
-  if (g_key_file_has_group (kf, "hooks"))
-    {
-      if (!check_keys (kf, src, "hooks", hooks_keys, error) ||
-          !parse_seconds (kf, src, "hooks", "timeout", FALSE, &config->hook_timeout, error) ||
-          !parse_seconds (kf, src, "hooks", "kill-grace", TRUE, &config->kill_grace, error) ||
-          !parse_hook_units (kf, src, &config->hook_units, error))
-        return NULL;
-    }
-
-  if (g_key_file_has_group (kf, "daemon"))
-    {
-      static const char * const daemon_keys[] = { "memory-online-type", "step-timeout", "job-linger",
-                                                  "auto-add", "auto-remove-on-eject",
-                                                  "surprise-removal-hooks", "switchover-retry-interval", NULL };
-      static const char * const types[] = { "online", "online_kernel", "online_movable", NULL };
-      g_autofree char *type = g_key_file_get_value (kf, "daemon", "memory-online-type", NULL);
-
-      if (!check_keys (kf, src, "daemon", daemon_keys, error) ||
-          !parse_seconds (kf, src, "daemon", "step-timeout", FALSE, &config->step_timeout, error) ||
-          !parse_seconds (kf, src, "daemon", "job-linger", TRUE, &config->job_linger, error) ||
-          !parse_bool (kf, src, "daemon", "auto-add", &config->auto_add, error) ||
-          !parse_bool (kf, src, "daemon", "auto-remove-on-eject", &config->auto_remove_on_eject, error) ||
-          !parse_bool (kf, src, "daemon", "surprise-removal-hooks", &config->surprise_removal_hooks, error) ||
-          !parse_seconds (kf, src, "daemon", "switchover-retry-interval", FALSE, &config->switchover_retry, error))
-        return NULL;
-      if (type)
-        {
-          g_strstrip (type);
-          if (!g_strv_contains (types, type))
-            {
-              g_autofree char *w = where (src, "daemon", "memory-online-type");
-
-              g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                           "%s: expected online, online_kernel or online_movable, got “%s”", w, type);
-              return NULL;
-            }
-          g_free (config->online_type);
-          config->online_type = g_steal_pointer (&type);
-        }
-    }
-
-  if (g_key_file_has_group (kf, "blockers"))
-    {
-      static const char * const blockers_keys[] = { "refresh-interval", NULL };
-
-      if (!check_keys (kf, src, "blockers", blockers_keys, error) ||
-          !parse_seconds (kf, src, "blockers", "refresh-interval", TRUE, &config->blockers_refresh, error))
-        return NULL;
-    }
-
+  if (!load_hooks_group (kf, &source, config, error) ||
+      !load_daemon_group (kf, &source, config, error) ||
+      !load_blockers_group (kf, &source, config, error))
+    return NULL;
   groups = g_key_file_get_groups (kf, NULL);
   for (guint i = 0; groups[i]; i++)
-    {
-      const char *name;
-      double t = -1;
-
-      if (g_str_equal (groups[i], "daemon") || g_str_equal (groups[i], "hooks") ||
-          g_str_equal (groups[i], "blockers"))
-        continue;
-      if (!g_str_has_prefix (groups[i], "hook "))
-        {
-          /* a typo in a group name would silently drop its settings */
-          g_autofree char *w = where (src, groups[i], NULL);
-
-          g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                       "%s: unknown group (expected [daemon], [hooks], [blockers] or [hook NAME])", w);
-          return NULL;
-        }
-      name = groups[i] + strlen ("hook ");
-      if (*name == '\0' || strchr (name, '/') != NULL)
-        {
-          g_autofree char *w = where (src, groups[i], NULL);
-
-          g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_INVALID_ARGUMENT,
-                       "%s: expected a hook file name after “hook ”", w);
-          return NULL;
-        }
-      if (!check_keys (kf, src, groups[i], hook_keys, error) ||
-          !parse_seconds (kf, src, groups[i], "timeout", FALSE, &t, error))
-        return NULL;
-      if (t > 0)
-        hotplug_config_set_hook_timeout (config, name, t);
-    }
-
+    if (!g_str_equal (groups[i], "daemon") && !g_str_equal (groups[i], "hooks") &&
+        !g_str_equal (groups[i], "blockers") &&
+        !load_hook_group (kf, &source, groups[i], config, error))
+      return NULL;
   return g_steal_pointer (&config);
 }
 
