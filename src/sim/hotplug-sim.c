@@ -470,6 +470,82 @@ run_child (char **argv, char **envp)
   return 1;
 }
 
+/* Before any thread exists (the testbed starts one): unshare needs that.
+ * Returns the TMPDIR the child gets back; *MNT is the private tmpfs. */
+static const char *
+isolate_tmp (const Options *o, char **mnt)
+{
+  const char *orig_tmp = g_getenv ("TMPDIR");
+
+  if (orig_tmp == NULL || *orig_tmp == '\0')
+    orig_tmp = "/tmp";
+  orig_tmp = g_intern_string (orig_tmp);
+  if (geteuid () == 0 && !o->no_isolate && isolate (orig_tmp, mnt))
+    g_setenv ("TMPDIR", *mnt, TRUE);
+  return orig_tmp;
+}
+
+/* The control socket's path: --control or one in a directory of its own. */
+static gboolean
+control_path (Options *o, const char *orig_tmp, char **ctldir)
+{
+  if (o->control)
+    return TRUE;
+  *ctldir = g_build_filename (orig_tmp, "hotplug-sim-ctl.XXXXXX", NULL);
+  if (g_mkdtemp (*ctldir) == NULL)
+    {
+      g_printerr ("hotplug-sim: cannot create %s: %s\n", *ctldir, g_strerror (errno));
+      g_clear_pointer (ctldir, g_free);
+      return FALSE;
+    }
+  o->control = g_build_filename (*ctldir, "control", NULL);
+  return TRUE;
+}
+
+/* The simulated tree, bound over /sys in the private namespace, and its
+ * kernel started. */
+static gboolean
+build_kernel (HotplugSimKernel *kernel, const Options *o, const char *file, const char *root,
+              const char *mnt)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  if ((o->fabric && !hotplug_sim_kernel_set_fabric (kernel, o->fabric, &error)) ||
+      !hotplug_sim_kernel_build (kernel, &error))
+    {
+      g_printerr ("hotplug-sim: %s\n", error->message);
+      return FALSE;
+    }
+  if (o->verbose || g_getenv ("HOTPLUG_SIM_VERBOSE"))
+    g_printerr ("hotplug-sim: built %s in %.3f s in %s\n", file,
+                (g_get_monotonic_time () - t0) / 1e6, root);
+  if (mnt)
+    {
+      g_autofree char *sys = g_build_filename (root, "sys", NULL);
+      /* Nothing below the simulator reaches the real /sys, not even a
+       * process that escapes the preload. */
+      if (mount (sys, "/sys", NULL, MS_BIND | MS_REC, NULL) < 0)
+        g_printerr ("hotplug-sim: note: cannot bind the simulated sysfs over /sys: %s\n", g_strerror (errno));
+    }
+  if (!hotplug_sim_kernel_start (kernel, &error))
+    {
+      g_printerr ("hotplug-sim: %s\n", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Dropping the tmpfs is instant; the testbed then removes an empty
+ * directory instead of walking ~17,000 devices. */
+static void
+drop_tmp (const char *mnt, const char *root)
+{
+  umount2 ("/sys", MNT_DETACH);
+  if (umount2 (mnt, MNT_DETACH) == 0)
+    g_mkdir_with_parents (root, 0700);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -478,15 +554,13 @@ main (int argc, char **argv)
   g_autofree char *mnt = NULL;
   g_autofree char *ctldir = NULL;
   g_autofree char *root = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(UMockdevTestbed) testbed = NULL;
   g_autoptr(HotplugSimKernel) kernel = NULL;
   g_autoptr(GSocketService) service = NULL;
   g_auto(GStrv) envp = NULL;
   HotplugSimMachine *machine;
   const char *orig_tmp;
-  gint64 t0, t1;
-  int ret;
+  int ret = 1;
 
   if (argc > 1 && g_str_equal (argv[1], "ctl"))
     return run_ctl (argc, argv);
@@ -496,66 +570,24 @@ main (int argc, char **argv)
     return ret;
   if ((machine = load_machine (&o, &file)) == NULL)
     return HOTPLUG_SIM_EXIT_BAD_MACHINE;
-
-  /* Before any thread exists (the testbed starts one): unshare needs that. */
-  orig_tmp = g_getenv ("TMPDIR");
-  if (orig_tmp == NULL || *orig_tmp == '\0')
-    orig_tmp = "/tmp";
-  orig_tmp = g_intern_string (orig_tmp);
-  if (geteuid () == 0 && !o.no_isolate && isolate (orig_tmp, &mnt))
-    g_setenv ("TMPDIR", mnt, TRUE);
-
-  if (o.control == NULL)
+  orig_tmp = isolate_tmp (&o, &mnt);
+  if (!control_path (&o, orig_tmp, &ctldir))
     {
-      ctldir = g_build_filename (orig_tmp, "hotplug-sim-ctl.XXXXXX", NULL);
-      if (g_mkdtemp (ctldir) == NULL)
-        {
-          g_printerr ("hotplug-sim: cannot create %s: %s\n", ctldir, g_strerror (errno));
-          hotplug_sim_machine_free (machine);
-          return 1;
-        }
-      o.control = g_build_filename (ctldir, "control", NULL);
+      hotplug_sim_machine_free (machine);
+      return 1;
     }
 
   testbed = umockdev_testbed_new ();
   root = umockdev_testbed_get_root_dir (testbed);
   kernel = hotplug_sim_kernel_new (machine, root);
-  t0 = g_get_monotonic_time ();
-  if ((o.fabric && !hotplug_sim_kernel_set_fabric (kernel, o.fabric, &error)) ||
-      !hotplug_sim_kernel_build (kernel, &error))
+  ret = 1;
+  if (build_kernel (kernel, &o, file, root, mnt) &&
+      (service = listen_control (o.control, kernel)) != NULL)
     {
-      g_printerr ("hotplug-sim: %s\n", error->message);
-      ret = 1;
-      goto out;
-    }
-  t1 = g_get_monotonic_time ();
-  if (o.verbose || g_getenv ("HOTPLUG_SIM_VERBOSE"))
-    g_printerr ("hotplug-sim: built %s in %.3f s in %s\n", file, (t1 - t0) / 1e6, root);
-
-  if (mnt)
-    {
-      g_autofree char *sys = g_build_filename (root, "sys", NULL);
-      /* Nothing below the simulator reaches the real /sys, not even a
-       * process that escapes the preload. */
-      if (mount (sys, "/sys", NULL, MS_BIND | MS_REC, NULL) < 0)
-        g_printerr ("hotplug-sim: note: cannot bind the simulated sysfs over /sys: %s\n", g_strerror (errno));
+      envp = child_environ (root, o.control, o.fabric, orig_tmp);
+      ret = run_child (argv + 1, envp);
     }
 
-  if (!hotplug_sim_kernel_start (kernel, &error))
-    {
-      g_printerr ("hotplug-sim: %s\n", error->message);
-      ret = 1;
-      goto out;
-    }
-  if ((service = listen_control (o.control, kernel)) == NULL)
-    {
-      ret = 1;
-      goto out;
-    }
-  envp = child_environ (root, o.control, o.fabric, orig_tmp);
-  ret = run_child (argv + 1, envp);
-
-out:
   if (service)
     g_socket_service_stop (service);
   g_clear_object (&service);
@@ -564,13 +596,7 @@ out:
     rmdir (ctldir);
   g_clear_object (&kernel);
   if (mnt)
-    {
-      /* Dropping the tmpfs is instant; the testbed then removes an empty
-       * directory instead of walking ~17,000 devices. */
-      umount2 ("/sys", MNT_DETACH);
-      if (umount2 (mnt, MNT_DETACH) == 0)
-        g_mkdir_with_parents (root, 0700);
-    }
+    drop_tmp (mnt, root);
   g_clear_object (&testbed);
   if (mnt && rmdir (mnt) < 0)
     g_printerr ("hotplug-sim: cannot remove %s: %s\n", mnt, g_strerror (errno));
