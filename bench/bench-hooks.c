@@ -100,6 +100,117 @@ bench_units (const char *vendor, const char *admin, HotplugHookRequest *req, gui
   g_print ("  unit / direct       %.2f\n", u / d);
 }
 
+/* NHOOKS trivial hooks in DIR; their paths into PATHS */
+static void
+write_hooks (const char *dir, guint nhooks, GPtrArray *paths)
+{
+  g_mkdir_with_parents (dir, 0755);
+  for (guint i = 0; i < nhooks; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%02u-trivial", i % 100);
+      char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(GError) error = NULL;
+
+      g_file_set_contents (path, "#!/bin/sh\nexit 0\n", -1, &error);
+      g_assert_no_error (error);
+      g_chmod (path, 0755);
+      g_ptr_array_add (paths, path);
+    }
+}
+
+/* the baseline runs what the runner runs, or the ratio means nothing */
+static gboolean
+run_parts_lists_all (const char *dir, guint nhooks)
+{
+  const char *list_argv[] = { "run-parts", "--list", dir, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *listed = NULL;
+  g_auto(GStrv) lines = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) list_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &listed, NULL, &status, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (g_strstrip (listed), "\n", -1);
+  if (!g_spawn_check_wait_status (status, &error) || g_strv_length (lines) != nhooks)
+    {
+      g_printerr ("bench-hooks: run-parts would run %u of the %u hooks%s%s\n", g_strv_length (lines), nhooks,
+                  error ? ": " : "", error ? error->message : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ms per hook of run-parts over DIR, or a negative number when it fails */
+static double
+time_run_parts (const char *dir, guint nhooks)
+{
+  const char *rp_argv[] = { "run-parts", dir, NULL };
+  g_autoptr(GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  int status;
+
+  g_spawn_sync (NULL, (char **) rp_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, &error))
+    {
+      g_printerr ("bench-hooks: run-parts failed: %s\n", error->message);
+      return -1;
+    }
+  return (g_get_monotonic_time () - t0) / 1000.0 / nhooks;
+}
+
+/* ms per hook of a bare posix_spawn and wait of each: the floor */
+static double
+time_bare_spawn (GPtrArray *paths)
+{
+  gint64 t0 = g_get_monotonic_time ();
+
+  for (guint i = 0; i < paths->len; i++)
+    {
+      char *hook_argv[] = { g_ptr_array_index (paths, i), NULL };
+      pid_t pid;
+
+      if (posix_spawn (&pid, hook_argv[0], NULL, NULL, hook_argv, environ) == 0)
+        waitpid (pid, NULL, 0);
+    }
+  return (g_get_monotonic_time () - t0) / 1000.0 / paths->len;
+}
+
+/* ROUNDS of the runner, run-parts and bare spawns taking turns; medians */
+static int
+bench_runner (const char *vendor, const char *admin, const char *dir, HotplugHookRequest *req,
+              GPtrArray *paths, guint rounds)
+{
+  g_autoptr(HotplugHookRunner) runner = hotplug_hook_runner_new (NULL, vendor, admin);
+  g_autoptr(GArray) t_runner = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) t_runparts = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) t_spawn = g_array_new (FALSE, FALSE, sizeof (double));
+  double r, p, s;
+
+  if (!run_parts_lists_all (dir, paths->len))
+    return 1;
+  g_print ("bench-hooks: %u trivial hooks, %u rounds (medians)\n", paths->len, rounds);
+  for (guint round = 0; round < rounds; round++)
+    {
+      double ms = run_once (runner, req, paths->len);
+
+      g_array_append_val (t_runner, ms);
+      if ((ms = time_run_parts (dir, paths->len)) < 0)
+        return 1;
+      g_array_append_val (t_runparts, ms);
+      ms = time_bare_spawn (paths);
+      g_array_append_val (t_spawn, ms);
+    }
+  r = median (t_runner);
+  p = median (t_runparts);
+  s = median (t_spawn);
+  g_print ("  hotplugd runner     %.3f ms/hook\n", r);
+  g_print ("  run-parts           %.3f ms/hook\n", p);
+  g_print ("  bare posix_spawn    %.3f ms/hook (floor)\n", s);
+  g_print ("  runner / run-parts  %.2f\n", r / p);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -110,113 +221,31 @@ main (int argc, char **argv)
   g_autofree char *vendor = NULL;
   g_autofree char *admin = NULL;
   g_autofree char *dir = NULL;
-  g_autoptr(HotplugHookRunner) runner = NULL;
+  g_autofree char *any = NULL;
   g_autoptr(HotplugHookRequest) req = hotplug_hook_request_new ("post-add", "sb", "sb0");
-  g_autoptr(GArray) t_runner = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) t_runparts = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) t_spawn = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-  double r, p, s;
+  int ret = 0;
 
   g_assert_no_error (error);
   g_chmod (tmp, 0755);
   vendor = g_build_filename (tmp, "vendor", NULL);
   admin = g_build_filename (tmp, "admin", NULL);
-  dir = g_build_filename (vendor, "any", "post-add", NULL);
-  g_mkdir_with_parents (dir, 0755);
+  any = g_build_filename (vendor, "any", NULL);
+  dir = g_build_filename (any, "post-add", NULL);
   g_mkdir_with_parents (admin, 0755);
-  for (guint i = 0; i < nhooks; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("%02u-trivial", i % 100);
-      char *path = g_build_filename (dir, name, NULL);
-
-      g_file_set_contents (path, "#!/bin/sh\nexit 0\n", -1, &error);
-      g_assert_no_error (error);
-      g_chmod (path, 0755);
-      g_ptr_array_add (paths, path);
-    }
+  write_hooks (dir, nhooks, paths);
 
   if (argc > 3 && g_str_equal (argv[3], "units"))
-    {
-      bench_units (vendor, admin, req, nhooks, rounds);
-      rounds = 0;
-    }
-  runner = hotplug_hook_runner_new (NULL, vendor, admin);
-  if (rounds > 0)
-    {
-      /* the baseline runs what the runner runs, or the ratio means nothing */
-      const char *list_argv[] = { "run-parts", "--list", dir, NULL };
-      g_autofree char *listed = NULL;
-      g_auto(GStrv) lines = NULL;
-      int status;
-
-      g_spawn_sync (NULL, (char **) list_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &listed, NULL, &status,
-                    &error);
-      g_assert_no_error (error);
-      lines = g_strsplit (g_strstrip (listed), "\n", -1);
-      if (!g_spawn_check_wait_status (status, &error) || g_strv_length (lines) != nhooks)
-        {
-          g_printerr ("bench-hooks: run-parts would run %u of the %u hooks%s%s\n", g_strv_length (lines), nhooks,
-                      error ? ": " : "", error ? error->message : "");
-          return 1;
-        }
-      g_print ("bench-hooks: %u trivial hooks, %u rounds (medians)\n", nhooks, rounds);
-    }
-
-  for (guint round = 0; round < rounds; round++)
-    {
-      const char *rp_argv[] = { "run-parts", dir, NULL };
-      gint64 t0;
-      double ms = run_once (runner, req, nhooks);
-      int status;
-
-      g_array_append_val (t_runner, ms);
-
-      t0 = g_get_monotonic_time ();
-      g_spawn_sync (NULL, (char **) rp_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                    NULL, NULL, &status, &error);
-      g_assert_no_error (error);
-      if (!g_spawn_check_wait_status (status, &error))
-        {
-          g_printerr ("bench-hooks: run-parts failed: %s\n", error->message);
-          return 1;
-        }
-      ms = (g_get_monotonic_time () - t0) / 1000.0 / nhooks;
-      g_array_append_val (t_runparts, ms);
-
-      t0 = g_get_monotonic_time ();
-      for (guint i = 0; i < paths->len; i++)
-        {
-          char *hook_argv[] = { g_ptr_array_index (paths, i), NULL };
-          pid_t pid;
-
-          if (posix_spawn (&pid, hook_argv[0], NULL, NULL, hook_argv, environ) == 0)
-            waitpid (pid, NULL, 0);
-        }
-      ms = (g_get_monotonic_time () - t0) / 1000.0 / nhooks;
-      g_array_append_val (t_spawn, ms);
-    }
-
-  if (rounds > 0)
-    {
-      r = median (t_runner);
-      p = median (t_runparts);
-      s = median (t_spawn);
-      g_print ("  hotplugd runner     %.3f ms/hook\n", r);
-      g_print ("  run-parts           %.3f ms/hook\n", p);
-      g_print ("  bare posix_spawn    %.3f ms/hook (floor)\n", s);
-      g_print ("  runner / run-parts  %.2f\n", r / p);
-    }
+    bench_units (vendor, admin, req, nhooks, rounds);
+  else if (rounds > 0)
+    ret = bench_runner (vendor, admin, dir, req, paths, rounds);
 
   for (guint i = 0; i < paths->len; i++)
     g_unlink (g_ptr_array_index (paths, i));
   g_rmdir (dir);
-  {
-    g_autofree char *any = g_build_filename (vendor, "any", NULL);
-    g_rmdir (any);
-  }
+  g_rmdir (any);
   g_rmdir (vendor);
   g_rmdir (admin);
   g_rmdir (tmp);
-  return 0;
+  return ret;
 }
