@@ -152,6 +152,61 @@ write_only (int argc, char **argv)
   return generated == events ? 0 : 1;
 }
 
+/* The bare monitor, on the daemon's netlink group, for memory blocks */
+static struct udev_monitor *
+bare_monitor (struct udev *udev, const char *group)
+{
+  struct udev_monitor *mon = udev_monitor_new_from_netlink (udev, group);
+
+  udev_monitor_set_receive_buffer_size (mon, 128 * 1024 * 1024);
+  udev_monitor_filter_add_match_subsystem_devtype (mon, "memory", NULL);
+  udev_monitor_enable_receiving (mon);
+  return mon;
+}
+
+/* Seconds for the bare monitor to receive GENERATED events; *GOT of them */
+static double
+drain_bare (struct udev_monitor *mon, long generated, long *got)
+{
+  int fd = udev_monitor_get_fd (mon);
+  double t0;
+
+  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+  t0 = now_s ();
+  while (*got < generated)
+    {
+      struct udev_device *d = udev_monitor_receive_device (mon);
+
+      if (!d)
+        {
+          if (errno == ENOBUFS)
+            fprintf (stderr, "bench-uevents: the bare monitor overflowed\n");
+          break;
+        }
+      (*got)++;
+      udev_device_unref (d);
+    }
+  return now_s () - t0;
+}
+
+/* Seconds for the daemon, let go, to count GENERATED more events (60 s at
+ * the most); its count then in *D1 */
+static double
+drain_daemon (GDBusConnection *bus, pid_t daemon_pid, guint64 d0, long generated, guint64 *d1)
+{
+  double t0 = now_s ();
+
+  kill (daemon_pid, SIGCONT);
+  for (;;)
+    {
+      *d1 = daemon_counter (bus, "EventsReceived");
+      if (*d1 - d0 >= (guint64) generated || now_s () - t0 > 60)
+        break;
+      g_usleep (1000);
+    }
+  return now_s () - t0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -165,7 +220,8 @@ main (int argc, char **argv)
   const char *group = "kernel";
   long got = 0, generated = 0;
   guint64 d0, d1, r0, r1;
-  double t0, t_bare, t_daemon;
+  double t_bare, t_daemon;
+  gint64 lost;
 
   if (argc >= 3 && strcmp (argv[1], "--write") == 0)
     return write_only (argc - 2, argv + 2);
@@ -188,14 +244,9 @@ main (int argc, char **argv)
       fprintf (stderr, "bench-uevents: %s\n", error->message);
       return 1;
     }
-
   files = memory_uevent_files ();
-
   udev = udev_new ();
-  mon = udev_monitor_new_from_netlink (udev, group);
-  udev_monitor_set_receive_buffer_size (mon, 128 * 1024 * 1024);
-  udev_monitor_filter_add_match_subsystem_devtype (mon, "memory", NULL);
-  udev_monitor_enable_receiving (mon);
+  mon = bare_monitor (udev, group);
 
   d0 = daemon_counter (bus, "EventsReceived");
   r0 = daemon_counter (bus, "Resyncs");
@@ -204,51 +255,18 @@ main (int argc, char **argv)
       perror ("bench-uevents: SIGSTOP");
       return 1;
     }
-
   generated = write_changes (files, events);
-
-  /* drain the bare monitor */
-  {
-    int fd = udev_monitor_get_fd (mon);
-    int flags = fcntl (fd, F_GETFL);
-
-    fcntl (fd, F_SETFL, flags & ~O_NONBLOCK);
-  }
-  t0 = now_s ();
-  while (got < generated)
-    {
-      struct udev_device *d = udev_monitor_receive_device (mon);
-
-      if (!d)
-        {
-          if (errno == ENOBUFS)
-            fprintf (stderr, "bench-uevents: the bare monitor overflowed\n");
-          break;
-        }
-      got++;
-      udev_device_unref (d);
-    }
-  t_bare = now_s () - t0;
-
-  /* then the daemon's */
-  t0 = now_s ();
-  kill (daemon_pid, SIGCONT);
-  for (;;)
-    {
-      d1 = daemon_counter (bus, "EventsReceived");
-      if (d1 - d0 >= (guint64) generated || now_s () - t0 > 60)
-        break;
-      g_usleep (1000);
-    }
-  t_daemon = now_s () - t0;
+  t_bare = drain_bare (mon, generated, &got);
+  t_daemon = drain_daemon (bus, daemon_pid, d0, generated, &d1);
   r1 = daemon_counter (bus, "Resyncs");
+  lost = (gint64) generated - (gint64) (d1 - d0);
 
   printf ("events generated:        %ld (netlink group %s)\n", generated, group);
   printf ("bare libudev monitor:    %ld received in %.3f s = %.0f events/s\n", got, t_bare, got / t_bare);
   printf ("through hotplugd:        %" G_GUINT64_FORMAT " received in %.3f s = %.0f events/s\n",
           d1 - d0, t_daemon, (d1 - d0) / t_daemon);
   printf ("ratio hotplugd / bare:   %.2f\n", ((d1 - d0) / t_daemon) / (got / t_bare));
-  printf ("events lost by hotplugd: %" G_GINT64_FORMAT "\n", (gint64) generated - (gint64) (d1 - d0) > 0 ? (gint64) generated - (gint64) (d1 - d0) : 0);
+  printf ("events lost by hotplugd: %" G_GINT64_FORMAT "\n", lost > 0 ? lost : 0);
   printf ("re-enumerations:         %" G_GUINT64_FORMAT "\n", r1 - r0);
 
   udev_monitor_unref (mon);
