@@ -162,87 +162,122 @@ on_name_lost (HotplugManager *manager, gpointer user_data)
   g_main_loop_quit (d->loop);
 }
 
-int
-main (int argc, char **argv)
+typedef struct
 {
-  gboolean verbose = FALSE, replace = FALSE, version = FALSE, no_journal = FALSE;
-  int receive_buffer = 0;
-  g_autofree char *sysfs_root = NULL;
-  g_autofree char *config_path = NULL;
-  g_autofree char *state_dir = NULL;
+  gboolean verbose;
+  gboolean replace;
+  gboolean version;
+  gboolean no_journal;
+  int      receive_buffer;
+  char    *sysfs_root;
+  char    *config_path;
+  char    *state_dir;
+} Options;
+
+static void
+options_clear (Options *o)
+{
+  g_free (o->sysfs_root);
+  g_free (o->config_path);
+  g_free (o->state_dir);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+/* -1 to go on, else the exit status */
+static int
+parse_command_line (int *argc, char ***argv, Options *o)
+{
   GOptionEntry entries[] = {
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
-    { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, N_("Replace a running instance"), NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, N_("Log debug messages"), NULL },
+    { "replace", 'r', 0, G_OPTION_ARG_NONE, &o->replace, N_("Replace a running instance"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_path,
       N_("Read the configuration from FILE"), N_("FILE") },
-    { "state-directory", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+    { "state-directory", 0, 0, G_OPTION_ARG_FILENAME, &o->state_dir,
       N_("Keep state in DIR (default: $STATE_DIRECTORY, else /var/lib/hotplugd)"), N_("DIR") },
-    { "sysfs-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &sysfs_root,
+    { "sysfs-root", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &o->sysfs_root,
       "Read sysfs below DIR (tests)", "DIR" },
-    { "receive-buffer-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &receive_buffer,
+    { "receive-buffer-size", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &o->receive_buffer,
       "Event socket receive buffer in bytes (tests; default 128 MiB)", "BYTES" },
-    { "no-journal", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &no_journal,
+    { "no-journal", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &o->no_journal,
       "Run jobs without the crash journal (benchmarks: its cost)", NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(HotplugUdev) udev = NULL;
-  g_autoptr(HotplugPlatform) platform = NULL;
+
+  g_option_context_set_summary (context, _("Orchestrates hot add and removal of boards, I/O units, slots, CPUs and memory."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_printerr ("hotplugd: %s\n", error->message);
+      return 2;
+    }
+  if (o->version)
+    {
+      g_print ("hotplugd %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+  return -1;
+}
+
+/* The event source, the model and the manager over them, wired to D */
+static HotplugManager *
+new_manager (Daemon *d, Options *o)
+{
+  g_autoptr(HotplugUdev) udev = hotplug_udev_new ();
+  g_autoptr(HotplugPlatform) platform = hotplug_platform_new ();
+  HotplugManager *manager;
+  HotplugJobs *jobs;
+
+  if (o->receive_buffer > 0)
+    hotplug_udev_set_receive_buffer_size (udev, o->receive_buffer);
+  /* one state directory: the journal, the failed units, units.ini */
+  if (o->state_dir == NULL)
+    o->state_dir = g_strdup (hotplug_state_dir_default ());
+  hotplug_platform_set_state_directory (platform, o->state_dir);
+  manager = hotplug_manager_new (platform, udev);
+  jobs = hotplug_manager_get_jobs (manager);
+  d->manager = manager;
+  hotplug_jobs_set_state_dir (jobs, o->no_journal ? NULL : o->state_dir);
+  g_signal_connect (manager, "name-lost", G_CALLBACK (on_name_lost), d);
+  g_signal_connect (manager, "name-acquired", G_CALLBACK (on_name_acquired), d);
+  g_signal_connect (jobs, "job-added", G_CALLBACK (on_job_added), d);
+  g_signal_connect (jobs, "idle", G_CALLBACK (on_jobs_quiet), d);
+  return manager;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_auto(Options) o = { 0 };
+  g_autoptr(GError) error = NULL;
   g_autoptr(HotplugManager) manager = NULL;
   Daemon d = { NULL, EXIT_SUCCESS, NULL, FALSE };
+  int ret;
 
   setup_resources ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  if ((ret = parse_command_line (&argc, &argv, &o)) >= 0)
+    return ret;
 
-  context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, _("Orchestrates hot add and removal of boards, I/O units, slots, CPUs and memory."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("hotplugd: %s\n", error->message);
-      return 2;
-    }
-  if (version)
-    {
-      g_print ("hotplugd %s\n", PACKAGE_VERSION);
-      return EXIT_SUCCESS;
-    }
-
-  hotplug_log_setup (verbose);
-  if (sysfs_root)
-    hotplug_sysfs_set_root (sysfs_root);
+  hotplug_log_setup (o.verbose);
+  if (o.sysfs_root)
+    hotplug_sysfs_set_root (o.sysfs_root);
   else if (g_getenv (HOTPLUG_ENV_SYSFS_ROOT))
     hotplug_sysfs_set_root (g_getenv (HOTPLUG_ENV_SYSFS_ROOT));
-
   /* a hook or client that goes away while we write to it is not fatal */
   signal (SIGPIPE, SIG_IGN);
 
   d.loop = g_main_loop_new (NULL, FALSE);
-
-  udev = hotplug_udev_new ();
-  if (receive_buffer > 0)
-    hotplug_udev_set_receive_buffer_size (udev, receive_buffer);
-  platform = hotplug_platform_new ();
-  /* one state directory: the journal, the failed units, units.ini */
-  if (state_dir == NULL)
-    state_dir = g_strdup (hotplug_state_dir_default ());
-  hotplug_platform_set_state_directory (platform, state_dir);
-  manager = hotplug_manager_new (platform, udev);
-  d.manager = manager;
+  manager = new_manager (&d, &o);
   g_unix_signal_add (SIGTERM, on_signal, &d);
   g_unix_signal_add (SIGINT, on_signal, &d);
-  hotplug_jobs_set_state_dir (hotplug_manager_get_jobs (manager), no_journal ? NULL : state_dir);
-  g_signal_connect (manager, "name-lost", G_CALLBACK (on_name_lost), &d);
-  g_signal_connect (manager, "name-acquired", G_CALLBACK (on_name_acquired), &d);
-  g_signal_connect (hotplug_manager_get_jobs (manager), "job-added", G_CALLBACK (on_job_added), &d);
-  g_signal_connect (hotplug_manager_get_jobs (manager), "idle", G_CALLBACK (on_jobs_quiet), &d);
   g_unix_signal_add (SIGHUP, on_reload, &d);
-  if (!hotplug_manager_load_config (manager, config_path, &error))
+  if (!hotplug_manager_load_config (manager, o.config_path, &error))
     {
       /* never on defaults the administrator did not choose: a mistyped
        * timeout next to auto-remove-on-eject=false would otherwise let a
@@ -252,7 +287,7 @@ main (int argc, char **argv)
       g_main_loop_unref (d.loop);
       return EXIT_CONFIG;
     }
-  if (!hotplug_manager_start (manager, NULL, replace, &error))
+  if (!hotplug_manager_start (manager, NULL, o.replace, &error))
     {
       hotplug_log_full (G_LOG_LEVEL_CRITICAL, "daemon", NULL, NULL, NULL, NULL,
                         "cannot start: %s", error->message);
