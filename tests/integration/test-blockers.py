@@ -221,6 +221,29 @@ class Blockers(operations.Ops):
         holder.wait()
         self.wait_blockers('slot-3', lambda b: b == [], 'empties when the process is gone')
 
+    def test_opened_just_before_the_call(self):
+        """The Remove's own check, made at the call, sees a node opened
+        just before it (the Blockers property is not waited for); a caller
+        polkit refuses (asked meanwhile) is told that the slot is busy, and
+        refused once it is not."""
+        self.start()
+        dev = self.loop()
+        self.back('nvme1n1', dev)
+        with open(dev, 'rb') as node:
+            holder = subprocess.Popen(['sleep', '300'], stdin=node)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        self.assert_busy('slot-3', dev, f'{holder.pid} sleep')
+        self.env.polkit.set_allowed(False)
+        self.assert_busy('slot-3', dev, f'{holder.pid} sleep')
+        holder.kill()
+        holder.wait()
+        with self.assertRaises(GLib.Error) as refused:
+            self.request('slot-3', 'remove')
+        self.assertEqual(ht.dbus_error_name(refused.exception), 'org.hotplugd.Hotplug1.Error.NotAuthorized',
+                         refused.exception.message)
+        self.assertEqual(self.hook_log(), [])
+
     def test_swap(self):
         if shutil.which('swapon') is None or shutil.which('mkswap') is None:
             self.skipTest('needs mkswap and swapon')
