@@ -366,44 +366,71 @@ read_processes (Sys *s, gboolean fds, gboolean affinity)
   closedir (d);
 }
 
+/* The handlers of IRQ @name: each shows as a directory of its own in
+ * /proc/irq/NAME ("eth0", "virtio3-rx"), named in readdir's order. */
+static char *
+irq_actions (int irqs, const char *name)
+{
+  int dfd = openat (irqs, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  GString *actions = g_string_new (NULL);
+  DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
+  struct dirent *e;
+
+  if (d == NULL && dfd >= 0)
+    close (dfd);
+  while (d && (e = readdir (d)))
+    {
+      struct stat st;
+
+      if (e->d_name[0] == '.')
+        continue;
+      if (e->d_type == DT_DIR ||
+          (e->d_type == DT_UNKNOWN && fstatat (dirfd (d), e->d_name, &st, 0) == 0 && S_ISDIR (st.st_mode)))
+        g_string_append_printf (actions, "%s%s", actions->len ? "," : "", e->d_name);
+    }
+  if (d)
+    closedir (d);
+  return g_string_free (actions, FALSE);
+}
+
+/* Each IRQ's affinity; the handlers' names only of those that may block
+ * a removal: an IRQ that may go to every CPU the daemon may is never a
+ * unit's blocker (check_cpus), and most are such. */
 static void
 read_irqs (Sys *s)
 {
-  g_autoptr(GDir) d = g_dir_open ("/proc/irq", 0, NULL);
-  const char *e;
+  int irqs = open ("/proc/irq", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = irqs >= 0 ? fdopendir (irqs) : NULL;
+  struct dirent *e;
 
   s->irqs = g_ptr_array_new_with_free_func ((GDestroyNotify) irq_free);
-  while (d && (e = g_dir_read_name (d)))
+  if (d == NULL && irqs >= 0)
+    close (irqs);
+  while (d && (e = readdir (d)))
     {
-      g_autofree char *dir = g_build_filename ("/proc/irq", e, NULL);
-      g_autofree char *lpath = g_build_filename (dir, "smp_affinity_list", NULL);
-      g_autofree char *list = hotplug_blockers_read_file (lpath);
-      g_autoptr(GDir) h = NULL;
-      GString *actions = g_string_new (NULL);
-      const char *a;
+      g_autofree char *rel = NULL;
+      g_autofree char *list = NULL;
+      g_autoptr(GArray) set = NULL;
       Irq *q;
 
+      if (!g_ascii_isdigit (e->d_name[0]))
+        continue;
+      rel = g_strconcat (e->d_name, "/smp_affinity_list", NULL);
+      list = hotplug_blockers_read_at (dirfd (d), rel);
       if (list == NULL || *list == '\0')
-        {
-          g_string_free (actions, TRUE);
-          continue;
-        }
-      /* a handler shows as a directory of its own */
-      h = g_dir_open (dir, 0, NULL);
-      while (h && (a = g_dir_read_name (h)))
-        {
-          g_autofree char *sub = g_build_filename (dir, a, NULL);
-
-          if (g_file_test (sub, G_FILE_TEST_IS_DIR))
-            g_string_append_printf (actions, "%s%s", actions->len ? "," : "", a);
-        }
+        continue;
+      set = hotplug_list_parse (list, NULL);
+      if (hotplug_blockers_set_within (s->everywhere, set))
+        continue;
       q = g_new0 (Irq, 1);
-      q->name = g_strdup_printf ("irq %s", e);
-      q->set = hotplug_list_parse (list, NULL);
+      q->name = g_strdup_printf ("irq %s", e->d_name);
+      q->set = g_steal_pointer (&set);
       q->list = g_steal_pointer (&list);
-      q->actions = g_string_free (actions, FALSE);
+      q->actions = irq_actions (dirfd (d), e->d_name);
       g_ptr_array_add (s->irqs, q);
     }
+  if (d)
+    closedir (d);
 }
 
 /* --- one unit's share ---------------------------------------------------- */
@@ -630,8 +657,13 @@ hotplug_blockers_system_read (gboolean fds, gboolean cpus)
 
   system->fds = fds;
   system->cpus = cpus;
-  read_mounts (&system->sys);
-  read_swaps (&system->sys);
+  /* what is mounted or swapped on matters only to the disks below PCI
+   * devices, which the descriptors come with */
+  if (fds)
+    {
+      read_mounts (&system->sys);
+      read_swaps (&system->sys);
+    }
   read_processes (&system->sys, fds, cpus);
   if (cpus)
     read_irqs (&system->sys);

@@ -25,8 +25,12 @@ struct _HotplugBlockersWatch
   HotplugPlatform *platform;
   GCancellable    *cancellable;
   gboolean         started;
-  gboolean         running;   /* a full refresh is in the worker */
-  gboolean         dirty;     /* asked for while it ran */
+  gboolean         running;   /* a refresh is in the worker */
+  /* what the next refresh reads: the facts of these kinds (Need) and of
+   * these objects ("unit/ID", "domain/ID"); asked for while none can run
+   * (before the start, while one runs) they wait */
+  guint            need;
+  GHashTable      *changed;
   guint            soon_id;
   gint64           first_asked; /* monotonic time of the oldest pending request */
   guint            interval_id;
@@ -146,7 +150,19 @@ scan_apply (Scan *scan, GPtrArray *results)
     apply (scan->watch, scan->serial, g_ptr_array_index (scan->keys, i), g_ptr_array_index (results, i));
 }
 
-/* --- full refreshes ------------------------------------------------------ */
+/* --- refreshes ------------------------------------------------------------ */
+
+/* Which units' blockers a change can change besides the changed one's own:
+ * a CPU going offline breaks the affinity of the processes pinned to it
+ * alone (the kernel lets them run anywhere), which other CPUs' units see;
+ * the online memory of one unit is the "last online memory" of all. */
+typedef enum
+{
+  NEED_CPUS = 1 << 0,
+  NEED_MEMORY = 1 << 1,
+  NEED_DEVICES = 1 << 2,
+  NEED_ALL = NEED_CPUS | NEED_MEMORY | NEED_DEVICES,
+} Need;
 
 static void schedule (HotplugBlockersWatch *self);
 
@@ -169,33 +185,62 @@ on_refreshed (GObject *source, GAsyncResult *res, gpointer user_data)
                       "cannot refresh the blockers: %s", error->message);
   else
     scan_apply (scan, results);
-  if (self->dirty)
+  if (self->need || g_hash_table_size (self->changed))
     schedule (self);
   scan_free (scan);
 }
 
+static gboolean
+unit_needed (HotplugUnit *unit, guint need, GHashTable *changed)
+{
+  g_autofree char *key = g_strconcat ("unit/", hotplug_unit_get_id (unit), NULL);
+  HotplugDbusUnit *iface = HOTPLUG_DBUS_UNIT (unit);
+  const char *ranges = hotplug_dbus_unit_get_memory_ranges (iface);
+  const char *const *pci = hotplug_dbus_unit_get_pci_devices (iface);
+
+  return need == NEED_ALL || (changed && g_hash_table_contains (changed, key)) ||
+         ((need & NEED_CPUS) && hotplug_unit_get_cpu_list (unit)->len > 0) ||
+         ((need & NEED_MEMORY) && ranges && *ranges) || ((need & NEED_DEVICES) && pci && pci[0]);
+}
+
+/* The facts of the units and domains a refresh for NEED and CHANGED reads
+ * (every one for NEED_ALL). */
 static GPtrArray *
-all_facts (HotplugBlockersWatch *self)
+facts_for (HotplugBlockersWatch *self, guint need, GHashTable *changed)
 {
   g_autoptr(GPtrArray) units = hotplug_platform_get_units (self->platform);
   g_autoptr(GPtrArray) domains = hotplug_platform_get_domains (self->platform);
   GPtrArray *facts = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_facts_free);
 
   for (guint i = 0; i < units->len; i++)
-    g_ptr_array_add (facts, hotplug_blockers_facts_of_unit (self->platform, g_ptr_array_index (units, i)));
+    if (unit_needed (g_ptr_array_index (units, i), need, changed))
+      g_ptr_array_add (facts, hotplug_blockers_facts_of_unit (self->platform, g_ptr_array_index (units, i)));
   for (guint i = 0; i < domains->len; i++)
-    g_ptr_array_add (facts, hotplug_blockers_facts_of_domain (g_ptr_array_index (domains, i)));
+    {
+      HotplugDomain *domain = g_ptr_array_index (domains, i);
+      g_autofree char *key = g_strconcat ("domain/", hotplug_domain_get_id (domain), NULL);
+
+      if ((need & NEED_DEVICES) || (changed && g_hash_table_contains (changed, key)))
+        g_ptr_array_add (facts, hotplug_blockers_facts_of_domain (domain));
+    }
   return facts;
+}
+
+static GPtrArray *
+all_facts (HotplugBlockersWatch *self)
+{
+  return facts_for (self, NEED_ALL, NULL);
 }
 
 static gboolean
 refresh_now (gpointer user_data)
 {
   HotplugBlockersWatch *self = user_data;
-  GPtrArray *facts = all_facts (self);
+  GPtrArray *facts = facts_for (self, self->need, self->changed);
 
   self->soon_id = 0;
-  self->dirty = FALSE;
+  self->need = 0;
+  g_hash_table_remove_all (self->changed);
   self->running = TRUE;
   hotplug_blockers_scan_async (facts, self->cancellable, on_refreshed, scan_new (self, facts));
   return G_SOURCE_REMOVE;
@@ -235,10 +280,7 @@ static void
 schedule (HotplugBlockersWatch *self)
 {
   if (!self->started || self->running)
-    {
-      self->dirty = TRUE;
-      return;
-    }
+    return;
   if (self->soon_id == 0)
     self->first_asked = g_get_monotonic_time ();
   else if (g_get_monotonic_time () - self->first_asked < MAX_DELAY_US)
@@ -248,17 +290,27 @@ schedule (HotplugBlockersWatch *self)
   self->soon_id = g_timeout_add (COALESCE_MS, refresh_now, self);
 }
 
+/* A refresh of the facts of kinds NEED and of object KEY (or none). */
+static void
+request (HotplugBlockersWatch *self, guint need, const char *key)
+{
+  self->need |= need;
+  if (key)
+    g_hash_table_add (self->changed, g_strdup (key));
+  schedule (self);
+}
+
 void
 hotplug_blockers_watch_refresh (HotplugBlockersWatch *self)
 {
   g_return_if_fail (HOTPLUG_IS_BLOCKERS_WATCH (self));
-  schedule (self);
+  request (self, NEED_ALL, NULL);
 }
 
 static gboolean
 on_interval (gpointer user_data)
 {
-  schedule (user_data);
+  request (user_data, NEED_ALL, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -284,7 +336,8 @@ hotplug_blockers_watch_set_interval (HotplugBlockersWatch *self, double seconds)
 static gboolean
 on_proc_changed (int fd, GIOCondition condition, gpointer user_data)
 {
-  schedule (user_data);
+  /* what is mounted or swapped on: the disks below PCI devices */
+  request (user_data, NEED_DEVICES, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -304,15 +357,27 @@ hotplug_blockers_watch_start (HotplugBlockersWatch *self)
         self->fd_ids[i] = g_unix_fd_add (self->fds[i], G_IO_PRI | G_IO_ERR, on_proc_changed, self);
     }
   arm_interval (self);
-  schedule (self);
+  request (self, NEED_ALL, NULL);
 }
 
 /* --- the model ----------------------------------------------------------- */
 
+/* A unit's or a domain's own change: its facts, and those of the others
+ * it may change (Need). */
 static void
 on_model_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
-  schedule (user_data);
+  const char *name = g_param_spec_get_name (pspec);
+  g_autofree char *key = HOTPLUG_IS_UNIT (object)
+                           ? g_strconcat ("unit/", hotplug_unit_get_id (HOTPLUG_UNIT (object)), NULL)
+                           : g_strconcat ("domain/", hotplug_domain_get_id (HOTPLUG_DOMAIN (object)), NULL);
+  guint need = 0;
+
+  if (g_str_equal (name, "cpus") || g_str_equal (name, "cpus-online"))
+    need = NEED_CPUS;
+  else if (g_str_equal (name, "memory-ranges") || g_str_equal (name, "memory-blocks-online"))
+    need = NEED_MEMORY;
+  request (user_data, need, key);
 }
 
 static void
@@ -323,14 +388,14 @@ on_unit_added (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
 
   for (guint i = 0; i < G_N_ELEMENTS (props); i++)
     g_signal_connect_object (unit, props[i], G_CALLBACK (on_model_changed), user_data, 0);
-  schedule (user_data);
+  request (user_data, NEED_ALL, NULL);
 }
 
 static void
 on_domain_added (HotplugPlatform *platform, HotplugDomain *domain, gpointer user_data)
 {
   g_signal_connect_object (domain, "notify::pci-devices", G_CALLBACK (on_model_changed), user_data, 0);
-  schedule (user_data);
+  request (user_data, NEED_ALL, NULL);
 }
 
 static void
@@ -428,6 +493,7 @@ hotplug_blockers_watch_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_hash_table_unref (self->applied);
+  g_hash_table_unref (self->changed);
   G_OBJECT_CLASS (hotplug_blockers_watch_parent_class)->finalize (object);
 }
 
@@ -443,6 +509,7 @@ hotplug_blockers_watch_init (HotplugBlockersWatch *self)
 {
   self->cancellable = g_cancellable_new ();
   self->applied = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->changed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->interval = 0;
   self->fds[0] = self->fds[1] = -1;
 }

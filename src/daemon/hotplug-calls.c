@@ -28,11 +28,17 @@ typedef struct
   HotplugOperation       op;
   HotplugJobOptions      options;
   GDBusMethodInvocation *invocation;   /* while the blockers are checked */
+  /* the blockers and polkit asked at once: what is still to come, and
+   * what came */
+  guint                  pending;
+  gboolean               answered;     /* the caller has its reply */
+  GError                *auth_error;
 } OperationCall;
 
 static void
 operation_call_free (OperationCall *call)
 {
+  g_clear_error (&call->auth_error);
   g_clear_object (&call->invocation);
   g_object_unref (call->calls);
   g_clear_object (&call->unit);
@@ -68,25 +74,29 @@ operation_authorized (GDBusMethodInvocation *invocation, gpointer user_data)
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", hotplug_job_get_object_path (job)));
 }
 
+static GHashTable *
+call_details (OperationCall *call)
+{
+  if (call->unit)
+    return hotplug_auth_details_new ("unit", hotplug_unit_get_id (call->unit),
+                                     "kind", hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (call->unit)), NULL);
+  return hotplug_auth_details_new ("domain", hotplug_domain_get_id (call->domain), NULL);
+}
+
 static gboolean
 ask_polkit (OperationCall *call, GDBusMethodInvocation *invocation)
 {
-  g_autoptr(GHashTable) details = NULL;
+  g_autoptr(GHashTable) details = call_details (call);
 
-  if (call->unit)
-    details = hotplug_auth_details_new ("unit", hotplug_unit_get_id (call->unit),
-                                        "kind", hotplug_dbus_unit_get_kind (HOTPLUG_DBUS_UNIT (call->unit)), NULL);
-  else
-    details = hotplug_auth_details_new ("domain", hotplug_domain_get_id (call->domain), NULL);
   return hotplug_auth_call (call->calls->auth, invocation, details, operation_authorized, call,
                             (GDestroyNotify) operation_call_free);
 }
 
-static void
-on_blockers_checked (GObject *source, GAsyncResult *res, gpointer user_data)
+/* Error.Busy when the check found blockers (or could not tell): TRUE when
+ * it answered the caller so. */
+static gboolean
+return_busy (OperationCall *call, GObject *source, GAsyncResult *res)
 {
-  OperationCall *call = user_data;
-  g_autoptr(GDBusMethodInvocation) invocation = g_steal_pointer (&call->invocation);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) blockers = hotplug_blockers_watch_check_finish (HOTPLUG_BLOCKERS_WATCH (source), res,
                                                                         &error);
@@ -94,33 +104,95 @@ on_blockers_checked (GObject *source, GAsyncResult *res, gpointer user_data)
   const char *what_op = call->unit ? "remove" : "switchover";
   g_autofree char *what = NULL;
 
-  if (blockers == NULL || blockers->len > 0)
+  if (blockers && blockers->len == 0)
+    return FALSE;
+  what = blockers ? hotplug_blockers_describe (blockers) : NULL;
+  if (blockers)
+    hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, id, NULL, NULL, NULL, "%s of %s refused, it is busy: %s",
+                      what_op, id, what);
+  /* the handler's reference; the call keeps its own until it is freed */
+  g_dbus_method_invocation_return_error (call->invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY,
+                                         blockers ? "%s%s is busy: %s (the force option %s it anyway)"
+                                                  : "cannot tell whether %s%s is busy: %s",
+                                         call->unit ? "" : "domain ", id, blockers ? what : error->message,
+                                         call->unit ? "removes" : "disconnects");
+  return TRUE;
+}
+
+static void
+on_blockers_checked (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  OperationCall *call = user_data;
+
+  if (return_busy (call, source, res))
     {
-      what = blockers ? hotplug_blockers_describe (blockers) : NULL;
-      if (blockers)
-        hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, id, NULL, NULL, NULL, "%s of %s refused, it is busy: %s",
-                          what_op, id, what);
-      g_dbus_method_invocation_return_error (invocation, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY,
-                                             blockers ? "%s%s is busy: %s (the force option %s it anyway)"
-                                                      : "cannot tell whether %s%s is busy: %s",
-                                             call->unit ? "" : "domain ", id, blockers ? what : error->message,
-                                             call->unit ? "removes" : "disconnects");
       operation_call_free (call);
       return;
     }
-  ask_polkit (call, invocation);
+  ask_polkit (call, call->invocation);
 }
 
-/* what would break is part of what is asked: checked afresh (not the
- * Blockers property, which may be a minute old), in a worker */
-static gboolean
-check_blockers_then_polkit (OperationCall *call, GDBusMethodInvocation *invocation)
+/* Both answers in: a busy target is refused as such whatever polkit said
+ * (as when polkit is asked after the check), else polkit decides. */
+static void
+parallel_done (OperationCall *call)
 {
-  call->invocation = g_object_ref (invocation);
+  if (--call->pending > 0)
+    return;
+  if (!call->answered && call->auth_error)
+    hotplug_error_return (call->invocation, call->auth_error);
+  else if (!call->answered)
+    operation_authorized (call->invocation, call);
+  operation_call_free (call);
+}
+
+static void
+on_parallel_checked (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  OperationCall *call = user_data;
+
+  call->answered = return_busy (call, source, res);
+  parallel_done (call);
+}
+
+static void
+on_parallel_authorized (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  OperationCall *call = user_data;
+
+  hotplug_auth_check_finish (HOTPLUG_AUTH (source), res, &call->auth_error);
+  parallel_done (call);
+}
+
+static void
+check_blockers_async (OperationCall *call, GAsyncReadyCallback callback)
+{
   if (call->unit)
-    hotplug_blockers_watch_check_async (call->calls->blockers, call->unit, on_blockers_checked, call);
+    hotplug_blockers_watch_check_async (call->calls->blockers, call->unit, callback, call);
   else
-    hotplug_blockers_watch_check_domain_async (call->calls->blockers, call->domain, on_blockers_checked, call);
+    hotplug_blockers_watch_check_domain_async (call->calls->blockers, call->domain, callback, call);
+}
+
+/* What would break is part of what is asked: checked afresh at the call
+ * (not the Blockers property, which may be a minute old), in a worker.
+ * polkit is asked meanwhile, unless it may ask the caller's user for a
+ * password (interactive authorization): a busy target asks nobody. */
+static gboolean
+check_blockers_and_polkit (OperationCall *call, GDBusMethodInvocation *invocation)
+{
+  GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
+  g_autoptr(GHashTable) details = NULL;
+
+  call->invocation = g_object_ref (invocation);
+  if (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION)
+    {
+      check_blockers_async (call, on_blockers_checked);
+      return TRUE;
+    }
+  call->pending = 2;
+  check_blockers_async (call, on_parallel_checked);
+  details = call_details (call);
+  hotplug_auth_check_async (call->calls->auth, invocation, details, NULL, on_parallel_authorized, call);
   return TRUE;
 }
 
@@ -153,7 +225,7 @@ handle_operation (HotplugCalls *self, HotplugUnit *unit, GDBusMethodInvocation *
   call = call_new (self, op, &parsed);
   call->unit = g_object_ref (unit);
   if (op == HOTPLUG_OPERATION_REMOVE && !parsed.force)
-    return check_blockers_then_polkit (call, invocation);
+    return check_blockers_and_polkit (call, invocation);
   return ask_polkit (call, invocation);
 }
 
@@ -197,7 +269,7 @@ handle_domain_operation (HotplugCalls *self, HotplugDomain *domain, GDBusMethodI
   if (op == HOTPLUG_OPERATION_SWITCHOVER && !parsed.force &&
       hotplug_domain_get_connection_state (domain) != HOTPLUG_CONNECTION_DISCONNECTED &&
       hotplug_domain_get_connection_state (domain) != HOTPLUG_CONNECTION_INACTIVE)
-    return check_blockers_then_polkit (call, invocation);
+    return check_blockers_and_polkit (call, invocation);
   return ask_polkit (call, invocation);
 }
 

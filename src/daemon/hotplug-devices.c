@@ -364,6 +364,14 @@ hotplug_platform_containers_stale (HotplugPlatform *self)
     c->stale = TRUE;
 }
 
+static int
+cmp_uint (gconstpointer a, gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+
+  return x < y ? -1 : x > y;
+}
+
 /* The ACPI children of a container: processors, memory devices, host
  * bridges.  Read again on the ownership pass after any event that can
  * change them (HotplugContainer.stale), because on real hardware the
@@ -412,6 +420,8 @@ hotplug_platform_container_scan (HotplugPlatform *self, HotplugContainer *c)
             g_ptr_array_add (c->root_buses, g_steal_pointer (&target));
         }
     }
+  g_array_sort (c->cpus, cmp_uint);
+  g_array_sort (c->blocks, cmp_uint);
 }
 
 static void
@@ -696,14 +706,6 @@ hotplug_platform_root_bus_of_slot (HotplugSlot *s, GPtrArray *all)
         }
     }
   return best;
-}
-
-static int
-cmp_uint (gconstpointer a, gconstpointer b)
-{
-  guint x = *(const guint *) a, y = *(const guint *) b;
-
-  return x < y ? -1 : x > y;
 }
 
 void

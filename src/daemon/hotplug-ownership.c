@@ -268,8 +268,7 @@ plan_container (Pass *pass, HotplugContainer *c)
   p->container = c;
   p->sysfs_path = g_strconcat ("/sys", c->devpath, NULL);
   hotplug_platform_location_remember (self, kind, id, c, p->sysfs_path);
-  g_array_sort (c->cpus, cmp_uint);
-  g_array_sort (c->blocks, cmp_uint);
+  /* sorted by their scan */
   claim (self->cpus, c->cpus, pass->cpu_claimed, p->cpus);
   claim (self->blocks, c->blocks, pass->block_claimed, p->blocks);
   for (guint i = 0; i < c->root_buses->len; i++)

@@ -44,14 +44,15 @@ typedef struct
   /* the container's online state as the kernel last announced it (its
    * online/offline uevents), read from the attribute when it appears */
   gboolean   online;
-  GArray    *cpus;       /* guint */
-  GArray    *blocks;     /* guint */
+  GArray    *cpus;       /* guint, sorted */
+  GArray    *blocks;     /* guint, sorted */
   GPtrArray *root_buses; /* pci0000:40 */
   guint      gen;
   /* its ACPI children to be read again on the next ownership pass: set by
-   * its own events and by any event that can change what is below a
-   * container (hotplug_platform_containers_stale), not by a CPU or memory
-   * block going online or offline; a board's are a thousand links */
+   * its own events and by those that can change what is below it (a CPU,
+   * block or ACPI device of its own added or removed; see
+   * hotplug-platform.c), not by a CPU or memory block going online or
+   * offline; a board's are a thousand links */
   gboolean   stale;
 } HotplugContainer;
 
@@ -145,6 +146,12 @@ void               hotplug_platform_container_refresh (HotplugPlatform *self, co
                                                        const char *devpath);
 void               hotplug_platform_container_scan (HotplugPlatform *self, HotplugContainer *c);
 void               hotplug_platform_containers_stale (HotplugPlatform *self);
+/* Only the containers that list CPU (or memory block) @n; that have the
+ * root bus of host bridge @bridge (pci0000:40); whose ACPI node is
+ * @devpath or above it (FALSE where none is). */
+void               hotplug_platform_containers_stale_listing (HotplugPlatform *self, gboolean cpu, guint n);
+void               hotplug_platform_containers_stale_bridge (HotplugPlatform *self, const char *bridge);
+gboolean           hotplug_platform_containers_stale_below (HotplugPlatform *self, const char *devpath);
 void               hotplug_platform_pci_refresh (HotplugPlatform *self, const char *devpath);
 void               hotplug_platform_pci_remove (HotplugPlatform *self, const char *devpath);
 void               hotplug_platform_slot_refresh (HotplugPlatform *self, const char *name);

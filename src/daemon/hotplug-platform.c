@@ -244,19 +244,137 @@ handle_slot (HotplugPlatform *self, const HotplugEvent *ev)
   hotplug_platform_mark_dirty (self);
 }
 
+static gboolean
+sorted_contains (GArray *array, guint n)
+{
+  guint lo = 0, hi = array->len;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2, v = g_array_index (array, guint, mid);
+
+      if (v == n)
+        return TRUE;
+      if (v < n)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return FALSE;
+}
+
+void
+hotplug_platform_containers_stale_listing (HotplugPlatform *self, gboolean cpu, guint n)
+{
+  GHashTableIter iter;
+  HotplugContainer *c;
+
+  g_hash_table_iter_init (&iter, self->containers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
+    if (!c->stale && sorted_contains (cpu ? c->cpus : c->blocks, n))
+      c->stale = TRUE;
+}
+
+void
+hotplug_platform_containers_stale_bridge (HotplugPlatform *self, const char *bridge)
+{
+  GHashTableIter iter;
+  HotplugContainer *c;
+
+  g_hash_table_iter_init (&iter, self->containers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
+    if (g_ptr_array_find_with_equal_func (c->root_buses, bridge, g_str_equal, NULL))
+      c->stale = TRUE;
+}
+
+gboolean
+hotplug_platform_containers_stale_below (HotplugPlatform *self, const char *devpath)
+{
+  g_autofree char *path = g_strconcat (hotplug_sysfs_get_root (), "/sys", devpath, NULL);
+  GHashTableIter iter;
+  HotplugContainer *c;
+  gboolean any = FALSE;
+
+  g_hash_table_iter_init (&iter, self->containers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
+    {
+      gsize len = c->acpi_dir ? strlen (c->acpi_dir) : 0;
+
+      if (len && strncmp (path, c->acpi_dir, len) == 0 && (path[len] == '\0' || path[len] == '/'))
+        {
+          c->stale = TRUE;
+          any = TRUE;
+        }
+    }
+  return any;
+}
+
+/* The host bridge (pci0000:40) of a root bus's event
+ * (/devices/pci0000:40/pci_bus/0000:40), NULL for another bus's. */
+static char *
+root_bus_bridge (const char *devpath)
+{
+  g_auto(GStrv) parts = g_strsplit (devpath, "/", -1);
+
+  if (g_strv_length (parts) != 5 || !g_str_equal (parts[1], "devices") || !g_str_has_prefix (parts[2], "pci") ||
+      !g_str_equal (parts[3], "pci_bus"))
+    return NULL;
+  return g_strdup (parts[2]);
+}
+
+/* The containers whose ACPI children an event may have changed, to be
+ * read again on the next ownership pass (a board's are a thousand links,
+ * and a board's eject is a thousand events):
+ *  - an ACPI device's event: the containers its node is below (every
+ *    container where it is below none known);
+ *  - a CPU, memory block or root bus removed: the container that lists it;
+ *  - a CPU, memory block or root bus added (its event does not name its
+ *    ACPI node), an event of a subsystem not known here: every one;
+ *  - a CPU or block going online or offline or changing, a PCI device or
+ *    a bus below a root bus (no ACPI child of a container), a container's
+ *    own event (which marks that one): none. */
+static void
+mark_containers_stale (HotplugPlatform *self, const HotplugEvent *ev)
+{
+  gboolean cpu = g_str_equal (ev->subsystem, "cpu");
+  g_autofree char *bridge = NULL;
+  guint n;
+
+  if (g_str_equal (ev->subsystem, "container") || g_str_equal (ev->subsystem, "pci"))
+    return;
+  if (cpu || g_str_equal (ev->subsystem, "memory"))
+    {
+      if (g_str_equal (ev->action, "add") || !hotplug_parse_index (ev->sysname, cpu ? "cpu" : "memory", &n))
+        hotplug_platform_containers_stale (self);
+      else if (g_str_equal (ev->action, "remove"))
+        hotplug_platform_containers_stale_listing (self, cpu, n);
+      return;
+    }
+  if (g_str_equal (ev->subsystem, "acpi"))
+    {
+      if (!hotplug_platform_containers_stale_below (self, ev->devpath))
+        hotplug_platform_containers_stale (self);
+      return;
+    }
+  if (g_str_equal (ev->subsystem, "pci_bus"))
+    {
+      bridge = root_bus_bridge (ev->devpath);
+      if (bridge && g_str_equal (ev->action, "remove"))
+        hotplug_platform_containers_stale_bridge (self, bridge);
+      else if (bridge && g_str_equal (ev->action, "add"))
+        hotplug_platform_containers_stale (self);
+      return;
+    }
+  hotplug_platform_containers_stale (self);
+}
+
 void
 hotplug_platform_handle_event (HotplugPlatform *self, const HotplugEvent *ev)
 {
   g_return_if_fail (HOTPLUG_IS_PLATFORM (self));
   g_return_if_fail (ev != NULL);
 
-  /* what is below a container changes with anything but a container's own
-   * event (which marks that one) and a CPU or block going online or
-   * offline: every container is read again then, on the next pass */
-  if (!g_str_equal (ev->subsystem, "container") &&
-      !((g_str_equal (ev->subsystem, "cpu") || g_str_equal (ev->subsystem, "memory")) &&
-        (g_str_equal (ev->action, "online") || g_str_equal (ev->action, "offline"))))
-    hotplug_platform_containers_stale (self);
+  mark_containers_stale (self, ev);
   if (g_str_equal (ev->subsystem, "cpu"))
     handle_cpu (self, ev);
   else if (g_str_equal (ev->subsystem, "memory"))

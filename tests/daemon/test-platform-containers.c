@@ -190,10 +190,15 @@ test_eject_request (Test *t, gconstpointer data)
  * (HotplugContainer.stale): a container's own event reads that container,
  * a CPU or memory block going online or offline reads none (a board's
  * remove is a thousand of those, and every board's children are a thousand
- * links: the whole machine read on the main loop stalled it), anything
- * else that can change what is below a container reads them all. */
+ * links: the whole machine read on the main loop stalled it), an ACPI
+ * device's event the container it is below, a CPU, block or root bus
+ * removed the container listing it (a board's eject is a thousand of
+ * those), a PCI device's none, anything else that can change what is
+ * below a container reads them all. */
 
 #define SB1_CPU11 "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:01/ACPI0007:03"
+#define SB1_CPU10 "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:01/ACPI0007:02"
+#define SB0_CPU7 "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/ACPI0007:03"
 
 /* an event and the ownership pass after it */
 static void
@@ -235,12 +240,71 @@ test_scope (Test *t, gconstpointer data)
 }
 
 static void
-test_acpi_event_reads_all (Test *t, gconstpointer data)
+test_acpi_event_reads_its_container (Test *t, gconstpointer data)
 {
   fx_rm (t->fx, SB1_CPU11);
-  /* the processor's own removal, an event of another subsystem */
+  fx_rm (t->fx, SB0_CPU7);
+  /* the processor's own removal, an event of another subsystem: the
+   * container it was below is read, not the others */
   inject_pass (t, "remove", "acpi", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:01/ACPI0007:03");
   g_assert_cmpstr (cpus_of (t, "sb1"), ==, "8-10");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-7");
+  inject_pass (t, "remove", "acpi", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/ACPI0007:03");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-6");
+}
+
+static void
+test_acpi_event_below_none_reads_all (Test *t, gconstpointer data)
+{
+  fx_rm (t->fx, SB0_CPU7);
+  /* below no container known: any of them may have changed */
+  inject_pass (t, "add", "acpi", "/devices/LNXSYSTM:00/LNXSYBUS:00/PNP0C80:07");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-6");
+}
+
+static void
+test_removal_reads_its_container (Test *t, gconstpointer data)
+{
+  /* sb1 lost the processor of cpu10, sb0 that of cpu7, with no event */
+  fx_rm (t->fx, SB1_CPU10);
+  fx_rm (t->fx, SB0_CPU7);
+  /* cpu11 removed: sb1, which lists it, is read (cpu10 is gone from it),
+   * sb0 is not */
+  inject_pass (t, "remove", "cpu", "/devices/system/cpu/cpu11");
+  g_assert_cmpstr (cpus_of (t, "sb1"), ==, "8-9");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-7");
+  /* a block of sb0 removed: sb0 is read */
+  inject_pass (t, "remove", "memory", "/devices/system/memory/memory23");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-6");
+}
+
+static void
+test_addition_reads_all (Test *t, gconstpointer data)
+{
+  fx_rm (t->fx, SB0_CPU7);
+  fx_rm (t->fx, SB1_CPU11);
+  /* a CPU added: its event does not say below which container */
+  inject_pass (t, "add", "cpu", "/devices/system/cpu/cpu3");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-6");
+  g_assert_cmpstr (cpus_of (t, "sb1"), ==, "8-10");
+}
+
+static void
+test_pci_events (Test *t, gconstpointer data)
+{
+  fx_rm (t->fx, SB0_CPU7);
+  fx_rm (t->fx, SB1_CPU11);
+  /* a PCI device: nothing below a container */
+  inject_pass (t, "remove", "pci", "/devices/pci0000:40/0000:40:02.0");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-7");
+  g_assert_cmpstr (cpus_of (t, "sb1"), ==, "8-11");
+  /* sb1's root bus removed: sb1 */
+  inject_pass (t, "remove", "pci_bus", "/devices/pci0001:80/pci_bus/0001:80");
+  g_assert_cmpstr (cpus_of (t, "sb1"), ==, "8-10");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-7");
+  /* a root bus added: any container may hold its bridge */
+  inject_pass (t, "add", "pci_bus", "/devices/pci0001:80/pci_bus/0001:80");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-6");
 }
 
 int
@@ -256,6 +320,13 @@ main (int argc, char **argv)
   ADD ("locations-kept", test_locations_kept, NULL);
   ADD ("eject-request", test_eject_request, NULL);
   g_test_add ("/container-scan/scope", Test, NULL, setup, test_scope, teardown);
-  g_test_add ("/container-scan/acpi-event-reads-all", Test, NULL, setup, test_acpi_event_reads_all, teardown);
+  g_test_add ("/container-scan/acpi-event-reads-its-container", Test, NULL, setup,
+              test_acpi_event_reads_its_container, teardown);
+  g_test_add ("/container-scan/acpi-event-below-none-reads-all", Test, NULL, setup,
+              test_acpi_event_below_none_reads_all, teardown);
+  g_test_add ("/container-scan/removal-reads-its-container", Test, NULL, setup, test_removal_reads_its_container,
+              teardown);
+  g_test_add ("/container-scan/addition-reads-all", Test, NULL, setup, test_addition_reads_all, teardown);
+  g_test_add ("/container-scan/pci-events", Test, NULL, setup, test_pci_events, teardown);
   return g_test_run ();
 }

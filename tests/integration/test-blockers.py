@@ -106,6 +106,16 @@ class Blockers(operations.Ops):
         self.addCleanup(try_run, 'umount', '-l', mnt)
         return mnt
 
+    def held_open(self, disk):
+        """A loop device backing `disk`, held open by a sleep: (node, process)."""
+        dev = self.loop()
+        self.back(disk, dev)
+        with open(dev, 'rb') as node:
+            holder = subprocess.Popen(['sleep', '300'], stdin=node)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        return dev, holder
+
     # --- the bus ---------------------------------------------------------------
 
     def blockers(self, uid):
@@ -205,18 +215,31 @@ class Blockers(operations.Ops):
 
     def test_open_device_node(self):
         self.start()
-        dev = self.loop()
-        self.back('nvme1n1', dev)
-        with open(dev, 'rb') as node:
-            holder = subprocess.Popen(['sleep', '300'], stdin=node)
-        self.addCleanup(holder.wait)
-        self.addCleanup(holder.kill)
+        dev, holder = self.held_open('nvme1n1')
         got = self.wait_blockers('slot-3', lambda b: any(x[0] == 'open' for x in b), 'shows the open node')
         self.assertIn(('open', dev, 'fd 0 on nvme1n1', f'{holder.pid} sleep'), got)
         self.assert_busy('slot-3', dev, f'{holder.pid} sleep')
         holder.kill()
         holder.wait()
         self.wait_blockers('slot-3', lambda b: b == [], 'empties when the process is gone')
+
+    def test_opened_just_before_the_call(self):
+        """The Remove's own check, made at the call, sees a node opened
+        just before it (the Blockers property is not waited for); a caller
+        polkit refuses (asked meanwhile) is told that the slot is busy, and
+        refused once it is not."""
+        self.start()
+        dev, holder = self.held_open('nvme1n1')
+        self.assert_busy('slot-3', dev, f'{holder.pid} sleep')
+        self.env.polkit.set_allowed(False)
+        self.assert_busy('slot-3', dev, f'{holder.pid} sleep')
+        holder.kill()
+        holder.wait()
+        with self.assertRaises(GLib.Error) as refused:
+            self.request('slot-3', 'remove')
+        self.assertEqual(ht.dbus_error_name(refused.exception), 'org.hotplugd.Hotplug1.Error.NotAuthorized',
+                         refused.exception.message)
+        self.assertEqual(self.hook_log(), [])
 
     def test_swap(self):
         if shutil.which('swapon') is None or shutil.which('mkswap') is None:

@@ -420,6 +420,21 @@ def memory_states():
 
 
 @unittest.skipIf(skip_reason(), skip_reason())
+def write_file(path, text):
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def balloon_irq():
+    """(number, handler) of an interrupt of virtio0, the memory balloon
+    on this machine, or (None, None)."""
+    for irq in sorted((d for d in os.listdir('/proc/irq') if d.isdigit()), key=int):
+        for name in sorted(os.listdir(f'/proc/irq/{irq}')):
+            if name.startswith('virtio0-') and os.path.isdir(f'/proc/irq/{irq}/{name}'):
+                return irq, name
+    return None, None
+
+
 class RealBlockers(unittest.TestCase):
     """What would break on this machine, read only: memory and the root
     disk are never touched; cpu1 is removed only with --force, and put
@@ -489,6 +504,28 @@ class RealBlockers(unittest.TestCase):
         restore_cpu1()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(state, '0', 'cpu1 still online after remove --force')
+
+    def test_irq_pinned_to_cpu1_makes_it_busy(self):
+        """An interrupt of the memory balloon (harmless to move) pinned to
+        cpu1 alone, just before the call: the Remove's own check names it
+        and its handler; its affinity is put back."""
+        irq, action = balloon_irq()
+        if irq is None:
+            self.skipTest('no virtio0 (balloon) interrupt whose affinity can be set here')
+        path = f'/proc/irq/{irq}/smp_affinity_list'
+        with open(path) as f:
+            before = f.read().strip()
+        try:
+            with open(path, 'w') as f:
+                f.write('1')
+        except OSError as e:
+            self.skipTest(f'cannot pin irq {irq} to cpu1: {e}')
+        self.addCleanup(write_file, path, before)
+        with self.assertRaises(GLib.Error) as busy:
+            self.remove('cpu1')
+        self.assertEqual(ht.dbus_error_name(busy.exception), 'org.hotplugd.Hotplug1.Error.Busy')
+        self.assertIn(f'irq {irq} (smp_affinity_list 1, {action})', busy.exception.message)
+        self.assertEqual(read_cpu1(), '1', 'cpu1 went offline although busy')
 
     def test_domain_0000_lists_the_root_disk(self):
         part, disk = root_disk()
