@@ -6,7 +6,7 @@ HOTPLUG_DEPS="meson ninja-build pkg-config gcc libc6-dev gettext \
 libglib2.0-dev libglib2.0-dev-bin libudev-dev libpci-dev \
 libumockdev-dev umockdev libpolkit-gobject-1-dev polkitd \
 dbus dbus-daemon python3-dbusmock python3-gi python3-dbus \
-util-linux procps valgrind clang libclang-rt-14-dev \
+util-linux procps iproute2 valgrind clang libclang-rt-14-dev \
 resource-agents pacemaker-cli-utils libxml2-utils bash-completion \
 mandoc groff-base systemd-container upower \
 cockpit-ws cockpit-bridge chromium chromium-driver python3-selenium"

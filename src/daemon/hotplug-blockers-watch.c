@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 
 #include "hotplug-blockers-watch.h"
+#include "hotplug-link-watch.h"
 #include "hotplug-log.h"
 #include "hotplug-util.h"
 
@@ -37,6 +38,7 @@ struct _HotplugBlockersWatch
   double           interval;
   int              fds[2];    /* /proc/self/mountinfo, /proc/swaps */
   guint            fd_ids[2];
+  HotplugLinkWatch *links;    /* network interfaces going up or down */
   /* every scan has a number; a result older than the last one applied to
    * an object is dropped (a Remove's check may overtake a refresh) */
   guint64          serial;
@@ -341,6 +343,14 @@ on_proc_changed (int fd, GIOCondition condition, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* An interface up or down: the netdev blockers of the units with PCI
+ * devices (the state is read from sysfs, which sends no uevent for it). */
+static void
+on_link_changed (gpointer user_data)
+{
+  request (user_data, NEED_DEVICES, NULL);
+}
+
 void
 hotplug_blockers_watch_start (HotplugBlockersWatch *self)
 {
@@ -356,6 +366,7 @@ hotplug_blockers_watch_start (HotplugBlockersWatch *self)
       if (self->fds[i] >= 0)
         self->fd_ids[i] = g_unix_fd_add (self->fds[i], G_IO_PRI | G_IO_ERR, on_proc_changed, self);
     }
+  self->links = hotplug_link_watch_new (on_link_changed, self);
   arm_interval (self);
   request (self, NEED_ALL, NULL);
 }
@@ -480,6 +491,7 @@ hotplug_blockers_watch_dispose (GObject *object)
         close (self->fds[i]);
       self->fds[i] = -1;
     }
+  g_clear_pointer (&self->links, hotplug_link_watch_free);
   if (self->platform)
     g_signal_handlers_disconnect_by_data (self->platform, self);
   g_clear_object (&self->platform);

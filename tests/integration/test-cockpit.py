@@ -124,7 +124,14 @@ class CockpitPage(unittest.TestCase):
         os.chmod(os.path.join(d, '10-hold'), 0o755)
         for d in (hookdir, os.path.join(hookdir, 'any'), os.path.join(hookdir, 'domain')):
             os.chmod(d, 0o755)
-        cls.env = ht.Environment(polkit='allow', daemon_env={'HOTPLUG_HOOKS_DIR': hookdir})
+        # the simulator changes a link's state in sysfs alone (no routing
+        # socket message, as the kernel would send): the periodic refresh
+        # is what sees it
+        conf = os.path.join(cls.tmp, 'hotplugd.conf')
+        with open(conf, 'w') as f:
+            f.write('[blockers]\nrefresh-interval=0.5\n')
+        cls.env = ht.Environment(polkit='allow', daemon_args=['--config', conf],
+                                 daemon_env={'HOTPLUG_HOOKS_DIR': hookdir})
         cls.env.__enter__()
 
     @classmethod
