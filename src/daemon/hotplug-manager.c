@@ -473,6 +473,7 @@ hotplug_manager_start (HotplugManager  *self,
   self->startup[0] = g_get_monotonic_time ();
   /* the processes, mounts and IRQs are read meanwhile (the blockers) */
   hotplug_blockers_watch_prepare (self->blockers);
+  hotplug_platform_read_nodes (self->platform);
   if (!hotplug_udev_start (self->udev, error))
     {
       g_clear_handle_id (&self->owner_id, g_bus_unown_name);

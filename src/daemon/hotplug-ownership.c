@@ -699,6 +699,8 @@ hotplug_platform_recompute (HotplugPlatform *self)
 
   g_clear_handle_id (&self->dirty_id, g_source_remove);
   self->dirty = FALSE;
+  /* the nodes listed for an enumeration are not kept current */
+  hotplug_platform_forget_nodes (self);
   if (self->block_size == 0)
     hotplug_platform_read_block_size (self);
   hotplug_platform_rescan_slots (self);

@@ -107,6 +107,8 @@ struct _HotplugPlatform
   gboolean    dirty;
   int         cpu_node_hint;
   int         block_node_hint;
+  GArray     *cpu_nodes;    /* gint32 node of each CPU from the node directories, NULL: none read */
+  GArray     *block_nodes;  /* the same for memory blocks */
 
   GList      *waiters;    /* GTask */
   GPtrArray  *arrived;    /* BDFs added since the last ownership pass ("part-swapped") */
@@ -142,6 +144,7 @@ HotplugCpuEntry   *hotplug_platform_entry_at (GArray *array, guint index);
 void               hotplug_platform_cpu_refresh (HotplugPlatform *self, guint n);
 void               hotplug_platform_block_refresh (HotplugPlatform *self, guint n, gboolean with_node);
 void               hotplug_platform_read_block_size (HotplugPlatform *self);
+void               hotplug_platform_forget_nodes (HotplugPlatform *self);
 void               hotplug_platform_container_refresh (HotplugPlatform *self, const char *name,
                                                        const char *devpath);
 void               hotplug_platform_container_scan (HotplugPlatform *self, HotplugContainer *c);

@@ -417,6 +417,7 @@ hotplug_platform_reconcile (HotplugPlatform *self, GPtrArray *events)
    * CPUs and blocks start as absent and come back with their "add";
    * containers, devices and slots carry the generation that saw them. */
   self->gen++;
+  hotplug_platform_read_nodes (self);
   for (guint i = 0; i < self->cpus->len; i++)
     g_array_index (self->cpus, HotplugCpuEntry, i).present = FALSE;
   for (guint i = 0; i < self->blocks->len; i++)
@@ -592,6 +593,7 @@ hotplug_platform_finalize (GObject *object)
   g_clear_object (&self->pci);
   g_array_unref (self->cpus);
   g_array_unref (self->blocks);
+  hotplug_platform_forget_nodes (self);
   g_hash_table_unref (self->containers);
   g_hash_table_unref (self->pci_devs);
   g_hash_table_unref (self->slots);
