@@ -43,7 +43,8 @@ struct _HotplugBlockersWatch
    * an object is dropped (a Remove's check may overtake a refresh) */
   guint64          serial;
   GHashTable      *applied;   /* "unit/ID" or "domain/ID" → guint64 serial */
-  GThread         *reading;   /* the system read for the prime, NULL: none */
+  GPtrArray       *primed;    /* the prime's results, until the watch starts */
+  struct _Scan    *primed_scan;
 };
 
 G_DEFINE_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, G_TYPE_OBJECT)
@@ -118,7 +119,7 @@ apply (HotplugBlockersWatch *self, guint64 serial, const char *key, GPtrArray *b
 
 /* Not a reference: disposing the watch cancels its scans, and a cancelled
  * scan's callback no longer looks at it. */
-typedef struct
+typedef struct _Scan
 {
   HotplugBlockersWatch *watch;
   guint64               serial;
@@ -248,34 +249,76 @@ refresh_now (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gpointer
-read_system (gpointer data)
+typedef struct
 {
-  return hotplug_blockers_system_read (TRUE, TRUE);
+  GPtrArray *facts;
+  gint64     begun;   /* monotonic */
+} Prime;
+
+static void
+prime_free (Prime *p)
+{
+  g_ptr_array_unref (p->facts);
+  g_free (p);
 }
 
-void
-hotplug_blockers_watch_prepare (HotplugBlockersWatch *self)
+static void
+prime_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  g_return_if_fail (HOTPLUG_IS_BLOCKERS_WATCH (self));
+  Prime *p = task_data;
 
-  if (self->reading == NULL)
-    self->reading = g_thread_new ("blockers", read_system, NULL);
+  g_task_return_pointer (task, hotplug_blockers_scan (p->facts), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* Nothing is announced before the name is owned: results that come
+ * before hotplug_blockers_watch_start() wait for it. */
+static void
+on_primed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Scan *scan = user_data;
+  HotplugBlockersWatch *self = scan->watch;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = g_task_propagate_pointer (G_TASK (res), &error);
+
+  Prime *p = g_task_get_task_data (G_TASK (res));
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      scan_free (scan);
+      return;
+    }
+  hotplug_message (TOPIC, "start-up: first blockers of %u units and domains found in %.1f ms, after the "
+                   "ownership pass, in a worker", scan->keys->len, (g_get_monotonic_time () - p->begun) / 1000.0);
+  self->running = FALSE;
+  if (!self->started)
+    {
+      self->primed = g_steal_pointer (&results);
+      self->primed_scan = scan;
+      return;
+    }
+  scan_apply (scan, results);
+  scan_free (scan);
+  if (self->need || g_hash_table_size (self->changed))
+    schedule (self);
 }
 
 void
 hotplug_blockers_watch_prime (HotplugBlockersWatch *self)
 {
-  g_autoptr(GPtrArray) facts = all_facts (self);
-  g_autoptr(HotplugBlockersSystem) system = self->reading ? g_thread_join (self->reading) : NULL;
-  g_autoptr(GPtrArray) results = NULL;
-  Scan *scan = scan_new (self, facts);
+  Prime *p = NULL;
+  g_autoptr(GTask) task = NULL;
 
-  self->reading = NULL;
-  results = system ? hotplug_blockers_scan_system (system, facts) : hotplug_blockers_scan (facts);
+  g_return_if_fail (HOTPLUG_IS_BLOCKERS_WATCH (self));
+  g_return_if_fail (!self->running && !self->started);
 
-  scan_apply (scan, results);
-  scan_free (scan);
+  p = g_new0 (Prime, 1);
+  p->facts = all_facts (self);
+  p->begun = g_get_monotonic_time ();
+  task = g_task_new (NULL, self->cancellable, on_primed, scan_new (self, p->facts));
+  g_task_set_source_tag (task, hotplug_blockers_watch_prime);
+  g_task_set_task_data (task, p, (GDestroyNotify) prime_free);
+  self->running = TRUE;
+  g_task_run_in_thread (task, prime_thread);
 }
 
 static void
@@ -360,6 +403,12 @@ hotplug_blockers_watch_start (HotplugBlockersWatch *self)
   if (self->started)
     return;
   self->started = TRUE;
+  if (self->primed_scan)
+    {
+      scan_apply (self->primed_scan, self->primed);
+      g_clear_pointer (&self->primed_scan, scan_free);
+      g_clear_pointer (&self->primed, g_ptr_array_unref);
+    }
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
     {
       self->fds[i] = open (files[i], O_RDONLY | O_CLOEXEC);
@@ -480,8 +529,8 @@ hotplug_blockers_watch_dispose (GObject *object)
   HotplugBlockersWatch *self = HOTPLUG_BLOCKERS_WATCH (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->reading)
-    hotplug_blockers_system_free (g_thread_join (g_steal_pointer (&self->reading)));
+  g_clear_pointer (&self->primed_scan, scan_free);
+  g_clear_pointer (&self->primed, g_ptr_array_unref);
   g_clear_handle_id (&self->soon_id, g_source_remove);
   g_clear_handle_id (&self->interval_id, g_source_remove);
   for (guint i = 0; i < G_N_ELEMENTS (self->fds); i++)

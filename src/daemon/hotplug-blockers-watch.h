@@ -24,12 +24,12 @@ G_DECLARE_FINAL_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, HOTPLUG, BLO
 
 HotplugBlockersWatch *hotplug_blockers_watch_new (HotplugPlatform *platform);
 
-/* Start-up, before the bus name is taken: every unit and domain gets its
- * first Blockers at once (in the calling thread), so that clients see
- * them complete from the start and no change is announced for them. */
-/* Starts reading what the whole system holds in a worker thread, while
- * the model is built; the prime that follows waits for it. */
-void       hotplug_blockers_watch_prepare (HotplugBlockersWatch *self);
+/* Start-up, once the model is complete: every unit's and domain's first
+ * Blockers are found in a worker (the system's mounts, swap, processes
+ * and IRQs, the memory blocks' valid_zones) while the bus name is asked
+ * for.  The results are applied when the watch starts (the name is owned)
+ * or as soon as they come after it: nothing is announced before the name,
+ * and a Remove checks afresh in any case. */
 void       hotplug_blockers_watch_prime (HotplugBlockersWatch *self);
 void       hotplug_blockers_watch_start (HotplugBlockersWatch *self);
 /* Seconds between periodic refreshes; 0 turns them off. */

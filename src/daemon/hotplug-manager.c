@@ -36,7 +36,7 @@ struct _HotplugManager
   gboolean                  name_taken; /* owned, then lost to another instance */
   guint                     sleep_id;   /* logind's PrepareForSleep */
   /* monotonic times of start-up: begun, enumerated, ownership pass done,
-   * blockers known (logged once the name is owned) */
+   * blockers' facts handed to their worker (logged once the name is owned) */
   gint64                    startup[4];
 };
 
@@ -406,7 +406,7 @@ log_startup (HotplugManager *self)
   if (t[0] == 0)
     return;
   hotplug_message (TOPIC, "start-up: %.1f ms to the name: enumeration %.1f ms, ownership pass %.1f ms, "
-                   "blockers %.1f ms, bus and objects %.1f ms", (g_get_monotonic_time () - t[0]) / 1000.0,
+                   "blockers' facts %.1f ms, bus and objects %.1f ms", (g_get_monotonic_time () - t[0]) / 1000.0,
                    (t[1] - t[0]) / 1000.0, (t[2] - t[1]) / 1000.0, (t[3] - t[2]) / 1000.0,
                    (g_get_monotonic_time () - t[3]) / 1000.0);
   memset (self->startup, 0, sizeof self->startup);
@@ -471,8 +471,6 @@ hotplug_manager_start (HotplugManager  *self,
                                      on_bus_acquired, on_name_acquired, on_name_lost,
                                      self, NULL);
   self->startup[0] = g_get_monotonic_time ();
-  /* the processes, mounts and IRQs are read meanwhile (the blockers) */
-  hotplug_blockers_watch_prepare (self->blockers);
   hotplug_platform_read_nodes (self->platform);
   if (!hotplug_udev_start (self->udev, error))
     {
