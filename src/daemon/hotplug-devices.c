@@ -407,28 +407,33 @@ is_container_hid (const char *name)
          g_str_has_prefix (name, "PNP0A06:");
 }
 
-/* Every memoryN block an ACPI memory device (PNP0C80) links to. */
+/* Every memoryN block an ACPI memory device (PNP0C80) links to: one link
+ * per block, read relative to the device's directory (a walk of one name
+ * where the full path would be seven, for each of thousands of blocks). */
 static void
 read_memory_device (const char *dir, GArray *blocks)
 {
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *entry;
+  DIR *d = opendir (dir);
+  struct dirent *de;
 
   if (d == NULL)
     return;
-  while ((entry = g_dir_read_name (d)) != NULL)
+  while ((de = readdir (d)) != NULL)
     {
-      g_autofree char *path = NULL;
-      g_autofree char *target = NULL;
+      char target[PATH_MAX];
+      ssize_t len;
       guint n;
 
-      if (!g_str_has_prefix (entry, "physical_node"))
+      if (!g_str_has_prefix (de->d_name, "physical_node"))
         continue;
-      path = g_build_filename (dir, entry, NULL);
-      target = read_link_name (path);
-      if (target && hotplug_parse_index (target, "memory", &n))
+      len = readlinkat (dirfd (d), de->d_name, target, sizeof target - 1);
+      if (len <= 0)
+        continue;
+      target[len] = '\0';
+      if (hotplug_parse_index (path_basename (target), "memory", &n))
         g_array_append_val (blocks, n);
     }
+  closedir (d);
 }
 
 void
