@@ -144,6 +144,9 @@ HotplugCpuEntry   *hotplug_platform_entry_at (GArray *array, guint index);
 void               hotplug_platform_cpu_refresh (HotplugPlatform *self, guint n);
 void               hotplug_platform_block_refresh (HotplugPlatform *self, guint n, gboolean with_node);
 void               hotplug_platform_read_block_size (HotplugPlatform *self);
+/* hotplug-nodes.c */
+/* The NUMA node of CPU or memory block @n (its directory @dir), -1: none */
+gint32             hotplug_platform_node_of (HotplugPlatform *self, gboolean block, guint n, const char *dir);
 void               hotplug_platform_forget_nodes (HotplugPlatform *self);
 void               hotplug_platform_container_refresh (HotplugPlatform *self, const char *name,
                                                        const char *devpath);
