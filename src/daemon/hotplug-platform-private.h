@@ -24,6 +24,11 @@ typedef struct
   guint8       present;
   guint8       online;
   guint8       recheck; /* queued in HotplugPlatform.recheck */
+  /* a board's memory block its board no longer names while its directory
+   * is still there: the kernel unlinks the ACPI physical_node before the
+   * remove uevent and the directory, so it is on its way out.  In no unit
+   * until it is gone, named again, or comes back with an add. */
+  guint8       leaving;
   gint32       node;   /* -1: unknown */
   HotplugUnit *owner;  /* not a reference: units outlive the pass that sets it */
 } HotplugCpuEntry;

@@ -45,7 +45,10 @@ handle_cpu (HotplugPlatform *self, const HotplugEvent *ev)
       hotplug_platform_cpu_refresh (self, n);
       e = &g_array_index (self->cpus, HotplugCpuEntry, n);
       if (!was_present || g_str_equal (ev->action, "add"))
-        hotplug_platform_mark_dirty (self);
+        {
+          e->leaving = FALSE;
+          hotplug_platform_mark_dirty (self);
+        }
       else if (e->owner)
         {
           hotplug_platform_update_cpus_online (self, e->owner);
@@ -59,6 +62,7 @@ handle_cpu (HotplugPlatform *self, const HotplugEvent *ev)
   if (!e->present)
     {
       hotplug_platform_cpu_refresh (self, n);
+      e->leaving = FALSE;
       hotplug_platform_mark_dirty (self);
       return;
     }
@@ -146,6 +150,7 @@ handle_memory (HotplugPlatform *self, const HotplugEvent *ev)
   if (g_str_equal (ev->action, "add") || !e->present)
     {
       hotplug_platform_block_refresh (self, n, TRUE);
+      e->leaving = FALSE;
       hotplug_platform_mark_dirty (self);
       return;
     }
