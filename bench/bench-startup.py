@@ -61,18 +61,18 @@ def startup_ms(conn, log):
 
 
 SPLIT = re.compile(r'start-up: ([\d.]+) ms to the name: enumeration ([\d.]+) ms, ownership pass ([\d.]+) ms, '
-                   r"blockers' facts ([\d.]+) ms, bus and objects ([\d.]+) ms")
-PRIMED = re.compile(r'start-up: first blockers of \d+ units and domains found in ([\d.]+) ms')
+                   r"blockers' facts ([\d.]+) ms, first blockers ([\d.]+) ms, bus and objects ([\d.]+) ms")
 
 
 def startup_split(log):
-    """The daemon's own account of its start-up (its log lines), or None:
-    [to the name, enumeration, ownership pass, blockers' facts, bus and
-    objects, first blockers found after the ownership pass]."""
+    """The daemon's own account of its start-up (its log line), or None:
+    [to the name, enumeration, ownership pass, blockers' facts, first
+    blockers (the worker's scan, the name waits for it), bus and
+    objects]."""
     log.seek(0)
     text = log.read().decode(errors='replace')
-    m, p = SPLIT.search(text), PRIMED.search(text)
-    return [float(x) for x in m.groups()] + [float(p.group(1))] if m and p else None
+    m = SPLIT.search(text)
+    return [float(x) for x in m.groups()] if m else None
 
 
 def get_managed_objects(conn):
@@ -106,7 +106,7 @@ def main():
             with tempfile.TemporaryFile() as log:
                 ms, proc = startup_ms(conn, log)
                 start.append(ms)
-                time.sleep(0.5)  # the log lines follow the name: the first blockers come from a worker
+                time.sleep(0.1)  # the log line follows the name
                 split = startup_split(log)
                 if split:
                     splits.append(split)
@@ -134,10 +134,8 @@ def main():
             col = [m([s[i] for s in splits]) for i in range(6)]
             print(f'  where it goes (the daemon\'s log, medians): {m(start) - col[0]:.1f} ms exec, libraries and '
                   f'configuration, {col[1]:.1f} ms enumeration, {col[2]:.1f} ms ownership pass, {col[3]:.1f} ms '
-                  f"blockers' facts, {col[4]:.1f} ms bus and objects")
-            print(f'  after the name: the first Blockers (the /proc scan, every online memory block\'s '
-                  f'valid_zones) are found in a worker {col[5]:.1f} ms after the ownership pass, '
-                  f'{col[5] - col[3] - col[4]:.1f} ms after the name')
+                  f"blockers' facts, {col[4]:.1f} ms first Blockers (the /proc scan, every online memory "
+                  f"block's valid_zones, in a worker; the name waits for them), {col[5]:.1f} ms bus and objects")
         print(f'GetManagedObjects: {m(gmo):.1f} ms, {nobj} objects, reply {size / 1024:.0f} KiB')
     return 0
 

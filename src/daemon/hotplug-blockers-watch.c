@@ -43,11 +43,12 @@ struct _HotplugBlockersWatch
    * an object is dropped (a Remove's check may overtake a refresh) */
   guint64          serial;
   GHashTable      *applied;   /* "unit/ID" or "domain/ID" → guint64 serial */
-  GPtrArray       *primed;    /* the prime's results, until the watch starts */
-  struct _Scan    *primed_scan;
 };
 
 G_DEFINE_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, G_TYPE_OBJECT)
+
+enum { SIGNAL_PRIMED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 /* --- facts -------------------------------------------------------------- */
 
@@ -119,7 +120,7 @@ apply (HotplugBlockersWatch *self, guint64 serial, const char *key, GPtrArray *b
 
 /* Not a reference: disposing the watch cancels its scans, and a cancelled
  * scan's callback no longer looks at it. */
-typedef struct _Scan
+typedef struct
 {
   HotplugBlockersWatch *watch;
   guint64               serial;
@@ -270,8 +271,9 @@ prime_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   g_task_return_pointer (task, hotplug_blockers_scan (p->facts), (GDestroyNotify) g_ptr_array_unref);
 }
 
-/* Nothing is announced before the name is owned: results that come
- * before hotplug_blockers_watch_start() wait for it. */
+/* Start-up: the first Blockers are applied as soon as they are found,
+ * before the objects are on the bus (nothing is announced); "primed"
+ * then tells the manager it may ask for the name. */
 static void
 on_primed (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -279,7 +281,6 @@ on_primed (GObject *source, GAsyncResult *res, gpointer user_data)
   HotplugBlockersWatch *self = scan->watch;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) results = g_task_propagate_pointer (G_TASK (res), &error);
-
   Prime *p = g_task_get_task_data (G_TASK (res));
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -287,17 +288,12 @@ on_primed (GObject *source, GAsyncResult *res, gpointer user_data)
       scan_free (scan);
       return;
     }
-  hotplug_message (TOPIC, "start-up: first blockers of %u units and domains found in %.1f ms, after the "
-                   "ownership pass, in a worker", scan->keys->len, (g_get_monotonic_time () - p->begun) / 1000.0);
+  hotplug_message (TOPIC, "start-up: first blockers of %u units and domains found in %.1f ms, in a worker",
+                   scan->keys->len, (g_get_monotonic_time () - p->begun) / 1000.0);
   self->running = FALSE;
-  if (!self->started)
-    {
-      self->primed = g_steal_pointer (&results);
-      self->primed_scan = scan;
-      return;
-    }
   scan_apply (scan, results);
   scan_free (scan);
+  g_signal_emit (self, signals[SIGNAL_PRIMED], 0);
   if (self->need || g_hash_table_size (self->changed))
     schedule (self);
 }
@@ -403,12 +399,6 @@ hotplug_blockers_watch_start (HotplugBlockersWatch *self)
   if (self->started)
     return;
   self->started = TRUE;
-  if (self->primed_scan)
-    {
-      scan_apply (self->primed_scan, self->primed);
-      g_clear_pointer (&self->primed_scan, scan_free);
-      g_clear_pointer (&self->primed, g_ptr_array_unref);
-    }
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
     {
       self->fds[i] = open (files[i], O_RDONLY | O_CLOEXEC);
@@ -529,8 +519,6 @@ hotplug_blockers_watch_dispose (GObject *object)
   HotplugBlockersWatch *self = HOTPLUG_BLOCKERS_WATCH (object);
 
   g_cancellable_cancel (self->cancellable);
-  g_clear_pointer (&self->primed_scan, scan_free);
-  g_clear_pointer (&self->primed, g_ptr_array_unref);
   g_clear_handle_id (&self->soon_id, g_source_remove);
   g_clear_handle_id (&self->interval_id, g_source_remove);
   for (guint i = 0; i < G_N_ELEMENTS (self->fds); i++)
@@ -563,6 +551,8 @@ hotplug_blockers_watch_class_init (HotplugBlockersWatchClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = hotplug_blockers_watch_dispose;
   G_OBJECT_CLASS (klass)->finalize = hotplug_blockers_watch_finalize;
+  signals[SIGNAL_PRIMED] = g_signal_new ("primed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                         NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

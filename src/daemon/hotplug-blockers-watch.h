@@ -26,10 +26,10 @@ HotplugBlockersWatch *hotplug_blockers_watch_new (HotplugPlatform *platform);
 
 /* Start-up, once the model is complete: every unit's and domain's first
  * Blockers are found in a worker (the system's mounts, swap, processes
- * and IRQs, the memory blocks' valid_zones) while the bus name is asked
- * for.  The results are applied when the watch starts (the name is owned)
- * or as soon as they come after it: nothing is announced before the name,
- * and a Remove checks afresh in any case. */
+ * and IRQs, the memory blocks' valid_zones) and applied in the main
+ * thread as soon as they are in; the signal "primed" follows.  The bus
+ * name is asked for only then, so that no client ever sees a Blockers
+ * that was not looked at (Blockers shows what would break at any time). */
 void       hotplug_blockers_watch_prime (HotplugBlockersWatch *self);
 void       hotplug_blockers_watch_start (HotplugBlockersWatch *self);
 /* Seconds between periodic refreshes; 0 turns them off. */

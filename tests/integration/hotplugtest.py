@@ -244,20 +244,12 @@ class Daemon:
         if self.env:
             env.update(self.env)
         self.log = open(self.log_path, 'a+') if self.log_path else None
-        since = self.log.tell() if self.log else 0
         self.proc = subprocess.Popen([daemon_exe()] + self.args, env=env, stdin=subprocess.DEVNULL,
                                      stdout=self.log or None, stderr=subprocess.STDOUT if self.log else None)
         _wait(lambda: name_has_owner(BUS_NAME) or self.proc.poll() is not None, timeout, 'hotplugd on the bus')
         if self.proc.poll() is not None:
             raise RuntimeError(f'hotplugd exited with {self.proc.returncode}' + self.read_log())
-        # the first Blockers come from a worker just after the name: a test
-        # that counts signals starts once they are in
-        if self.log:
-            _wait(lambda: self.FIRST_BLOCKERS in self.read_log()[since:] or self.proc.poll() is not None, timeout,
-                  "hotplugd's first blockers")
         return self
-
-    FIRST_BLOCKERS = 'start-up: first blockers of'
 
     def read_log(self):
         if not self.log:

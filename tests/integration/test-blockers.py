@@ -248,6 +248,49 @@ class Blockers(operations.Ops):
                          refused.exception.message)
         self.assertEqual(self.hook_log(), [])
 
+    def many_descriptors(self, processes=2):
+        """Processes each holding as many descriptors (of /dev/null) as
+        their hard limit allows: the daemon's /proc scan reads each, which
+        makes its first Blockers come late."""
+        code = ('import os, resource, time\n'
+                'hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n'
+                'resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))\n'
+                'fd = os.open("/dev/null", os.O_RDONLY)\n'
+                'fds = [os.dup(fd) for _ in range(min(hard, 50000) - 50)]\n'
+                'print("ready", flush=True)\n'
+                'time.sleep(300)\n')
+        for _ in range(processes):
+            proc = subprocess.Popen(['/usr/bin/python3', '-c', code], stdout=subprocess.PIPE, text=True)
+            self.addCleanup(proc.wait)
+            self.addCleanup(proc.kill)
+            self.assertEqual(proc.stdout.readline().strip(), 'ready')
+
+    def test_blockers_are_in_when_the_name_appears(self):
+        # the name is asked for only once the first Blockers are found: the
+        # first read after it appears shows what is in use already, even
+        # when the scan takes a while
+        dev, holder = self.held_open('nvme1n1')
+        self.many_descriptors()
+        self.start()
+        self.assertIn(('open', dev, 'fd 0 on nvme1n1', f'{holder.pid} sleep'), self.blockers('slot-3'))
+
+    def test_remove_checks_afresh_whatever_blockers_shows(self):
+        # no periodic refresh: an open device node is announced by nothing,
+        # so Blockers does not show it, and yet Remove looks for itself
+        self.daemon_args = ['--config', self.conf_with('refresh-interval=0')]
+        self.start()
+        time.sleep(1)   # the refresh that follows start-up is over
+        dev, holder = self.held_open('nvme1n1')
+        time.sleep(0.5)
+        self.assertEqual(self.blockers('slot-3'), [])
+        self.assert_busy('slot-3', dev, f'{holder.pid} sleep')
+
+    def conf_with(self, blockers_line):
+        conf = os.path.join(self.tmp, 'hotplugd-2.conf')
+        with open(conf, 'w') as f:
+            f.write(CONF.replace('refresh-interval=0.5', blockers_line))
+        return conf
+
     def test_swap(self):
         if shutil.which('swapon') is None or shutil.which('mkswap') is None:
             self.skipTest('needs mkswap and swapon')
