@@ -25,11 +25,11 @@ G_DECLARE_FINAL_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, HOTPLUG, BLO
 HotplugBlockersWatch *hotplug_blockers_watch_new (HotplugPlatform *platform);
 
 /* Start-up, once the model is complete: every unit's and domain's first
- * Blockers are found in a worker (the system's mounts, swap, processes
- * and IRQs, the memory blocks' valid_zones) and applied in the main
- * thread as soon as they are in; the signal "primed" follows.  The bus
- * name is asked for only then, so that no client ever sees a Blockers
- * that was not looked at (Blockers shows what would break at any time). */
+ * Blockers are found in a thread of its own (the system's mounts, swap,
+ * processes and IRQs, the memory blocks' valid_zones) and applied in the
+ * main thread as soon as they are in; the signal "primed" follows.  The bus name is asked for only then, so that no
+ * client ever sees a Blockers that was not looked at (Blockers shows what
+ * would break at any time). */
 void       hotplug_blockers_watch_prime (HotplugBlockersWatch *self);
 void       hotplug_blockers_watch_start (HotplugBlockersWatch *self);
 /* Seconds between periodic refreshes; 0 turns them off. */
