@@ -10,6 +10,7 @@
 #include "hotplug-blockers-watch.h"
 #include "hotplug-link-watch.h"
 #include "hotplug-log.h"
+#include "hotplug-names.h"
 #include "hotplug-util.h"
 
 #define TOPIC "blockers"
@@ -78,8 +79,11 @@ hotplug_blockers_facts_of_unit (HotplugPlatform *platform, HotplugUnit *unit)
   for (guint i = 0; blocks && i < blocks->len; i++)
     if (hotplug_platform_block_is_online (platform, g_array_index (blocks, guint, i)))
       g_array_append_val (online, g_array_index (blocks, guint, i));
-  facts = hotplug_blocker_facts_new (key, hotplug_unit_get_cpu_list (unit), online,
-                                     hotplug_dbus_unit_get_pci_devices (iface));
+  /* under hotplug-sim the processes' and IRQs' affinities name the real
+   * CPUs, which the simulated numbering does not share: a process another
+   * program pins to the real cpu1 is nothing the simulated cpu1 holds */
+  facts = hotplug_blocker_facts_new (key, g_getenv (HOTPLUG_ENV_SIM_ROOT) ? NULL : hotplug_unit_get_cpu_list (unit),
+                                     online, hotplug_dbus_unit_get_pci_devices (iface));
   facts->blocks_known_online = TRUE;
   if (online->len > 0)
     {

@@ -285,6 +285,19 @@ class Blockers(operations.Ops):
         self.assertEqual(self.blockers('slot-3'), [])
         self.assert_busy('slot-3', dev, f'{holder.pid} sleep')
 
+    def test_real_affinities_are_not_the_simulated_cpus(self):
+        # a real process pinned to the real CPU 1 (as the real-kernel test
+        # pins one, or any program on this machine) holds nothing of the
+        # simulated cpu1: its Blockers stay empty through refreshes
+        if os.cpu_count() < 2:
+            self.skipTest('needs a second real CPU to pin a process to')
+        self.start()
+        pinned = subprocess.Popen(['sleep', '300'], preexec_fn=lambda: os.sched_setaffinity(0, {1}))
+        self.addCleanup(pinned.wait)
+        self.addCleanup(pinned.kill)
+        time.sleep(1.5)     # three periodic refreshes
+        self.assertEqual(self.blockers('cpu1'), [])
+
     def conf_with(self, blockers_line):
         conf = os.path.join(self.tmp, 'hotplugd-2.conf')
         with open(conf, 'w') as f:
