@@ -27,7 +27,17 @@ typedef struct
   GPtrArray  *netdevs;   /* HotplugBlocker * (netdev) */
 } HotplugBlockerDevs;
 
+/* The entries of /sys/class/block and /sys/class/net and where each
+ * leads (a realpath: a readlink per component): read once for a whole
+ * scan, not once per unit and domain. */
+typedef struct _HotplugBlockerClasses HotplugBlockerClasses;
+HotplugBlockerClasses *hotplug_blocker_classes_read (void);
+void                   hotplug_blocker_classes_free (HotplugBlockerClasses *classes);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugBlockerClasses, hotplug_blocker_classes_free)
+
 HotplugBlockerDevs *hotplug_blocker_devs_find (const char * const *pci_devices);
+/* The same from classes read before (NULL: read them now) */
+HotplugBlockerDevs *hotplug_blocker_devs_find_in (const char * const *pci_devices, HotplugBlockerClasses *classes);
 void                hotplug_blocker_devs_free (HotplugBlockerDevs *devs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugBlockerDevs, hotplug_blocker_devs_free)
 

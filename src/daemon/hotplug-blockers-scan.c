@@ -62,6 +62,7 @@ typedef struct
   GArray    *everywhere;   /* the daemon's own CPUs: whoever may run on all of them is not pinned */
   cpu_set_t *mask;         /* a buffer for sched_getaffinity(), for mask_cpus CPUs */
   guint      mask_cpus;
+  HotplugBlockerClasses *classes;  /* read at the first unit with PCI devices */
 } Sys;
 
 static void
@@ -125,6 +126,7 @@ sys_clear (Sys *s)
   g_clear_pointer (&s->procs, g_ptr_array_unref);
   g_clear_pointer (&s->irqs, g_ptr_array_unref);
   g_clear_pointer (&s->everywhere, g_array_unref);
+  g_clear_pointer (&s->classes, hotplug_blocker_classes_free);
   mask_clear (s);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sys, sys_clear)
@@ -454,8 +456,12 @@ dev_label (HotplugBlockerDev *d, char *buf, gsize size)
 static void
 check_devices (Sys *s, HotplugBlockerFacts *f, GPtrArray *out)
 {
-  g_autoptr(HotplugBlockerDevs) devs = hotplug_blocker_devs_find ((const char * const *) f->pci_devices);
+  g_autoptr(HotplugBlockerDevs) devs = NULL;
   char label[256];
+
+  if (s->classes == NULL)
+    s->classes = hotplug_blocker_classes_read ();
+  devs = hotplug_blocker_devs_find_in ((const char * const *) f->pci_devices, s->classes);
 
   for (guint i = 0; i < devs->holders->len; i++)
     g_ptr_array_add (out, g_steal_pointer (&devs->holders->pdata[i]));

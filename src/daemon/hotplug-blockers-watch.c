@@ -10,6 +10,7 @@
 #include "hotplug-blockers-watch.h"
 #include "hotplug-link-watch.h"
 #include "hotplug-log.h"
+#include "hotplug-names.h"
 #include "hotplug-util.h"
 
 #define TOPIC "blockers"
@@ -43,10 +44,13 @@ struct _HotplugBlockersWatch
    * an object is dropped (a Remove's check may overtake a refresh) */
   guint64          serial;
   GHashTable      *applied;   /* "unit/ID" or "domain/ID" → guint64 serial */
-  GThread         *reading;   /* the system read for the prime, NULL: none */
+  struct _Prime   *prime;     /* start-up's first scan, until it is applied */
 };
 
 G_DEFINE_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, G_TYPE_OBJECT)
+
+enum { SIGNAL_PRIMED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 /* --- facts -------------------------------------------------------------- */
 
@@ -75,8 +79,11 @@ hotplug_blockers_facts_of_unit (HotplugPlatform *platform, HotplugUnit *unit)
   for (guint i = 0; blocks && i < blocks->len; i++)
     if (hotplug_platform_block_is_online (platform, g_array_index (blocks, guint, i)))
       g_array_append_val (online, g_array_index (blocks, guint, i));
-  facts = hotplug_blocker_facts_new (key, hotplug_unit_get_cpu_list (unit), online,
-                                     hotplug_dbus_unit_get_pci_devices (iface));
+  /* under hotplug-sim the processes' and IRQs' affinities name the real
+   * CPUs, which the simulated numbering does not share: a process another
+   * program pins to the real cpu1 is nothing the simulated cpu1 holds */
+  facts = hotplug_blocker_facts_new (key, g_getenv (HOTPLUG_ENV_SIM_ROOT) ? NULL : hotplug_unit_get_cpu_list (unit),
+                                     online, hotplug_dbus_unit_get_pci_devices (iface));
   facts->blocks_known_online = TRUE;
   if (online->len > 0)
     {
@@ -248,34 +255,93 @@ refresh_now (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gpointer
-read_system (gpointer data)
+/* Start-up's first scan, in a thread of its own (a thread of GLib's pool
+ * is made by its spawner thread while the caller waits: 2-5 ms under load
+ * at start-up); its source is made ready when the results are in. */
+static gboolean
+prime_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
-  return hotplug_blockers_system_read (TRUE, TRUE);
+  return callback (user_data);
 }
 
-void
-hotplug_blockers_watch_prepare (HotplugBlockersWatch *self)
-{
-  g_return_if_fail (HOTPLUG_IS_BLOCKERS_WATCH (self));
+static GSourceFuncs prime_source_funcs = { NULL, NULL, prime_source_dispatch, NULL, NULL, NULL };
 
-  if (self->reading == NULL)
-    self->reading = g_thread_new ("blockers", read_system, NULL);
+typedef struct _Prime Prime;
+struct _Prime
+{
+  GThread   *thread;
+  GPtrArray *facts;
+  GPtrArray *results;
+  Scan      *scan;
+  GSource   *done;     /* ready once the results are in */
+  gint64     begun;    /* monotonic */
+};
+
+static gpointer
+prime_thread (gpointer data)
+{
+  Prime *p = data;
+
+  p->results = hotplug_blockers_scan (p->facts);
+  /* thread-safe: wakes the main context */
+  g_source_set_ready_time (p->done, 0);
+  return NULL;
+}
+
+/* Waits for the thread: a scan cannot be interrupted, and is short. */
+static void
+prime_free (Prime *p)
+{
+  if (p->thread)
+    g_thread_join (p->thread);
+  g_source_destroy (p->done);
+  g_source_unref (p->done);
+  g_ptr_array_unref (p->facts);
+  g_clear_pointer (&p->results, g_ptr_array_unref);
+  scan_free (p->scan);
+  g_free (p);
+}
+
+/* The first Blockers are applied as soon as they are found, before the
+ * objects are on the bus (nothing is announced); "primed" then tells the
+ * manager it may ask for the name. */
+static gboolean
+on_primed (gpointer user_data)
+{
+  HotplugBlockersWatch *self = user_data;
+  Prime *p = g_steal_pointer (&self->prime);
+
+  g_thread_join (g_steal_pointer (&p->thread));
+  hotplug_message (TOPIC, "start-up: first blockers of %u units and domains found in %.1f ms, in a thread",
+                   p->scan->keys->len, (g_get_monotonic_time () - p->begun) / 1000.0);
+  self->running = FALSE;
+  scan_apply (p->scan, p->results);
+  prime_free (p);
+  g_signal_emit (self, signals[SIGNAL_PRIMED], 0);
+  if (self->need || g_hash_table_size (self->changed))
+    schedule (self);
+  return G_SOURCE_REMOVE;
 }
 
 void
 hotplug_blockers_watch_prime (HotplugBlockersWatch *self)
 {
-  g_autoptr(GPtrArray) facts = all_facts (self);
-  g_autoptr(HotplugBlockersSystem) system = self->reading ? g_thread_join (self->reading) : NULL;
-  g_autoptr(GPtrArray) results = NULL;
-  Scan *scan = scan_new (self, facts);
+  Prime *p;
 
-  self->reading = NULL;
-  results = system ? hotplug_blockers_scan_system (system, facts) : hotplug_blockers_scan (facts);
+  g_return_if_fail (HOTPLUG_IS_BLOCKERS_WATCH (self));
+  g_return_if_fail (!self->running && !self->started && self->prime == NULL);
 
-  scan_apply (scan, results);
-  scan_free (scan);
+  p = g_new0 (Prime, 1);
+  p->facts = all_facts (self);
+  p->scan = scan_new (self, p->facts);
+  p->begun = g_get_monotonic_time ();
+  p->done = g_source_new (&prime_source_funcs, sizeof (GSource));
+  g_source_set_callback (p->done, on_primed, self, NULL);
+  g_source_set_ready_time (p->done, -1);
+  g_source_attach (p->done, g_main_context_get_thread_default ());
+  self->prime = p;
+  self->running = TRUE;
+  p->thread = g_thread_new ("blockers", prime_thread, p);
 }
 
 static void
@@ -480,8 +546,7 @@ hotplug_blockers_watch_dispose (GObject *object)
   HotplugBlockersWatch *self = HOTPLUG_BLOCKERS_WATCH (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->reading)
-    hotplug_blockers_system_free (g_thread_join (g_steal_pointer (&self->reading)));
+  g_clear_pointer (&self->prime, prime_free);
   g_clear_handle_id (&self->soon_id, g_source_remove);
   g_clear_handle_id (&self->interval_id, g_source_remove);
   for (guint i = 0; i < G_N_ELEMENTS (self->fds); i++)
@@ -514,6 +579,8 @@ hotplug_blockers_watch_class_init (HotplugBlockersWatchClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = hotplug_blockers_watch_dispose;
   G_OBJECT_CLASS (klass)->finalize = hotplug_blockers_watch_finalize;
+  signals[SIGNAL_PRIMED] = g_signal_new ("primed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                         NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -24,12 +24,12 @@ G_DECLARE_FINAL_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, HOTPLUG, BLO
 
 HotplugBlockersWatch *hotplug_blockers_watch_new (HotplugPlatform *platform);
 
-/* Start-up, before the bus name is taken: every unit and domain gets its
- * first Blockers at once (in the calling thread), so that clients see
- * them complete from the start and no change is announced for them. */
-/* Starts reading what the whole system holds in a worker thread, while
- * the model is built; the prime that follows waits for it. */
-void       hotplug_blockers_watch_prepare (HotplugBlockersWatch *self);
+/* Start-up, once the model is complete: every unit's and domain's first
+ * Blockers are found in a thread of its own (the system's mounts, swap,
+ * processes and IRQs, the memory blocks' valid_zones) and applied in the
+ * main thread as soon as they are in; the signal "primed" follows.  The bus name is asked for only then, so that no
+ * client ever sees a Blockers that was not looked at (Blockers shows what
+ * would break at any time). */
 void       hotplug_blockers_watch_prime (HotplugBlockersWatch *self);
 void       hotplug_blockers_watch_start (HotplugBlockersWatch *self);
 /* Seconds between periodic refreshes; 0 turns them off. */

@@ -413,27 +413,85 @@ below_any (GPtrArray *tops, const char *path)
  * lies below one of @tops.  The class directories find them whatever the
  * layout in between (virtio0/block/vda, nvme/nvme0/nvme0n1 with no block
  * directory at all, host0/target0:0:0/0:0:0:0/block/sda). */
+typedef struct
+{
+  char *name;
+  char *real;
+} ClassEntry;
+
+struct _HotplugBlockerClasses
+{
+  GPtrArray *block, *net;   /* ClassEntry */
+};
+
 static void
-scan_class (HotplugBlockerDevs *devs, GPtrArray *tops, const char *class, gboolean block)
+class_entry_free (ClassEntry *e)
+{
+  g_free (e->name);
+  g_free (e->real);
+  g_free (e);
+}
+
+static GPtrArray *
+read_class (const char *class)
 {
   g_autofree char *dir = hotplug_sysfs_path (class);
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) class_entry_free);
   const char *e;
 
   while (d && (e = g_dir_read_name (d)))
     {
       g_autofree char *link = g_build_filename (dir, e, NULL);
-      g_autofree char *real = realpath (link, NULL);
+      char *real = realpath (link, NULL);
+      ClassEntry *c;
 
-      if (real == NULL || !below_any (tops, real))
+      if (real == NULL)
+        continue;
+      c = g_new0 (ClassEntry, 1);
+      c->name = g_strdup (e);
+      c->real = real;
+      g_ptr_array_add (entries, c);
+    }
+  return entries;
+}
+
+HotplugBlockerClasses *
+hotplug_blocker_classes_read (void)
+{
+  HotplugBlockerClasses *classes = g_new0 (HotplugBlockerClasses, 1);
+
+  classes->block = read_class ("/sys/class/block");
+  classes->net = read_class ("/sys/class/net");
+  return classes;
+}
+
+void
+hotplug_blocker_classes_free (HotplugBlockerClasses *classes)
+{
+  if (classes == NULL)
+    return;
+  g_ptr_array_unref (classes->block);
+  g_ptr_array_unref (classes->net);
+  g_free (classes);
+}
+
+static void
+scan_class (HotplugBlockerDevs *devs, GPtrArray *tops, GPtrArray *entries, gboolean block)
+{
+  for (guint i = 0; i < entries->len; i++)
+    {
+      ClassEntry *c = g_ptr_array_index (entries, i);
+
+      if (!below_any (tops, c->real))
         continue;
       if (block)
         {
-          add_dev (devs, real, NULL);
-          add_holders (devs, real, e, 0);
+          add_dev (devs, c->real, NULL);
+          add_holders (devs, c->real, c->name, 0);
         }
       else
-        check_netdev (devs, real);
+        check_netdev (devs, c->real);
     }
 }
 
@@ -458,10 +516,11 @@ hotplug_blocker_devs_free (HotplugBlockerDevs *devs)
 }
 
 HotplugBlockerDevs *
-hotplug_blocker_devs_find (const char * const *pci_devices)
+hotplug_blocker_devs_find_in (const char * const *pci_devices, HotplugBlockerClasses *classes)
 {
   HotplugBlockerDevs *devs = g_new0 (HotplugBlockerDevs, 1);
   g_autoptr(GPtrArray) tops = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(HotplugBlockerClasses) own = NULL;
 
   devs->by_dev = g_hash_table_new (g_int64_hash, g_int64_equal);
   devs->list = g_ptr_array_new_with_free_func ((GDestroyNotify) dev_free);
@@ -480,10 +539,18 @@ hotplug_blocker_devs_find (const char * const *pci_devices)
     }
   if (tops->len > 0)
     {
-      scan_class (devs, tops, "/sys/class/block", TRUE);
-      scan_class (devs, tops, "/sys/class/net", FALSE);
+      if (classes == NULL)
+        classes = own = hotplug_blocker_classes_read ();
+      scan_class (devs, tops, classes->block, TRUE);
+      scan_class (devs, tops, classes->net, FALSE);
     }
   return devs;
+}
+
+HotplugBlockerDevs *
+hotplug_blocker_devs_find (const char * const *pci_devices)
+{
+  return hotplug_blocker_devs_find_in (pci_devices, NULL);
 }
 
 /* --- flushing before a device goes ------------------------------------- */

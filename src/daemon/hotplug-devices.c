@@ -6,7 +6,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hotplug-log.h"
@@ -109,43 +108,6 @@ warn_garbage (const char *path, const char *unit, const char *text)
                            "unexpected value '%s' in %s, ignored", escaped, hotplug_sysfs_unroot (path));
 }
 
-/* The NUMA node of a CPU or memory block: the nodeM link in its directory.
- * Neighbours are almost always on the same node, so try the last one
- * found before reading the whole directory. */
-static gint32
-read_node (const char *dir, int *hint)
-{
-  char probe[PATH_MAX];
-  struct stat st;
-  DIR *d;
-  struct dirent *de;
-  gint32 node = -1;
-
-  if (*hint >= 0)
-    {
-      g_snprintf (probe, sizeof probe, "%s/node%d", dir, *hint);
-      if (lstat (probe, &st) == 0)
-        return *hint;
-    }
-  d = opendir (dir);
-  if (d == NULL)
-    return -1;
-  while ((de = readdir (d)) != NULL)
-    {
-      guint n;
-
-      if (hotplug_parse_index (de->d_name, "node", &n))
-        {
-          node = (gint32) n;
-          break;
-        }
-    }
-  closedir (d);
-  if (node >= 0)
-    *hint = node;
-  return node;
-}
-
 HotplugCpuEntry *
 hotplug_platform_entry_at (GArray *array, guint index)
 {
@@ -177,7 +139,7 @@ hotplug_platform_cpu_refresh (HotplugPlatform *self, guint n)
     e->online = text[0] == '1';
   else
     warn_garbage (online_path, NULL, text);
-  e->node = read_node (dir, &self->cpu_node_hint);
+  e->node = hotplug_platform_node_of (self, FALSE, n, dir);
 }
 
 void
@@ -205,7 +167,7 @@ hotplug_platform_block_refresh (HotplugPlatform *self, guint n, gboolean with_no
     warn_garbage (state_path, NULL, text);
   /* a block never changes node while it exists: read it when it appears */
   if (with_node || e->node < 0)
-    e->node = read_node (dir, &self->block_node_hint);
+    e->node = hotplug_platform_node_of (self, TRUE, n, dir);
 }
 
 void
@@ -329,28 +291,33 @@ is_container_hid (const char *name)
          g_str_has_prefix (name, "PNP0A06:");
 }
 
-/* Every memoryN block an ACPI memory device (PNP0C80) links to. */
+/* Every memoryN block an ACPI memory device (PNP0C80) links to: one link
+ * per block, read relative to the device's directory (a walk of one name
+ * where the full path would be seven, for each of thousands of blocks). */
 static void
 read_memory_device (const char *dir, GArray *blocks)
 {
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *entry;
+  DIR *d = opendir (dir);
+  struct dirent *de;
 
   if (d == NULL)
     return;
-  while ((entry = g_dir_read_name (d)) != NULL)
+  while ((de = readdir (d)) != NULL)
     {
-      g_autofree char *path = NULL;
-      g_autofree char *target = NULL;
+      char target[PATH_MAX];
+      ssize_t len;
       guint n;
 
-      if (!g_str_has_prefix (entry, "physical_node"))
+      if (!g_str_has_prefix (de->d_name, "physical_node"))
         continue;
-      path = g_build_filename (dir, entry, NULL);
-      target = read_link_name (path);
-      if (target && hotplug_parse_index (target, "memory", &n))
+      len = readlinkat (dirfd (d), de->d_name, target, sizeof target - 1);
+      if (len <= 0)
+        continue;
+      target[len] = '\0';
+      if (hotplug_parse_index (path_basename (target), "memory", &n))
         g_array_append_val (blocks, n);
     }
+  closedir (d);
 }
 
 void

@@ -32,12 +32,16 @@ struct _HotplugManager
   HotplugCalls             *calls;
   char                     *config_path;
   guint                     owner_id;
+  GBusNameOwnerFlags        owner_flags;
+  GDBusConnection          *bus;        /* to ask for the name on, once the first Blockers are in */
+  gboolean                  primed;     /* the first Blockers are in */
   gboolean                  owns_name;
   gboolean                  name_taken; /* owned, then lost to another instance */
   guint                     sleep_id;   /* logind's PrepareForSleep */
   /* monotonic times of start-up: begun, enumerated, ownership pass done,
-   * blockers known (logged once the name is owned) */
-  gint64                    startup[4];
+   * blockers' facts handed to their worker, first blockers in (logged
+   * once the name is owned) */
+  gint64                    startup[5];
 };
 
 enum { SIGNAL_NAME_ACQUIRED, SIGNAL_NAME_LOST, N_SIGNALS };
@@ -386,17 +390,6 @@ register_objects (HotplugManager *self, GDBusConnection *connection, GError **er
   return TRUE;
 }
 
-static void
-on_bus_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
-{
-  HotplugManager *self = HOTPLUG_MANAGER (user_data);
-  g_autoptr(GError) error = NULL;
-
-  if (!register_objects (self, connection, &error))
-    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, NULL,
-                      "cannot register the manager object: %s", error->message);
-}
-
 /* where start-up's time went, from hotplug_manager_start() to the name */
 static void
 log_startup (HotplugManager *self)
@@ -406,9 +399,9 @@ log_startup (HotplugManager *self)
   if (t[0] == 0)
     return;
   hotplug_message (TOPIC, "start-up: %.1f ms to the name: enumeration %.1f ms, ownership pass %.1f ms, "
-                   "blockers %.1f ms, bus and objects %.1f ms", (g_get_monotonic_time () - t[0]) / 1000.0,
-                   (t[1] - t[0]) / 1000.0, (t[2] - t[1]) / 1000.0, (t[3] - t[2]) / 1000.0,
-                   (g_get_monotonic_time () - t[3]) / 1000.0);
+                   "blockers' facts %.1f ms, first blockers %.1f ms, bus and objects %.1f ms",
+                   (g_get_monotonic_time () - t[0]) / 1000.0, (t[1] - t[0]) / 1000.0, (t[2] - t[1]) / 1000.0,
+                   (t[3] - t[2]) / 1000.0, (t[4] - t[3]) / 1000.0, (g_get_monotonic_time () - t[4]) / 1000.0);
   memset (self->startup, 0, sizeof self->startup);
 }
 
@@ -448,51 +441,91 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
   g_signal_emit (self, signals[SIGNAL_NAME_LOST], 0);
 }
 
+/* The name is asked for once both the connection and the first Blockers
+ * are there: the objects are registered first (a client reacting to
+ * NameOwnerChanged finds them, complete, with their Blockers). */
+static void
+request_name (HotplugManager *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!self->primed || self->bus == NULL || self->owner_id != 0)
+    return;
+  if (!register_objects (self, self->bus, &error))
+    hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, NULL, NULL, NULL, NULL,
+                      "cannot register the manager object: %s", error->message);
+  self->owner_id = g_bus_own_name_on_connection (self->bus, HOTPLUG_DBUS_NAME, self->owner_flags,
+                                                 on_name_acquired, on_name_lost, self, NULL);
+}
+
+static void
+on_bus_got (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(HotplugManager) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *bus = g_bus_get_finish (res, &error);
+
+  if (self->server == NULL)  /* disposed meanwhile */
+    {
+      g_clear_object (&bus);
+      return;
+    }
+  if (bus == NULL)
+    {
+      hotplug_log_full (G_LOG_LEVEL_DEBUG, TOPIC, NULL, NULL, NULL, NULL, "system bus: %s", error->message);
+      on_name_lost (NULL, HOTPLUG_DBUS_NAME, self);
+      return;
+    }
+  self->bus = bus;
+  request_name (self);
+}
+
+static void
+on_blockers_primed (HotplugBlockersWatch *blockers, gpointer user_data)
+{
+  HotplugManager *self = user_data;
+
+  self->primed = TRUE;
+  self->startup[4] = g_get_monotonic_time ();
+  request_name (self);
+}
+
 gboolean
 hotplug_manager_start (HotplugManager  *self,
                        GDBusConnection *connection,
                        gboolean         replace,
                        GError         **error)
 {
-  /* no queueing: a second instance fails at once instead of waiting */
-  GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
-
   g_return_val_if_fail (HOTPLUG_IS_MANAGER (self), FALSE);
-  g_return_val_if_fail (self->owner_id == 0, FALSE);
+  g_return_val_if_fail (self->owner_id == 0 && self->bus == NULL, FALSE);
 
+  /* no queueing: a second instance fails at once instead of waiting */
+  self->owner_flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
   if (replace)
-    flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
+    self->owner_flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
   /* On the system bus, GDBus's thread connects (and says Hello) while the
-   * platform is enumerated here; the objects are exported and the name is
-   * asked for from the main loop, after this returns: the first thing
-   * clients see is still the complete platform. */
+   * platform is enumerated here and its first Blockers are found in a
+   * worker; the objects are exported and the name is asked for from the
+   * main loop once both are done: the first thing clients see is the
+   * complete platform. */
   if (connection == NULL)
-    self->owner_id = g_bus_own_name (G_BUS_TYPE_SYSTEM, HOTPLUG_DBUS_NAME, flags,
-                                     on_bus_acquired, on_name_acquired, on_name_lost,
-                                     self, NULL);
+    g_bus_get (G_BUS_TYPE_SYSTEM, NULL, on_bus_got, g_object_ref (self));
+  else
+    self->bus = g_object_ref (connection);
   self->startup[0] = g_get_monotonic_time ();
-  /* the processes, mounts and IRQs are read meanwhile (the blockers) */
-  hotplug_blockers_watch_prepare (self->blockers);
+  hotplug_platform_read_nodes (self->platform);
   if (!hotplug_udev_start (self->udev, error))
     {
-      g_clear_handle_id (&self->owner_id, g_bus_unown_name);
+      g_clear_object (&self->bus);
       return FALSE;
     }
   self->startup[1] = g_get_monotonic_time ();
   hotplug_platform_flush (self->platform);
   self->startup[2] = g_get_monotonic_time ();
+  g_signal_connect (self->blockers, "primed", G_CALLBACK (on_blockers_primed), self);
   hotplug_blockers_watch_prime (self->blockers);
   self->startup[3] = g_get_monotonic_time ();
   hotplug_dbus_manager_set_event_source (self->iface, hotplug_udev_get_group (self->udev));
-
-  if (connection)
-    {
-      if (!register_objects (self, connection, error))
-        return FALSE;
-      self->owner_id = g_bus_own_name_on_connection (connection, HOTPLUG_DBUS_NAME, flags,
-                                                     on_name_acquired, on_name_lost,
-                                                     self, NULL);
-    }
   return TRUE;
 }
 
@@ -526,6 +559,9 @@ hotplug_manager_dispose (GObject *object)
   if (self->name_taken && self->connection && !g_dbus_connection_is_closed (self->connection))
     g_dbus_connection_close_sync (self->connection, NULL, NULL);
   g_clear_handle_id (&self->owner_id, g_bus_unown_name);
+  g_clear_object (&self->bus);
+  if (self->blockers)
+    g_signal_handlers_disconnect_by_data (self->blockers, self);
   if (self->udev)
     g_signal_handlers_disconnect_by_data (self->udev, self);
   if (self->platform)

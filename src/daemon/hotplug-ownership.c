@@ -345,12 +345,14 @@ on_free_memory_device (const char *id, const char *sysfs_path, GArray *blocks, g
 }
 
 /* A CPU or memory block that a board owned in the last pass and that no
- * board claims now: either the board let it go (it stays, on no board), or
- * the board is being removed and sysfs is already ahead of the events we
- * have read — the kernel sends each remove uevent before it deletes the
- * directory, and a surprise removal deletes the whole tree at once.  Only
- * the second must not flash up as a free unit until its own remove event
- * arrives: tell them apart by whether the device is still in sysfs. */
+ * board claims now: either the board let it go, or the board is being
+ * removed and sysfs is already ahead of the events we have read — the
+ * kernel unlinks a memory block's physical_node link, then sends its remove
+ * uevent, then deletes its directory, and a surprise removal deletes the
+ * whole tree at once.  It must not flash up as a free unit until its own
+ * remove event arrives: gone from sysfs, it is no longer present; a memory
+ * block still there is leaving (HotplugCpuEntry.leaving); a CPU still there
+ * stays, on no board. */
 static gboolean
 leaving_board (HotplugUnit *was, const char *prefix, guint n)
 {
@@ -364,19 +366,31 @@ leaving_board (HotplugUnit *was, const char *prefix, guint n)
   return !g_file_test (path, G_FILE_TEST_EXISTS);
 }
 
-/* Whether entry N of TABLE is free of any board; forgets its owner. */
+/* Whether entry N of TABLE is free of any board; forgets its owner.
+ * BLOCKS: memory blocks, which the kernel unlinks from their ACPI memory
+ * device only to remove them (a CPU whose ACPI processor goes may stay,
+ * on no board). */
 static gboolean
-unclaimed (GArray *table, GArray *claimed, guint n, const char *prefix)
+unclaimed (GArray *table, GArray *claimed, guint n, const char *prefix, gboolean blocks)
 {
   HotplugCpuEntry *e = &g_array_index (table, HotplugCpuEntry, n);
   HotplugUnit *was = e->owner;
 
   e->owner = NULL;
-  if (!e->present || g_array_index (claimed, guint8, n))
+  if (g_array_index (claimed, guint8, n))
+    e->leaving = FALSE;
+  if (!e->present || g_array_index (claimed, guint8, n) || e->leaving)
     return FALSE;
   if (leaving_board (was, prefix, n))
     {
       e->present = FALSE;
+      return FALSE;
+    }
+  /* its board let go of it, its remove is yet to come: never free
+   * memory or a CPU of its own for the moment in between */
+  if (blocks && was && hotplug_unit_get_kind (was) == HOTPLUG_UNIT_KIND_SB)
+    {
+      e->leaving = TRUE;
       return FALSE;
     }
   return TRUE;
@@ -393,7 +407,7 @@ plan_free_cpus (Pass *pass)
       char id[32];
       UnitPlan *p;
 
-      if (!unclaimed (self->cpus, pass->cpu_claimed, n, "/sys/devices/system/cpu/cpu"))
+      if (!unclaimed (self->cpus, pass->cpu_claimed, n, "/sys/devices/system/cpu/cpu", FALSE))
         continue;
       g_snprintf (id, sizeof id, "cpu%u", n);
       p = plan_add (pass, HOTPLUG_UNIT_KIND_CPU, id);
@@ -415,7 +429,7 @@ plan_free_memory (Pass *pass)
       guint node;
       UnitPlan *p;
 
-      if (!unclaimed (self->blocks, pass->block_claimed, n, "/sys/devices/system/memory/memory"))
+      if (!unclaimed (self->blocks, pass->block_claimed, n, "/sys/devices/system/memory/memory", TRUE))
         continue;
       node = entry_node >= 0 ? (guint) entry_node : 0;
       g_snprintf (id, sizeof id, "memory-node%u", node);
@@ -699,6 +713,8 @@ hotplug_platform_recompute (HotplugPlatform *self)
 
   g_clear_handle_id (&self->dirty_id, g_source_remove);
   self->dirty = FALSE;
+  /* the nodes listed for an enumeration are not kept current */
+  hotplug_platform_forget_nodes (self);
   if (self->block_size == 0)
     hotplug_platform_read_block_size (self);
   hotplug_platform_rescan_slots (self);

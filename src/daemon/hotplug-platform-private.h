@@ -24,6 +24,11 @@ typedef struct
   guint8       present;
   guint8       online;
   guint8       recheck; /* queued in HotplugPlatform.recheck */
+  /* a board's memory block its board no longer names while its directory
+   * is still there: the kernel unlinks the ACPI physical_node before the
+   * remove uevent and the directory, so it is on its way out.  In no unit
+   * until it is gone, named again, or comes back with an add. */
+  guint8       leaving;
   gint32       node;   /* -1: unknown */
   HotplugUnit *owner;  /* not a reference: units outlive the pass that sets it */
 } HotplugCpuEntry;
@@ -107,6 +112,8 @@ struct _HotplugPlatform
   gboolean    dirty;
   int         cpu_node_hint;
   int         block_node_hint;
+  GArray     *cpu_nodes;    /* gint32 node of each CPU from the node directories, NULL: none read */
+  GArray     *block_nodes;  /* the same for memory blocks */
 
   GList      *waiters;    /* GTask */
   GPtrArray  *arrived;    /* BDFs added since the last ownership pass ("part-swapped") */
@@ -142,6 +149,10 @@ HotplugCpuEntry   *hotplug_platform_entry_at (GArray *array, guint index);
 void               hotplug_platform_cpu_refresh (HotplugPlatform *self, guint n);
 void               hotplug_platform_block_refresh (HotplugPlatform *self, guint n, gboolean with_node);
 void               hotplug_platform_read_block_size (HotplugPlatform *self);
+/* hotplug-nodes.c */
+/* The NUMA node of CPU or memory block @n (its directory @dir), -1: none */
+gint32             hotplug_platform_node_of (HotplugPlatform *self, gboolean block, guint n, const char *dir);
+void               hotplug_platform_forget_nodes (HotplugPlatform *self);
 void               hotplug_platform_container_refresh (HotplugPlatform *self, const char *name,
                                                        const char *devpath);
 void               hotplug_platform_container_scan (HotplugPlatform *self, HotplugContainer *c);

@@ -45,7 +45,10 @@ handle_cpu (HotplugPlatform *self, const HotplugEvent *ev)
       hotplug_platform_cpu_refresh (self, n);
       e = &g_array_index (self->cpus, HotplugCpuEntry, n);
       if (!was_present || g_str_equal (ev->action, "add"))
-        hotplug_platform_mark_dirty (self);
+        {
+          e->leaving = FALSE;
+          hotplug_platform_mark_dirty (self);
+        }
       else if (e->owner)
         {
           hotplug_platform_update_cpus_online (self, e->owner);
@@ -59,6 +62,7 @@ handle_cpu (HotplugPlatform *self, const HotplugEvent *ev)
   if (!e->present)
     {
       hotplug_platform_cpu_refresh (self, n);
+      e->leaving = FALSE;
       hotplug_platform_mark_dirty (self);
       return;
     }
@@ -146,6 +150,7 @@ handle_memory (HotplugPlatform *self, const HotplugEvent *ev)
   if (g_str_equal (ev->action, "add") || !e->present)
     {
       hotplug_platform_block_refresh (self, n, TRUE);
+      e->leaving = FALSE;
       hotplug_platform_mark_dirty (self);
       return;
     }
@@ -417,6 +422,7 @@ hotplug_platform_reconcile (HotplugPlatform *self, GPtrArray *events)
    * CPUs and blocks start as absent and come back with their "add";
    * containers, devices and slots carry the generation that saw them. */
   self->gen++;
+  hotplug_platform_read_nodes (self);
   for (guint i = 0; i < self->cpus->len; i++)
     g_array_index (self->cpus, HotplugCpuEntry, i).present = FALSE;
   for (guint i = 0; i < self->blocks->len; i++)
@@ -592,6 +598,7 @@ hotplug_platform_finalize (GObject *object)
   g_clear_object (&self->pci);
   g_array_unref (self->cpus);
   g_array_unref (self->blocks);
+  hotplug_platform_forget_nodes (self);
   g_hash_table_unref (self->containers);
   g_hash_table_unref (self->pci_devs);
   g_hash_table_unref (self->slots);

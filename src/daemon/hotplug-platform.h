@@ -54,6 +54,10 @@ void             hotplug_platform_set_state_directory (HotplugPlatform *self,
 /* Run a pending ownership pass now (start-up: before the bus name is
  * taken, the model must be complete). */
 void             hotplug_platform_flush (HotplugPlatform *self);
+/* Before an enumeration: which NUMA node every CPU and memory block is on,
+ * from one listing per node directory instead of a look-up per device;
+ * held until the next ownership pass. */
+void             hotplug_platform_read_nodes (HotplugPlatform *self);
 
 HotplugUnit     *hotplug_platform_lookup_unit (HotplugPlatform *self,
                                                const char      *id);

@@ -199,6 +199,8 @@ test_eject_request (Test *t, gconstpointer data)
 #define SB1_CPU11 "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:01/ACPI0007:03"
 #define SB1_CPU10 "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:01/ACPI0007:02"
 #define SB0_CPU7 "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/ACPI0007:03"
+/* sb1's memory device links blocks 24-31, block 31 by this one */
+#define SB1_BLOCK31_LINK "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:01/PNP0C80:00/physical_node7"
 
 /* an event and the ownership pass after it */
 static void
@@ -307,6 +309,54 @@ test_pci_events (Test *t, gconstpointer data)
   g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-6");
 }
 
+static const char *
+ranges_of (Test *t, const char *id)
+{
+  HotplugUnit *u = hotplug_platform_lookup_unit (t->platform, id);
+
+  g_assert_nonnull (u);
+  return hotplug_dbus_unit_get_memory_ranges (HOTPLUG_DBUS_UNIT (u));
+}
+
+/* The kernel unlinks a block from its ACPI memory device, then sends its
+ * remove uevent, then deletes its directory: a pass in between (sb1 read
+ * again for an event of its own) finds the block on no board and still in
+ * sysfs.  It leaves the board, and is no free memory meanwhile. */
+static void
+test_block_leaving_its_board (Test *t, gconstpointer data)
+{
+  g_assert_cmpstr (ranges_of (t, "sb1"), ==, "24-31");
+  fx_rm (t->fx, SB1_BLOCK31_LINK);
+  inject_pass (t, "online", "container", "/devices/system/container/ACPI0004:01");
+  g_assert_cmpstr (ranges_of (t, "sb1"), ==, "24-30");
+  g_assert_null (hotplug_platform_lookup_unit (t->platform, "memory-node1"));
+  /* another pass before its remove: still on no unit */
+  inject_pass (t, "online", "container", "/devices/system/container/ACPI0004:01");
+  g_assert_null (hotplug_platform_lookup_unit (t->platform, "memory-node1"));
+  /* its remove, then the directory goes */
+  inject_pass (t, "remove", "memory", "/devices/system/memory/memory31");
+  fx_rm (t->fx, "/sys/devices/system/memory/memory31");
+  g_assert_cmpstr (ranges_of (t, "sb1"), ==, "24-30");
+  g_assert_null (hotplug_platform_lookup_unit (t->platform, "memory-node1"));
+  /* added back under the board: it is the board's again */
+  fx_block (t->fx, 31, 1, FALSE);
+  fx_link (t->fx, SB1_BLOCK31_LINK, "/sys/devices/system/memory/memory31");
+  inject_pass (t, "add", "memory", "/devices/system/memory/memory31");
+  g_assert_cmpstr (ranges_of (t, "sb1"), ==, "24-31");
+}
+
+/* A block that had left a board and comes back with an add on no board is
+ * free memory again. */
+static void
+test_left_block_added_on_no_board (Test *t, gconstpointer data)
+{
+  fx_rm (t->fx, SB1_BLOCK31_LINK);
+  inject_pass (t, "online", "container", "/devices/system/container/ACPI0004:01");
+  g_assert_null (hotplug_platform_lookup_unit (t->platform, "memory-node1"));
+  inject_pass (t, "add", "memory", "/devices/system/memory/memory31");
+  g_assert_cmpstr (ranges_of (t, "memory-node1"), ==, "31");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -328,5 +378,8 @@ main (int argc, char **argv)
               teardown);
   g_test_add ("/container-scan/addition-reads-all", Test, NULL, setup, test_addition_reads_all, teardown);
   g_test_add ("/container-scan/pci-events", Test, NULL, setup, test_pci_events, teardown);
+  g_test_add ("/container-scan/block-leaving-its-board", Test, NULL, setup, test_block_leaving_its_board, teardown);
+  g_test_add ("/container-scan/left-block-added-on-no-board", Test, NULL, setup, test_left_block_added_on_no_board,
+              teardown);
   return g_test_run ();
 }

@@ -126,6 +126,13 @@ class Blockers(operations.Ops):
                     GLib.Variant('(ss)', (ht.DOMAIN_IFACE, 'Blockers')))[0]
         return [tuple(b) for b in v]
 
+    @staticmethod
+    def has_kind(kind):
+        """A predicate for wait_blockers: an entry of that kind is shown (a
+        helper such as mount holds the device open for a moment: an 'open'
+        entry can come first)."""
+        return lambda blockers: any(b[0] == kind for b in blockers)
+
     def wait_blockers(self, uid, pred, what, timeout=10):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -162,7 +169,7 @@ class Blockers(operations.Ops):
         dev = self.loop()
         self.back('nvme0n1', dev)
         mnt = self.mount(dev)
-        got = self.wait_blockers('slot-3', lambda b: b, 'shows the mount')
+        got = self.wait_blockers('slot-3', self.has_kind('mount'), 'shows the mount')
         self.assertIn(('mount', mnt, f'ext4 {dev} on nvme0n1', ''), got)
         self.assertIn(('mount', mnt, f'ext4 {dev} on nvme0n1', ''), self.domain_blockers())
         # the I/O unit holding the slot is busy as well
@@ -209,7 +216,7 @@ class Blockers(operations.Ops):
         self.back('nvme2n1', disk)
         self.back('nvme2n1p1', part)
         mnt = self.mount(part)
-        got = self.wait_blockers('slot-5', lambda b: b, 'shows the mount')
+        got = self.wait_blockers('slot-5', self.has_kind('mount'), 'shows the mount')
         self.assertIn(('mount', mnt, f'ext4 {part} on nvme2n1p1', ''), got)
         self.assert_busy('slot-5', mnt, 'nvme2n1p1')
 
@@ -241,6 +248,62 @@ class Blockers(operations.Ops):
                          refused.exception.message)
         self.assertEqual(self.hook_log(), [])
 
+    def many_descriptors(self, processes=2):
+        """Processes each holding as many descriptors (of /dev/null) as
+        their hard limit allows: the daemon's /proc scan reads each, which
+        makes its first Blockers come late."""
+        code = ('import os, resource, time\n'
+                'hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n'
+                'resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))\n'
+                'fd = os.open("/dev/null", os.O_RDONLY)\n'
+                'fds = [os.dup(fd) for _ in range(min(hard, 50000) - 50)]\n'
+                'print("ready", flush=True)\n'
+                'time.sleep(300)\n')
+        for _ in range(processes):
+            proc = subprocess.Popen(['/usr/bin/python3', '-c', code], stdout=subprocess.PIPE, text=True)
+            self.addCleanup(proc.wait)
+            self.addCleanup(proc.kill)
+            self.assertEqual(proc.stdout.readline().strip(), 'ready')
+
+    def test_blockers_are_in_when_the_name_appears(self):
+        # the name is asked for only once the first Blockers are found: the
+        # first read after it appears shows what is in use already, even
+        # when the scan takes a while
+        dev, holder = self.held_open('nvme1n1')
+        self.many_descriptors()
+        self.start()
+        self.assertIn(('open', dev, 'fd 0 on nvme1n1', f'{holder.pid} sleep'), self.blockers('slot-3'))
+
+    def test_remove_checks_afresh_whatever_blockers_shows(self):
+        # no periodic refresh: an open device node is announced by nothing,
+        # so Blockers does not show it, and yet Remove looks for itself
+        self.daemon_args = ['--config', self.conf_with('refresh-interval=0')]
+        self.start()
+        time.sleep(1)   # the refresh that follows start-up is over
+        dev, holder = self.held_open('nvme1n1')
+        time.sleep(0.5)
+        self.assertEqual(self.blockers('slot-3'), [])
+        self.assert_busy('slot-3', dev, f'{holder.pid} sleep')
+
+    def test_real_affinities_are_not_the_simulated_cpus(self):
+        # a real process pinned to the real CPU 1 (as the real-kernel test
+        # pins one, or any program on this machine) holds nothing of the
+        # simulated cpu1: its Blockers stay empty through refreshes
+        if os.cpu_count() < 2:
+            self.skipTest('needs a second real CPU to pin a process to')
+        self.start()
+        pinned = subprocess.Popen(['sleep', '300'], preexec_fn=lambda: os.sched_setaffinity(0, {1}))
+        self.addCleanup(pinned.wait)
+        self.addCleanup(pinned.kill)
+        time.sleep(1.5)     # three periodic refreshes
+        self.assertEqual(self.blockers('cpu1'), [])
+
+    def conf_with(self, blockers_line):
+        conf = os.path.join(self.tmp, 'hotplugd-2.conf')
+        with open(conf, 'w') as f:
+            f.write(CONF.replace('refresh-interval=0.5', blockers_line))
+        return conf
+
     def test_swap(self):
         if shutil.which('swapon') is None or shutil.which('mkswap') is None:
             self.skipTest('needs mkswap and swapon')
@@ -252,7 +315,7 @@ class Blockers(operations.Ops):
         if r.returncode != 0:
             self.skipTest(f'swapon is not permitted here: {r.stderr.strip()}')
         self.addCleanup(try_run, 'swapoff', dev)
-        got = self.wait_blockers('slot-3', lambda b: b, 'shows the swap area')
+        got = self.wait_blockers('slot-3', self.has_kind('swap'), 'shows the swap area')
         self.assertIn(('swap', dev, 'swap area on nvme0n1', ''), got)
         self.assert_busy('slot-3', dev, 'swap')
         run('swapoff', dev)
@@ -268,7 +331,7 @@ class Blockers(operations.Ops):
         ht.sim_ctl('hold', 'nvme0n1', upper)
         self.addCleanup(ht.sim_ctl, 'hold', 'nvme0n1', 'none', check=False)
         name = os.path.basename(upper)
-        got = self.wait_blockers('slot-3', lambda b: b, 'shows the holder')
+        got = self.wait_blockers('slot-3', self.has_kind('holder'), 'shows the holder')
         self.assertIn(('holder', name, 'holds nvme0n1', ''), got)
         mnt = self.mount(upper)
         got = self.wait_blockers('slot-3', lambda b: any(x[0] == 'mount' for x in b), 'shows the mount')
@@ -279,7 +342,7 @@ class Blockers(operations.Ops):
         self.start()
         ht.sim_ctl('link', 'ens4', 'up')
         self.addCleanup(ht.sim_ctl, 'link', 'ens4', 'down', check=False)
-        got = self.wait_blockers('slot-4', lambda b: b, 'shows the interface')
+        got = self.wait_blockers('slot-4', self.has_kind('netdev'), 'shows the interface')
         self.assertIn(('netdev', 'ens4', 'up, operstate up', ''), got)
         self.assert_busy('slot-4', 'ens4')
         ht.sim_ctl('link', 'ens4', 'down')
@@ -291,7 +354,7 @@ class Blockers(operations.Ops):
                if ht.UNIT_IFACE in i and i[ht.UNIT_IFACE]['Kind'] == 'memory'][0]
         blocks = ht.parse_list(self.prop(mem, 'MemoryRanges'))
         states = [ht.read_sysfs(operations.MEM.format(b)) for b in blocks]
-        got = self.wait_blockers(mem, lambda b: b, 'shows the unmovable blocks')
+        got = self.wait_blockers(mem, self.has_kind('memory'), 'shows the unmovable blocks')
         details = ' '.join(b[2] for b in got)
         self.assertIn('valid_zones none', details)
         self.assertIn('not Movable', details)
@@ -306,7 +369,7 @@ class Blockers(operations.Ops):
         idle = self.loop()
         self.back('nvme1n1', idle)
         flushes = flush_count(idle)
-        self.wait_blockers('slot-3', lambda b: b, 'shows the mount')
+        self.wait_blockers('slot-3', self.has_kind('mount'), 'shows the mount')
         self.addCleanup(self.restore_slot3)
         self.assertEqual(self.run_op('slot-3', 'remove', force=True), ('succeeded', ''))
         # the disk not in use was synced and flushed before its device went
