@@ -58,6 +58,36 @@ hotplug_ctl_commands_help (void)
   return g_string_free (text, FALSE);
 }
 
+/* Ids, names and option values travel as D-Bus strings: UTF-8 only. */
+static gboolean
+arguments_are_utf8 (int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    if (!g_utf8_validate (argv[i], -1, NULL))
+      {
+        g_autofree char *shown = hotplug_utf8_sanitize (argv[i], -1, 64);
+
+        hotplug_ctl_error (_("“%s” is not valid: ids and arguments are UTF-8 text"), shown);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Colours unless NO_COLOR or a dumb terminal; redrawing a line needs a
+ * terminal that knows "erase to end of line". */
+static void
+detect_terminal (HotplugCtl *ctl)
+{
+  const char *no_color = g_getenv ("NO_COLOR");
+  const char *term = g_getenv ("TERM");
+
+  ctl->color = isatty (STDOUT_FILENO) && (no_color == NULL || *no_color == '\0') &&
+               g_strcmp0 (term, "dumb") != 0;
+  ctl->utf8 = g_get_charset (NULL);
+  ctl->tty = isatty (STDOUT_FILENO) && term != NULL && *term != '\0' &&
+             g_strcmp0 (term, "dumb") != 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -66,8 +96,6 @@ main (int argc, char **argv)
   const HotplugCtlCommand *command;
   g_autoptr(GOptionContext) context = NULL;
   g_autofree char *commands_help = NULL;
-  const char *no_color;
-  const char *term;
   int status;
 
   const GOptionEntry entries[] = {
@@ -101,15 +129,8 @@ main (int argc, char **argv)
       return HOTPLUG_CTL_EXIT_OK;
     }
 
-  /* Ids, names and option values travel as D-Bus strings: UTF-8 only. */
-  for (int i = 1; i < argc; i++)
-    if (!g_utf8_validate (argv[i], -1, NULL))
-      {
-        g_autofree char *shown = hotplug_utf8_sanitize (argv[i], -1, 64);
-
-        hotplug_ctl_error (_("“%s” is not valid: ids and arguments are UTF-8 text"), shown);
-        return HOTPLUG_CTL_EXIT_USAGE;
-      }
+  if (!arguments_are_utf8 (argc, argv))
+    return HOTPLUG_CTL_EXIT_USAGE;
 
   if (argc < 2)
     command = &hotplug_ctl_commands[0];
@@ -120,14 +141,7 @@ main (int argc, char **argv)
       return hotplug_ctl_usage_error (context, message);
     }
 
-  no_color = g_getenv ("NO_COLOR");
-  term = g_getenv ("TERM");
-  ctl.color = isatty (STDOUT_FILENO) && (no_color == NULL || *no_color == '\0') &&
-              g_strcmp0 (term, "dumb") != 0;
-  ctl.utf8 = g_get_charset (NULL);
-  /* Redrawing a line needs a terminal that knows "erase to end of line". */
-  ctl.tty = isatty (STDOUT_FILENO) && term != NULL && *term != '\0' &&
-            g_strcmp0 (term, "dumb") != 0;
+  detect_terminal (&ctl);
 
   if (argc < 2)
     {
