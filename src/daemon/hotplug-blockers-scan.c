@@ -650,14 +650,17 @@ check_memory (HotplugBlockerFacts *f, GPtrArray *out)
 
 /* --- entry points ------------------------------------------------------ */
 
-struct _HotplugBlockersSystem
+/* A scan in two halves: what the whole system holds (mounts, swaps, and
+ * with FDS the device nodes processes hold open, with CPUS the process and
+ * IRQ affinities), then each facts' share of it. */
+typedef struct
 {
   Sys      sys;
   gboolean fds, cpus;
-};
+} HotplugBlockersSystem;
 
-HotplugBlockersSystem *
-hotplug_blockers_system_read (gboolean fds, gboolean cpus)
+static HotplugBlockersSystem *
+system_read (gboolean fds, gboolean cpus)
 {
   HotplugBlockersSystem *system = g_new0 (HotplugBlockersSystem, 1);
 
@@ -678,8 +681,8 @@ hotplug_blockers_system_read (gboolean fds, gboolean cpus)
   return system;
 }
 
-void
-hotplug_blockers_system_free (HotplugBlockersSystem *system)
+static void
+system_free (HotplugBlockersSystem *system)
 {
   if (system == NULL)
     return;
@@ -687,8 +690,10 @@ hotplug_blockers_system_free (HotplugBlockersSystem *system)
   g_free (system);
 }
 
-GPtrArray *
-hotplug_blockers_scan_system (HotplugBlockersSystem *system, GPtrArray *facts)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugBlockersSystem, system_free)
+
+static GPtrArray *
+scan_system (HotplugBlockersSystem *system, GPtrArray *facts)
 {
   GPtrArray *result = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
 
@@ -725,8 +730,8 @@ hotplug_blockers_scan (GPtrArray *facts)
       need_fds |= f->pci_devices[0] != NULL;
       need_cpus |= f->cpus->len > 0;
     }
-  system = hotplug_blockers_system_read (need_fds, need_cpus);
-  return hotplug_blockers_scan_system (system, facts);
+  system = system_read (need_fds, need_cpus);
+  return scan_system (system, facts);
 }
 
 char **

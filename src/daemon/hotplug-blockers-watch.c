@@ -66,6 +66,14 @@ blocks_online (HotplugPlatform *platform)
   return n;
 }
 
+/* The key of a unit's or a domain's blockers: "unit/ID", "domain/ID" */
+static char *
+key_of (gpointer object)
+{
+  return HOTPLUG_IS_UNIT (object) ? g_strconcat ("unit/", hotplug_unit_get_id (object), NULL)
+                                  : g_strconcat ("domain/", hotplug_domain_get_id (object), NULL);
+}
+
 HotplugBlockerFacts *
 hotplug_blockers_facts_of_unit (HotplugPlatform *platform, HotplugUnit *unit)
 {
@@ -73,7 +81,7 @@ hotplug_blockers_facts_of_unit (HotplugPlatform *platform, HotplugUnit *unit)
   const char *ranges = hotplug_dbus_unit_get_memory_ranges (iface);
   g_autoptr(GArray) blocks = ranges && *ranges ? hotplug_list_parse (ranges, NULL) : NULL;
   g_autoptr(GArray) online = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autofree char *key = g_strconcat ("unit/", hotplug_unit_get_id (unit), NULL);
+  g_autofree char *key = key_of (unit);
   HotplugBlockerFacts *facts;
 
   for (guint i = 0; blocks && i < blocks->len; i++)
@@ -97,7 +105,7 @@ hotplug_blockers_facts_of_unit (HotplugPlatform *platform, HotplugUnit *unit)
 HotplugBlockerFacts *
 hotplug_blockers_facts_of_domain (HotplugDomain *domain)
 {
-  g_autofree char *key = g_strconcat ("domain/", hotplug_domain_get_id (domain), NULL);
+  g_autofree char *key = key_of (domain);
 
   return hotplug_blocker_facts_new (key, NULL, NULL,
                                     hotplug_dbus_domain_get_pci_devices (HOTPLUG_DBUS_DOMAIN (domain)));
@@ -202,7 +210,7 @@ on_refreshed (GObject *source, GAsyncResult *res, gpointer user_data)
 static gboolean
 unit_needed (HotplugUnit *unit, guint need, GHashTable *changed)
 {
-  g_autofree char *key = g_strconcat ("unit/", hotplug_unit_get_id (unit), NULL);
+  g_autofree char *key = key_of (unit);
   HotplugDbusUnit *iface = HOTPLUG_DBUS_UNIT (unit);
   const char *ranges = hotplug_dbus_unit_get_memory_ranges (iface);
   const char *const *pci = hotplug_dbus_unit_get_pci_devices (iface);
@@ -227,7 +235,7 @@ facts_for (HotplugBlockersWatch *self, guint need, GHashTable *changed)
   for (guint i = 0; i < domains->len; i++)
     {
       HotplugDomain *domain = g_ptr_array_index (domains, i);
-      g_autofree char *key = g_strconcat ("domain/", hotplug_domain_get_id (domain), NULL);
+      g_autofree char *key = key_of (domain);
 
       if ((need & NEED_DEVICES) || (changed && g_hash_table_contains (changed, key)))
         g_ptr_array_add (facts, hotplug_blockers_facts_of_domain (domain));
@@ -445,9 +453,7 @@ static void
 on_model_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   const char *name = g_param_spec_get_name (pspec);
-  g_autofree char *key = HOTPLUG_IS_UNIT (object)
-                           ? g_strconcat ("unit/", hotplug_unit_get_id (HOTPLUG_UNIT (object)), NULL)
-                           : g_strconcat ("domain/", hotplug_domain_get_id (HOTPLUG_DOMAIN (object)), NULL);
+  g_autofree char *key = key_of (object);
   guint need = 0;
 
   if (g_str_equal (name, "cpus") || g_str_equal (name, "cpus-online"))
@@ -479,7 +485,7 @@ static void
 on_unit_removed (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_data)
 {
   HotplugBlockersWatch *self = user_data;
-  g_autofree char *key = g_strconcat ("unit/", hotplug_unit_get_id (unit), NULL);
+  g_autofree char *key = key_of (unit);
 
   g_hash_table_remove (self->applied, key);
 }

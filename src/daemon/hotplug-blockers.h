@@ -68,17 +68,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugBlockerFacts, hotplug_blocker_facts_free)
  * HotplugBlocker * per facts, in the same order, each sorted.  Blocking:
  * call it in a worker (or use the async form). */
 GPtrArray  *hotplug_blockers_scan (GPtrArray *facts);
-/* The two halves of a scan: what the whole system holds (mounts, swaps,
- * and with @fds the device nodes processes hold open, with @cpus the
- * process and IRQ affinities), which needs no model and may be read in a
- * worker thread while the model is built; then each facts' share of it. */
-typedef struct _HotplugBlockersSystem HotplugBlockersSystem;
-HotplugBlockersSystem *hotplug_blockers_system_read (gboolean fds,
-                                                     gboolean cpus);
-void                   hotplug_blockers_system_free (HotplugBlockersSystem *system);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugBlockersSystem, hotplug_blockers_system_free)
-GPtrArray             *hotplug_blockers_scan_system (HotplugBlockersSystem *system,
-                                                     GPtrArray             *facts);
 /* The same in a worker thread; @facts is taken over. */
 void        hotplug_blockers_scan_async (GPtrArray          *facts,
                                          GCancellable       *cancellable,

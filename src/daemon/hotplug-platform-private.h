@@ -157,12 +157,6 @@ void               hotplug_platform_container_refresh (HotplugPlatform *self, co
                                                        const char *devpath);
 void               hotplug_platform_container_scan (HotplugPlatform *self, HotplugContainer *c);
 void               hotplug_platform_containers_stale (HotplugPlatform *self);
-/* Only the containers that list CPU (or memory block) @n; that have the
- * root bus of host bridge @bridge (pci0000:40); whose ACPI node is
- * @devpath or above it (FALSE where none is). */
-void               hotplug_platform_containers_stale_listing (HotplugPlatform *self, gboolean cpu, guint n);
-void               hotplug_platform_containers_stale_bridge (HotplugPlatform *self, const char *bridge);
-gboolean           hotplug_platform_containers_stale_below (HotplugPlatform *self, const char *devpath);
 void               hotplug_platform_pci_refresh (HotplugPlatform *self, const char *devpath);
 void               hotplug_platform_pci_remove (HotplugPlatform *self, const char *devpath);
 void               hotplug_platform_slot_refresh (HotplugPlatform *self, const char *name);

@@ -268,50 +268,50 @@ sorted_contains (GArray *array, guint n)
   return FALSE;
 }
 
-void
-hotplug_platform_containers_stale_listing (HotplugPlatform *self, gboolean cpu, guint n)
+/* Marks stale the containers TEST says yes to; TRUE when there was one. */
+typedef gboolean (*ContainerTest) (HotplugContainer *c, gconstpointer data);
+
+static gboolean
+mark_stale_if (HotplugPlatform *self, ContainerTest test, gconstpointer data)
 {
-  GHashTableIter iter;
-  HotplugContainer *c;
-
-  g_hash_table_iter_init (&iter, self->containers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    if (!c->stale && sorted_contains (cpu ? c->cpus : c->blocks, n))
-      c->stale = TRUE;
-}
-
-void
-hotplug_platform_containers_stale_bridge (HotplugPlatform *self, const char *bridge)
-{
-  GHashTableIter iter;
-  HotplugContainer *c;
-
-  g_hash_table_iter_init (&iter, self->containers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    if (g_ptr_array_find_with_equal_func (c->root_buses, bridge, g_str_equal, NULL))
-      c->stale = TRUE;
-}
-
-gboolean
-hotplug_platform_containers_stale_below (HotplugPlatform *self, const char *devpath)
-{
-  g_autofree char *path = g_strconcat (hotplug_sysfs_get_root (), "/sys", devpath, NULL);
   GHashTableIter iter;
   HotplugContainer *c;
   gboolean any = FALSE;
 
   g_hash_table_iter_init (&iter, self->containers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &c))
-    {
-      gsize len = c->acpi_dir ? strlen (c->acpi_dir) : 0;
-
-      if (len && strncmp (path, c->acpi_dir, len) == 0 && (path[len] == '\0' || path[len] == '/'))
-        {
-          c->stale = TRUE;
-          any = TRUE;
-        }
-    }
+    if (test (c, data))
+      any = c->stale = TRUE;
   return any;
+}
+
+static gboolean
+lists_cpu (HotplugContainer *c, gconstpointer n)
+{
+  return sorted_contains (c->cpus, GPOINTER_TO_UINT (n));
+}
+
+static gboolean
+lists_block (HotplugContainer *c, gconstpointer n)
+{
+  return sorted_contains (c->blocks, GPOINTER_TO_UINT (n));
+}
+
+/* has the root bus of host bridge BRIDGE (pci0000:40) */
+static gboolean
+has_bridge (HotplugContainer *c, gconstpointer bridge)
+{
+  return g_ptr_array_find_with_equal_func (c->root_buses, bridge, g_str_equal, NULL);
+}
+
+/* its ACPI node is PATH or above it */
+static gboolean
+is_above (HotplugContainer *c, gconstpointer path)
+{
+  gsize len = c->acpi_dir ? strlen (c->acpi_dir) : 0;
+  const char *p = path;
+
+  return len && strncmp (p, c->acpi_dir, len) == 0 && (p[len] == '\0' || p[len] == '/');
 }
 
 /* The host bridge (pci0000:40) of a root bus's event
@@ -352,12 +352,14 @@ mark_containers_stale (HotplugPlatform *self, const HotplugEvent *ev)
       if (g_str_equal (ev->action, "add") || !hotplug_parse_index (ev->sysname, cpu ? "cpu" : "memory", &n))
         hotplug_platform_containers_stale (self);
       else if (g_str_equal (ev->action, "remove"))
-        hotplug_platform_containers_stale_listing (self, cpu, n);
+        mark_stale_if (self, cpu ? lists_cpu : lists_block, GUINT_TO_POINTER (n));
       return;
     }
   if (g_str_equal (ev->subsystem, "acpi"))
     {
-      if (!hotplug_platform_containers_stale_below (self, ev->devpath))
+      g_autofree char *path = g_strconcat (hotplug_sysfs_get_root (), "/sys", ev->devpath, NULL);
+
+      if (!mark_stale_if (self, is_above, path))
         hotplug_platform_containers_stale (self);
       return;
     }
@@ -365,7 +367,7 @@ mark_containers_stale (HotplugPlatform *self, const HotplugEvent *ev)
     {
       bridge = root_bus_bridge (ev->devpath);
       if (bridge && g_str_equal (ev->action, "remove"))
-        hotplug_platform_containers_stale_bridge (self, bridge);
+        mark_stale_if (self, has_bridge, bridge);
       else if (bridge && g_str_equal (ev->action, "add"))
         hotplug_platform_containers_stale (self);
       return;
