@@ -330,8 +330,11 @@ root_bus_bridge (const char *devpath)
 /* The containers whose ACPI children an event may have changed, to be
  * read again on the next ownership pass (a board's are a thousand links,
  * and a board's eject is a thousand events):
- *  - an ACPI device's event: the containers its node is below (every
- *    container where it is below none known);
+ *  - an ACPI device's event: the containers its node is below; where it
+ *    is below none known, every one for an addition or a change, none for
+ *    a removal (what goes from below no known container takes nothing
+ *    from one: a board's eject ends with its own container's node, after
+ *    the container has gone from the model);
  *  - a CPU, memory block or root bus removed: the container that lists it;
  *  - a CPU, memory block or root bus added (its event does not name its
  *    ACPI node), an event of a subsystem not known here: every one;
@@ -359,7 +362,7 @@ mark_containers_stale (HotplugPlatform *self, const HotplugEvent *ev)
     {
       g_autofree char *path = g_strconcat (hotplug_sysfs_get_root (), "/sys", ev->devpath, NULL);
 
-      if (!mark_stale_if (self, is_above, path))
+      if (!mark_stale_if (self, is_above, path) && !g_str_equal (ev->action, "remove"))
         hotplug_platform_containers_stale (self);
       return;
     }

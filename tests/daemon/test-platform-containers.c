@@ -191,7 +191,8 @@ test_eject_request (Test *t, gconstpointer data)
  * a CPU or memory block going online or offline reads none (a board's
  * remove is a thousand of those, and every board's children are a thousand
  * links: the whole machine read on the main loop stalled it), an ACPI
- * device's event the container it is below, a CPU, block or root bus
+ * device's event the container it is below (a removal below none: none),
+ * a CPU, block or root bus
  * removed the container listing it (a board's eject is a thousand of
  * those), a PCI device's none, anything else that can change what is
  * below a container reads them all. */
@@ -261,6 +262,23 @@ test_acpi_event_below_none_reads_all (Test *t, gconstpointer data)
   fx_rm (t->fx, SB0_CPU7);
   /* below no container known: any of them may have changed */
   inject_pass (t, "add", "acpi", "/devices/LNXSYSTM:00/LNXSYBUS:00/PNP0C80:07");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-6");
+}
+
+/* A node removed below no container known took nothing from one: the
+ * last event of a board's eject is its container's own node, after the
+ * container left the model; reading every other board then cost a whole
+ * machine's links. */
+static void
+test_acpi_removal_below_none_reads_none (Test *t, gconstpointer data)
+{
+  fx_rm (t->fx, SB0_CPU7);
+  inject_pass (t, "remove", "acpi", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:05");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-7");
+  inject_pass (t, "remove", "acpi", "/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:05/ACPI0007:00");
+  g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-7");
+  /* its own container's event still reads it */
+  inject_pass (t, "online", "container", "/devices/system/container/ACPI0004:00");
   g_assert_cmpstr (cpus_of (t, "sb0"), ==, "4-6");
 }
 
@@ -374,6 +392,8 @@ main (int argc, char **argv)
               test_acpi_event_reads_its_container, teardown);
   g_test_add ("/container-scan/acpi-event-below-none-reads-all", Test, NULL, setup,
               test_acpi_event_below_none_reads_all, teardown);
+  g_test_add ("/container-scan/acpi-removal-below-none-reads-none", Test, NULL, setup,
+              test_acpi_removal_below_none_reads_none, teardown);
   g_test_add ("/container-scan/removal-reads-its-container", Test, NULL, setup, test_removal_reads_its_container,
               teardown);
   g_test_add ("/container-scan/addition-reads-all", Test, NULL, setup, test_addition_reads_all, teardown);
