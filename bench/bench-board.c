@@ -1,14 +1,15 @@
 /* Baseline for the orchestration overhead of a board remove and add: the
- * same kernel actions hotplugd takes for the CPUs and memory of one board,
- * done by a bare program that writes each attribute and waits for the
- * kernel's uevent on a libudev monitor before the next, as a script would.
+ * same kernel actions hotplugd takes for one board, done by a bare program
+ * that writes each attribute and waits for the kernel's uevent on a
+ * libudev monitor before the next, as a script would.
  *
- *   bench-board CPULIST FIRST_BLOCK LAST_BLOCK CONTAINER
+ *   bench-board off|on CPULIST FIRST_BLOCK LAST_BLOCK CONTAINER
  *
- * Offlines the CPUs and the memory blocks from the highest down, then
- * onlines the blocks from the lowest up and the CPUs (the container's own
- * online and eject, one step each, are left to hotplugd's side).  Prints
- * "offline <ms>" and "online <ms>".
+ * off: offlines the CPUs, the memory blocks from the highest down, the
+ * container (its offline uevent), and ejects it (until its remove uevent:
+ * the kernel has removed everything below it).  on, once the board is
+ * back (the kernel onlines a container that arrives): onlines the blocks
+ * from the lowest up, then the CPUs.  Prints "off <ms>" or "on <ms>".
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -93,20 +94,49 @@ act (const char *kind, unsigned n, int on)
   wait_event (on ? "online" : "offline", devpath);
 }
 
+static void
+remove_board (const unsigned *cpus, unsigned ncpus, unsigned first, unsigned last, const char *container)
+{
+  char path[256], devpath[128];
+
+  for (unsigned i = 0; i < ncpus; i++)
+    act ("cpu", cpus[i], 0);
+  for (unsigned b = last + 1; b-- > first;)
+    act ("memory", b, 0);
+  snprintf (path, sizeof path, "/sys/devices/system/container/%s/online", container);
+  snprintf (devpath, sizeof devpath, "/container/%s", container);
+  write_attr (path, "0");
+  wait_event ("offline", devpath);
+  snprintf (path, sizeof path, "/sys/bus/acpi/devices/%s/eject", container);
+  write_attr (path, "1");
+  wait_event ("remove", devpath);
+}
+
+static void
+add_board (const unsigned *cpus, unsigned ncpus, unsigned first, unsigned last)
+{
+  for (unsigned b = first; b <= last; b++)
+    act ("memory", b, 1);
+  for (unsigned i = 0; i < ncpus; i++)
+    act ("cpu", cpus[i], 1);
+}
+
 int
 main (int argc, char **argv)
 {
   unsigned cpus[4096], ncpus = 0, first, last;
   char *list, *tok, *save = NULL;
-  double t0, t_off, t_on;
+  int off;
+  double t0;
   struct udev *udev;
 
-  if (argc != 5)
+  if (argc != 6 || (strcmp (argv[1], "off") != 0 && strcmp (argv[1], "on") != 0))
     {
-      fprintf (stderr, "usage: %s CPULIST FIRST_BLOCK LAST_BLOCK CONTAINER\n", argv[0]);
+      fprintf (stderr, "usage: %s off|on CPULIST FIRST_BLOCK LAST_BLOCK CONTAINER\n", argv[0]);
       return 2;
     }
-  list = strdup (argv[1]);
+  off = strcmp (argv[1], "off") == 0;
+  list = strdup (argv[2]);
   for (tok = strtok_r (list, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
     {
       unsigned lo, hi;
@@ -115,30 +145,19 @@ main (int argc, char **argv)
       for (unsigned c = lo; c <= hi && ncpus < 4096; c++)
         cpus[ncpus++] = c;
     }
-  (void) argv[4]; /* the container: kept in the command line for the record */
-  first = (unsigned) atoi (argv[2]);
-  last = (unsigned) atoi (argv[3]);
+  first = (unsigned) atoi (argv[3]);
+  last = (unsigned) atoi (argv[4]);
 
   udev = udev_new ();
   mon = udev_monitor_new_from_netlink (udev, "kernel");
   udev_monitor_enable_receiving (mon);
 
-
   t0 = now_ms ();
-  for (unsigned i = 0; i < ncpus; i++)
-    act ("cpu", cpus[i], 0);
-  for (unsigned b = last + 1; b-- > first;)
-    act ("memory", b, 0);
-  t_off = now_ms () - t0;
-
-  t0 = now_ms ();
-  for (unsigned b = first; b <= last; b++)
-    act ("memory", b, 1);
-  for (unsigned i = 0; i < ncpus; i++)
-    act ("cpu", cpus[i], 1);
-  t_on = now_ms () - t0;
-
-  printf ("offline %.1f\nonline %.1f\n", t_off, t_on);
+  if (off)
+    remove_board (cpus, ncpus, first, last, argv[5]);
+  else
+    add_board (cpus, ncpus, first, last);
+  printf ("%s %.1f\n", argv[1], now_ms () - t0);
   udev_monitor_unref (mon);
   udev_unref (udev);
   free (list);

@@ -3,9 +3,10 @@
 """Orchestration overhead of removing and adding one system board of the
 simulated 'large' machine (kernel delay 0, no hooks): hotplugd's Remove and
 Add jobs (Job.StartTime to EndTime) against bench-board, a bare program that
-takes the same kernel actions for the board's CPUs and memory blocks and
-waits for each uevent, in the same run: the bare program while the daemon is
-stopped, the two taking turns going first.  Then where a job's time goes,
+takes the same kernel actions (the board's CPUs and memory blocks, then the
+container's offline and eject; the add's blocks and CPUs) and waits for each
+uevent, in the same run: the bare program while the daemon is stopped, the
+two taking turns going first.  Then where a job's time goes,
 from its StepStarted and StepFinished signals: the kernel steps (the write
 and its uevent), the daemon's time between two steps, the hooks and the
 eject.  Run under hotplug-sim (bench/run board)."""
@@ -94,6 +95,23 @@ def split(evs, job):
     return parts
 
 
+def arrived(cpu_list, first, last, container, timeout=60):
+    """The inserted board in sysfs (the daemon stopped): the container
+    online, every CPU and memory block of it there."""
+    paths = ([f'/sys/devices/system/cpu/cpu{n}/online' for n in cpu_list] +
+             [f'/sys/devices/system/memory/memory{n}/state' for n in range(first, last + 1)])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if (ht.read_sysfs(f'/sys/devices/system/container/{container}/online') == '1' and
+                    all(os.path.exists(p) for p in paths)):
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f'{BOARD}: not back in sysfs {timeout} s after its insert')
+
+
 def main():
     if not ht.in_simulator():
         print('bench-board must run under hotplug-sim (use bench/run board)', file=sys.stderr)
@@ -107,23 +125,30 @@ def main():
         first, _, last = ranges.partition('-')
         ncpus = sum(int(b) - int(a) + 1 if b else 1 for a, _, b in (p.partition('-') for p in cpus.split(',')))
         nblocks = int(last) - int(first) + 1
+        cpu_list = ht.parse_list(cpus)
         steps = ncpus + nblocks
         base_off, base_on, rem, add = [], [], [], []
         rec = ht.SignalRecorder(members=('StepStarted', 'StepFinished'))
         parts = {'Remove': [], 'Add': []}
 
+        def bare_run(mode):
+            r = subprocess.run([ht.build_path('bench', 'bench-board'), mode, cpus, first, last, container],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError(f'bench-board {mode} failed: {r.stderr.strip()}')
+            return float(r.stdout.split()[1])
+
         def bare():
             # with the daemon stopped: a daemon handling every uevent the
             # bare program causes would slow it and flatter the ratio
             env.daemon.stop()
-            r = subprocess.run([ht.build_path('bench', 'bench-board'), cpus, first, last, container],
-                               capture_output=True, text=True)
-            env.daemon.start()
-            if r.returncode != 0:
-                raise RuntimeError(f'bench-board failed: {r.stderr.strip()}')
-            out = r.stdout.split()
-            base_off.append(float(out[1]))
-            base_on.append(float(out[3]))
+            try:
+                base_off.append(bare_run('off'))
+                ht.sim_ctl('insert', BOARD)
+                arrived(cpu_list, int(first), int(last), container)
+                base_on.append(bare_run('on'))
+            finally:
+                env.daemon.start()
 
         def daemon():
             ms, split_ms = run_job(conn, path, 'Remove', rec)
@@ -152,7 +177,7 @@ def main():
         m = statistics.median
         print(f'board {BOARD}: {ncpus} CPUs, {nblocks} memory blocks ({steps} kernel steps each way); '
               f'{ROUNDS} rounds, medians')
-        print(f'bare program, offline CPUs and memory:       {m(base_off):8.1f} ms '
+        print(f'bare program, offline CPUs, memory, eject:   {m(base_off):8.1f} ms '
               f'({m(base_off) * 1000 / steps:6.1f} us per CPU or block)')
         print(f'hotplugd Remove job (+ container, eject):    {m(rem):8.1f} ms '
               f'({m(rem) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(rem) / m(base_off):.2f}')
@@ -161,18 +186,14 @@ def main():
         print(f'hotplugd Add job:                             {m(add):8.1f} ms '
               f'({m(add) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(add) / m(base_on):.2f}')
         rec.stop()
-        # the bare program leaves the container's eject out (one step,
-        # but the kernel's removal of every device of the board)
-        ejects = [r - p['eject'] for r, p in zip(rem, parts['Remove'])]
-        print(f'hotplugd Remove job without its eject step:   {m(ejects):8.1f} ms '
-              f'({m(ejects) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(ejects) / m(base_off):.2f}')
         for name, base in (('Remove', m(base_off)), ('Add', m(base_on))):
             got = parts[name]
             n = m(p['steps'] for p in got)
             print(f'where the {name} job\'s time goes (its signals as a client receives them, medians):')
             for key in ('kernel steps', 'between steps', 'hooks', 'eject'):
                 ms = m(p[key] for p in got)
-                extra = (f' ({ms * 1000 / n:6.1f} us each, the bare program {base * 1000 / steps:6.1f} us)'
+                extra = (f' ({ms * 1000 / n:6.1f} us each; the bare program\'s whole job: '
+                         f'{base * 1000 / steps:6.1f} us per CPU or block)'
                          if key == 'kernel steps' and n else
                          f' ({ms * 1000 / max(n, 1):6.1f} us per step)' if key == 'between steps' else '')
                 print(f'  {key + ":":15s} {ms:8.1f} ms{extra}')
