@@ -481,3 +481,17 @@ fx_large_machine (HotplugFixture *fx, guint boards, guint cpus_per_board, guint 
       fx_memory_device (fx, acpi, 0, NULL, b * blocks_per_board, (b + 1) * blocks_per_board - 1);
     }
 }
+
+int
+hotplug_test_run_on_private_bus (GTestDBus **bus)
+{
+  int ret;
+
+  *bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  g_test_dbus_up (*bus);
+  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", g_test_dbus_get_bus_address (*bus), TRUE);
+  ret = g_test_run ();
+  g_test_dbus_down (*bus);
+  g_clear_object (bus);
+  return ret;
+}

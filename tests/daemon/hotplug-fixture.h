@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -68,5 +68,10 @@ void  fx_board (HotplugFixture *fx, guint instance, const char *uid, guint first
 
 /* A large machine: boards × cpus_per_board CPUs and blocks_per_board blocks */
 void  fx_large_machine (HotplugFixture *fx, guint boards, guint cpus_per_board, guint blocks_per_board);
+
+/* g_test_run() with a private bus standing in for the system bus (its
+ * address in DBUS_SYSTEM_BUS_ADDRESS before the first g_bus_get); *bus is
+ * that bus while the tests run. */
+int   hotplug_test_run_on_private_bus (GTestDBus **bus);
 
 G_END_DECLS

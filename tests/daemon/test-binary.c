@@ -149,18 +149,8 @@ test_daemon_binary (void)
 int
 main (int argc, char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
   hotplug_log_setup (FALSE);
-
-  test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (test_bus);
-  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", g_test_dbus_get_bus_address (test_bus), TRUE);
   g_test_add_func ("/dbus/daemon-binary", test_daemon_binary);
-  ret = g_test_run ();
-
-  g_test_dbus_down (test_bus);
-  g_object_unref (test_bus);
-  return ret;
+  return hotplug_test_run_on_private_bus (&test_bus);
 }

@@ -649,15 +649,8 @@ test_resync_property (Test *t, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  int ret;
-
   g_test_init (&argc, &argv, NULL);
   hotplug_log_setup (FALSE);
-
-  test_bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-  g_test_dbus_up (test_bus);
-  /* GTestDBus stands in for the system bus: before the first g_bus_get */
-  g_setenv ("DBUS_SYSTEM_BUS_ADDRESS", g_test_dbus_get_bus_address (test_bus), TRUE);
 
 #define ADD(path, fn) g_test_add ("/dbus/" path, Test, NULL, setup, fn, teardown)
   ADD ("startup", test_startup);
@@ -665,9 +658,5 @@ main (int argc, char **argv)
   ADD ("board-add-remove", test_board_add_remove);
   ADD ("errors", test_errors);
   ADD ("resync-property", test_resync_property);
-  ret = g_test_run ();
-
-  g_test_dbus_down (test_bus);
-  g_object_unref (test_bus);
-  return ret;
+  return hotplug_test_run_on_private_bus (&test_bus);
 }
