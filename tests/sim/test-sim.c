@@ -519,12 +519,12 @@ test_storage (void)
   g_assert_false (g_file_test ("/sys/class/block/loop1", G_FILE_TEST_EXISTS));
 }
 
+/* The firmware's eject request for a board, and a board swapped. */
 static void
-test_firmware (void)
+check_board_requests (void)
 {
   g_autoptr(GPtrArray) evs = NULL;
   g_autofree char *v = NULL;
-  g_autofree char *err = NULL;
 
   /* eject request */
   g_assert_cmpint (ctl ("eject sb1", NULL), ==, 0);
@@ -543,15 +543,21 @@ test_firmware (void)
   g_assert_cmpuint (evs->len, ==, 1);
   g_assert_cmpstr (ev (evs, 0)->action, ==, "change");
   g_assert_null (ev (evs, 0)->event);
+}
 
-  /* a card pulled, put back, swapped */
+/* A card pulled, put back, swapped; a card into the empty slot. */
+static void
+check_cards (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
+  g_autofree char *v = NULL;
+  g_autofree char *err = NULL;
+
   g_assert_cmpint (ctl ("pull slot-4", NULL), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 10);
   g_assert_cmpuint (evs->len, ==, 2);
   g_assert_cmpstr (ev (evs, 0)->action, ==, "unbind");
   g_assert_cmpstr (ev (evs, 1)->action, ==, "remove");
-  g_clear_pointer (&v, g_free);
   v = sysr ("/sys/bus/pci/slots/4/adapter");
   g_assert_cmpstr (v, ==, "0");
   g_assert_cmpint (ctl ("pull slot-4", &err), ==, 1);
@@ -574,10 +580,17 @@ test_firmware (void)
   g_clear_pointer (&v, g_free);
   v = sysr ("/sys/bus/pci/slots/2/adapter");
   g_assert_cmpstr (v, ==, "1");
+}
+
+/* A board pulled by surprise and put back; the I/O unit of domain 0001
+ * swapped. */
+static void
+check_surprises (void)
+{
+  g_autoptr(GPtrArray) evs = NULL;
 
   /* surprise removal of a board: remove events, no offlining */
   g_assert_cmpint (ctl ("pull sb2", NULL), ==, 0);
-  g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (500, 1000);
   g_assert_cmpuint (evs->len, ==, 1 + 1 + 1 + 16 + 64 + 16 + 1 + 1 + 1 + 1);
   g_assert_cmpint (find (evs, "offline", "/devices/system/cpu/cpu40"), ==, -1);
@@ -586,26 +599,34 @@ test_firmware (void)
   evs = collect (500, 1000);
   g_assert_cmpint (find (evs, "add", "/devices/system/cpu/cpu40"), >=, 0);
 
-  /* the I/O unit of domain 0001 swapped: its PCI devices come again (2
-   * root ports, a drive, a SAS HBA that no driver takes) */
+  /* its PCI devices come again (2 root ports, a drive, a SAS HBA that no
+   * driver takes) */
   g_assert_cmpint (ctl ("swap iou1", NULL), ==, 0);
   g_clear_pointer (&evs, g_ptr_array_unref);
   evs = collect (300, 100);
   g_assert_cmpuint (evs->len, ==, 3 + 4 + 2 + 4 + 2 + 3);
   g_assert_cmpint (find (evs, "unbind", "/devices/pci0001:00/0001:00:02.0/0001:02:00.0"), ==, -1);
+}
 
-  g_clear_pointer (&err, g_free);
+static void
+test_firmware (void)
+{
+  g_autofree char *v = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *cmd = NULL;
+
+  check_board_requests ();
+  check_cards ();
+  check_surprises ();
+
   g_assert_cmpint (ctl ("eject sb9", &err), ==, 1);
   g_assert_nonnull (strstr (err, "no such unit: sb9"));
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (ctl ("frobnicate", &err), ==, 1);
   g_assert_nonnull (strstr (err, "unknown verb"));
-  g_clear_pointer (&v, g_free);
-  {
-    g_autofree char *cmd = g_strdup_printf ("%s/src/sim/hotplug-sim ctl status", g_getenv ("HOTPLUG_BUILD_DIR"));
-    g_assert_true (g_spawn_command_line_sync (cmd, &v, NULL, NULL, NULL));
-    g_assert_nonnull (strstr (v, "slot-2 0000:02 power=1 adapter=1"));
-  }
+  cmd = g_strdup_printf ("%s/src/sim/hotplug-sim ctl status", g_getenv ("HOTPLUG_BUILD_DIR"));
+  g_assert_true (g_spawn_command_line_sync (cmd, &v, NULL, NULL, NULL));
+  g_assert_nonnull (strstr (v, "slot-2 0000:02 power=1 adapter=1"));
 }
 
 static void
