@@ -490,6 +490,44 @@ polkit_details_from_table (GHashTable *table)
   return details;
 }
 
+static AuthRequest *
+auth_request_new (GDBusMethodInvocation *invocation)
+{
+  AuthRequest *req = g_new0 (AuthRequest, 1);
+
+  req->invocation = g_object_ref (invocation);
+  req->sender = g_strdup (g_dbus_method_invocation_get_sender (invocation));
+  req->method = g_strdup_printf ("%s.%s", g_dbus_method_invocation_get_interface_name (invocation),
+                                 g_dbus_method_invocation_get_method_name (invocation));
+  req->started = g_get_monotonic_time ();
+  return req;
+}
+
+/* What ends a request early: the caller's cancellable, and for a check
+ * that asks no one, the time limit (an interactive one waits for a person
+ * typing a password; a non-interactive one must not hang the caller on a
+ * stuck polkitd). */
+static void
+auth_request_arm (HotplugAuth *auth, GTask *task, GCancellable *cancellable)
+{
+  AuthRequest *req = g_task_get_task_data (task);
+
+  req->cancellable = g_cancellable_new ();
+  req->cancelled_id = g_signal_connect (req->cancellable, "cancelled",
+                                        G_CALLBACK (on_request_cancelled), task);
+  if (cancellable)
+    {
+      req->caller_cancellable = g_object_ref (cancellable);
+      req->caller_cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                                        req->cancellable, NULL);
+    }
+  if (req->flags == POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE && auth->timeout_ms > 0)
+    {
+      req->timeout_ms = auth->timeout_ms;
+      req->timeout_id = g_timeout_add (auth->timeout_ms, on_timeout, req);
+    }
+}
+
 void
 hotplug_auth_check_async (HotplugAuth           *auth,
                           GDBusMethodInvocation *invocation,
@@ -499,8 +537,7 @@ hotplug_auth_check_async (HotplugAuth           *auth,
                           gpointer               user_data)
 {
   g_autoptr(GTask) task = NULL;
-  const char *interface_name, *method_name, *sender, *action = NULL;
-  g_autofree char *method = NULL;
+  const char *action = NULL;
   GDBusMessage *message;
   AuthRequest *req;
 
@@ -512,20 +549,11 @@ hotplug_auth_check_async (HotplugAuth           *auth,
   g_task_set_source_tag (task, hotplug_auth_check_async);
   /* we report cancellation ourselves, after logging it */
   g_task_set_check_cancellable (task, FALSE);
-
-  interface_name = g_dbus_method_invocation_get_interface_name (invocation);
-  method_name = g_dbus_method_invocation_get_method_name (invocation);
-  sender = g_dbus_method_invocation_get_sender (invocation);
-  method = g_strdup_printf ("%s.%s", interface_name, method_name);
-
-  req = g_new0 (AuthRequest, 1);
-  req->invocation = g_object_ref (invocation);
-  req->sender = g_strdup (sender);
-  req->method = g_steal_pointer (&method);
-  req->started = g_get_monotonic_time ();
+  req = auth_request_new (invocation);
   g_task_set_task_data (task, req, (GDestroyNotify) auth_request_free);
 
-  if (!hotplug_auth_lookup (interface_name, method_name, &action))
+  if (!hotplug_auth_lookup (g_dbus_method_invocation_get_interface_name (invocation),
+                            g_dbus_method_invocation_get_method_name (invocation), &action))
     {
       request_return (task, g_error_new (HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_AUTHORIZED,
                                          "method %s is not in the authorization table",
@@ -533,14 +561,12 @@ hotplug_auth_check_async (HotplugAuth           *auth,
       return;
     }
   req->action = action;
-
   if (action == NULL)
     {
       request_return (task, NULL);
       return;
     }
-
-  if (sender == NULL)
+  if (req->sender == NULL)
     {
       /* a peer-to-peer connection: there is no bus name to ask polkit about */
       request_return (task, g_error_new (HOTPLUG_ERROR, HOTPLUG_ERROR_NOT_AUTHORIZED,
@@ -553,31 +579,13 @@ hotplug_auth_check_async (HotplugAuth           *auth,
   if (g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION)
     req->flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
   req->details = polkit_details_from_table (details);
-
-  req->cancellable = g_cancellable_new ();
-  req->cancelled_id = g_signal_connect (req->cancellable, "cancelled",
-                                        G_CALLBACK (on_request_cancelled), task);
-  if (cancellable)
-    {
-      req->caller_cancellable = g_object_ref (cancellable);
-      req->caller_cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
-                                                        req->cancellable, NULL);
-    }
-
-  /* An interactive check waits for a person typing a password; a
-   * non-interactive one must not hang the caller on a stuck polkitd. */
-  if (req->flags == POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE && auth->timeout_ms > 0)
-    {
-      req->timeout_ms = auth->timeout_ms;
-      req->timeout_id = g_timeout_add (auth->timeout_ms, on_timeout, req);
-    }
+  auth_request_arm (auth, task, cancellable);
 
   if (auth->authority)
     {
       request_start (auth, g_steal_pointer (&task));
       return;
     }
-
   req->queued = TRUE;
   g_queue_push_tail (&auth->pending, g_steal_pointer (&task));
   if (!auth->getting_authority)
