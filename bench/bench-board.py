@@ -112,6 +112,32 @@ def arrived(cpu_list, first, last, container, timeout=60):
     raise RuntimeError(f'{BOARD}: not back in sysfs {timeout} s after its insert')
 
 
+def report(ncpus, nblocks, base_off, base_on, rem, add, parts):
+    steps = ncpus + nblocks
+    m = statistics.median
+    print(f'board {BOARD}: {ncpus} CPUs, {nblocks} memory blocks ({steps} kernel steps each way); '
+          f'{ROUNDS} rounds, medians')
+    print(f'bare program, offline CPUs, memory, eject:   {m(base_off):8.1f} ms '
+          f'({m(base_off) * 1000 / steps:6.1f} us per CPU or block)')
+    print(f'hotplugd Remove job (+ container, eject):    {m(rem):8.1f} ms '
+          f'({m(rem) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(rem) / m(base_off):.2f}')
+    print(f'bare program, online memory and CPUs:        {m(base_on):8.1f} ms '
+          f'({m(base_on) * 1000 / steps:6.1f} us per CPU or block)')
+    print(f'hotplugd Add job:                             {m(add):8.1f} ms '
+          f'({m(add) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(add) / m(base_on):.2f}')
+    for name, base in (('Remove', m(base_off)), ('Add', m(base_on))):
+        got = parts[name]
+        n = m(p['steps'] for p in got)
+        print(f'where the {name} job\'s time goes (its signals as a client receives them, medians):')
+        for key in ('kernel steps', 'between steps', 'hooks', 'eject'):
+            ms = m(p[key] for p in got)
+            extra = (f' ({ms * 1000 / n:6.1f} us each; the bare program\'s whole job: '
+                     f'{base * 1000 / steps:6.1f} us per CPU or block)'
+                     if key == 'kernel steps' and n else
+                     f' ({ms * 1000 / max(n, 1):6.1f} us per step)' if key == 'between steps' else '')
+            print(f'  {key + ":":15s} {ms:8.1f} ms{extra}')
+
+
 def main():
     if not ht.in_simulator():
         print('bench-board must run under hotplug-sim (use bench/run board)', file=sys.stderr)
@@ -123,10 +149,9 @@ def main():
         ranges = prop(conn, path, UNIT_IFACE, 'MemoryRanges')
         container = os.path.basename(prop(conn, path, UNIT_IFACE, 'SysfsPath'))
         first, _, last = ranges.partition('-')
-        ncpus = sum(int(b) - int(a) + 1 if b else 1 for a, _, b in (p.partition('-') for p in cpus.split(',')))
-        nblocks = int(last) - int(first) + 1
         cpu_list = ht.parse_list(cpus)
-        steps = ncpus + nblocks
+        ncpus = len(cpu_list)
+        nblocks = int(last) - int(first) + 1
         base_off, base_on, rem, add = [], [], [], []
         rec = ht.SignalRecorder(members=('StepStarted', 'StepFinished'))
         parts = {'Remove': [], 'Add': []}
@@ -174,29 +199,8 @@ def main():
         for i in range(ROUNDS):
             for run in ((bare, daemon) if i % 2 == 0 else (daemon, bare)):
                 run()
-        m = statistics.median
-        print(f'board {BOARD}: {ncpus} CPUs, {nblocks} memory blocks ({steps} kernel steps each way); '
-              f'{ROUNDS} rounds, medians')
-        print(f'bare program, offline CPUs, memory, eject:   {m(base_off):8.1f} ms '
-              f'({m(base_off) * 1000 / steps:6.1f} us per CPU or block)')
-        print(f'hotplugd Remove job (+ container, eject):    {m(rem):8.1f} ms '
-              f'({m(rem) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(rem) / m(base_off):.2f}')
-        print(f'bare program, online memory and CPUs:        {m(base_on):8.1f} ms '
-              f'({m(base_on) * 1000 / steps:6.1f} us per CPU or block)')
-        print(f'hotplugd Add job:                             {m(add):8.1f} ms '
-              f'({m(add) * 1000 / steps:6.1f} us per CPU or block)   ratio {m(add) / m(base_on):.2f}')
         rec.stop()
-        for name, base in (('Remove', m(base_off)), ('Add', m(base_on))):
-            got = parts[name]
-            n = m(p['steps'] for p in got)
-            print(f'where the {name} job\'s time goes (its signals as a client receives them, medians):')
-            for key in ('kernel steps', 'between steps', 'hooks', 'eject'):
-                ms = m(p[key] for p in got)
-                extra = (f' ({ms * 1000 / n:6.1f} us each; the bare program\'s whole job: '
-                         f'{base * 1000 / steps:6.1f} us per CPU or block)'
-                         if key == 'kernel steps' and n else
-                         f' ({ms * 1000 / max(n, 1):6.1f} us per step)' if key == 'between steps' else '')
-                print(f'  {key + ":":15s} {ms:8.1f} ms{extra}')
+        report(ncpus, nblocks, base_off, base_on, rem, add, parts)
     return 0
 
 

@@ -684,59 +684,65 @@ class Machine:
                 groups.append((f'{kind}{int(uid, 0)}', kind, cp[sec]))
         self.units = {}
         self.domains = {}
-        block = 0
         self.bus_owner = {}  # bus -> unit id ('' for base)
+        block = 0
         for uid, kind, g in groups:
-            present = g.get('present', 'true') in ('true', '1')
-            cpus = parse_list(g.get('cpus', ''))
-            nblocks = parse_size(g.get('memory', '0')) // self.block_size
-            blocks = list(range(block, block + nblocks))
-            block += nblocks
-            roots = [r.lower() for r in g.get('host-bridges', '').replace(' ', '').split(',') if r]
-            node = int(g.get('node', '0' if kind == 'base' else str(int(uid[len(kind):]) + 1)))
-            devs = []
-            for r in sorted(roots):
-                devs += self.below(r)
-                for b in self.buses_below(r):
-                    self.bus_owner[b] = uid
-            if kind == 'base':
-                for c in cpus:
-                    self.units[f'cpu{c}'] = dict(Id=f'cpu{c}', Kind='cpu', State='online', Parent='',
-                                                 Cpus=str(c), CpusOnline=str(c), Nodes=str(node),
-                                                 MemoryBytes=0, MemoryBlocks=0, MemoryBlocksOnline=0,
-                                                 PciDevices=[], Slots=[], Domain='')
-                if nblocks:
-                    # the base memory: one unit (its id is checked separately)
-                    self.base_memory = dict(Kind='memory', State='online', Parent='', Cpus='', CpusOnline='',
-                                            Nodes=str(node), MemoryBytes=nblocks * self.block_size,
-                                            MemoryBlocks=nblocks, MemoryBlocksOnline=nblocks,
-                                            MemoryRanges=format_list(blocks), PciDevices=[], Slots=[], Domain='')
-                continue
-            if not present:
-                continue
+            block = self._add_group(uid, kind, g, block)
+        for sec in cp.sections():
+            if sec.startswith('slot '):
+                self._add_slot(sec[5:], cp[sec])
+        for u in self.units.values():
+            u['Slots'].sort(key=natural_key)
+        self._add_domains()
+
+    def _add_group(self, uid, kind, g, block):
+        """The units of a [base], [sb N] or [iou N] group whose memory
+        starts at BLOCK; returns the block after it."""
+        present = g.get('present', 'true') in ('true', '1')
+        cpus = parse_list(g.get('cpus', ''))
+        nblocks = parse_size(g.get('memory', '0')) // self.block_size
+        blocks = list(range(block, block + nblocks))
+        roots = [r.lower() for r in g.get('host-bridges', '').replace(' ', '').split(',') if r]
+        node = int(g.get('node', '0' if kind == 'base' else str(int(uid[len(kind):]) + 1)))
+        devs = []
+        for r in sorted(roots):
+            devs += self.below(r)
+            for b in self.buses_below(r):
+                self.bus_owner[b] = uid
+        if kind == 'base':
+            for c in cpus:
+                self.units[f'cpu{c}'] = dict(Id=f'cpu{c}', Kind='cpu', State='online', Parent='',
+                                             Cpus=str(c), CpusOnline=str(c), Nodes=str(node),
+                                             MemoryBytes=0, MemoryBlocks=0, MemoryBlocksOnline=0,
+                                             PciDevices=[], Slots=[], Domain='')
+            if nblocks:
+                # the base memory: one unit (its id is checked separately)
+                self.base_memory = dict(Kind='memory', State='online', Parent='', Cpus='', CpusOnline='',
+                                        Nodes=str(node), MemoryBytes=nblocks * self.block_size,
+                                        MemoryBlocks=nblocks, MemoryBlocksOnline=nblocks,
+                                        MemoryRanges=format_list(blocks), PciDevices=[], Slots=[], Domain='')
+        elif present:
             self.units[uid] = dict(Id=uid, Kind=kind, State='online', Parent='', Cpus=format_list(cpus),
                                    CpusOnline=format_list(cpus), Nodes=str(node) if cpus or nblocks else '',
                                    MemoryBytes=nblocks * self.block_size, MemoryBlocks=nblocks,
                                    MemoryBlocksOnline=nblocks, MemoryRanges=format_list(blocks),
                                    PciDevices=devs, Slots=[], Domain=roots[0][:4] if roots else '')
-        for sec in cp.sections():
-            if not sec.startswith('slot '):
-                continue
-            name = sec[5:]
-            g = cp[sec]
-            bus = g['bus'].lower()
-            adapter = g.get('adapter', 'true') in ('true', '1')
-            power = g.get('power', 'true') in ('true', '1')
-            devs = self.on_bus(bus) if adapter and power else []
-            parent = self.bus_owner.get(bus, '')
-            sid = f'slot-{name}'
-            self.units[sid] = dict(Id=sid, Kind='slot', State='online' if devs else ('absent' if not adapter else 'offline'),
-                                   Parent=parent, Cpus='', CpusOnline='', MemoryBytes=0, MemoryBlocks=0,
-                                   MemoryBlocksOnline=0, PciDevices=devs, Slots=[], Domain=bus[:4])
-            if parent:
-                self.units[parent]['Slots'].append(sid)
-        for u in self.units.values():
-            u['Slots'].sort(key=natural_key)
+        return block + nblocks
+
+    def _add_slot(self, name, g):
+        bus = g['bus'].lower()
+        adapter = g.get('adapter', 'true') in ('true', '1')
+        power = g.get('power', 'true') in ('true', '1')
+        devs = self.on_bus(bus) if adapter and power else []
+        parent = self.bus_owner.get(bus, '')
+        sid = f'slot-{name}'
+        self.units[sid] = dict(Id=sid, Kind='slot', State='online' if devs else ('absent' if not adapter else 'offline'),
+                               Parent=parent, Cpus='', CpusOnline='', MemoryBytes=0, MemoryBlocks=0,
+                               MemoryBlocksOnline=0, PciDevices=devs, Slots=[], Domain=bus[:4])
+        if parent:
+            self.units[parent]['Slots'].append(sid)
+
+    def _add_domains(self):
         for root in sorted({b for b in self.bus_owner if self.is_root(b)}):
             d = self.domains.setdefault(root[:4], dict(Id=root[:4], ConnectionState='connected', Slots=[], PciDevices=[]))
             d['PciDevices'] += self.below(root)
