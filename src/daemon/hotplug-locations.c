@@ -121,13 +121,23 @@ load (HotplugPlatform *self, GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_auto(GStrv) groups = NULL;
+  g_autoptr(GError) local = NULL;
   gint64 version;
 
   if (!g_key_file_load_from_file (kf, self->state_file, G_KEY_FILE_NONE, error))
     return FALSE;
-  version = g_key_file_get_int64 (kf, "units", "version", error);
-  if (version == 0)
-    return FALSE;
+  version = g_key_file_get_int64 (kf, "units", "version", &local);
+  if (local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (version < 1)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "version %" G_GINT64_FORMAT " is not a version of this file", version);
+      return FALSE;
+    }
   if (version > UNITS_VERSION)
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

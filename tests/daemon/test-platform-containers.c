@@ -170,6 +170,28 @@ test_locations_kept (Test *t, gconstpointer data)
   g_assert_cmpstr (ids, ==, "cpu0 cpu1 cpu2 cpu3 iou2 memory-node0 memory5 sb0 slot-1 slot-2 slot-io-3.a");
 }
 
+/* A units.ini whose version reads 0 or less (a file cut short and filled
+ * in by hand, an editor's slip) is as unreadable as any other: set aside and
+ * said so, never a crash at start-up. */
+static void
+test_locations_version_zero (Test *t, gconstpointer data)
+{
+  g_autofree char *file = fx_path (t->fx, "/state/units.ini");
+  g_autofree char *aside = fx_path (t->fx, "/state/units.ini.unreadable");
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (g_file_set_contents (file, i == 0 ? "[units]\nversion=0\n" : "[units]\nversion=-2\n", -1,
+                                          NULL));
+      g_unlink (aside);
+      g_ptr_array_set_size (t->warnings, 0);
+      restart (t);
+      g_assert_true (g_file_test (aside, G_FILE_TEST_EXISTS));
+      g_assert_cmpuint (t->warnings->len, >=, 1);
+      g_ptr_array_set_size (t->warnings, 0);
+    }
+}
+
 static void
 test_eject_request (Test *t, gconstpointer data)
 {
@@ -386,6 +408,7 @@ main (int argc, char **argv)
   ADD ("container-remove", test_container_remove, NULL);
   ADD ("container-reinsert", test_container_reinsert, NULL);
   ADD ("locations-kept", test_locations_kept, NULL);
+  ADD ("locations-version-zero", test_locations_version_zero, NULL);
   ADD ("eject-request", test_eject_request, NULL);
   g_test_add ("/container-scan/scope", Test, NULL, setup, test_scope, teardown);
   g_test_add ("/container-scan/acpi-event-reads-its-container", Test, NULL, setup,
