@@ -58,7 +58,7 @@ hotplug_job_target_ended (HotplugJob *self, HotplugJobState state, const char *r
   else
     hotplug_unit_job_ended (self->unit, hotplug_operation_to_string (self->op),
                             hotplug_enum_to_string (HOTPLUG_TYPE_JOB_STATE, state), reason, when,
-                            self->undo_failed);
+                            self->options.dry_run, self->undo_failed);
 }
 
 /* --- the busy check of one device --------------------------------------- */

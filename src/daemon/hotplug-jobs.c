@@ -225,8 +225,8 @@ linger_add (HotplugJobs *self, HotplugJob *job, double seconds)
   arm_linger (self);
 }
 
-/* A unit left failed stays failed across restarts until a job on it
- * (not a dry run) ends with the unit repaired. */
+/* A unit left failed stays failed across restarts until a job on it (not
+ * a dry run) succeeds: a veto or a failure rolled back repairs nothing. */
 static void
 remember_failed (HotplugJobs *self, HotplugJob *job)
 {
@@ -238,7 +238,8 @@ remember_failed (HotplugJobs *self, HotplugJob *job)
   /* a domain keeps its own state (failed included) */
   if (self->state_dir == NULL || hotplug_dbus_job_get_dry_run (j) || hotplug_job_get_unit (job) == NULL)
     return;
-  if (!failed && !g_hash_table_contains (self->failed, unit))
+  if (!failed && (!g_hash_table_contains (self->failed, unit) ||
+                  hotplug_job_get_state (job) != HOTPLUG_JOB_STATE_SUCCEEDED))
     return;
   if (failed)
     g_hash_table_insert (self->failed, g_strdup (unit), g_strdup (hotplug_dbus_job_get_reason (j)));

@@ -19,6 +19,7 @@ struct _HotplugUnit
   HotplugUnitState state;
   gboolean         held;
   HotplugUnitState held_state;
+  gboolean         failed;     /* an undo failed: until a job (not a dry run) repairs it */
   GArray          *cpus;
   HotplugEmitThrottle emit;
 };
@@ -151,9 +152,16 @@ hotplug_unit_job_ended (HotplugUnit *self,
                         const char  *state,
                         const char  *reason,
                         gint64       end_time,
+                        gboolean     dry_run,
                         gboolean     unit_failed)
 {
-  if (unit_failed)
+  /* only a job that went through repairs a unit left failed; a dry run,
+   * a veto, a failure rolled back change nothing of that */
+  if (!dry_run && unit_failed)
+    self->failed = TRUE;
+  else if (!dry_run && g_str_equal (state, "succeeded"))
+    self->failed = FALSE;
+  if (self->failed)
     hold_state (self, HOTPLUG_UNIT_STATE_FAILED);
   else
     release_state (self);
@@ -177,6 +185,7 @@ hotplug_unit_set_eject_pending (HotplugUnit *self, gboolean pending)
 void
 hotplug_unit_restore_failed (HotplugUnit *self, const char *reason)
 {
+  self->failed = TRUE;
   hold_state (self, HOTPLUG_UNIT_STATE_FAILED);
   if (!*hotplug_dbus_unit_get_last_job_state (HOTPLUG_DBUS_UNIT (self)))
     {

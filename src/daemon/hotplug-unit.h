@@ -24,8 +24,8 @@ void             hotplug_unit_set_state (HotplugUnit     *self,
 /* The job side of a unit, written by the job engine only (hotplug-job.c):
  * Unit.Job, Phase, the LastJob* properties, and the state a job holds.
  * While a job runs the bus shows its state (adding, removing) instead of
- * the kernel's; after a failed rollback it shows failed until the next
- * job ends with the unit repaired. */
+ * the kernel's; after a failed rollback it shows failed until a job on
+ * it (not a dry run) succeeds. */
 void             hotplug_unit_job_attached (HotplugUnit *self, const char *job_path);
 void             hotplug_unit_job_running (HotplugUnit *self, HotplugUnitState state);
 void             hotplug_unit_job_phase (HotplugUnit *self, const char *phase);
@@ -34,6 +34,7 @@ void             hotplug_unit_job_ended (HotplugUnit *self,
                                          const char  *state,
                                          const char  *reason,
                                          gint64       end_time,
+                                         gboolean     dry_run,
                                          gboolean     unit_failed);
 /* A firmware eject request waits for the unit's running job (written by
  * the platform-job policy only). */

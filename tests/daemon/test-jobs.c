@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "hotplug-error.h"
+#include "hotplug-journal.h"
 #include "hotplug-util.h"
 #include "jobs-fixture.h"
 
@@ -205,6 +206,62 @@ test_undo_failure (Test *t, gconstpointer data)
   g_assert_cmpuint (t->writes->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (t->writes, 0), ==, "/sys/devices/system/cpu/cpu5/online=1");
   g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (sb0), ==, "4-7");
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb0), ==, "online");
+}
+
+/* A unit left failed by an undo that failed, then a dry run on it: the dry
+ * run changes nothing, so the unit stays failed (hotplugd(8): until a job
+ * on it succeeds), in State as in the state directory's failed-units,
+ * which a dry run leaves alone; a vetoed job repairs nothing either; a job
+ * that succeeds does. */
+static void
+test_dry_run_keeps_failed (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  g_autoptr(GHashTable) failed = NULL;
+  g_autofree char *state_dir = g_build_filename (t->fx->root, "state", NULL);
+  HotplugJobOptions dry = { .dry_run = TRUE };
+  HotplugDbusUnit *sb0 = HOTPLUG_DBUS_UNIT (unit (t, "sb0"));
+
+  hotplug_jobs_set_state_dir (t->jobs, state_dir);
+  hotplug_config_set_step_timeout (t->config, 0.3);
+  fx_rm (t->fx, "/sys/devices/system/memory/memory22/state");
+  t->mute = g_strdup ("/sys/devices/system/cpu/cpu5/online=1");
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_FAILED);
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb0), ==, "failed");
+  failed = hotplug_failed_units_load (state_dir);
+  g_assert_true (g_hash_table_contains (failed, "sb0"));
+  g_clear_pointer (&failed, g_hash_table_unref);
+
+  g_clear_object (&job);
+  job = run (t, "sb0", HOTPLUG_OPERATION_ADD, &dry, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  /* the dry run repaired nothing: cpu5 is still offline */
+  g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (sb0), ==, "4,6-7");
+  failed = hotplug_failed_units_load (state_dir);
+  g_assert_true (g_hash_table_contains (failed, "sb0"));
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb0), ==, "failed");
+  g_clear_pointer (&failed, g_hash_table_unref);
+
+  g_clear_object (&job);
+  add_hook (t, "sb", "pre-add", "10-no", "echo reason=not now; exit 1");
+  job = run (t, "sb0", HOTPLUG_OPERATION_ADD, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_VETOED);
+  failed = hotplug_failed_units_load (state_dir);
+  g_assert_true (g_hash_table_contains (failed, "sb0"));
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb0), ==, "failed");
+  g_clear_pointer (&failed, g_hash_table_unref);
+
+  /* the administrator's repair, then an add that succeeds */
+  add_hook (t, "sb", "pre-add", "10-no", "exit 0");
+  fx_write (t->fx, "/sys/devices/system/memory/memory22/state", "online");
+  g_clear_pointer (&t->mute, g_free);
+  g_clear_object (&job);
+  job = run (t, "sb0", HOTPLUG_OPERATION_ADD, NULL, NULL);
+  g_assert_cmpint (hotplug_job_get_state (job), ==, HOTPLUG_JOB_STATE_SUCCEEDED);
+  failed = hotplug_failed_units_load (state_dir);
+  g_assert_false (g_hash_table_contains (failed, "sb0"));
   g_assert_cmpstr (hotplug_dbus_unit_get_state (sb0), ==, "online");
 }
 
@@ -456,6 +513,7 @@ main (int argc, char **argv)
   ADD ("write-failure", test_write_failure);
   ADD ("cancel", test_cancel);
   ADD ("undo-failure", test_undo_failure);
+  ADD ("dry-run-keeps-failed", test_dry_run_keeps_failed);
   ADD ("dry-run", test_dry_run);
   ADD ("no-eject-and-repair", test_no_eject_and_repair);
   ADD ("dry-run-vetoed", test_dry_run_vetoed);
