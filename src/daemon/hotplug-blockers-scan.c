@@ -740,16 +740,21 @@ hotplug_blockers_mount_points (const char * const *pci_devices)
   g_auto(Sys) s = { 0 };
   g_autoptr(HotplugBlockerDevs) devs = hotplug_blocker_devs_find (pci_devices);
   GPtrArray *out = g_ptr_array_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
 
   read_mounts (&s);
   for (guint i = 0; i < s.mounts->len; i++)
     {
       Mount *m = g_ptr_array_index (s.mounts, i);
 
-      /* a filesystem mounted twice is frozen once */
-      if (g_hash_table_contains (devs->by_dev, &m->dev) &&
-          !g_ptr_array_find_with_equal_func (out, m->point, g_str_equal, NULL))
-        g_ptr_array_add (out, g_strdup (m->point));
+      /* a filesystem mounted twice (a bind mount, the same device at two
+       * places) is frozen once, at the first place it shows: a second
+       * FIFREEZE of it fails with EBUSY */
+      if (g_hash_table_contains (devs->by_dev, &m->dev) && !g_hash_table_contains (seen, &m->dev))
+        {
+          g_hash_table_add (seen, &m->dev);
+          g_ptr_array_add (out, g_strdup (m->point));
+        }
     }
   g_ptr_array_add (out, NULL);
   return (char **) g_ptr_array_free (out, FALSE);

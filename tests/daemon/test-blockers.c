@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "hotplug-blockers.h"
 #include "hotplug-fixture.h"
@@ -438,6 +442,54 @@ test_flush_unbacked (void)
   g_assert_no_error (error);
 }
 
+/* One filesystem seen at two mount points (a bind mount, in a mount
+ * namespace of this test's own): a replace window freezes it once.  A
+ * second FIFREEZE of the same filesystem fails with EBUSY ("it is frozen
+ * already"), which would fail every replace of such a disk. */
+static void
+test_mount_points_bind (void)
+{
+  g_autoptr(HotplugFixture) fx = hotplug_fixture_new ();
+  const char *const pci[] = { "0000:40:01.0", NULL };
+  g_autofree char *base = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_auto(GStrv) points = NULL;
+  guint ma, mi;
+
+  if (!root_device (&ma, &mi))
+    {
+      g_test_skip ("the root filesystem has no block device here");
+      return;
+    }
+  if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    {
+      g_test_skip_printf ("no mount namespace of its own: %s", g_strerror (errno));
+      return;
+    }
+  base = g_dir_make_tmp ("hotplug-bind.XXXXXX", NULL);
+  g_assert_nonnull (base);
+  from = g_build_filename (base, "from", NULL);
+  to = g_build_filename (base, "to", NULL);
+  g_assert_cmpint (g_mkdir (from, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir (to, 0700), ==, 0);
+  if (mount (from, to, NULL, MS_BIND, NULL) < 0)
+    {
+      g_test_skip_printf ("cannot bind-mount %s: %s", from, g_strerror (errno));
+      return;
+    }
+  disk_fixture (fx, ma, mi);
+  points = hotplug_blockers_mount_points (pci);
+  umount2 (to, MNT_DETACH);
+  g_rmdir (to);
+  g_rmdir (from);
+  g_rmdir (base);
+  g_assert_nonnull (points[0]);
+  g_assert_cmpstr (points[0], ==, "/");
+  /* the root filesystem, and its bind mount: one filesystem, one freeze */
+  g_assert_cmpuint (g_strv_length (points), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -452,5 +504,7 @@ main (int argc, char **argv)
   g_test_add_func ("/blockers/open", test_open);
   g_test_add_func ("/blockers/pinned", test_pinned);
   g_test_add_func ("/blockers/flush-unbacked", test_flush_unbacked);
+  /* last: it leaves the process in a mount namespace of its own */
+  g_test_add_func ("/blockers/mount-points-bind", test_mount_points_bind);
   return g_test_run ();
 }
