@@ -218,7 +218,8 @@ scan_fds (Sys *s, int proc, const char *pid)
     {
       char target[PATH_MAX];
       ssize_t n;
-      struct stat st;
+      struct statx st;
+      dev_t rdev;
       Open *o = NULL;
 
       if (e->d_name[0] == '.')
@@ -227,8 +228,13 @@ scan_fds (Sys *s, int proc, const char *pid)
       if (n < 5 || strncmp (target, "/dev/", 5) != 0)
         continue;
       target[n] = '\0';
-      if (fstatat (dirfd (d), e->d_name, &st, 0) < 0 || !S_ISBLK (st.st_mode))
+      /* the link's text says /dev/ but what it names may be anything
+       * mounted below /dev (a FUSE or network filesystem in /dev/shm):
+       * the attributes the kernel has, never a question to a filesystem
+       * that may not answer */
+      if (statx (dirfd (d), e->d_name, AT_STATX_DONT_SYNC, STATX_TYPE, &st) < 0 || !S_ISBLK (st.stx_mode))
         continue;
+      rdev = makedev (st.stx_rdev_major, st.stx_rdev_minor);
       /* one entry per process and device, listing its descriptors */
       for (guint i = s->opens->len; i > 0 && o == NULL; i--)
         {
@@ -236,7 +242,7 @@ scan_fds (Sys *s, int proc, const char *pid)
 
           if (x->pid != atoi (pid))
             break;
-          if (x->dev == st.st_rdev)
+          if (x->dev == rdev)
             o = x;
         }
       if (o == NULL)
@@ -244,7 +250,7 @@ scan_fds (Sys *s, int proc, const char *pid)
           if (process == NULL)
             process = process_name (proc, pid);
           o = g_new0 (Open, 1);
-          o->dev = st.st_rdev;
+          o->dev = rdev;
           o->pid = atoi (pid);
           o->process = g_strdup (process);
           o->path = g_strdup (target);

@@ -490,6 +490,74 @@ test_mount_points_bind (void)
   g_assert_cmpuint (g_strv_length (points), ==, 1);
 }
 
+static void
+on_fuse_scanned (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GPtrArray **out = user_data;
+
+  *out = hotplug_blockers_scan_finish (res, NULL);
+}
+
+/* Any user can hold a descriptor whose link reads /dev/...: a FUSE
+ * filesystem of their own mounted on a directory of theirs in /dev/shm
+ * (fusermount), or in a namespace of their own.  A FUSE server that never
+ * answers must not stall the scan (and with it every Remove's busy check
+ * and the Blockers refresh): the scan ends in bounded time. */
+static void
+test_fuse_holder (void)
+{
+  g_autoptr(HotplugFixture) fx = hotplug_fixture_new ();
+  const char *const pci[] = { "0000:40:01.0", NULL };
+  g_autofree char *dir = g_strdup ("/dev/shm/hotplug-test-fuse-XXXXXX");
+  g_autofree char *opts = NULL;
+  GPtrArray *found = NULL;
+  GPtrArray *facts;
+  gint64 deadline;
+  gboolean in_time;
+  int fuse, held;
+
+  fuse = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (fuse < 0 || g_mkdtemp (dir) == NULL)
+    {
+      g_test_skip ("needs /dev/fuse and /dev/shm");
+      if (fuse >= 0)
+        close (fuse);
+      return;
+    }
+  opts = g_strdup_printf ("fd=%d,rootmode=40000,user_id=0,group_id=0", fuse);
+  if (mount ("hotplug-test", dir, "fuse", MS_NOSUID | MS_NODEV, opts) < 0)
+    {
+      g_test_skip ("cannot mount a FUSE filesystem (needs root)");
+      close (fuse);
+      g_rmdir (dir);
+      return;
+    }
+  /* the server (this test) never answers, not even the kernel's INIT;
+   * an O_PATH descriptor asks the filesystem nothing when it is opened */
+  held = open (dir, O_PATH | O_CLOEXEC);
+  g_assert_cmpint (held, >=, 0);
+
+  /* the facts of one slot with a PCI device: the descriptors are read */
+  facts = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_facts_free);
+  g_ptr_array_add (facts, hotplug_blocker_facts_new ("unit/slot-1", NULL, NULL, pci));
+  hotplug_blockers_scan_async (facts, NULL, on_fuse_scanned, &found);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (found == NULL && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (10000);
+  in_time = found != NULL;
+  /* ending the server unblocks whoever waits on it */
+  close (fuse);
+  while (found == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  close (held);
+  umount2 (dir, MNT_DETACH);
+  g_rmdir (dir);
+  g_clear_pointer (&found, g_ptr_array_unref);
+  if (!in_time)
+    g_test_fail_printf ("the scan waited on a FUSE server that does not answer (a descriptor linked to %s)", dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -504,6 +572,7 @@ main (int argc, char **argv)
   g_test_add_func ("/blockers/open", test_open);
   g_test_add_func ("/blockers/pinned", test_pinned);
   g_test_add_func ("/blockers/flush-unbacked", test_flush_unbacked);
+  g_test_add_func ("/blockers/fuse-holder", test_fuse_holder);
   /* last: it leaves the process in a mount namespace of its own */
   g_test_add_func ("/blockers/mount-points-bind", test_mount_points_bind);
   return g_test_run ();
