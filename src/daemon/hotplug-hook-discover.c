@@ -96,6 +96,70 @@ dir_distrust (const char *dir)
   return NULL;
 }
 
+/* Why someone other than root could change what lies below DIR, an
+ * absolute path without symlinks: a directory on the way, DIR included,
+ * owned by another user, or that others can write (a root-owned sticky
+ * one like /tmp keeps others from renaming what root owns there).  NULL
+ * when none. */
+static char *
+path_distrust (const char *dir)
+{
+  g_autofree char *d = g_strdup (dir);
+
+  for (;;)
+    {
+      struct stat st;
+
+      if (lstat (d, &st) < 0)
+        return g_strdup_printf ("directory %s: %s", d, g_strerror (errno));
+      if (st.st_uid != 0)
+        return g_strdup_printf ("directory %s is owned by uid %u, not root", d, (guint) st.st_uid);
+      if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+        return g_strdup_printf ("directory %s is writable by %s (mode %04o)", d,
+                                st.st_mode & S_IWOTH ? "others" : "group", st.st_mode & 07777);
+      if (g_str_equal (d, "/"))
+        return NULL;
+      {
+        char *up = g_path_get_dirname (d);
+
+        g_free (d);
+        d = up;
+      }
+    }
+}
+
+/* A symlinked hook: every link on the way to the file, and the file's own
+ * directory, must sit where only root can change them, or whoever can
+ * could point the hook at a program of theirs between the check and the
+ * run.  Why not, or NULL. */
+static char *
+link_chain_distrust (const char *path)
+{
+  g_autofree char *cur = g_strdup (path);
+
+  for (guint hops = 0; hops < 40; hops++)
+    {
+      g_autofree char *dir = g_path_get_dirname (cur);
+      g_autofree char *real_dir = realpath (dir, NULL);
+      g_autofree char *why = real_dir ? path_distrust (real_dir) : g_strdup_printf ("cannot resolve %s", dir);
+      g_autofree char *target = NULL;
+      struct stat st;
+
+      if (why)
+        return g_steal_pointer (&why);
+      if (lstat (cur, &st) < 0)
+        return g_strdup_printf ("%s: %s", cur, g_strerror (errno));
+      if (!S_ISLNK (st.st_mode))
+        return NULL;
+      target = g_file_read_link (cur, NULL);
+      if (target == NULL)
+        return g_strdup_printf ("cannot read symlink %s", cur);
+      g_free (cur);
+      cur = g_path_is_absolute (target) ? g_steal_pointer (&target) : g_build_filename (real_dir, target, NULL);
+    }
+  return g_strdup ("too many levels of symlinks");
+}
+
 static gboolean
 is_dev_null (const struct stat *st)
 {
@@ -155,12 +219,14 @@ hook_evaluate (HotplugHook *hook, const char *dir_reason)
     }
   if (S_ISLNK (lst.st_mode))
     {
-      /* The target's own directory must be as safe as ours: otherwise
-       * anyone who can write there can replace the hook. */
+      /* where the links and the target sit must be as safe as where the
+       * hook does: otherwise anyone who can write there can replace it */
       g_autofree char *real = realpath (hook->path, NULL);
       g_autofree char *real_dir = real ? g_path_get_dirname (real) : NULL;
       g_autofree char *why = real_dir ? dir_distrust (real_dir) : g_strdup ("cannot resolve symlink");
 
+      if (why == NULL)
+        why = link_chain_distrust (hook->path);
       if (why)
         {
           hook->reason = g_steal_pointer (&why);

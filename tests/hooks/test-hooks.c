@@ -378,6 +378,67 @@ test_discover_refused (Fixture *f, gconstpointer data)
   g_assert_cmpstr (log, ==, "05-good");
 }
 
+/* A hook reached through a symlink that another user owns: its target
+ * (a root file in a root directory) passes every check when the hooks are
+ * listed, but the owner of the link can point it elsewhere at any time,
+ * e.g. while an earlier hook of the same event runs, and hotplugd then
+ * runs that user's program as root.  Such a hook is refused (as one whose
+ * target directory others can write is). */
+static void
+test_discover_link_owned_by_user (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HotplugHookResult) result = NULL;
+  g_autoptr(GPtrArray) hooks = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *good = NULL;
+  g_autofree char *evil = NULL;
+  g_autofree char *flip = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *p = NULL;
+  g_autofree char *log = NULL;
+  HotplugHook *h;
+
+  if (!need_root ())
+    return;
+
+  /* a root hook in a root directory */
+  good = write_hook (f, f->tmp, "trusted", "", "hook", "exit 0", 0755);
+  /* a user's directory (writable by that user only), with the user's
+   * link to that hook and a program of the user's own */
+  user = g_build_filename (f->tmp, "user", NULL);
+  body = g_strdup_printf ("echo user-program >> '%s'", f->log);
+  evil = write_hook (f, f->tmp, "user", "", "program", body, 0755);
+  g_assert_cmpint (chown (evil, 65534, 65534), ==, 0);
+  g_assert_cmpint (g_chmod (evil, 0755), ==, 0);
+  link = g_build_filename (user, "link", NULL);
+  g_assert_cmpint (symlink (good, link), ==, 0);
+  g_assert_cmpint (lchown (link, 65534, 65534), ==, 0);
+  g_assert_cmpint (chown (user, 65534, 65534), ==, 0);
+  /* the administrator's hook goes through the user's link */
+  p = g_build_filename (f->admin, "any", "pre-remove", "20-via-user-link", NULL);
+  logging_hook (f, f->admin, "any", "pre-remove", "05-first", 0);
+  g_assert_cmpint (symlink (link, p), ==, 0);
+
+  hooks = hotplug_hooks_discover (f->vendor, f->admin, "sb", "pre-remove", &error);
+  g_assert_no_error (error);
+  h = find_hook (hooks, "20-via-user-link");
+  g_test_message ("20-via-user-link: %s %s", hotplug_hook_status_to_string (h->status), h->reason ? h->reason : "");
+
+  /* what the user does while 10-meanwhile (any earlier hook) runs: point
+   * the link at the user's own program (done here by the hook, as root,
+   * for the test: the user owns the link and its directory) */
+  flip = g_strdup_printf ("ln -sfn '%s' '%s'", evil, link);
+  g_free (write_hook (f, f->admin, "any", "pre-remove", "10-meanwhile", flip, 0755));
+
+  result = run (f, "pre-remove", "sb");
+  log = read_log (f);
+  g_test_message ("log: %s", log);
+  g_assert_null (strstr (log, "user-program"));
+  g_assert_cmpint (h->status, ==, HOTPLUG_HOOK_REFUSED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -394,6 +455,7 @@ main (int argc, char **argv)
   ADD ("/hooks/discover/override", test_discover_override);
   ADD ("/hooks/discover/mask", test_discover_mask);
   ADD ("/hooks/discover/refused", test_discover_refused);
+  ADD ("/hooks/discover/link-owned-by-user", test_discover_link_owned_by_user);
 #undef ADD
 
   return g_test_run ();
