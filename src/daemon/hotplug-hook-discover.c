@@ -359,21 +359,20 @@ hotplug_hooks_discover (const char  *vendor_root,
     }
   g_ptr_array_sort (hooks, hotplug_hook_event_phase (event) == HOTPLUG_HOOK_PHASE_FAILED
                            ? cmp_hook_desc : cmp_hook_asc);
+  return g_steal_pointer (&hooks);
+}
 
+void
+hotplug_hooks_log_refused (GPtrArray *hooks, const char *event)
+{
   for (guint i = 0; i < hooks->len; i++)
     {
       HotplugHook *hook = g_ptr_array_index (hooks, i);
+      const char *const fields[] = { HOTPLUG_LOG_HOOK, hook->name, NULL };
 
-      if (hook->status != HOTPLUG_HOOK_REFUSED)
-        continue;
-      {
-        const char *const fields[] = { HOTPLUG_LOG_HOOK, hook->name, NULL };
-
+      if (hook->status == HOTPLUG_HOOK_REFUSED)
         hotplug_log_fields (G_LOG_LEVEL_MESSAGE, "hooks", NULL, NULL, fields, "hook %s refused for %s: %s",
                             hook->path, event, hook->reason);
-      }
     }
-
-  return g_steal_pointer (&hooks);
 }
 

@@ -554,6 +554,7 @@ hotplug_hook_runner_run_async (HotplugHookRunner        *self,
       g_object_unref (task);
       return;
     }
+  hotplug_hooks_log_refused (hooks, request->event);
 
   d->phase = hotplug_hook_event_phase (request->event);
   d->envp = build_env (d->request, d->phase);

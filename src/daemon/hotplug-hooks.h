@@ -72,13 +72,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HotplugHook, hotplug_hook_free)
 /* Every hook of EVENT for KIND under both roots (either may be NULL), in
  * run order (ascending by name, descending for *-failed), masked and refused
  * hooks included.  Precedence for one name: admin/<kind>, admin/any,
- * vendor/<kind>, vendor/any.  Refused hooks are also logged.  A root or
- * event directory that does not exist is simply empty. */
+ * vendor/<kind>, vendor/any.  A root or event directory that does not
+ * exist is simply empty. */
 GPtrArray   *hotplug_hooks_discover (const char  *vendor_root,
                                      const char  *admin_root,
                                      const char  *kind,
                                      const char  *event,
                                      GError     **error);
+/* Logs the refused hooks among HOOKS, found for EVENT: done where they
+ * were to run, not where they are only listed (anyone may list them, as
+ * often as they like). */
+void         hotplug_hooks_log_refused (GPtrArray  *hooks,
+                                        const char *event);
 
 /* ---- Running an event --------------------------------------------------- */
 

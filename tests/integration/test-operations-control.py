@@ -124,6 +124,13 @@ class HookRunner(Ops):
         for name in ('10-good', '20-group-writable', '30-not-root'):
             self.assertIn(name, r.stdout)
         self.assertIn('refused', r.stdout)
+        # a refusal is logged where the hooks were to run, not each time
+        # anyone lists them
+        refusals = self.env.daemon.read_log().count('20-group-writable refused for pre-remove')
+        self.assertEqual(refusals, 1, 'logged once, by the job')
+        for _ in range(3):
+            ht.call(self.conn, ht.MANAGER_PATH, ht.MANAGER_IFACE, 'ListHooks', GLib.Variant('(ss)', ('', '')))
+        self.assertEqual(self.env.daemon.read_log().count('20-group-writable refused for pre-remove'), refusals)
         del good, gw
 
 
