@@ -82,7 +82,7 @@ on_signal (gpointer user_data)
   hotplug_notify ("STOPPING=1\nSTATUS=stopping: rolling back the running jobs", NULL);
   hotplug_message ("daemon", "terminating on a signal: rolling back the running jobs first");
   g_signal_connect (jobs, "idle", G_CALLBACK (on_jobs_idle), d);
-  hotplug_jobs_cancel_all (jobs, "hotplugd is stopping");
+  hotplug_jobs_stop (jobs, "hotplugd is stopping");
   g_timeout_add_seconds (STOP_TIMEOUT_S, on_stop_timeout, d);
   return G_SOURCE_CONTINUE;
 }

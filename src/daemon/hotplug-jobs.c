@@ -39,6 +39,7 @@ struct _HotplugJobs
   char              *state_dir;   /* NULL: nothing kept on disk */
   char              *journal_dir;
   GHashTable        *failed;      /* unit id → reason: left failed, from the state directory */
+  char              *stopping;    /* why no new job is taken (the daemon stops), or NULL */
 };
 
 enum { SIGNAL_JOB_ADDED, SIGNAL_JOB_REMOVED, SIGNAL_KERNEL_WRITE, SIGNAL_IDLE, N_SIGNALS };
@@ -90,6 +91,15 @@ hotplug_jobs_find_conflict (HotplugJobs *self, HotplugUnit *unit)
   return NULL;
 }
 
+static gboolean
+refuse_if_stopping (HotplugJobs *self, GError **error)
+{
+  if (self->stopping == NULL)
+    return TRUE;
+  g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY, "%s: no new job is taken", self->stopping);
+  return FALSE;
+}
+
 gboolean
 hotplug_jobs_check (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, HotplugOperationFlags flags,
                     GError **error)
@@ -97,7 +107,7 @@ hotplug_jobs_check (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, H
   g_autofree char *noop = NULL;
   HotplugJob *busy;
 
-  if (!hotplug_operation_check (self->platform, unit, op, flags, &noop, error))
+  if (!refuse_if_stopping (self, error) || !hotplug_operation_check (self->platform, unit, op, flags, &noop, error))
     return FALSE;
   busy = hotplug_jobs_find_conflict (self, unit);
   if (busy)
@@ -137,6 +147,8 @@ hotplug_jobs_check_domain (HotplugJobs *self, HotplugDomain *domain, HotplugOper
   g_autofree char *noop = NULL;
   HotplugJob *busy = hotplug_jobs_find_domain_conflict (self, domain);
 
+  if (!refuse_if_stopping (self, error))
+    return FALSE;
   if (busy)
     {
       g_set_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY, "domain %s is busy: job %u (%s of %s) is running",
@@ -280,10 +292,12 @@ hotplug_jobs_any_running (HotplugJobs *self)
 }
 
 void
-hotplug_jobs_cancel_all (HotplugJobs *self, const char *reason)
+hotplug_jobs_stop (HotplugJobs *self, const char *reason)
 {
   g_autoptr(GPtrArray) all = hotplug_jobs_get_all (self);
 
+  g_free (self->stopping);
+  self->stopping = g_strdup (reason);
   for (guint i = 0; i < all->len; i++)
     if (hotplug_job_is_running (g_ptr_array_index (all, i)))
       hotplug_job_cancel_with_reason (g_ptr_array_index (all, i), reason, NULL);
@@ -524,6 +538,12 @@ hotplug_jobs_recover (HotplugJobs *self)
 
 /* --- jobs the platform starts ------------------------------------------ */
 
+gboolean
+hotplug_jobs_is_stopping (HotplugJobs *self)
+{
+  return self->stopping != NULL;
+}
+
 HotplugJob *
 hotplug_jobs_create_platform (HotplugJobs *self, HotplugUnit *unit, HotplugOperation op, const char *surprise,
                               guint delay_ms)
@@ -615,6 +635,7 @@ hotplug_jobs_dispose (GObject *object)
   g_clear_pointer (&self->config, hotplug_config_unref);
   g_clear_pointer (&self->state_dir, g_free);
   g_clear_pointer (&self->journal_dir, g_free);
+  g_clear_pointer (&self->stopping, g_free);
   g_clear_pointer (&self->failed, g_hash_table_unref);
   G_OBJECT_CLASS (hotplug_jobs_parent_class)->dispose (object);
 }

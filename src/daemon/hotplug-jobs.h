@@ -79,8 +79,11 @@ guint              hotplug_jobs_recover (HotplugJobs *self);
 /* Whether a job runs. */
 gboolean           hotplug_jobs_any_running (HotplugJobs *self);
 /* Stopping: cancel every running job (rolled back, *-failed hooks run);
- * "idle" is emitted once no job runs any more. */
-void               hotplug_jobs_cancel_all (HotplugJobs *self, const char *reason);
+ * "idle" is emitted once no job runs any more.  From then on no new job is
+ * taken (REASON says why: Error.Busy to a caller), but for the post-remove
+ * hooks of a surprise removal. */
+void               hotplug_jobs_stop (HotplugJobs *self, const char *reason);
+gboolean           hotplug_jobs_is_stopping (HotplugJobs *self);
 
 /* A job the platform starts (Initiator "platform"), after @delay_ms;
  * @surprise: a surprise removal with that reason (post-remove hooks only). */

@@ -53,6 +53,13 @@ platform_job (HotplugPlatformJobs *self, HotplugUnit *unit, HotplugOperation op,
   HotplugJob *busy = hotplug_jobs_find_conflict (self->jobs, unit);
   HotplugJob *job;
 
+  /* a stopping daemon changes nothing more; what is gone is still told */
+  if (surprise == NULL && hotplug_jobs_is_stopping (self->jobs))
+    {
+      hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (unit), NULL, NULL, NULL,
+                        "%s: no %s job, hotplugd is stopping", why, hotplug_operation_to_string (op));
+      return;
+    }
   if (busy)
     {
       hotplug_log_full (G_LOG_LEVEL_MESSAGE, TOPIC, hotplug_unit_get_id (unit), NULL, NULL, NULL,

@@ -265,6 +265,43 @@ test_dry_run_keeps_failed (Test *t, gconstpointer data)
   g_assert_cmpstr (hotplug_dbus_unit_get_state (sb0), ==, "online");
 }
 
+/* Stopping: the running job is cancelled (and rolled back), and no new
+ * job is taken, a caller's or the platform's, however long the rollback
+ * takes. */
+static void
+test_stop_takes_no_new_job (Test *t, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HotplugJob) first = NULL;
+  g_autoptr(HotplugJob) job = NULL;
+
+  hotplug_config_set_step_timeout (t->config, 0.5);
+  t->mute = g_strdup ("/sys/devices/system/cpu/cpu5/online=0");
+  first = g_object_ref (hotplug_jobs_create (t->jobs, unit (t, "sb0"), HOTPLUG_OPERATION_REMOVE, NULL, ":1.42",
+                                             &error));
+  g_assert_no_error (error);
+  while (!g_ptr_array_find_with_equal_func (t->writes, "/sys/devices/system/cpu/cpu5/online=0", g_str_equal, NULL))
+    g_main_context_iteration (NULL, TRUE);
+
+  hotplug_jobs_stop (t->jobs, "hotplugd is stopping");
+  g_assert_true (hotplug_jobs_is_stopping (t->jobs));
+  job = hotplug_jobs_create (t->jobs, unit (t, "cpu1"), HOTPLUG_OPERATION_REMOVE, NULL, ":1.42", &error);
+  g_assert_null (job);
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "hotplugd is stopping"));
+  g_clear_error (&error);
+  g_assert_false (hotplug_jobs_check (t->jobs, unit (t, "cpu1"), HOTPLUG_OPERATION_REMOVE,
+                                      HOTPLUG_OPERATION_FLAG_NONE, &error));
+  g_assert_error (error, HOTPLUG_ERROR, HOTPLUG_ERROR_BUSY);
+
+  /* the step in flight ends (here at its time limit: its write is never
+   * confirmed), then the rollback */
+  while (hotplug_job_is_running (first))
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (hotplug_job_get_state (first), ==, HOTPLUG_JOB_STATE_TIMEOUT);
+  g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "4-7");
+}
+
 /* what an administrator does by hand, behind the daemon's back */
 static void
 set_cpu_by_hand (Test *t, guint n, gboolean online)
@@ -514,6 +551,7 @@ main (int argc, char **argv)
   ADD ("cancel", test_cancel);
   ADD ("undo-failure", test_undo_failure);
   ADD ("dry-run-keeps-failed", test_dry_run_keeps_failed);
+  ADD ("stop-takes-no-new-job", test_stop_takes_no_new_job);
   ADD ("dry-run", test_dry_run);
   ADD ("no-eject-and-repair", test_no_eject_and_repair);
   ADD ("dry-run-vetoed", test_dry_run_vetoed);
