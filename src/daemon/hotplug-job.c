@@ -337,15 +337,43 @@ run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean
     run_kernel_step (self, step);
 }
 
+/* The eject the rollback was settling went through after all: the board
+ * is gone and none of it can be brought back (as a recovery would, the
+ * job finishes forward: what is left of its plan, the post-remove hooks). */
+static void
+finish_after_eject (HotplugJob *self)
+{
+  guint at;
+
+  g_assert (g_ptr_array_find (self->steps, self->unsettled, &at));
+  hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_job_target_id (self), NULL, NULL, NULL,
+                    "job %u: the eject was confirmed after the step's time limit: nothing is rolled back, "
+                    "the job goes on", self->id);
+  self->unsettled = NULL;
+  g_ptr_array_set_size (self->undo, 0);
+  self->undo_pos = 0;
+  end_with (self, HOTPLUG_JOB_STATE_SUCCEEDED, NULL);
+  self->mode = MODE_RUN;
+  self->pos = at + 1;
+  hotplug_job_update_progress (self);
+  hotplug_job_next (self);
+}
+
 static void
 on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(HotplugJob) self = HOTPLUG_JOB (user_data);
   g_autoptr(GError) error = NULL;
   g_autofree char *desc = hotplug_step_describe (self->unsettled);
+  gboolean settled = hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error);
 
-  if (!hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error) && self->mode == MODE_ROLLBACK &&
-      self->recovery == NULL)
+  if (settled && self->mode == MODE_ROLLBACK && self->recovery == NULL &&
+      self->unsettled->kind == HOTPLUG_STEP_EJECT)
+    {
+      finish_after_eject (self);
+      return;
+    }
+  if (!settled && self->mode == MODE_ROLLBACK && self->recovery == NULL)
     {
       /* its undo still runs where it is needed; whether the change lands
        * later nobody can tell: the unit needs the administrator */

@@ -302,6 +302,60 @@ test_stop_takes_no_new_job (Test *t, gconstpointer data)
   g_assert_cmpstr (hotplug_dbus_unit_get_cpus_online (HOTPLUG_DBUS_UNIT (unit (t, "sb0"))), ==, "4-7");
 }
 
+/* the kernel's late answer to the muted eject of sb0's container */
+static gboolean
+answer_eject_late (gpointer user_data)
+{
+  Test *t = user_data;
+
+  fx_rm (t->fx, "/sys/devices/system/container/ACPI0004:00");
+  inject (t, "remove", "container", "/devices/system/container/ACPI0004:00");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_eject_write (HotplugJobs *jobs, HotplugJob *job, const char *path, const char *value, Test *t)
+{
+  if (g_str_has_suffix (path, "/eject"))
+    g_timeout_add (1500, answer_eject_late, t);
+}
+
+/* An eject the kernel took but confirmed only after step-timeout: the
+ * board is gone by the time the rollback has settled the step.  After an
+ * eject "the board cannot be brought back" (a recovery finishes such a job
+ * forward, hotplugd(8)): the job must not try to bring the board's parts
+ * back, run remove-failed in place of post-remove, and leave the absent
+ * board failed; it goes on with its post-remove hooks. */
+static void
+test_slow_eject (Test *t, gconstpointer data)
+{
+  g_autoptr(HotplugJob) job = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *log = NULL;
+  HotplugDbusUnit *sb0 = HOTPLUG_DBUS_UNIT (unit (t, "sb0"));
+
+  /* the answer comes 1.5 s after the write: after the step's 1 s, within
+   * the rollback's settling wait of another 1 s (half a second either
+   * way, for valgrind) */
+  hotplug_config_set_step_timeout (t->config, 1);
+  t->mute = g_strdup ("/sys/bus/acpi/devices/ACPI0004:00/eject=1");
+  g_signal_connect (t->jobs, "kernel-write", G_CALLBACK (on_eject_write), t);
+  add_hook (t, "sb", "post-remove", "10-post", NULL);
+  add_hook (t, "sb", "remove-failed", "10-failed", NULL);
+  job = run (t, "sb0", HOTPLUG_OPERATION_REMOVE, NULL, NULL);
+  hotplug_platform_flush (t->platform);
+  lines = read_log (t);
+  log = g_strjoinv ("\n", lines);
+  g_test_message ("%s: %s\n%s", hotplug_dbus_job_get_state (HOTPLUG_DBUS_JOB (job)),
+                  hotplug_dbus_job_get_reason (HOTPLUG_DBUS_JOB (job)), log);
+  /* the board went: nothing of it was written back online */
+  g_assert_null (strstr (log, "online=1"));
+  g_assert_null (strstr (log, "state=online"));
+  g_assert_null (strstr (log, "hook remove-failed"));
+  g_assert_nonnull (strstr (log, "hook post-remove 10-post"));
+  g_assert_cmpstr (hotplug_dbus_unit_get_state (sb0), !=, "failed");
+}
+
 /* what an administrator does by hand, behind the daemon's back */
 static void
 set_cpu_by_hand (Test *t, guint n, gboolean online)
@@ -552,6 +606,7 @@ main (int argc, char **argv)
   ADD ("undo-failure", test_undo_failure);
   ADD ("dry-run-keeps-failed", test_dry_run_keeps_failed);
   ADD ("stop-takes-no-new-job", test_stop_takes_no_new_job);
+  ADD ("slow-eject", test_slow_eject);
   ADD ("dry-run", test_dry_run);
   ADD ("no-eject-and-repair", test_no_eject_and_repair);
   ADD ("dry-run-vetoed", test_dry_run_vetoed);
