@@ -45,6 +45,10 @@ struct _HotplugBlockersWatch
   guint64          serial;
   GHashTable      *applied;   /* "unit/ID" or "domain/ID" → guint64 serial */
   struct _Prime   *prime;     /* start-up's first scan, until it is applied */
+  /* the checks at a call: one scan for those that came in while one ran */
+  gboolean         checking;
+  GPtrArray       *check_waiting;  /* GTask */
+  guint            checks, check_scans;
 };
 
 G_DEFINE_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, G_TYPE_OBJECT)
@@ -492,22 +496,72 @@ on_unit_removed (HotplugPlatform *platform, HotplugUnit *unit, gpointer user_dat
 
 /* --- the check of a Remove ------------------------------------------------ */
 
-static void
-on_checked (GObject *source, GAsyncResult *res, gpointer user_data)
+/* A check scans afresh, after its call came in; checks that come in while
+ * one scans wait and share the next scan.  A flood of calls (callers
+ * polkit then refuses among them) costs two scans at a time, not one
+ * each, and delays no one's answer by more than one scan. */
+typedef struct
 {
-  g_autoptr(GTask) task = user_data;
-  Scan *scan = g_task_get_task_data (task);
+  GPtrArray *tasks;   /* GTask, each with its HotplugBlockerFacts */
+  Scan      *scan;
+} Batch;
+
+static void check_batch_start (HotplugBlockersWatch *self);
+
+static void
+on_batch_scanned (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Batch *b = user_data;
+  HotplugBlockersWatch *self = b->scan->watch;
   GError *error = NULL;
   g_autoptr(GPtrArray) results = hotplug_blockers_scan_finish (res, &error);
 
+  if (results)
+    scan_apply (b->scan, results);
+  for (guint i = 0; i < b->tasks->len; i++)
+    {
+      GTask *task = g_ptr_array_index (b->tasks, i);
+
+      if (results)
+        g_task_return_pointer (task, g_ptr_array_ref (g_ptr_array_index (results, i)),
+                               (GDestroyNotify) g_ptr_array_unref);
+      else
+        g_task_return_error (task, g_error_copy (error));
+    }
+  g_ptr_array_unref (b->tasks);
+  scan_free (b->scan);
+  g_free (b);
+  self->checking = FALSE;
   if (results == NULL)
     {
-      g_task_return_error (task, error);
-      return;
+      /* cancelled (the watch goes): those waiting are told so too */
+      while (self->check_waiting->len)
+        {
+          g_autoptr(GTask) task = g_ptr_array_steal_index (self->check_waiting, 0);
+
+          g_task_return_error (task, g_error_copy (error));
+        }
     }
-  scan_apply (scan, results);
-  g_task_return_pointer (task, g_ptr_array_ref (g_ptr_array_index (results, 0)),
-                         (GDestroyNotify) g_ptr_array_unref);
+  else if (self->check_waiting->len)
+    check_batch_start (self);
+  g_clear_error (&error);
+}
+
+static void
+check_batch_start (HotplugBlockersWatch *self)
+{
+  Batch *b = g_new0 (Batch, 1);
+  GPtrArray *facts = g_ptr_array_new ();
+
+  b->tasks = g_steal_pointer (&self->check_waiting);
+  self->check_waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < b->tasks->len; i++)
+    g_ptr_array_add (facts, g_task_get_task_data (g_ptr_array_index (b->tasks, i)));
+  b->scan = scan_new (self, facts);
+  self->checking = TRUE;
+  self->check_scans++;
+  /* the tasks keep the facts until the scan is over */
+  hotplug_blockers_scan_async (facts, self->cancellable, on_batch_scanned, b);
 }
 
 static void
@@ -515,12 +569,13 @@ check_async (HotplugBlockersWatch *self, HotplugBlockerFacts *one, GAsyncReadyCa
              gpointer user_data)
 {
   GTask *task = g_task_new (self, self->cancellable, callback, user_data);
-  GPtrArray *facts = g_ptr_array_new_with_free_func ((GDestroyNotify) hotplug_blocker_facts_free);
 
   g_task_set_source_tag (task, hotplug_blockers_watch_check_async);
-  g_ptr_array_add (facts, one);
-  g_task_set_task_data (task, scan_new (self, facts), (GDestroyNotify) scan_free);
-  hotplug_blockers_scan_async (facts, self->cancellable, on_checked, task);
+  g_task_set_task_data (task, one, (GDestroyNotify) hotplug_blocker_facts_free);
+  g_ptr_array_add (self->check_waiting, task);
+  self->checks++;
+  if (!self->checking)
+    check_batch_start (self);
 }
 
 void
@@ -535,6 +590,13 @@ hotplug_blockers_watch_check_domain_async (HotplugBlockersWatch *self, HotplugDo
                                            GAsyncReadyCallback callback, gpointer user_data)
 {
   check_async (self, hotplug_blockers_facts_of_domain (domain), callback, user_data);
+}
+
+void
+hotplug_blockers_watch_get_check_counts (HotplugBlockersWatch *self, guint *checks, guint *scans)
+{
+  *checks = self->checks;
+  *scans = self->check_scans;
 }
 
 GPtrArray *
@@ -577,6 +639,7 @@ hotplug_blockers_watch_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_hash_table_unref (self->applied);
   g_hash_table_unref (self->changed);
+  g_ptr_array_unref (self->check_waiting);
   G_OBJECT_CLASS (hotplug_blockers_watch_parent_class)->finalize (object);
 }
 
@@ -594,6 +657,7 @@ hotplug_blockers_watch_init (HotplugBlockersWatch *self)
 {
   self->cancellable = g_cancellable_new ();
   self->applied = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->check_waiting = g_ptr_array_new_with_free_func (g_object_unref);
   self->changed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->interval = 0;
   self->fds[0] = self->fds[1] = -1;

@@ -44,8 +44,9 @@ HotplugBlockerFacts *hotplug_blockers_facts_of_unit (HotplugPlatform *platform,
                                                      HotplugUnit     *unit);
 HotplugBlockerFacts *hotplug_blockers_facts_of_domain (HotplugDomain *domain);
 
-/* A fresh scan of one unit, in a worker: the result also becomes its
- * Blockers property.  Finish returns the GPtrArray of HotplugBlocker *. */
+/* A fresh scan of one unit, in a worker, begun after the call: the result
+ * also becomes its Blockers property.  Checks asked for while one scans
+ * share the next scan.  Finish returns the GPtrArray of HotplugBlocker *. */
 void       hotplug_blockers_watch_check_async (HotplugBlockersWatch *self,
                                                HotplugUnit          *unit,
                                                GAsyncReadyCallback   callback,
@@ -58,5 +59,9 @@ void       hotplug_blockers_watch_check_domain_async (HotplugBlockersWatch *self
 GPtrArray *hotplug_blockers_watch_check_finish (HotplugBlockersWatch *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
+/* How many checks were asked for and how many scans answered them. */
+void       hotplug_blockers_watch_get_check_counts (HotplugBlockersWatch *self,
+                                                    guint                *checks,
+                                                    guint                *scans);
 
 G_END_DECLS
