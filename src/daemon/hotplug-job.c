@@ -341,11 +341,8 @@ run_step (HotplugJob *self, const HotplugStep *step, const char *phase, gboolean
  * is gone and none of it can be brought back (as a recovery would, the
  * job finishes forward: what is left of its plan, the post-remove hooks). */
 static void
-finish_after_eject (HotplugJob *self)
+finish_after_eject (HotplugJob *self, guint at)
 {
-  guint at;
-
-  g_assert (g_ptr_array_find (self->steps, self->unsettled, &at));
   hotplug_log_full (G_LOG_LEVEL_WARNING, TOPIC, hotplug_job_target_id (self), NULL, NULL, NULL,
                     "job %u: the eject was confirmed after the step's time limit: nothing is rolled back, "
                     "the job goes on", self->id);
@@ -366,11 +363,13 @@ on_settled (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *desc = hotplug_step_describe (self->unsettled);
   gboolean settled = hotplug_kernel_run_finish (HOTPLUG_PLATFORM (source), res, NULL, &error);
+  guint at;
 
+  /* (the step settled is the plan's own: self->done holds the plan's) */
   if (settled && self->mode == MODE_ROLLBACK && self->recovery == NULL &&
-      self->unsettled->kind == HOTPLUG_STEP_EJECT)
+      self->unsettled->kind == HOTPLUG_STEP_EJECT && g_ptr_array_find (self->steps, self->unsettled, &at))
     {
-      finish_after_eject (self);
+      finish_after_eject (self, at);
       return;
     }
   if (!settled && self->mode == MODE_ROLLBACK && self->recovery == NULL)
