@@ -48,7 +48,7 @@ struct _HotplugBlockersWatch
   /* the checks at a call: one scan for those that came in while one ran */
   gboolean         checking;
   GPtrArray       *check_waiting;  /* GTask */
-  guint            checks, check_scans;
+  guint            check_scans;
 };
 
 G_DEFINE_TYPE (HotplugBlockersWatch, hotplug_blockers_watch, G_TYPE_OBJECT)
@@ -573,7 +573,6 @@ check_async (HotplugBlockersWatch *self, HotplugBlockerFacts *one, GAsyncReadyCa
   g_task_set_source_tag (task, hotplug_blockers_watch_check_async);
   g_task_set_task_data (task, one, (GDestroyNotify) hotplug_blocker_facts_free);
   g_ptr_array_add (self->check_waiting, task);
-  self->checks++;
   if (!self->checking)
     check_batch_start (self);
 }
@@ -592,11 +591,10 @@ hotplug_blockers_watch_check_domain_async (HotplugBlockersWatch *self, HotplugDo
   check_async (self, hotplug_blockers_facts_of_domain (domain), callback, user_data);
 }
 
-void
-hotplug_blockers_watch_get_check_counts (HotplugBlockersWatch *self, guint *checks, guint *scans)
+guint
+hotplug_blockers_watch_get_check_scans (HotplugBlockersWatch *self)
 {
-  *checks = self->checks;
-  *scans = self->check_scans;
+  return self->check_scans;
 }
 
 GPtrArray *

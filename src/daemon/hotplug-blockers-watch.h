@@ -59,9 +59,7 @@ void       hotplug_blockers_watch_check_domain_async (HotplugBlockersWatch *self
 GPtrArray *hotplug_blockers_watch_check_finish (HotplugBlockersWatch *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);
-/* How many checks were asked for and how many scans answered them. */
-void       hotplug_blockers_watch_get_check_counts (HotplugBlockersWatch *self,
-                                                    guint                *checks,
-                                                    guint                *scans);
+/* How many scans have answered the checks so far. */
+guint      hotplug_blockers_watch_get_check_scans (HotplugBlockersWatch *self);
 
 G_END_DECLS

@@ -77,6 +77,21 @@ name_is_ignored (const char *name)
   return strstr (name, ".dpkg-") != NULL;
 }
 
+/* Why directory D (whose stat is ST) lets someone other than root change
+ * what it holds, or NULL.  STICKY_OK: a root-owned sticky directory (as
+ * /tmp) that others can write is fine, they cannot rename what root owns
+ * there. */
+static char *
+dir_verdict (const char *d, const struct stat *st, gboolean sticky_ok)
+{
+  if (st->st_uid != 0)
+    return g_strdup_printf ("directory %s is owned by uid %u, not root", d, (guint) st->st_uid);
+  if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(sticky_ok && (st->st_mode & S_ISVTX)))
+    return g_strdup_printf ("directory %s is writable by %s (mode %04o)", d,
+                            st->st_mode & S_IWOTH ? "others" : "group", st->st_mode & 07777);
+  return NULL;
+}
+
 /* Why a directory holding hooks cannot be trusted, or NULL. */
 static char *
 dir_distrust (const char *dir)
@@ -87,20 +102,12 @@ dir_distrust (const char *dir)
     return g_strdup_printf ("directory %s: %s", dir, g_strerror (errno));
   if (!S_ISDIR (st.st_mode))
     return g_strdup_printf ("%s is not a directory", dir);
-  if (st.st_uid != 0)
-    return g_strdup_printf ("directory %s is owned by uid %u, not root", dir, (guint) st.st_uid);
-  if (st.st_mode & S_IWOTH)
-    return g_strdup_printf ("directory %s is writable by others (mode %04o)", dir, st.st_mode & 07777);
-  if (st.st_mode & S_IWGRP)
-    return g_strdup_printf ("directory %s is writable by group (mode %04o)", dir, st.st_mode & 07777);
-  return NULL;
+  return dir_verdict (dir, &st, FALSE);
 }
 
 /* Why someone other than root could change what lies below DIR, an
  * absolute path without symlinks: a directory on the way, DIR included,
- * owned by another user, or that others can write (a root-owned sticky
- * one like /tmp keeps others from renaming what root owns there).  NULL
- * when none. */
+ * that dir_verdict() refuses (sticky ones allowed).  NULL when none. */
 static char *
 path_distrust (const char *dir)
 {
@@ -109,22 +116,15 @@ path_distrust (const char *dir)
   for (;;)
     {
       struct stat st;
+      char *why, *up;
 
       if (lstat (d, &st) < 0)
         return g_strdup_printf ("directory %s: %s", d, g_strerror (errno));
-      if (st.st_uid != 0)
-        return g_strdup_printf ("directory %s is owned by uid %u, not root", d, (guint) st.st_uid);
-      if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
-        return g_strdup_printf ("directory %s is writable by %s (mode %04o)", d,
-                                st.st_mode & S_IWOTH ? "others" : "group", st.st_mode & 07777);
-      if (g_str_equal (d, "/"))
-        return NULL;
-      {
-        char *up = g_path_get_dirname (d);
-
-        g_free (d);
-        d = up;
-      }
+      if ((why = dir_verdict (d, &st, TRUE)) || g_str_equal (d, "/"))
+        return why;
+      up = g_path_get_dirname (d);
+      g_free (d);
+      d = up;
     }
 }
 

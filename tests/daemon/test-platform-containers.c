@@ -236,10 +236,7 @@ inject_pass (Test *t, const char *action, const char *subsystem, const char *dev
 static const char *
 cpus_of (Test *t, const char *id)
 {
-  HotplugUnit *u = hotplug_platform_lookup_unit (t->platform, id);
-
-  g_assert_nonnull (u);
-  return hotplug_dbus_unit_get_cpus (HOTPLUG_DBUS_UNIT (u));
+  return hotplug_dbus_unit_get_cpus (unit (t, id));
 }
 
 static void
@@ -352,10 +349,7 @@ test_pci_events (Test *t, gconstpointer data)
 static const char *
 ranges_of (Test *t, const char *id)
 {
-  HotplugUnit *u = hotplug_platform_lookup_unit (t->platform, id);
-
-  g_assert_nonnull (u);
-  return hotplug_dbus_unit_get_memory_ranges (HOTPLUG_DBUS_UNIT (u));
+  return hotplug_dbus_unit_get_memory_ranges (unit (t, id));
 }
 
 /* The kernel unlinks a block from its ACPI memory device, then sends its
